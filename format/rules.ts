@@ -1,0 +1,178 @@
+/**
+ * Cross-field rules JSON Schema cannot express well. Each rule is a small exported function over
+ * the parsed document that returns problems as { pointer, message, hint }, so it can be tested on
+ * its own. Rules read the document defensively: they also run when the schema found errors, so the
+ * user sees every problem at once.
+ */
+import { isIPv4, isIPv6 } from "node:net";
+import { joinPointer } from "./locate.js";
+
+export interface RuleProblem {
+  pointer: string;
+  /** Point at the key (a key that must go) rather than at the value. */
+  atKey?: boolean;
+  message: string;
+  hint?: string;
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+
+/** Every machine block in the document, with its pointer. */
+export function machineBlocks(doc: Obj): { pointer: string; block: Obj; role: string }[] {
+  const spec = isObj(doc.spec) ? doc.spec : {};
+  const out: { pointer: string; block: Obj; role: string }[] = [];
+  const add = (path: string[], role: string) => {
+    let cur: unknown = spec;
+    for (const p of path) cur = isObj(cur) ? cur[p] : undefined;
+    if (isObj(cur)) out.push({ pointer: `/spec/${path.join("/")}`, block: cur, role });
+  };
+  add(["machine"], "machine");
+  add(["host"], "host");
+  add(["target", "machine"], "target");
+  add(["proxy", "machine"], "proxy");
+  add(["master", "machine"], "master");
+  add(["workers", "machine"], "worker");
+  add(["headNode", "machine"], "head");
+  add(["computeNodes", "machine"], "compute");
+  return out;
+}
+
+const SSH_TYPES: Record<string, string> = {
+  "ssh-ed25519": "ssh-ed25519",
+  "ssh-rsa": "ssh-rsa",
+  "ecdsa-sha2-nistp256": "ecdsa-sha2-nistp256",
+  "ecdsa-sha2-nistp384": "ecdsa-sha2-nistp384",
+  "ecdsa-sha2-nistp521": "ecdsa-sha2-nistp521",
+  "sk-ssh-ed25519@openssh.com": "sk-ssh-ed25519@openssh.com",
+  "sk-ecdsa-sha2-nistp256@openssh.com": "sk-ecdsa-sha2-nistp256@openssh.com",
+};
+
+/** The key's base64 blob must decode and name the same key type as its prefix. */
+export function sshKeys(doc: Obj): RuleProblem[] {
+  const keys = isObj(doc.access) && Array.isArray(doc.access.sshPublicKeys) ? doc.access.sshPublicKeys : [];
+  const out: RuleProblem[] = [];
+  keys.forEach((k, i) => {
+    const [type, blob] = (str(k) ?? "").split(" ");
+    if (!type || !blob || !(type in SSH_TYPES)) return; // the schema reports malformed lines
+    const bytes = Buffer.from(blob, "base64");
+    const len = bytes.length >= 4 ? bytes.readUInt32BE(0) : -1;
+    const inner = len > 0 && len <= 64 && bytes.length >= 4 + len ? bytes.subarray(4, 4 + len).toString("latin1") : undefined;
+    // Ed25519 blobs have a fixed size: type string + 32-byte key; a truncated paste fails here.
+    const truncated = inner === type && type === "ssh-ed25519" && bytes.length !== 4 + 11 + 4 + 32;
+    if (inner !== type || truncated) {
+      out.push({
+        pointer: `/access/sshPublicKeys/${i}`,
+        message: inner && !truncated ? `SSH key says '${type}' but its data is a '${inner}' key` : "SSH public key data is corrupt (not a valid OpenSSH key blob)",
+        hint: "paste the whole line of your .pub file again",
+      });
+    }
+  });
+  return out;
+}
+
+/** CIDRs must be real addresses, and must not have host bits set (a common typo). */
+export function cidrs(doc: Obj): RuleProblem[] {
+  const list = isObj(doc.access) && Array.isArray(doc.access.allowFrom) ? doc.access.allowFrom : [];
+  const out: RuleProblem[] = [];
+  list.forEach((c, i) => {
+    const s = str(c);
+    if (!s || !s.includes("/")) return;
+    const [addr = "", bitsText = ""] = s.split("/");
+    const bits = Number(bitsText);
+    const pointer = `/access/allowFrom/${i}`;
+    if (addr.includes(":")) {
+      if (!isIPv6(addr)) out.push({ pointer, message: `'${s}' is not a valid IPv6 CIDR`, hint: "e.g. '2001:db8::/32'" });
+      return;
+    }
+    if (!isIPv4(addr)) return; // the schema reports it
+    const n = addr.split(".").reduce((acc, o) => acc * 256 + Number(o), 0);
+    const mask = bits === 0 ? 0 : 2 ** 32 - 2 ** (32 - bits);
+    const net = Number((BigInt(n) & BigInt(mask)).toString());
+    if (net !== n) {
+      const fixed = [24, 16, 8, 0].map((sh) => (net / 2 ** sh) & 255).join(".");
+      out.push({ pointer, message: `'${s}' has host bits set`, hint: `did you mean '${fixed}/${bits}'? (or '${addr}/32' for one address)` });
+    }
+  });
+  return out;
+}
+
+/** GCP labels are lower case; the portable rule in the schema allows upper case for other clouds. */
+export function gcpLabels(doc: Obj): RuleProblem[] {
+  if (!isObj(doc.cloud) || doc.cloud.provider !== "gcp") return [];
+  const labels = isObj(doc.metadata) && isObj(doc.metadata.labels) ? doc.metadata.labels : {};
+  const out: RuleProblem[] = [];
+  for (const [k, v] of Object.entries(labels)) {
+    const pointer = joinPointer("/metadata/labels", k);
+    if (!/^[a-z][a-z0-9_-]*$/.test(k)) out.push({ pointer, atKey: true, message: `GCP label key '${k}' must be lower-case letters, digits, _ and -, starting with a letter`, hint: `use '${k.toLowerCase().replace(/[^a-z0-9_-]/g, "-")}'` });
+    const val = str(v);
+    if (val !== undefined && !/^[a-z0-9_-]*$/.test(val)) out.push({ pointer, message: `GCP label value '${val}' must be lower-case letters, digits, _ and -`, hint: `use '${val.toLowerCase().replace(/[^a-z0-9_-]/g, "-")}'` });
+  }
+  return out;
+}
+
+const DOCKER_TYPE = /^\d+(\.\d+)?cpu-\d+[mg]$/;
+
+/** Rules that depend on the provider: the docker engine cannot run a VM, Windows, etc. */
+export function providerFit(doc: Obj): RuleProblem[] {
+  const provider = isObj(doc.cloud) ? str(doc.cloud.provider) : undefined;
+  const out: RuleProblem[] = [];
+  const spec = isObj(doc.spec) ? doc.spec : {};
+  if (doc.kind === "Docker" && provider === "docker" && "host" in spec) {
+    out.push({ pointer: "/spec/host", atKey: true, message: "'spec.host' (the VM that runs the container) is only for cloud providers; on docker the container runs on the engine itself", hint: "remove 'host', or use 'cloud.host' to pick a Docker engine" });
+  }
+  for (const { pointer, block, role } of machineBlocks(doc)) {
+    const image = str(block.image) ?? "";
+    const type = str(block.instanceType);
+    if (provider === "docker" && type !== undefined && !DOCKER_TYPE.test(type)) {
+      out.push({ pointer: `${pointer}/instanceType`, message: `'${type}' is not a docker instance type`, hint: "on docker write '<cpus>cpu-<memory><m|g>', e.g. '2cpu-4g', or use 'size'" });
+    }
+    if (image.startsWith("windows")) {
+      if (provider === "docker") out.push({ pointer: `${pointer}/image`, message: "Windows images cannot run on the docker provider", hint: "use a Linux image such as 'ubuntu-22.04', or a cloud provider" });
+      else if (role !== "machine" && role !== "target") {
+        out.push({ pointer: `${pointer}/image`, message: `the ${role} of a ${String(doc.kind)} runs Linux software; Windows is not supported there`, hint: "use a Linux image such as 'ubuntu-22.04'" });
+      }
+    }
+    const foreign: [RegExp, string][] = [[/^ami-[0-9a-f]+$/, "aws"], [/^projects\/[^/]+\/global\/images\//, "gcp"], [/^\/subscriptions\//, "azure"]];
+    for (const [re, owner] of foreign) {
+      if (re.test(image) && provider !== owner) out.push({ pointer: `${pointer}/image`, message: `'${image}' is an ${owner} image id, but this formation runs on ${String(provider)}`, hint: "use an image alias such as 'ubuntu-22.04', or an image id of this provider" });
+    }
+  }
+  return out;
+}
+
+/** Two published ports cannot share a host port and protocol. */
+export function containerPorts(doc: Obj): RuleProblem[] {
+  const spec = isObj(doc.spec) ? doc.spec : {};
+  const container = isObj(spec.container) ? spec.container : {};
+  const ports = Array.isArray(container.ports) ? container.ports : [];
+  const seen = new Map<string, number>();
+  const out: RuleProblem[] = [];
+  ports.forEach((p, i) => {
+    if (!isObj(p)) return;
+    const host = typeof p.host === "number" ? p.host : p.container;
+    const key = `${String(host)}/${String(p.protocol ?? "tcp")}`;
+    const first = seen.get(key);
+    if (first !== undefined) out.push({ pointer: `/spec/container/ports/${i}`, message: `host port ${key} is already published by port ${first + 1}`, hint: "give one of them another 'host' port" });
+    else seen.set(key, i);
+  });
+  return out;
+}
+
+/** The zone must lie in the region (aws and gcp name zones after their region). */
+export function zoneInRegion(doc: Obj): RuleProblem[] {
+  if (!isObj(doc.cloud)) return [];
+  const { provider, region, zone } = doc.cloud;
+  if ((provider === "aws" || provider === "gcp") && typeof region === "string" && typeof zone === "string" && !zone.startsWith(region)) {
+    return [{ pointer: "/cloud/zone", message: `zone '${zone}' is not in region '${region}'`, hint: provider === "aws" ? `e.g. '${region}a'` : `e.g. '${region}-b'` }];
+  }
+  return [];
+}
+
+export const RULES = [sshKeys, cidrs, gcpLabels, providerFit, containerPorts, zoneInRegion] as const;
+
+export function runRules(doc: unknown): RuleProblem[] {
+  if (!isObj(doc)) return [];
+  return RULES.flatMap((rule) => rule(doc));
+}

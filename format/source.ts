@@ -1,0 +1,158 @@
+import { readFile, stat } from "node:fs/promises";
+import { LineCounter, parseAllDocuments, isMap, isScalar, isAlias, visit, type Document } from "yaml";
+import type { Diagnostic } from "./diagnostics.js";
+
+/** Formations are small; anything larger is a mistake or an attack, refused before reading. */
+export const MAX_FILE_BYTES = 1024 * 1024;
+/** Deeper than any real formation (about 6 levels) by a wide margin, far below stack limits. */
+export const MAX_DEPTH = 64;
+/** Anchors are handy for sharing a machine block; more aliases than this is an alias bomb. */
+export const MAX_ALIASES = 100;
+
+/** A parsed YAML file: its text (for carets), the document and a position helper. */
+export interface ParsedSource {
+  file: string;
+  text: string;
+  doc: Document.Parsed;
+  position(offset: number): { line: number; col: number };
+}
+
+export type ParseResult = { ok: true; source: ParsedSource; data: unknown } | { ok: false; text?: string; errors: Diagnostic[] };
+
+function at(file: string, line: number, col: number, message: string, hint?: string, pointer = ""): Diagnostic {
+  return hint ? { file, line, col, pointer, message, hint } : { file, line, col, pointer, message };
+}
+
+/** Reads a file as UTF-8 text, refusing huge files and invalid bytes with a located error. */
+export async function readSource(file: string): Promise<{ ok: true; text: string } | { ok: false; errors: Diagnostic[] }> {
+  let bytes: Buffer;
+  try {
+    const info = await stat(file);
+    if (!info.isFile()) return { ok: false, errors: [at(file, 1, 1, "not a regular file")] };
+    if (info.size > MAX_FILE_BYTES) {
+      return { ok: false, errors: [at(file, 1, 1, `file is ${info.size} bytes; formations are limited to ${MAX_FILE_BYTES} bytes (1 MiB)`, "split it, or check that this is a formation file")] };
+    }
+    bytes = await readFile(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : (err as Error).message;
+    return { ok: false, errors: [at(file, 1, 1, `cannot read file: ${why}`)] };
+  }
+  // Re-check after reading: the file may have grown between stat and read.
+  if (bytes.length > MAX_FILE_BYTES) return { ok: false, errors: [at(file, 1, 1, `file is larger than ${MAX_FILE_BYTES} bytes (1 MiB)`)] };
+  return decodeUtf8(file, bytes);
+}
+
+/** Strict UTF-8 decoding: a bad byte is reported at its line and column, never replaced silently. */
+export function decodeUtf8(file: string, bytes: Uint8Array): { ok: true; text: string } | { ok: false; errors: Diagnostic[] } {
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    return { ok: false, errors: [at(file, 1, 1, "file is UTF-16 encoded; formations must be UTF-8", "re-save the file as UTF-8")] };
+  }
+  try {
+    const text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+    return { ok: true, text };
+  } catch {
+    const bad = firstInvalidUtf8(bytes);
+    const before = new TextDecoder("utf-8").decode(bytes.subarray(0, bad));
+    const lines = before.split("\n");
+    const line = lines.length;
+    const col = (lines[lines.length - 1]?.length ?? 0) + 1;
+    const hex = (bytes[bad] ?? 0).toString(16).padStart(2, "0");
+    return { ok: false, errors: [at(file, line, col, `invalid UTF-8 byte 0x${hex}; formations must be UTF-8 text`, "re-save the file as UTF-8")] };
+  }
+}
+
+function firstInvalidUtf8(b: Uint8Array): number {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i]!;
+    const n = c < 0x80 ? 0 : c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
+    if (n < 0) return i;
+    for (let k = 1; k <= n; k++) if (i + k >= b.length || (b[i + k]! & 0xc0) !== 0x80) return i;
+    i += n + 1;
+  }
+  return 0;
+}
+
+/**
+ * Bounds nesting before the YAML parser sees the text: the parser recurses, and a few thousand
+ * `[` would exhaust the stack (slowly). Counts flow brackets outside quotes and block indentation.
+ */
+function nestingTooDeep(text: string): number | undefined {
+  let depth = 0;
+  let quote: string | undefined;
+  let lineStart = true;
+  let indent = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === "\n") { lineStart = true; indent = 0; continue; }
+    if (lineStart) {
+      if (ch === " ") { if (++indent > MAX_DEPTH * 8) return i; continue; }
+      lineStart = false;
+    }
+    if (quote) { if (ch === quote) quote = undefined; continue; }
+    if (ch === "#" ) { while (i + 1 < text.length && text[i + 1] !== "\n") i++; continue; }
+    if (ch === '"' || ch === "'") { quote = ch; continue; }
+    if (ch === "[" || ch === "{") { if (++depth > MAX_DEPTH) return i; }
+    else if (ch === "]" || ch === "}") depth = Math.max(0, depth - 1);
+  }
+  return undefined;
+}
+
+/** Parses one YAML document safely; every problem comes back as a located diagnostic. */
+export function parseSource(file: string, text: string): ParseResult {
+  const lc = new LineCounter();
+  const position = (offset: number) => {
+    const p = lc.linePos(offset);
+    return { line: p.line, col: p.col };
+  };
+  const deep = nestingTooDeep(text);
+  if (deep !== undefined) {
+    const before = text.slice(0, deep).split("\n");
+    return { ok: false, text, errors: [at(file, before.length, (before[before.length - 1]?.length ?? 0) + 1, `nesting is deeper than ${MAX_DEPTH} levels`, "formations are a few levels deep; check the brackets and indentation")] };
+  }
+  const docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, strict: true, stringKeys: false });
+  const list = Array.isArray(docs) ? docs : [docs];
+  const errors: Diagnostic[] = [];
+  const first = list[0];
+  if (!first || (list.length === 1 && first.contents === null && first.errors.length === 0)) {
+    return { ok: false, text, errors: [at(file, 1, 1, "file is empty (or holds only comments)", "a formation starts with 'apiVersion: formations/v1'")] };
+  }
+  if (list.length > 1) {
+    const p = position(list[1]!.range[0]);
+    errors.push(at(file, p.line, p.col, `file holds ${list.length} YAML documents; a formation file holds exactly one`, "put each formation in its own file, or remove the '---' separator"));
+  }
+  for (const e of [...first.errors, ...first.warnings]) {
+    const p = position(e.pos[0]);
+    if (e.code === "TAG_RESOLVE_FAILED") {
+      errors.push(at(file, p.line, p.col, `unsupported YAML tag: ${e.message.replace(/^Unresolved tag: /, "")}`, "formations are plain data: remove the tag"));
+    } else if (e.code === "DUPLICATE_KEY") {
+      errors.push(at(file, p.line, p.col, "duplicate key: a key may appear only once in a mapping", "remove or merge the repeated key"));
+    } else {
+      errors.push(at(file, p.line, p.col, `YAML syntax error: ${e.message.split("\n")[0]}`));
+    }
+  }
+  // Collection keys (`? [a, b]`) cannot become JSON object keys; reject them before conversion.
+  visit(first, {
+    Pair(_, pair) {
+      if (pair.key !== null && !isScalar(pair.key) && !isAlias(pair.key)) {
+        const p = position((pair.key as { range?: [number, number, number] }).range?.[0] ?? 0);
+        errors.push(at(file, p.line, p.col, "mapping keys must be plain strings"));
+      }
+    },
+  });
+  if (errors.length > 0) return { ok: false, text, errors };
+  let data: unknown;
+  try {
+    data = first.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (err) {
+    const msg = (err as Error).message;
+    const hint = /alias/i.test(msg) ? `at most ${MAX_ALIASES} aliases are expanded; this looks like an alias bomb` : undefined;
+    return { ok: false, text, errors: [at(file, 1, 1, `cannot read YAML: ${msg}`, hint)] };
+  }
+  if (!isMap(first.contents)) {
+    const p = position(first.contents?.range?.[0] ?? 0);
+    return { ok: false, text, errors: [at(file, p.line, p.col, "a formation is a mapping (key: value lines) at the top level", "start with 'apiVersion: formations/v1'")] };
+  }
+  return { ok: true, source: { file, text, doc: first, position }, data };
+}
