@@ -1,0 +1,1 @@
+export const awsAdapter = undefined as never;

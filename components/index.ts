@@ -1,0 +1,48 @@
+/**
+ * Emit: a plan becomes the kind's ComponentResource on the provider's adapter. The adapter's
+ * module (and so its cloud SDK) is imported only here, only for the formation's provider.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { Formation, Kind, Provider } from "../format/types.js";
+import { planSession, type PlanOptions } from "../plan/index.js";
+import type { SessionPlan } from "../plan/types.js";
+import type { CloudAdapter } from "./adapter.js";
+import type { FormationArgs, FormationComponent } from "./base.js";
+import { Machine } from "./machine.js";
+import { Docker } from "./docker.js";
+import { Pool } from "./pool.js";
+import { VirtualLab } from "./virtual-lab.js";
+import { EMRCluster } from "./emr-cluster.js";
+import { HPCCluster } from "./hpc-cluster.js";
+
+type ComponentClass = new (name: string, args: FormationArgs, opts?: pulumi.ComponentResourceOptions) => FormationComponent;
+
+/** Type token → constructor: a kind without a component fails to compile here. */
+export const COMPONENTS: Record<Kind, ComponentClass> = { Machine, Docker, Pool, VirtualLab, EMRCluster, HPCCluster };
+
+/** Loads one provider's adapter (and its SDK) on demand. */
+export async function loadAdapter(provider: Provider): Promise<CloudAdapter> {
+  switch (provider) {
+    case "aws":
+      return (await import("./aws/index.js")).awsAdapter;
+    case "docker":
+      return (await import("./docker/index.js")).dockerAdapter;
+    case "azure":
+    case "gcp":
+    case "openstack":
+      throw new Error(`the ${provider} provider has no adapter in this build yet`);
+  }
+}
+
+/** Emits a plan's resources; returns the kind's component. Must run inside a Pulumi program. */
+export async function emitPlan(plan: SessionPlan, opts?: pulumi.ComponentResourceOptions): Promise<FormationComponent> {
+  const adapter = await loadAdapter(plan.provider);
+  return new COMPONENTS[plan.kind](plan.session, { plan, adapter }, opts);
+}
+
+/** Plans and emits a formation. Must run inside a Pulumi program (a stack, or the mock runtime). */
+export async function compileFormation(formation: Formation, opts: PlanOptions = {}): Promise<FormationComponent> {
+  return emitPlan(planSession(formation, opts));
+}
+
+export type { FormationComponent, MachineOutput } from "./base.js";

@@ -1,0 +1,13 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { FormationComponent, type FormationArgs } from "./base.js";
+
+/** `formations:index:Pool`: `count` identical machines, each managed on its own. */
+export class Pool extends FormationComponent {
+  constructor(name: string, args: FormationArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("Pool", name, args, opts);
+    const net = this.network();
+    const secrets = this.createSecrets();
+    for (const m of this.plan.machines) this.track(m, this.adapter.machine(this.ctx, net, m, { secrets }));
+    this.finish({ count: this.plan.machines.length });
+  }
+}

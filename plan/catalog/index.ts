@@ -1,0 +1,21 @@
+import type { Provider } from "../../format/types.js";
+import type { ProviderCatalog } from "./types.js";
+import { aws } from "./aws.js";
+import { docker } from "./docker.js";
+
+/** Every provider's table; a provider without one fails to type-check here, not at run time. */
+const CATALOGS: Record<Provider, ProviderCatalog | undefined> = {
+  aws,
+  docker,
+  azure: undefined,
+  gcp: undefined,
+  openstack: undefined,
+};
+
+export function catalogFor(provider: Provider): ProviderCatalog {
+  const c = CATALOGS[provider];
+  if (!c) throw new Error(`no catalog for provider '${provider}' yet`);
+  return c;
+}
+
+export * from "./types.js";

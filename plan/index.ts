@@ -1,0 +1,112 @@
+/**
+ * `planSession`: a validated formation becomes plain data (machines, network, storage, secrets,
+ * cost). Pure: no I/O, no `@pulumi/*`; the emitter turns the plan into resources.
+ */
+import type { Formation } from "../format/types.js";
+import type { PlannedBigData, PlannedContainer, PlannedSecret, PlannedStorage, PowerState, SessionPlan } from "./types.js";
+import { catalogFor } from "./catalog/index.js";
+import { planMachines } from "./machines.js";
+import { estimate } from "./cost.js";
+
+export interface PlanOptions {
+  /** Session (stack) name; default: the formation's name. */
+  session?: string;
+  /** Desired power state per machine, as kept in the session's state; default: running. */
+  desired?: Readonly<Record<string, PowerState>>;
+}
+
+export const SESSION_NAME = /^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$/;
+
+const DEFAULT_RELEASE: Record<string, string> = { aws: "emr-7.5.0", gcp: "2.2-debian12", azure: "5.1", openstack: "spark-3.5.3", docker: "spark-3.5.3" };
+
+export function sessionLabels(f: Formation, session: string): Record<string, string> {
+  return {
+    ...(f.metadata.labels as Record<string, string> | undefined),
+    "formations-session": session,
+    "formations-formation": f.metadata.name,
+    "formations-kind": f.kind.toLowerCase(),
+    "managed-by": "formations",
+  };
+}
+
+function planStorage(f: Formation, managed: boolean): PlannedStorage | undefined {
+  if (f.kind !== "HPCCluster") return undefined;
+  const s = f.spec.sharedStorage ?? {};
+  const kind = f.cloud.provider === "docker" ? "volume" : managed ? "managed" : "head-nfs";
+  return { sizeGb: s.sizeGb ?? 100, mountPath: s.mountPath ?? "/shared", kind };
+}
+
+function planBigData(f: Formation, managed: boolean): PlannedBigData | undefined {
+  if (f.kind !== "EMRCluster") return undefined;
+  return { managed, release: f.spec.release ?? DEFAULT_RELEASE[f.cloud.provider] ?? "spark-3.5.3", applications: f.spec.applications ?? ["spark"] };
+}
+
+function planContainer(f: Formation): PlannedContainer | undefined {
+  if (f.kind !== "Docker") return undefined;
+  const c = f.spec.container;
+  return {
+    image: c.image,
+    command: c.command ?? [],
+    env: (c.env ?? {}) as Record<string, string>,
+    ports: (c.ports ?? []).map((p) => ({ container: p.container, host: p.host ?? p.container, protocol: p.protocol ?? "tcp" })),
+    volumes: (c.volumes ?? []).map((v) => ({ ...(v.name ? { name: v.name } : {}), ...(v.hostPath ? { hostPath: v.hostPath } : {}), mountPath: v.mountPath, readOnly: v.readOnly ?? false })),
+    ...(c.cpus !== undefined ? { cpus: c.cpus } : {}),
+    ...(c.memoryMb !== undefined ? { memoryMb: c.memoryMb } : {}),
+  };
+}
+
+function planSecrets(f: Formation, plan: Pick<SessionPlan, "machines">): PlannedSecret[] {
+  const secrets: PlannedSecret[] = [];
+  if (f.kind === "HPCCluster") secrets.push({ name: "munge-key", length: 128 });
+  if (f.kind === "VirtualLab") secrets.push({ name: "gateway-password", length: 24 });
+  if (plan.machines.some((m) => m.image.os === "windows")) secrets.push({ name: "admin-password", length: 24 });
+  return secrets;
+}
+
+export function planSession(f: Formation, opts: PlanOptions = {}): SessionPlan {
+  const session = opts.session ?? f.metadata.name;
+  if (!SESSION_NAME.test(session)) throw new Error(`invalid session name '${session}': use lower-case letters, digits and dashes, starting with a letter, at most 40 characters`);
+  const catalog = catalogFor(f.cloud.provider);
+  const notes: string[] = [];
+  const machines = planMachines(f, opts.desired ?? {}, notes);
+  const bigData = planBigData(f, catalog.managedBigData);
+  if (bigData?.managed) for (const m of machines) if (m.role === "master" || m.role === "worker") m.managedBy = "bigdata";
+  const storage = planStorage(f, catalog.managedStorage);
+  if (storage?.kind === "managed" && catalog.sharedStorageMinGb && storage.sizeGb < catalog.sharedStorageMinGb) {
+    notes.push(`shared storage: ${f.cloud.provider} bills at least ${catalog.sharedStorageMinGb} GB; ${storage.sizeGb} GB was asked`);
+  }
+  const spotInterruption = f.lifecycle?.spotInterruption ?? "stop";
+  if (spotInterruption === "hibernate") {
+    for (const m of machines) if (m.spot && !m.hibernation) notes.push(`${m.name}: ${m.instanceType} cannot hibernate on ${f.cloud.provider}; a reclaimed spot machine will be stopped instead`);
+  }
+  const managedNodes = machines.filter((m) => m.managedBy === "bigdata").length;
+  const container = planContainer(f);
+  const plan: SessionPlan = {
+    session,
+    formation: f.metadata.name,
+    kind: f.kind,
+    provider: f.cloud.provider,
+    ...(f.cloud.region ? { region: f.cloud.region } : {}),
+    ...(f.cloud.zone ? { zone: f.cloud.zone } : {}),
+    ...(f.cloud.project ? { project: f.cloud.project } : {}),
+    ...(f.cloud.provider === "docker" && f.cloud.host ? { dockerHost: f.cloud.host } : {}),
+    labels: sessionLabels(f, session),
+    network: { ...(f.cloud.network ? { existing: { id: f.cloud.network.id, ...(f.cloud.network.subnet ? { subnet: f.cloud.network.subnet } : {}) } } : {}), cidr: "10.42.0.0/16", subnetCidr: "10.42.0.0/20" },
+    sshPublicKeys: f.access?.sshPublicKeys ?? [],
+    allowFrom: f.access?.allowFrom ?? [],
+    machines,
+    ...(storage ? { storage } : {}),
+    ...(bigData ? { bigData } : {}),
+    ...(f.kind === "VirtualLab" ? { gateway: { protocol: f.spec.target.protocol } } : {}),
+    ...(container ? { container } : {}),
+    ...(f.lifecycle?.autoStop ? { autoStop: { idleMinutes: f.lifecycle.autoStop.idleMinutes } } : {}),
+    spotInterruption,
+    secrets: [],
+    cost: estimate(catalog, machines, storage, managedNodes),
+    notes,
+  };
+  plan.secrets = planSecrets(f, plan);
+  return plan;
+}
+
+export type * from "./types.js";

@@ -1,0 +1,106 @@
+/** Machines of a session, by kind: names, roles, tiers, sizes and images resolved per provider. */
+import type { Formation, MachineBlock } from "../format/types.js";
+import type { PlannedMachine, PowerState, Role } from "./types.js";
+import { catalogFor, osOf, type ImageAlias, type ProviderCatalog, type Size } from "./catalog/index.js";
+import { inboundRules, connectPorts, isEntryPoint } from "./network.js";
+import { machineHourlyUsd } from "./cost.js";
+
+const ALIASES = new Set<string>(["ubuntu-22.04", "ubuntu-24.04", "debian-12", "rocky-9", "windows-2022"]);
+
+/** The smallest GPU instance of the catalog that has at least `count` GPUs of `type`. */
+function gpuInstance(catalog: ProviderCatalog, type: string, count: number): string | undefined {
+  const options = catalog.gpus[type] ?? {};
+  for (const n of [1, 2, 4, 8] as const) if (n >= count && options[n]) return options[n];
+  return undefined;
+}
+
+export function resolveInstanceType(catalog: ProviderCatalog, block: MachineBlock | undefined, notes: string[], who: string): string {
+  if (block?.instanceType) return block.instanceType;
+  const size = (block?.size ?? "small") as Size;
+  if (block?.gpus) {
+    const type = block.gpus.type ?? "nvidia-t4";
+    const found = gpuInstance(catalog, type, block.gpus.count ?? 1);
+    if (found) return found;
+    notes.push(`${who}: ${catalog.provider} has no instance type with ${block.gpus.count ?? 1}x ${type} in the catalog; using size '${size}' without GPUs (set instanceType to choose one)`);
+  }
+  return catalog.sizes[size];
+}
+
+export function resolveImage(catalog: ProviderCatalog, image: string | undefined): PlannedMachine["image"] {
+  const name = image ?? "ubuntu-22.04";
+  if (ALIASES.has(name)) return { alias: name, ...catalog.images[name as ImageAlias] };
+  return { id: name, os: osOf(name.toLowerCase().includes("windows") ? "windows" : "linux") };
+}
+
+interface Slot {
+  name: string;
+  role: Role;
+  tier: number;
+  block: MachineBlock | undefined;
+}
+
+/** Names and roles per kind. Names are what users pass to `--machine`. */
+export function slots(f: Formation): Slot[] {
+  const many = (prefix: string, role: Role, tier: number, count: number, block: MachineBlock | undefined): Slot[] =>
+    Array.from({ length: count }, (_, i) => ({ name: `${prefix}-${i + 1}`, role, tier, block }));
+  switch (f.kind) {
+    case "Machine":
+      return [{ name: "machine", role: "machine", tier: 0, block: f.spec.machine as MachineBlock }];
+    case "Docker":
+      // On docker the container is the machine; on a cloud a VM hosts it.
+      return [{ name: f.cloud.provider === "docker" ? "container" : "host", role: f.cloud.provider === "docker" ? "machine" : "host", tier: 0, block: (f.spec.host ?? {}) as MachineBlock }];
+    case "Pool":
+      return many("machine", "member", 0, f.spec.count, f.spec.machine as MachineBlock);
+    case "VirtualLab":
+      return [
+        { name: "proxy", role: "proxy", tier: 0, block: f.spec.proxy?.machine as MachineBlock | undefined },
+        { name: "target", role: "target", tier: 1, block: f.spec.target.machine as MachineBlock },
+      ];
+    case "EMRCluster":
+      return [
+        { name: "proxy", role: "proxy", tier: 0, block: f.spec.proxy?.machine as MachineBlock | undefined },
+        { name: "master", role: "master", tier: 1, block: f.spec.master.machine as MachineBlock },
+        ...many("worker", "worker", 2, f.spec.workers.count, f.spec.workers.machine as MachineBlock),
+      ];
+    case "HPCCluster":
+      return [
+        { name: "head", role: "head", tier: 1, block: f.spec.headNode.machine as MachineBlock },
+        ...many("compute", "compute", 2, f.spec.computeNodes.count, f.spec.computeNodes.machine as MachineBlock),
+      ];
+  }
+}
+
+export function planMachines(f: Formation, desired: Readonly<Record<string, PowerState>>, notes: string[]): PlannedMachine[] {
+  const catalog = catalogFor(f.cloud.provider);
+  const allowFrom = f.access?.allowFrom ?? [];
+  // Instance types are resolved once per distinct block: a 1,000-node pool shares one answer.
+  const typeCache = new Map<MachineBlock | undefined, string>();
+  return slots(f).map((s) => {
+    if (!typeCache.has(s.block)) typeCache.set(s.block, resolveInstanceType(catalog, s.block, notes, s.name.replace(/-\d+$/, "")));
+    const instanceType = typeCache.get(s.block)!;
+    const image = resolveImage(catalog, s.block?.image);
+    const spot = s.block?.spot ?? false;
+    const hibernation = catalog.hibernation && (catalog.instances[instanceType]?.hibernate ?? false) && image.os === "linux";
+    const diskGb = s.block?.diskGb ?? 30;
+    const m: PlannedMachine = {
+      name: s.name,
+      role: s.role,
+      tier: s.tier,
+      instanceType,
+      ...(s.block?.size || !s.block?.instanceType ? { size: s.block?.size ?? "small" } : {}),
+      image,
+      diskGb,
+      spot,
+      ...(s.block?.gpus ? { gpus: { count: s.block.gpus.count ?? 1, type: s.block.gpus.type ?? "nvidia-t4" } } : {}),
+      public: allowFrom.length > 0 && isEntryPoint(f.kind, s.role),
+      inbound: [],
+      hibernation,
+      desiredState: desired[s.name] ?? "running",
+      connect: [],
+      hourlyUsd: machineHourlyUsd(catalog, instanceType, diskGb, spot, image.os),
+    };
+    m.inbound = inboundRules(f, m);
+    m.connect = connectPorts(f, m);
+    return m;
+  });
+}

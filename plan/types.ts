@@ -1,0 +1,139 @@
+/**
+ * The plain-data plan of a session: what `emit` turns into Pulumi resources. Built by pure
+ * functions from a validated formation; nothing here imports `@pulumi/*`.
+ */
+import type { Kind, Provider } from "../format/types.js";
+
+/** What a machine does in its formation; decides its software, its rules and its start order. */
+export type Role = "machine" | "member" | "host" | "proxy" | "target" | "master" | "worker" | "head" | "compute";
+
+/** Desired power state kept per machine in the session (the contract's machine states, minus transients). */
+export type PowerState = "running" | "stopped" | "hibernated";
+
+export type Os = "linux" | "windows";
+
+/** Where inbound traffic may come from: never "anywhere" unless `cidrs` says so explicitly. */
+export type Source =
+  | { kind: "cidrs"; cidrs: readonly string[] }
+  | { kind: "role"; role: Role }
+  /** Every machine of the session (cluster members talk freely to each other). */
+  | { kind: "session" };
+
+export interface InboundRule {
+  protocol: "tcp" | "udp" | "all";
+  /** First port (0 with protocol "all"). */
+  fromPort: number;
+  /** Last port, inclusive. */
+  toPort: number;
+  from: Source;
+  description: string;
+}
+
+export interface ResolvedImage {
+  /** The alias the formation named (ubuntu-22.04 ...), if it named one. */
+  alias?: string;
+  /** Provider image id (AMI, URN, image path, Glance name, Docker reference), or a lookup for the adapter. */
+  id?: string;
+  /** A lookup the adapter performs when the id depends on the region (e.g. the newest Canonical AMI). */
+  lookup?: { owner: string; nameFilter: string };
+  os: Os;
+}
+
+export interface PlannedMachine {
+  /** Session-unique name users pass to `--machine` (head, compute-3, proxy, target, machine-2...). */
+  name: string;
+  role: Role;
+  /** Start order: lower tiers start first and stop last (proxy 0, master/head 1, workers/compute 2). */
+  tier: number;
+  instanceType: string;
+  /** The portable size the formation asked for, if any. */
+  size?: string;
+  image: ResolvedImage;
+  diskGb: number;
+  spot: boolean;
+  gpus?: { count: number; type: string };
+  /** Needs an address reachable from `access.allowFrom` (only entry points, only when allowFrom is set). */
+  public: boolean;
+  inbound: InboundRule[];
+  /** Hibernation enabled at launch (the size supports it, on a provider that has it). */
+  hibernation: boolean;
+  desiredState: PowerState;
+  /** Ports users connect to, for connection details (22 ssh, 3389 rdp, 443 gateway...). */
+  connect: { protocol: "ssh" | "rdp" | "vnc" | "https"; port: number }[];
+  /** Created by the managed big-data service (EMR, Dataproc, HDInsight), not as an instance of ours. */
+  managedBy?: "bigdata";
+  /** Hourly price of this machine while running (compute + disk), from the catalog. */
+  hourlyUsd: number;
+}
+
+export interface PlannedStorage {
+  sizeGb: number;
+  mountPath: string;
+  /** managed: the provider's file service (EFS, Azure Files, Filestore, Manila); head-nfs: an NFS export from the head node; volume: a Docker volume. */
+  kind: "managed" | "head-nfs" | "volume";
+}
+
+export interface PlannedBigData {
+  /** A managed service (EMR, Dataproc, HDInsight) rather than Spark installed on machines. */
+  managed: boolean;
+  release: string;
+  applications: readonly string[];
+}
+
+export interface PlannedContainer {
+  image: string;
+  command: readonly string[];
+  env: Readonly<Record<string, string>>;
+  ports: { container: number; host: number; protocol: "tcp" | "udp" }[];
+  volumes: { name?: string; hostPath?: string; mountPath: string; readOnly: boolean }[];
+  cpus?: number;
+  memoryMb?: number;
+}
+
+/** A secret the emitter generates once and keeps in state (never plain in inputs, outputs or logs). */
+export interface PlannedSecret {
+  name: "munge-key" | "gateway-password" | "admin-password";
+  /** Length in characters (passwords) or bytes (keys). */
+  length: number;
+}
+
+export interface CostLine {
+  item: string;
+  count: number;
+  hourlyUsd: number;
+}
+
+export interface CostEstimate {
+  hourlyUsd: number;
+  lines: CostLine[];
+  /** Where the prices come from and when they were read. */
+  source: string;
+}
+
+export interface SessionPlan {
+  session: string;
+  formation: string;
+  kind: Kind;
+  provider: Provider;
+  region?: string;
+  zone?: string;
+  project?: string;
+  /** Docker engine URL (docker provider) when the formation names one; else the adapter uses DOCKER_HOST. */
+  dockerHost?: string;
+  /** Labels for every resource: the formation's plus formations-session/-formation/-kind/managed-by. */
+  labels: Readonly<Record<string, string>>;
+  network: { existing?: { id: string; subnet?: string }; cidr: string; subnetCidr: string };
+  sshPublicKeys: readonly string[];
+  allowFrom: readonly string[];
+  machines: PlannedMachine[];
+  storage?: PlannedStorage;
+  bigData?: PlannedBigData;
+  gateway?: { protocol: "rdp" | "vnc" | "ssh" };
+  container?: PlannedContainer;
+  autoStop?: { idleMinutes: number };
+  spotInterruption: "stop" | "hibernate" | "terminate";
+  secrets: PlannedSecret[];
+  cost: CostEstimate;
+  /** Things the user should know (a fallback taken, a limit rounded up). */
+  notes: string[];
+}
