@@ -44,10 +44,9 @@ export abstract class FormationComponent extends pulumi.ComponentResource {
     this.plan = args.plan;
     this.adapter = args.adapter;
     this.session = args.plan.session;
-    const parent = this;
     this.ctx = {
       plan: args.plan,
-      parent,
+      parent: this,
       name: (suffix: string) => {
         if (!/^[a-z0-9][a-z0-9-]*$/.test(suffix)) throw new Error(`child name '${suffix}' of '${name}' must be lower-case letters, digits and dashes`);
         return `${name}-${suffix}`;

@@ -36,7 +36,8 @@ export function toJsonError(d: Diagnostic): JsonError {
 export function renderDiagnostic(d: Diagnostic, source?: string): string {
   const out = [`${d.file}:${d.line}:${d.col}: error: ${d.message} (at ${d.pointer || "/"})`];
   const text = source?.split(/\r?\n/, d.line)[d.line - 1];
-  if (text !== undefined && text.length <= 400) {
+  // Never echo a pasted private key back to a terminal or CI log, not even as context.
+  if (text !== undefined && text.length <= 400 && !/PRIVATE KEY-----/.test(text)) {
     const gutter = `${String(d.line).padStart(4)} | `;
     out.push(`${gutter}${text}`);
     // Keep tabs so the caret lines up under tab-indented text.

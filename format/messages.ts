@@ -7,15 +7,20 @@ import type { ParsedSource } from "./source.js";
 type Schema = Record<string, unknown>;
 
 function show(value: unknown): string {
-  const s = typeof value === "string" ? `'${value}'` : JSON.stringify(value) ?? String(value);
+  // Control characters are escaped so one diagnostic stays one line (a pasted block scalar has newlines).
+  const text = typeof value === "string" ? value.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1)) : undefined;
+  const s = text !== undefined ? `'${text}'` : JSON.stringify(value) ?? String(value);
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
+
+/** A pasted private key must never be echoed back (logs, CI output): it is a credential. */
+const PRIVATE_KEY = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----|PuTTY-User-Key-File/;
 
 function kindOf(value: unknown): string {
   if (value === null) return "empty";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
-  if (typeof value === "number") return Number.isInteger(value) ? "an integer" : "a number";
+  if (typeof value === "number") return Number.isInteger(value) ? "an integer" : "a fraction";
   return `a ${typeof value}`;
 }
 
@@ -71,8 +76,9 @@ function render(e: ErrorObject): Rendered | undefined {
   const propertyName = (e as ErrorObject & { propertyName?: string }).propertyName;
   if (propertyName !== undefined) {
     const pointer = joinPointer(e.instancePath, propertyName);
+    if (e.keyword === "maxLength") return { pointer, target: "key", message: `key ${show(propertyName)} is too long: at most ${String(p.limit)} characters (it has ${propertyName.length})` };
     const why = e.keyword === "pattern" && typeof parent.patternErrorMessage === "string" ? parent.patternErrorMessage : e.message ?? "is not allowed";
-    return { pointer, target: "key", message: `key '${propertyName}': ${why}` };
+    return { pointer, target: "key", message: `key ${show(propertyName)}: ${why}` };
   }
   switch (e.keyword) {
     case "required": {
@@ -124,18 +130,26 @@ function render(e: ErrorObject): Rendered | undefined {
     case "maxLength":
       return { pointer: e.instancePath, target: "value", message: `${field(e.instancePath)} is too long: at most ${String(p.limit)} characters (it has ${String((e.data as string).length)})` };
     case "pattern":
+      if (typeof e.data === "string" && PRIVATE_KEY.test(e.data)) {
+        return { pointer: e.instancePath, target: "value", message: `${field(e.instancePath)} is a PRIVATE key: never put a private key in a formation`, hint: "paste the public key instead (the .pub file, e.g. ~/.ssh/id_ed25519.pub); if this file was shared, make a new key pair" };
+      }
       return { pointer: e.instancePath, target: "value", message: `${show(e.data)} is not valid for ${field(e.instancePath)}: ${typeof parent.patternErrorMessage === "string" ? parent.patternErrorMessage : `must match ${String(p.pattern)}`}` };
     case "minItems":
       return { pointer: e.instancePath, target: "value", message: `${field(e.instancePath)} needs at least ${String(p.limit)} item${p.limit === 1 ? "" : "s"}` };
     case "maxItems":
       return { pointer: e.instancePath, target: "value", message: `${field(e.instancePath)} has too many items: at most ${String(p.limit)}` };
-    case "uniqueItems":
-      return { pointer: joinPointer(e.instancePath, Number(p.i)), target: "value", message: `${field(e.instancePath)} lists the same value twice (items ${Number(p.j) + 1} and ${Number(p.i) + 1})`, hint: "remove the repeated item" };
+    case "uniqueItems": {
+      // Point at the repeat (the later item), not at the first occurrence the user meant to keep.
+      const [first, again] = [Number(p.i), Number(p.j)].sort((a, b) => a - b) as [number, number];
+      return { pointer: joinPointer(e.instancePath, again), target: "value", message: `${field(e.instancePath)} lists the same value twice (items ${first + 1} and ${again + 1})`, hint: "remove the repeated item" };
+    }
     case "maxProperties":
       return { pointer: e.instancePath, target: "container", message: `${field(e.instancePath)} has too many entries: at most ${String(p.limit)}` };
     case "not": {
       // `not: {required: [a, b]}` forbids a key (or a combination): point at the last one present.
       const keys = ((parent.not as Schema | undefined)?.required as string[] | undefined) ?? [];
+      // `required` holds vacuously on a non-mapping, so `not: {required}` fails there: the type error says it all.
+      if (keys.length > 0 && (typeof e.data !== "object" || e.data === null || Array.isArray(e.data))) return undefined;
       const data = (e.data ?? {}) as Record<string, unknown>;
       const present = keys.filter((k) => k in data);
       const key = present[present.length - 1];
@@ -153,6 +167,17 @@ function render(e: ErrorObject): Rendered | undefined {
 }
 
 /**
+ * Some patterns repeat the length limit (`[a-z0-9-]{0,38}`); when the value fails only on length,
+ * the length error says it better, and a second error for the same mistake is noise.
+ */
+function lengthOnly(e: ErrorObject): boolean {
+  const value = (e as ErrorObject & { propertyName?: string }).propertyName ?? e.data;
+  const pattern = (e.params as { pattern?: unknown }).pattern;
+  if (typeof value !== "string" || typeof pattern !== "string") return false;
+  return new RegExp(pattern.replace(/\{\d*,?\d*\}/g, "*"), "u").test(value);
+}
+
+/**
  * Turns Ajv's raw errors into one located diagnostic per root cause. Errors inside an `anyOf`
  * that carries its own errorMessage are folded into that message (no cascade from branches).
  */
@@ -160,9 +185,12 @@ export function diagnosticsFromAjv(src: ParsedSource, errors: readonly ErrorObje
   const folded = errors
     .filter((e) => (e.keyword === "anyOf" || e.keyword === "oneOf") && typeof (e.parentSchema as Schema | undefined)?.errorMessage === "string")
     .map((e) => `${e.schemaPath}/`);
+  const place = (e: ErrorObject) => `${e.instancePath}\u0000${(e as ErrorObject & { propertyName?: string }).propertyName ?? ""}`;
+  const tooLongOrShort = new Set(errors.filter((e) => e.keyword === "maxLength" || e.keyword === "minLength").map(place));
   const out: Diagnostic[] = [];
   for (const e of errors) {
     if (folded.some((prefix) => e.schemaPath.startsWith(prefix))) continue;
+    if (e.keyword === "pattern" && tooLongOrShort.has(place(e)) && lengthOnly(e)) continue;
     const r = render(e);
     if (!r) continue;
     const { line, col } = locate(src, r.pointer, r.target);

@@ -6,6 +6,7 @@
  */
 import { isIPv4, isIPv6 } from "node:net";
 import { joinPointer } from "./locate.js";
+import { KINDS, PROVIDERS, type Kind } from "./types.js";
 
 export interface RuleProblem {
   pointer: string;
@@ -19,23 +20,31 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 
-/** Every machine block in the document, with its pointer. */
+/** Where each kind keeps its machine blocks, and the role each one plays. */
+const BLOCKS: Record<Kind, [path: string[], role: string][]> = {
+  Machine: [[["machine"], "machine"]],
+  Docker: [[["host"], "host"]],
+  Pool: [[["machine"], "machine"]],
+  VirtualLab: [[["target", "machine"], "target"], [["proxy", "machine"], "proxy"]],
+  EMRCluster: [[["master", "machine"], "master"], [["workers", "machine"], "worker"], [["proxy", "machine"], "proxy"]],
+  HPCCluster: [[["headNode", "machine"], "head"], [["computeNodes", "machine"], "compute"]],
+};
+
+const isKind = (k: unknown): k is Kind => (KINDS as readonly unknown[]).includes(k);
+
+/**
+ * Every machine block of the document's kind, with its pointer. Blocks under keys the kind does
+ * not have are skipped: the schema reports those keys, and rules there would only add noise.
+ */
 export function machineBlocks(doc: Obj): { pointer: string; block: Obj; role: string }[] {
+  if (!isKind(doc.kind)) return [];
   const spec = isObj(doc.spec) ? doc.spec : {};
   const out: { pointer: string; block: Obj; role: string }[] = [];
-  const add = (path: string[], role: string) => {
+  for (const [path, role] of BLOCKS[doc.kind]) {
     let cur: unknown = spec;
     for (const p of path) cur = isObj(cur) ? cur[p] : undefined;
     if (isObj(cur)) out.push({ pointer: `/spec/${path.join("/")}`, block: cur, role });
-  };
-  add(["machine"], "machine");
-  add(["host"], "host");
-  add(["target", "machine"], "target");
-  add(["proxy", "machine"], "proxy");
-  add(["master", "machine"], "master");
-  add(["workers", "machine"], "worker");
-  add(["headNode", "machine"], "head");
-  add(["computeNodes", "machine"], "compute");
+  }
   return out;
 }
 
@@ -55,7 +64,8 @@ export function sshKeys(doc: Obj): RuleProblem[] {
   const out: RuleProblem[] = [];
   keys.forEach((k, i) => {
     const [type, blob] = (str(k) ?? "").split(" ");
-    if (!type || !blob || !(type in SSH_TYPES)) return; // the schema reports malformed lines
+    // The schema reports malformed lines; checking their blob too would report one mistake twice.
+    if (!type || !blob || !(type in SSH_TYPES) || !/^AAAA[A-Za-z0-9+/]+={0,3}$/.test(blob)) return;
     const bytes = Buffer.from(blob, "base64");
     const len = bytes.length >= 4 ? bytes.readUInt32BE(0) : -1;
     const inner = len > 0 && len <= 64 && bytes.length >= 4 + len ? bytes.subarray(4, 4 + len).toString("latin1") : undefined;
@@ -112,6 +122,8 @@ export function gcpLabels(doc: Obj): RuleProblem[] {
   return out;
 }
 
+const ROLE_WORDS: Record<string, string> = { head: "head node", compute: "compute nodes", worker: "workers" };
+
 const DOCKER_TYPE = /^\d+(\.\d+)?cpu-\d+[mg]$/;
 
 /** Rules that depend on the provider: the docker engine cannot run a VM, Windows, etc. */
@@ -131,12 +143,14 @@ export function providerFit(doc: Obj): RuleProblem[] {
     if (image.startsWith("windows")) {
       if (provider === "docker") out.push({ pointer: `${pointer}/image`, message: "Windows images cannot run on the docker provider", hint: "use a Linux image such as 'ubuntu-22.04', or a cloud provider" });
       else if (role !== "machine" && role !== "target") {
-        out.push({ pointer: `${pointer}/image`, message: `the ${role} of a ${String(doc.kind)} runs Linux software; Windows is not supported there`, hint: "use a Linux image such as 'ubuntu-22.04'" });
+        out.push({ pointer: `${pointer}/image`, message: `Windows is not supported on the ${ROLE_WORDS[role] ?? role} of ${String(doc.kind)} formations: it runs Linux software`, hint: "use a Linux image such as 'ubuntu-22.04'" });
       }
     }
     const foreign: [RegExp, string][] = [[/^ami-[0-9a-f]+$/, "aws"], [/^projects\/[^/]+\/global\/images\//, "gcp"], [/^\/subscriptions\//, "azure"]];
+    // An unknown provider is already an error; "an image id of aws, but this runs on AWS" would repeat it.
+    const known = (PROVIDERS as readonly unknown[]).includes(provider);
     for (const [re, owner] of foreign) {
-      if (re.test(image) && provider !== owner) out.push({ pointer: `${pointer}/image`, message: `'${image}' is an ${owner} image id, but this formation runs on ${String(provider)}`, hint: "use an image alias such as 'ubuntu-22.04', or an image id of this provider" });
+      if (known && re.test(image) && provider !== owner) out.push({ pointer: `${pointer}/image`, message: `'${image}' is an image id of ${owner}, but this formation runs on ${String(provider)}`, hint: "use an image alias such as 'ubuntu-22.04', or an image id of this provider" });
     }
   }
   return out;
@@ -144,6 +158,7 @@ export function providerFit(doc: Obj): RuleProblem[] {
 
 /** Two published ports cannot share a host port and protocol. */
 export function containerPorts(doc: Obj): RuleProblem[] {
+  if (doc.kind !== "Docker") return []; // elsewhere 'container' is an unknown key, already reported
   const spec = isObj(doc.spec) ? doc.spec : {};
   const container = isObj(spec.container) ? spec.container : {};
   const ports = Array.isArray(container.ports) ? container.ports : [];
@@ -154,7 +169,7 @@ export function containerPorts(doc: Obj): RuleProblem[] {
     const host = typeof p.host === "number" ? p.host : p.container;
     const key = `${String(host)}/${String(p.protocol ?? "tcp")}`;
     const first = seen.get(key);
-    if (first !== undefined) out.push({ pointer: `/spec/container/ports/${i}`, message: `host port ${key} is already published by port ${first + 1}`, hint: "give one of them another 'host' port" });
+    if (first !== undefined) out.push({ pointer: `/spec/container/ports/${i}`, message: `host port ${key} is already published by item ${first + 1} of 'ports'`, hint: "give one of them another 'host' port" });
     else seen.set(key, i);
   });
   return out;
