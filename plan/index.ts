@@ -110,3 +110,4 @@ export function planSession(f: Formation, opts: PlanOptions = {}): SessionPlan {
 }
 
 export type * from "./types.js";
+export { tierOf } from "./tiers.js";

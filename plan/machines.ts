@@ -4,6 +4,7 @@ import type { PlannedMachine, PowerState, Role } from "./types.js";
 import { catalogFor, osOf, type ImageAlias, type ProviderCatalog, type Size } from "./catalog/index.js";
 import { inboundRules, connectPorts, isEntryPoint } from "./network.js";
 import { machineHourlyUsd } from "./cost.js";
+import { tierOf } from "./tiers.js";
 
 const ALIASES = new Set<string>(["ubuntu-22.04", "ubuntu-24.04", "debian-12", "rocky-9", "windows-2022"]);
 
@@ -35,37 +36,36 @@ export function resolveImage(catalog: ProviderCatalog, image: string | undefined
 interface Slot {
   name: string;
   role: Role;
-  tier: number;
   block: MachineBlock | undefined;
 }
 
 /** Names and roles per kind. Names are what users pass to `--machine`. */
 export function slots(f: Formation): Slot[] {
-  const many = (prefix: string, role: Role, tier: number, count: number, block: MachineBlock | undefined): Slot[] =>
-    Array.from({ length: count }, (_, i) => ({ name: `${prefix}-${i + 1}`, role, tier, block }));
+  const many = (prefix: string, role: Role, count: number, block: MachineBlock | undefined): Slot[] =>
+    Array.from({ length: count }, (_, i) => ({ name: `${prefix}-${i + 1}`, role, block }));
   switch (f.kind) {
     case "Machine":
-      return [{ name: "machine", role: "machine", tier: 0, block: f.spec.machine as MachineBlock }];
+      return [{ name: "machine", role: "machine", block: f.spec.machine as MachineBlock }];
     case "Docker":
       // On docker the container is the machine; on a cloud a VM hosts it.
-      return [{ name: f.cloud.provider === "docker" ? "container" : "host", role: f.cloud.provider === "docker" ? "machine" : "host", tier: 0, block: (f.spec.host ?? {}) as MachineBlock }];
+      return [{ name: f.cloud.provider === "docker" ? "container" : "host", role: f.cloud.provider === "docker" ? "machine" : "host", block: (f.spec.host ?? {}) as MachineBlock }];
     case "Pool":
-      return many("machine", "member", 0, f.spec.count, f.spec.machine as MachineBlock);
+      return many("machine", "member", f.spec.count, f.spec.machine as MachineBlock);
     case "VirtualLab":
       return [
-        { name: "proxy", role: "proxy", tier: 0, block: f.spec.proxy?.machine as MachineBlock | undefined },
-        { name: "target", role: "target", tier: 1, block: f.spec.target.machine as MachineBlock },
+        { name: "proxy", role: "proxy", block: f.spec.proxy?.machine as MachineBlock | undefined },
+        { name: "target", role: "target", block: f.spec.target.machine as MachineBlock },
       ];
     case "EMRCluster":
       return [
-        { name: "proxy", role: "proxy", tier: 0, block: f.spec.proxy?.machine as MachineBlock | undefined },
-        { name: "master", role: "master", tier: 1, block: f.spec.master.machine as MachineBlock },
-        ...many("worker", "worker", 2, f.spec.workers.count, f.spec.workers.machine as MachineBlock),
+        { name: "proxy", role: "proxy", block: f.spec.proxy?.machine as MachineBlock | undefined },
+        { name: "master", role: "master", block: f.spec.master.machine as MachineBlock },
+        ...many("worker", "worker", f.spec.workers.count, f.spec.workers.machine as MachineBlock),
       ];
     case "HPCCluster":
       return [
-        { name: "head", role: "head", tier: 1, block: f.spec.headNode.machine as MachineBlock },
-        ...many("compute", "compute", 2, f.spec.computeNodes.count, f.spec.computeNodes.machine as MachineBlock),
+        { name: "head", role: "head", block: f.spec.headNode.machine as MachineBlock },
+        ...many("compute", "compute", f.spec.computeNodes.count, f.spec.computeNodes.machine as MachineBlock),
       ];
   }
 }
@@ -85,7 +85,7 @@ export function planMachines(f: Formation, desired: Readonly<Record<string, Powe
     const m: PlannedMachine = {
       name: s.name,
       role: s.role,
-      tier: s.tier,
+      tier: tierOf(s.role),
       instanceType,
       ...(s.block?.size || !s.block?.instanceType ? { size: s.block?.size ?? "small" } : {}),
       image,
