@@ -34,7 +34,9 @@ export function toJsonError(d: Diagnostic): JsonError {
  * column, then the hint. `source` is the file's text when we could decode it.
  */
 export function renderDiagnostic(d: Diagnostic, source?: string): string {
-  const out = [`${d.file}:${d.line}:${d.col}: error: ${d.message} (at ${d.pointer || "/"})`];
+  // A key may hold a newline (`"a\nb":`); escape it so one error stays one line.
+  const pointer = (d.pointer || "/").replace(/\p{Cc}/gu, (c) => JSON.stringify(c).slice(1, -1));
+  const out = [`${d.file}:${d.line}:${d.col}: error: ${d.message} (at ${pointer})`];
   const text = source?.split(/\r?\n/, d.line)[d.line - 1];
   // Never echo a pasted private key back to a terminal or CI log, not even as context.
   if (text !== undefined && text.length <= 400 && !/PRIVATE KEY-----/.test(text)) {

@@ -6,9 +6,11 @@ import type { ParsedSource } from "./source.js";
 
 type Schema = Record<string, unknown>;
 
+const ESCAPES: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
 function show(value: unknown): string {
   // Control characters are escaped so one diagnostic stays one line (a pasted block scalar has newlines).
-  const text = typeof value === "string" ? value.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1)) : undefined;
+  const text = typeof value === "string" ? value.replace(/\p{Cc}/gu, (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`) : undefined;
   const s = text !== undefined ? `'${text}'` : JSON.stringify(value) ?? String(value);
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
@@ -61,6 +63,9 @@ const MISSING_HINTS: Record<string, string> = {
   machine: "add 'machine: { size: small }' (or any machine block)",
 };
 
+/** Words other tools use for our keys: Azure says location, Kubernetes says replicas. */
+const KEY_ALIASES: Record<string, string> = { location: "region", replicas: "count", instances: "count", type: "instanceType", disk: "diskGb" };
+
 interface Rendered {
   pointer: string;
   target: Target;
@@ -89,9 +94,11 @@ function render(e: ErrorObject): Rendered | undefined {
     case "additionalProperties": {
       const key = String(p.additionalProperty);
       const allowed = Object.keys((parent.properties ?? {}) as Schema);
-      const near = suggest(key, allowed);
-      const hint = near ? `did you mean '${near}'?` : allowed.length ? `allowed keys here: ${allowed.join(", ")}` : undefined;
-      return { pointer: joinPointer(e.instancePath, key), target: "key", message: `unknown key '${key}'`, ...(hint ? { hint } : {}) };
+      const near = (allowed.includes(KEY_ALIASES[key] ?? "") ? KEY_ALIASES[key] : undefined) ?? suggest(key, allowed);
+      const hint =
+        key === "<<" ? "YAML merge keys are not supported (YAML 1.2): use an alias of the whole block, or write the keys out"
+        : near ? `did you mean '${near}'?` : allowed.length ? `allowed keys here: ${allowed.join(", ")}` : undefined;
+      return { pointer: joinPointer(e.instancePath, key), target: "key", message: `unknown key ${show(key)}`, ...(hint ? { hint } : {}) };
     }
     case "enum": {
       const allowed = (p.allowedValues as unknown[]).map(String);

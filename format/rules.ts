@@ -7,6 +7,7 @@
 import { isIPv4, isIPv6 } from "node:net";
 import { joinPointer } from "./locate.js";
 import { KINDS, PROVIDERS, type Kind } from "./types.js";
+import { formationSchema } from "./validator.js";
 
 export interface RuleProblem {
   pointer: string;
@@ -108,6 +109,11 @@ export function cidrs(doc: Obj): RuleProblem[] {
   return out;
 }
 
+// The portable label rule, as the schema states it (the schema is the one source of truth).
+const labelSchema = (formationSchema.$defs.labels as unknown) as { propertyNames: { pattern: string }; additionalProperties: { pattern: string } };
+const PORTABLE_LABEL_KEY = new RegExp(labelSchema.propertyNames.pattern, "u");
+const PORTABLE_LABEL_VALUE = new RegExp(labelSchema.additionalProperties.pattern, "u");
+
 /** GCP labels are lower case; the portable rule in the schema allows upper case for other clouds. */
 export function gcpLabels(doc: Obj): RuleProblem[] {
   if (!isObj(doc.cloud) || doc.cloud.provider !== "gcp") return [];
@@ -115,9 +121,11 @@ export function gcpLabels(doc: Obj): RuleProblem[] {
   const out: RuleProblem[] = [];
   for (const [k, v] of Object.entries(labels)) {
     const pointer = joinPointer("/metadata/labels", k);
+    // Labels the portable rule already refuses are reported once, by the schema.
+    if (!PORTABLE_LABEL_KEY.test(k) || k.length > 63) continue;
     if (!/^[a-z][a-z0-9_-]*$/.test(k)) out.push({ pointer, atKey: true, message: `GCP label key '${k}' must be lower-case letters, digits, _ and -, starting with a letter`, hint: `use '${k.toLowerCase().replace(/[^a-z0-9_-]/g, "-")}'` });
     const val = str(v);
-    if (val !== undefined && !/^[a-z0-9_-]*$/.test(val)) out.push({ pointer, message: `GCP label value '${val}' must be lower-case letters, digits, _ and -`, hint: `use '${val.toLowerCase().replace(/[^a-z0-9_-]/g, "-")}'` });
+    if (val !== undefined && PORTABLE_LABEL_VALUE.test(val) && val.length <= 63 && !/^[a-z0-9_-]*$/.test(val)) out.push({ pointer, message: `GCP label value '${val}' must be lower-case letters, digits, _ and -`, hint: `use '${val.toLowerCase().replace(/[^a-z0-9_-]/g, "-")}'` });
   }
   return out;
 }
