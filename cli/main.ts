@@ -26,6 +26,17 @@ export function buildProgram(io: Output, setCode: (code: number) => void): Comma
       setCode(await validateCommand(paths, opts, io));
     });
 
+  program
+    .command("plan")
+    .description("compile a formation offline (no credentials, network or Pulumi CLI): resource tree and hourly cost")
+    .argument("<file>", "formation file")
+    .option("--session <name>", "session name (default: the formation's name)")
+    .addOption(new Option("--json", "print the plan as JSON"))
+    .action(async (file: string, opts: { json?: boolean; session?: string }) => {
+      const { planCommand } = await import("./plan.js");
+      setCode(await planCommand(file, opts, io));
+    });
+
   return program;
 }
 

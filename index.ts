@@ -1,0 +1,19 @@
+/**
+ * The library API (formation-spec.md, "Library API"). Importing it loads neither Pulumi nor a
+ * cloud SDK: `compileFormation` imports them when called.
+ */
+import type { Formation } from "./format/types.js";
+import type { PlanOptions } from "./plan/index.js";
+import type { FormationComponent } from "./components/index.js";
+
+export { loadFormation, loadFormationText, validateFormation, validateText, FormationError, type ValidationResult } from "./format/load.js";
+export type { Diagnostic } from "./format/diagnostics.js";
+export type * from "./format/types.js";
+export { planSession, type PlanOptions } from "./plan/index.js";
+export type * from "./plan/types.js";
+
+/** Plans and emits a formation as Pulumi resources; call inside a Pulumi program. */
+export async function compileFormation(formation: Formation, opts: PlanOptions = {}): Promise<FormationComponent> {
+  const { compileFormation: compile } = await import("./components/index.js");
+  return compile(formation, opts);
+}
