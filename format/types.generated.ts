@@ -32,11 +32,23 @@ export type Cloud = Cloud1;
  * Extra inbound TCP ports opened to `access.allowFrom` (SSH 22 is always open to it).
  *
  * @maxItems 64
+ */
+export type Ports = number[];
+/**
+ * Extra inbound TCP ports opened to `access.allowFrom` (SSH 22 is always open to it).
+ *
+ * @maxItems 64
  *
  * This interface was referenced by `undefined`'s JSON-Schema
  * via the `definition` "ports".
  */
-export type Ports = number[];
+export type Ports1 = number[];
+/**
+ * Extra inbound TCP ports opened to `access.allowFrom` (SSH 22 is always open to it).
+ *
+ * @maxItems 64
+ */
+export type Ports2 = number[];
 
 /**
  * Name, description and labels of the formation.
@@ -57,9 +69,6 @@ export interface Metadata {
 }
 /**
  * Key/value labels that become cloud tags (AWS, Azure, OpenStack), labels (GCP) or container labels (Docker) on every resource. Keys start with a letter; keys and values use letters, digits and `_ . : = + @ -`; at most 63 characters each (lower case only on gcp). Keys starting with `formations` are reserved.
- *
- * This interface was referenced by `undefined`'s JSON-Schema
- * via the `definition` "labels".
  */
 export interface Labels {
   [k: string]: string | undefined;
@@ -101,11 +110,55 @@ export interface Cloud1 {
 }
 /**
  * Who may reach the machines. Nothing is open to the internet unless `allowFrom` says so.
+ */
+export interface Access {
+  /**
+   * OpenSSH public keys installed for the default user on every Linux machine.
+   *
+   * @maxItems 32
+   */
+  sshPublicKeys?: string[];
+  /**
+   * CIDR ranges allowed to reach the machines' entry points (SSH, RDP, the gateway, extra ports), e.g. `203.0.113.0/24`. Default: none, so nothing is open to the internet.
+   *
+   * @maxItems 64
+   */
+  allowFrom?: string[];
+}
+/**
+ * How machines stop, and what happens when spot capacity is reclaimed.
+ */
+export interface Lifecycle {
+  /**
+   * Stop machines that have been idle (no SSH/RDP/gateway session, no running job, low CPU) for this long. Default: machines are not stopped automatically.
+   */
+  autoStop?: {
+    /**
+     * Minutes of idleness before a machine is stopped (5 to 10080, one week).
+     */
+    idleMinutes: number;
+  };
+  /**
+   * What happens to a spot machine when the cloud reclaims its capacity: stop (disk kept), hibernate (memory kept too) or terminate.
+   */
+  spotInterruption?: "stop" | "hibernate" | "terminate";
+}
+/**
+ * Key/value labels that become cloud tags (AWS, Azure, OpenStack), labels (GCP) or container labels (Docker) on every resource. Keys start with a letter; keys and values use letters, digits and `_ . : = + @ -`; at most 63 characters each (lower case only on gcp). Keys starting with `formations` are reserved.
+ *
+ * This interface was referenced by `undefined`'s JSON-Schema
+ * via the `definition` "labels".
+ */
+export interface Labels1 {
+  [k: string]: string | undefined;
+}
+/**
+ * Who may reach the machines. Nothing is open to the internet unless `allowFrom` says so.
  *
  * This interface was referenced by `undefined`'s JSON-Schema
  * via the `definition` "access".
  */
-export interface Access {
+export interface Access1 {
   /**
    * OpenSSH public keys installed for the default user on every Linux machine.
    *
@@ -125,7 +178,7 @@ export interface Access {
  * This interface was referenced by `undefined`'s JSON-Schema
  * via the `definition` "lifecycle".
  */
-export interface Lifecycle {
+export interface Lifecycle1 {
   /**
    * Stop machines that have been idle (no SSH/RDP/gateway session, no running job, low CPU) for this long. Default: machines are not stopped automatically.
    */
@@ -319,7 +372,7 @@ export interface PoolSpec {
    */
   count: number;
   machine: MachineBlock;
-  ports?: Ports;
+  ports?: Ports2;
 }
 /**
  * The proxy (browser gateway / entry point). Its machine defaults to a small Linux machine.
@@ -328,7 +381,33 @@ export interface PoolSpec {
  * via the `definition` "proxy".
  */
 export interface Proxy {
-  machine?: MachineBlock;
+  machine?: MachineBlock2;
+}
+/**
+ * One machine (cloud instance or, on docker, a long-running container): its size, image, disk and capacity type.
+ */
+export interface MachineBlock2 {
+  /**
+   * Portable size, mapped to an instance type per provider. Use either `size` or `instanceType`; default: small.
+   */
+  size?: "small" | "medium" | "large" | "xlarge" | "2xlarge";
+  /**
+   * Provider-specific instance type instead of `size`, e.g. `c6i.4xlarge` (aws), `Standard_D4s_v5` (azure), `n2-standard-8` (gcp), `m1.large` (openstack), `4cpu-8g` (docker). No default: `size` is used when it is absent.
+   */
+  instanceType?: string;
+  /**
+   * Image alias (ubuntu-22.04, ubuntu-24.04, debian-12, rocky-9, windows-2022) or a provider image id (AMI id, Azure image URN or id, GCP image path, Glance image id or name, Docker image reference).
+   */
+  image?: string;
+  /**
+   * Root disk size in GB (8 to 16384).
+   */
+  diskGb?: number;
+  /**
+   * Use spot / preemptible capacity (cheaper, may be reclaimed; see lifecycle.spotInterruption).
+   */
+  spot?: boolean;
+  gpus?: Gpus;
 }
 /**
  * Spec of a VirtualLab: a proxy running a browser gateway (Apache Guacamole) and a target workstation reachable only through it.
@@ -347,7 +426,13 @@ export interface VirtualLabSpec {
      */
     protocol: "rdp" | "vnc" | "ssh";
   };
-  proxy?: Proxy;
+  proxy?: Proxy1;
+}
+/**
+ * The proxy (browser gateway / entry point). Its machine defaults to a small Linux machine.
+ */
+export interface Proxy1 {
+  machine?: MachineBlock2;
 }
 /**
  * Spec of an EMRCluster: proxy + master + workers running Spark/Hadoop (EMR, Dataproc, HDInsight where available, self-managed elsewhere).
@@ -403,7 +488,13 @@ export interface EMRClusterSpec {
     count: number;
     machine: MachineBlock;
   };
-  proxy?: Proxy;
+  proxy?: Proxy2;
+}
+/**
+ * The proxy (browser gateway / entry point). Its machine defaults to a small Linux machine.
+ */
+export interface Proxy2 {
+  machine?: MachineBlock2;
 }
 /**
  * Spec of an HPCCluster: a Slurm head node, compute nodes and a shared file system mounted on all of them.
