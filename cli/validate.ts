@@ -1,3 +1,4 @@
+import pLimit from "p-limit";
 import { validateFormation } from "../format/load.js";
 import { renderDiagnostic, toJsonError } from "../format/diagnostics.js";
 import { expandPaths } from "./files.js";
@@ -7,8 +8,9 @@ import { paint, type Output } from "./output.js";
 /** `formations validate <file|dir>... [--json]`: 0 when all valid, 1 when any is invalid. */
 export async function validateCommand(paths: string[], opts: { json?: boolean }, io: Output): Promise<number> {
   const files = await expandPaths(paths);
-  const results = [];
-  for (const file of files) results.push(await validateFormation(file));
+  // Reads overlap (bounded, to stay under open-file limits on big trees); results keep their order.
+  const limit = pLimit(16);
+  const results = await Promise.all(files.map((file) => limit(() => validateFormation(file))));
   const invalid = results.filter((r) => !r.valid);
   if (opts.json) {
     io.out(JSON.stringify(results.map((r) => ({ file: r.file, valid: r.valid, errors: r.errors.map(toJsonError) })), null, 2));

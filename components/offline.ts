@@ -19,6 +19,8 @@ export interface RecordedResource {
 export interface Recording {
   resources: RecordedResource[];
   calls: { token: string; inputs: Record<string, unknown> }[];
+  /** Outputs registered by components (`registerOutputs`), by resource name; secrets wrapped. */
+  outputs: Map<string, Record<string, unknown>>;
   errors: string[];
 }
 
@@ -91,6 +93,7 @@ export async function recordProgram(program: () => Promise<unknown>, opts: { pro
   const order: RecordedResource[] = [];
   const inputs = new Map<string, Record<string, unknown>>();
   const errors: string[] = [];
+  const outputs = new Map<string, Record<string, unknown>>();
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
@@ -117,6 +120,12 @@ export async function recordProgram(program: () => Promise<unknown>, opts: { pro
       cb(err, res);
     });
   };
+  const monitorOutputs = monitor as unknown as { registerResourceOutputs(req: OutputsRequest, cb: (err: unknown, res: unknown) => void): unknown };
+  const registerOutputs = monitorOutputs.registerResourceOutputs.bind(monitorOutputs);
+  monitorOutputs.registerResourceOutputs = (req, cb) => {
+    outputs.set(req.getUrn().split("::").pop() ?? "", (req.getOutputs()?.toJavaScript() ?? {}) as Record<string, unknown>);
+    return registerOutputs(req, cb);
+  };
   const onRejection = (reason: unknown) => errors.push(reason instanceof Error ? reason.message : String(reason));
   process.on("unhandledRejection", onRejection);
   try {
@@ -132,7 +141,12 @@ export async function recordProgram(program: () => Promise<unknown>, opts: { pro
     r.inputs = inputs.get(`${r.type}::${r.name}`) ?? {};
     r.urn = `urn:pulumi:${stack}::${project}::${r.type}::${r.name}`;
   }
-  return { resources: order, calls, errors };
+  return { resources: order, calls, outputs, errors };
+}
+
+interface OutputsRequest {
+  getUrn(): string;
+  getOutputs(): { toJavaScript(): unknown } | undefined;
 }
 
 interface MockRequest {
