@@ -142,6 +142,19 @@ export interface Lifecycle {
    * What happens to a spot machine when the cloud reclaims its capacity: stop (disk kept), hibernate (memory kept too) or terminate.
    */
   spotInterruption?: "stop" | "hibernate" | "terminate";
+  /**
+   * A spending limit for the session, checked by `formations enforce`: when the session's accrued cost reaches `usd`, the action is taken. Default: no budget.
+   */
+  budget?: {
+    /**
+     * Budget in US dollars for the life of the session (0.01 to 1000000).
+     */
+    usd: number;
+    /**
+     * What to do when the budget is reached: notify (log and report only), stop or hibernate every machine of the session.
+     */
+    action?: "notify" | "stop" | "hibernate";
+  };
 }
 /**
  * Key/value labels that become cloud tags (AWS, Azure, OpenStack), labels (GCP) or container labels (Docker) on every resource. Keys start with a letter; keys and values use letters, digits and `_ . : = + @ -`; at most 63 characters each (lower case only on gcp). Keys starting with `formations` are reserved.
@@ -192,6 +205,19 @@ export interface Lifecycle1 {
    * What happens to a spot machine when the cloud reclaims its capacity: stop (disk kept), hibernate (memory kept too) or terminate.
    */
   spotInterruption?: "stop" | "hibernate" | "terminate";
+  /**
+   * A spending limit for the session, checked by `formations enforce`: when the session's accrued cost reaches `usd`, the action is taken. Default: no budget.
+   */
+  budget?: {
+    /**
+     * Budget in US dollars for the life of the session (0.01 to 1000000).
+     */
+    usd: number;
+    /**
+     * What to do when the budget is reached: notify (log and report only), stop or hibernate every machine of the session.
+     */
+    action?: "notify" | "stop" | "hibernate";
+  };
 }
 /**
  * GPUs attached to the machine. Default: none.
