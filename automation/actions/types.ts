@@ -1,0 +1,183 @@
+/**
+ * Lifecycle actions, provider-neutral: the machine states every provider's raw state maps to, the
+ * targets actions apply to, one result per target, and the driver interface each provider
+ * implements. Nothing here talks to a cloud or an engine.
+ */
+import type { Provider } from "../../format/types.js";
+import type { Role } from "../../plan/types.js";
+
+/** The contract's machine states, plus `interrupted` for spot capacity reclaimed by the cloud. */
+export type MachineState = "pending" | "running" | "stopped" | "hibernated" | "terminated" | "interrupted";
+
+/**
+ * A state as reported in a result: `unknown` when it could not be read (e.g. the engine did not
+ * answer), never a guess.
+ */
+export type ObservedState = MachineState | "unknown";
+
+/** Actions on one machine. `delete` of a session is `terminate` of each of its machines plus the stack. */
+export type ActionName = "start" | "stop" | "hibernate" | "reboot" | "shutdown" | "snapshot" | "terminate";
+
+/** Actions that also apply to a whole session (a snapshot names one machine). */
+export type SessionActionName = Exclude<ActionName, "snapshot">;
+
+/** The state each action drives a machine to (a snapshot leaves the state as it was). */
+export const TARGET_STATE: Readonly<Record<SessionActionName, MachineState>> = {
+  start: "running",
+  stop: "stopped",
+  hibernate: "hibernated",
+  reboot: "running",
+  shutdown: "stopped",
+  terminate: "terminated",
+};
+
+/** One machine of a session, as an action sees it. */
+export interface ActionTarget {
+  /** Session (Pulumi stack) the machine belongs to. */
+  session: string;
+  /** Session-unique machine name, as users pass it to `--machine` (head, compute-3...). */
+  machine: string;
+  /** Role of the machine in its formation; decides the order of cluster actions. */
+  role: Role;
+  /** The provider's id (instance id, container id); when absent the driver derives it from the name. */
+  providerId?: string;
+}
+
+/** Per-call options of an action. */
+export interface ActionOptions {
+  /** Without a graceful shutdown (stop, reboot) or forced where the provider has it (hibernate). */
+  force?: boolean;
+  /** Image name for `snapshot`; default `<session>-<machine>-<timestamp>`. */
+  name?: string;
+}
+
+/** What an action did to one target. Exactly one per target, whatever happened. */
+export interface ActionResult {
+  /** Session of the machine. */
+  session: string;
+  /** Machine name. */
+  machine: string;
+  action: ActionName;
+  /** done: changed the machine; no-op: it already was in the target state; failed: see `error`. */
+  outcome: "done" | "no-op" | "failed";
+  /** State before the action. */
+  from: ObservedState;
+  /** State after the action (unchanged when it failed before changing anything). */
+  to: ObservedState;
+  /** Why it failed, one line, saying what to do where there is something to do. */
+  error?: string;
+  /** Set when the provider did something other than what was asked (e.g. a plain stop instead of hibernate). */
+  fallback?: string;
+  /** The image created by `snapshot`. */
+  imageId?: string;
+  /** Attempts made (more than 1 after retries on throttling or transient errors). */
+  attempts?: number;
+}
+
+/** Classes of failure: they decide whether a batch retries and what the user is told. */
+export type ErrorKind =
+  /** The machine does not exist (removed outside formations, or never created). */
+  | "not-found"
+  /** The engine or cloud API did not answer at all. */
+  | "unreachable"
+  /** The API asked us to slow down (rate limit). */
+  | "throttled"
+  /** A passing condition (connection reset, machine between states): worth retrying. */
+  | "transient"
+  /** The machine is in a state where the action makes no sense (reboot a stopped machine). */
+  | "invalid-state"
+  /** The action took longer than the per-target timeout. */
+  | "timeout"
+  | "other";
+
+/** A classified failure of one action on one target. Drivers throw it; batches turn it into a result. */
+export class ActionError extends Error {
+  override readonly name = "ActionError";
+  /** State read before the action, if it was read. */
+  readonly from: ObservedState;
+  /** State after the failure: as before unless the action got part of the way. */
+  readonly to: ObservedState;
+  constructor(
+    /** Class of the failure. */
+    readonly kind: ErrorKind,
+    message: string,
+    states: { from?: ObservedState; to?: ObservedState } = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.from = states.from ?? "unknown";
+    this.to = states.to ?? this.from;
+  }
+}
+
+/**
+ * A provider's way to act on its machines. Methods return a result when the action was done or
+ * was a no-op, and throw {@link ActionError} when it failed; `batch.ts` turns throws into results,
+ * so callers that want one result per target never see an exception. Every method is safe to
+ * repeat: acting on a machine already in the target state changes nothing and returns `no-op`.
+ */
+export interface ActionDriver {
+  readonly provider: Provider;
+  /** The machine's normalised state; `terminated` when it no longer exists. */
+  state(target: ActionTarget): Promise<MachineState>;
+  start(target: ActionTarget): Promise<ActionResult>;
+  stop(target: ActionTarget, force?: boolean): Promise<ActionResult>;
+  hibernate(target: ActionTarget, force?: boolean): Promise<ActionResult>;
+  reboot(target: ActionTarget, force?: boolean): Promise<ActionResult>;
+  shutdown(target: ActionTarget): Promise<ActionResult>;
+  /** A machine image that outlives the session; its id is returned as soon as the provider gives one. */
+  snapshot(target: ActionTarget, name?: string): Promise<ActionResult & { imageId: string }>;
+  terminate(target: ActionTarget): Promise<ActionResult>;
+  /** Whether a failure is worth retrying (throttling, transient errors): the batch's retry predicate. */
+  retryable(error: unknown): boolean;
+}
+
+/** Calls the driver method for `action`: one switch, so the batch and cluster code stay generic. */
+export function invoke(driver: ActionDriver, target: ActionTarget, action: ActionName, opts: ActionOptions = {}): Promise<ActionResult> {
+  switch (action) {
+    case "start":
+      return driver.start(target);
+    case "stop":
+      return driver.stop(target, opts.force);
+    case "hibernate":
+      return driver.hibernate(target, opts.force);
+    case "reboot":
+      return driver.reboot(target, opts.force);
+    case "shutdown":
+      return driver.shutdown(target);
+    case "snapshot":
+      return driver.snapshot(target, opts.name);
+    case "terminate":
+      return driver.terminate(target);
+  }
+}
+
+/** Raw Docker container states (`State.Status` of `docker inspect`), plus `missing` for no container. */
+export type DockerRawState = "created" | "running" | "paused" | "restarting" | "removing" | "exited" | "dead" | "missing";
+
+/**
+ * Docker's raw state, normalised. A paused container is `hibernated` (its memory is kept, it
+ * resumes where it left off); `created` and `restarting` are on their way to running; `dead` is a
+ * container that failed to stop cleanly and is as off as `exited`.
+ */
+export function fromDockerState(raw: string | undefined): MachineState {
+  switch (raw as DockerRawState | undefined) {
+    case "created":
+    case "restarting":
+      return "pending";
+    case "running":
+      return "running";
+    case "paused":
+      return "hibernated";
+    case "exited":
+    case "dead":
+      return "stopped";
+    case "removing":
+    case "missing":
+    case undefined:
+      return "terminated";
+    default:
+      // A state newer engines may add: say so rather than pretend it is one we know.
+      throw new Error(`unknown Docker container state '${raw}'`);
+  }
+}
