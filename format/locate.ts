@@ -1,4 +1,4 @@
-import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, type Node, type Pair } from "yaml";
+import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, type Node, type Pair, type YAMLMap } from "yaml";
 import type { ParsedSource } from "./source.js";
 
 /** Decodes a JSON pointer (`/spec/machine/size`) into its segments. */
@@ -28,13 +28,29 @@ function resolve(src: ParsedSource, node: unknown): Node | null {
   return n;
 }
 
+/** Each mapping's pairs by key, built once: a linear search per error made 10,000 errors quadratic. */
+const pairIndex = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+function pairOf(map: YAMLMap, key: string): Pair | undefined {
+  let index = pairIndex.get(map);
+  if (!index) {
+    index = new Map();
+    for (const it of map.items) {
+      const k = isPair(it) && isScalar(it.key) ? String(it.key.value) : undefined;
+      if (k !== undefined && !index.has(k)) index.set(k, it);
+    }
+    pairIndex.set(map, index);
+  }
+  return index.get(key);
+}
+
 function walk(src: ParsedSource, segments: string[]): Found {
   let node = resolve(src, src.doc.contents);
   let pair: Pair | undefined;
   for (let i = 0; i < segments.length; i++) {
     const seg = segments[i]!;
     if (isMap(node)) {
-      const p = node.items.find((it) => isPair(it) && isScalar(it.key) && String(it.key.value) === seg);
+      const p = pairOf(node, seg);
       if (!p) return { last: node, lastPair: pair };
       pair = p;
       node = resolve(src, p.value);

@@ -1,5 +1,5 @@
 import { readFile, stat } from "node:fs/promises";
-import { LineCounter, parseAllDocuments, isMap, isScalar, isAlias, visit, type Document } from "yaml";
+import { LineCounter, Parser, parseAllDocuments, isMap, isScalar, isAlias, visit, type CST, type Document } from "yaml";
 import type { Diagnostic } from "./diagnostics.js";
 
 /** Formations are small; anything larger is a mistake or an attack, refused before reading. */
@@ -66,9 +66,17 @@ function firstInvalidUtf8(b: Uint8Array): number {
   let i = 0;
   while (i < b.length) {
     const c = b[i]!;
-    const n = c < 0x80 ? 0 : c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
+    if (c < 0x80) { i++; continue; }
+    const n = c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
     if (n < 0) return i;
-    for (let k = 1; k <= n; k++) if (i + k >= b.length || (b[i + k]! & 0xc0) !== 0x80) return i;
+    // The second byte's range is narrower after E0 and F0 (overlong forms), ED (UTF-16 surrogates)
+    // and F4 (beyond U+10FFFF); without this the decoder's error was reported at 1:1.
+    const lo = c === 0xe0 ? 0xa0 : c === 0xf0 ? 0x90 : 0x80;
+    const hi = c === 0xed ? 0x9f : c === 0xf4 ? 0x8f : 0xbf;
+    for (let k = 1; k <= n; k++) {
+      const x = b[i + k];
+      if (x === undefined || x < (k === 1 ? lo : 0x80) || x > (k === 1 ? hi : 0xbf)) return i;
+    }
     i += n + 1;
   }
   return 0;
@@ -99,6 +107,35 @@ function nestingTooDeep(text: string): number | undefined {
   return undefined;
 }
 
+/** Characters outside YAML's c-printable set (tab, CR, LF and NEL are allowed; BOM is stripped on read). */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const NON_PRINTABLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u0084\u0086-\u009f\ufffe\uffff]/;
+
+type CstNode = CST.Token | null | undefined;
+
+/**
+ * The exact nesting depth, measured on yaml's CST. Its parser keeps its own stack (no recursion),
+ * but the composer that runs next recurses once per level, and a stack overflow there is not
+ * always catchable: after one, V8 may abort the whole process on the next deep parse. The quick
+ * scan above misses compact block nesting (`- - - - x`, `? ? x`) and brackets after a stray
+ * quote; this catches every form. Returns the offset of the first collection too deep.
+ */
+function cstTooDeep(text: string): number | undefined {
+  for (const top of new Parser().parse(text)) {
+    const stack: [CstNode, number][] = [[top, 0]];
+    while (stack.length > 0) {
+      const [tok, depth] = stack.pop()!;
+      if (!tok) continue;
+      const nested = tok.type === "block-map" || tok.type === "block-seq" || tok.type === "flow-collection";
+      const d = nested ? depth + 1 : depth;
+      if (d > MAX_DEPTH) return tok.offset;
+      if (tok.type === "document") stack.push([tok.value, d]);
+      if (nested) for (const item of tok.items) stack.push([item.key, d], [item.value, d]);
+    }
+  }
+  return undefined;
+}
+
 /** Parses one YAML document safely; every problem comes back as a located diagnostic. */
 export function parseSource(file: string, text: string): ParseResult {
   const lc = new LineCounter();
@@ -106,12 +143,26 @@ export function parseSource(file: string, text: string): ParseResult {
     const p = lc.linePos(offset);
     return { line: p.line, col: p.col };
   };
-  const deep = nestingTooDeep(text);
+  // The same limit as for files, so the library's validateText is no easier to overload.
+  const size = Buffer.byteLength(text, "utf8");
+  if (size > MAX_FILE_BYTES) {
+    return { ok: false, errors: [at(file, 1, 1, `text is ${size} bytes; formations are limited to ${MAX_FILE_BYTES} bytes (1 MiB)`, "split it, or check that this is a formation file")] };
+  }
+  // YAML allows only printable characters; yaml would keep a raw NUL or ESC inside a value.
+  const control = NON_PRINTABLE.exec(text);
+  if (control) {
+    const before = text.slice(0, control.index).split("\n");
+    const code = `U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
+    return { ok: false, text, errors: [at(file, before.length, (before[before.length - 1]?.length ?? 0) + 1, `control character ${code} is not allowed in a YAML file`, "remove it; this may not be a text file")] };
+  }
+  const deep = nestingTooDeep(text) ?? cstTooDeep(text);
   if (deep !== undefined) {
     const before = text.slice(0, deep).split("\n");
     return { ok: false, text, errors: [at(file, before.length, (before[before.length - 1]?.length ?? 0) + 1, `nesting is deeper than ${MAX_DEPTH} levels`, "formations are a few levels deep; check the brackets and indentation")] };
   }
-  const docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, strict: true, stringKeys: false });
+  // uniqueKeys is checked below in one pass: yaml's own check is quadratic (a 1 MiB file of
+  // 100,000 keys took over a minute), which turns one file into a denial of service.
+  const docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: false, strict: true, stringKeys: false });
   const list = Array.isArray(docs) ? docs : [docs];
   const errors: Diagnostic[] = [];
   const first = list[0];
@@ -134,6 +185,17 @@ export function parseSource(file: string, text: string): ParseResult {
   }
   // Collection keys (`? [a, b]`) cannot become JSON object keys; reject them before conversion.
   visit(first, {
+    Map(_, map) {
+      // Keys that become the same JSON key (`1` and `"1"` too) would silently overwrite each other.
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const key = String(pair.key.value);
+        if (!seen.has(key)) { seen.add(key); continue; }
+        const p = position(pair.key.range?.[0] ?? 0);
+        errors.push(at(file, p.line, p.col, `duplicate key '${key.replace(/\p{Cc}/gu, "?").slice(0, 60)}': a key may appear only once in a mapping`, "remove or merge the repeated key"));
+      }
+    },
     Pair(_, pair) {
       if (pair.key !== null && !isScalar(pair.key) && !isAlias(pair.key)) {
         const p = position((pair.key as { range?: [number, number, number] }).range?.[0] ?? 0);
