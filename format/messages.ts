@@ -8,10 +8,19 @@ type Schema = Record<string, unknown>;
 
 const ESCAPES: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
 
+/** JSON for messages; never throws (the loader refuses cycles, but a message must not crash). */
+function json(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return kindOf(value);
+  }
+}
+
 function show(value: unknown): string {
   // Control characters are escaped so one diagnostic stays one line (a pasted block scalar has newlines).
   const text = typeof value === "string" ? value.replace(/\p{Cc}/gu, (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`) : undefined;
-  const s = text !== undefined ? `'${text}'` : JSON.stringify(value) ?? String(value);
+  const s = text !== undefined ? `'${text}'` : json(value);
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 

@@ -1,5 +1,6 @@
 import { readFile, stat } from "node:fs/promises";
-import { LineCounter, Parser, parseAllDocuments, isMap, isScalar, isAlias, visit, type CST, type Document } from "yaml";
+import { LineCounter, Parser, parseAllDocuments, isMap, type CST, type Document } from "yaml";
+import { plainDataProblems } from "./plain.js";
 import type { Diagnostic } from "./diagnostics.js";
 
 /** Formations are small; anything larger is a mistake or an attack, refused before reading. */
@@ -183,26 +184,10 @@ export function parseSource(file: string, text: string): ParseResult {
       errors.push(at(file, p.line, p.col, `YAML syntax error: ${e.message.split("\n")[0]}`));
     }
   }
-  // Collection keys (`? [a, b]`) cannot become JSON object keys; reject them before conversion.
-  visit(first, {
-    Map(_, map) {
-      // Keys that become the same JSON key (`1` and `"1"` too) would silently overwrite each other.
-      const seen = new Set<string>();
-      for (const pair of map.items) {
-        if (!isScalar(pair.key)) continue;
-        const key = String(pair.key.value);
-        if (!seen.has(key)) { seen.add(key); continue; }
-        const p = position(pair.key.range?.[0] ?? 0);
-        errors.push(at(file, p.line, p.col, `duplicate key '${key.replace(/\p{Cc}/gu, "?").slice(0, 60)}': a key may appear only once in a mapping`, "remove or merge the repeated key"));
-      }
-    },
-    Pair(_, pair) {
-      if (pair.key !== null && !isScalar(pair.key) && !isAlias(pair.key)) {
-        const p = position((pair.key as { range?: [number, number, number] }).range?.[0] ?? 0);
-        errors.push(at(file, p.line, p.col, "mapping keys must be plain strings"));
-      }
-    },
-  });
+  for (const problem of plainDataProblems(first)) {
+    const p = position(problem.offset);
+    errors.push(at(file, p.line, p.col, problem.message, problem.hint));
+  }
   if (errors.length > 0) return { ok: false, text, errors };
   let data: unknown;
   try {
