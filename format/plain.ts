@@ -49,7 +49,8 @@ export function plainDataProblems(doc: Document.Parsed): PlainProblem[] {
     Alias(_, alias, path) {
       // `&a [*a]` is a cycle: it cannot be data (and JSON.stringify throws on it).
       const target = alias.resolve(doc);
-      if (target && path.includes(target)) out.push({ offset: offsetOf(alias), message: `alias '*${printable(alias.source)}' refers to a block that contains it (a cycle)`, hint: "formations are plain data: remove the alias" });
+      if (!target) out.push({ offset: offsetOf(alias), message: `alias '*${printable(alias.source)}' has no anchor '&${printable(alias.source)}' before it`, hint: "define the anchor first, e.g. 'machine: &node { size: small }', then use '*node'" });
+      else if (path.includes(target)) out.push({ offset: offsetOf(alias), message: `alias '*${printable(alias.source)}' refers to a block that contains it (a cycle)`, hint: "formations are plain data: remove the alias" });
     },
   });
   return out;

@@ -1,5 +1,5 @@
 import { readFile, stat } from "node:fs/promises";
-import { LineCounter, Parser, parseAllDocuments, isMap, type CST, type Document } from "yaml";
+import { LineCounter, Parser, parseAllDocuments, isMap, isScalar, type CST, type Document } from "yaml";
 import { plainDataProblems } from "./plain.js";
 import type { Diagnostic } from "./diagnostics.js";
 
@@ -167,7 +167,9 @@ export function parseSource(file: string, text: string): ParseResult {
   const list = Array.isArray(docs) ? docs : [docs];
   const errors: Diagnostic[] = [];
   const first = list[0];
-  if (!first || (list.length === 1 && first.contents === null && first.errors.length === 0)) {
+  // `---` alone leaves an empty scalar rather than no contents: that is empty too.
+  const blank = first?.contents === null || (isScalar(first?.contents) && first.contents.value === null && !first.contents.source);
+  if (!first || (list.length === 1 && blank && first.errors.length === 0)) {
     return { ok: false, text, errors: [at(file, 1, 1, "file is empty (or holds only comments)", "a formation starts with 'apiVersion: formations/v1'")] };
   }
   if (list.length > 1) {
