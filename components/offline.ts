@@ -70,6 +70,10 @@ function fakeState(args: pulumi.runtime.MockResourceArgs): Record<string, unknow
     base64: Buffer.from(`mock-secret-${args.name}`).toString("base64"),
     hex: "00",
     name: args.inputs.name ?? args.name,
+    // Docker: a pulled image's id (its reference, so plans read well) and a container's address
+    // on each network it joins; without them every docker machine's outputs stay unknown.
+    ...(args.type === "docker:index/remoteImage:RemoteImage" ? { imageId: args.inputs.name } : {}),
+    ...(Array.isArray(args.inputs.networksAdvanced) ? { networkDatas: (args.inputs.networksAdvanced as { name?: string }[]).map((net) => ({ networkName: net.name, ipAddress: ip })) } : {}),
   };
 }
 
