@@ -1,0 +1,115 @@
+import { describe, expect, it } from "vitest";
+import { eventsFromJournal, type JournalEntry } from "../../cost/journal.js";
+import { buildLedger } from "../../cost/ledger.js";
+import { priceAtLaunch } from "../../cost/price.js";
+import { LedgerError, type LaunchPrice } from "../../cost/events.js";
+import { aws } from "../../plan/catalog/aws.js";
+import { docker } from "../../plan/catalog/docker.js";
+
+const h = (hhmm: string) => `2026-11-01T${hhmm}:00Z`;
+const head: LaunchPrice = { computeUsdPerHour: 0.107, diskUsdPerHour: 0.003, source: "aws list", spot: false };
+const node: LaunchPrice = { computeUsdPerHour: 0.0456, diskUsdPerHour: 0.002, source: "aws list", spot: false };
+const ctx = { machines: ["head", "compute-1"], prices: { head, "compute-1": node } };
+
+describe("eventsFromJournal", () => {
+  const journal: JournalEntry[] = [
+    { at: h("08:00"), actor: "cli", action: "up", result: "done" },
+    { at: h("09:00"), actor: "cli", action: "stop", machine: "compute-1", from: "running", to: "stopped", result: "done" },
+    { at: h("09:30"), actor: "cli", action: "start", machine: "compute-1", from: "stopped", to: "stopped", result: "failed" },
+    { at: h("10:00"), actor: "cli", action: "snapshot", machine: "head", result: "done" },
+    { at: h("10:30"), actor: "enforce", action: "budget", result: "done", budget: { usd: 1, action: "notify" } },
+    { at: h("11:00"), actor: "pipeline", action: "hibernate", to: "hibernated", result: "done" },
+    { at: h("11:30"), actor: "cli", action: "up", result: "done" },
+    { at: h("12:00"), actor: "refresh", action: "price", machine: "head", price: { computeUsdPerHour: 0.2, source: "re-priced" }, result: "done" },
+    { at: h("12:30"), actor: "refresh", action: "refresh", machine: "head", to: "unknown", result: "done" },
+    { at: h("13:00"), actor: "cli", action: "destroy", result: "done" },
+  ];
+
+  it("reads launches, state changes, prices and terminations; skips the rest with a reason", () => {
+    const { events, skipped } = eventsFromJournal(journal, ctx);
+    expect(events.map((e) => `${e.type} ${e.machine} ${e.at.slice(11, 16)}${e.type === "state" ? " " + e.state : ""}`)).toEqual([
+      "launch head 08:00",
+      "launch compute-1 08:00",
+      "state compute-1 09:00 stopped",
+      "state head 11:00 hibernated",
+      "state compute-1 11:00 hibernated",
+      "price head 12:00",
+      "terminate head 13:00",
+      "terminate compute-1 13:00",
+    ]);
+    expect(skipped).toEqual([
+      { index: 2, why: "failed: changed nothing" },
+      { index: 3, why: "snapshot: no state change" },
+      { index: 4, why: "budget: no state change" },
+      { index: 6, why: "up: every machine is already alive" },
+      { index: 8, why: "refresh: state 'unknown' is not a machine state" },
+    ]);
+  });
+
+  it("gives a ledger with exact amounts", () => {
+    const ledger = buildLedger(eventsFromJournal(journal, ctx).events, h("14:00"));
+    // head: 3 h running at 0.110, 2 h hibernated at 0.003 -> 0.336
+    // compute-1: 1 h running at 0.0476, 2 h stopped + 2 h hibernated at 0.002 -> 0.0556
+    expect(ledger.machines.map((m) => [m.machine, m.accruedMicros])).toEqual([
+      ["compute-1", 55_600],
+      ["head", 336_000],
+    ]);
+    expect(ledger.byState).toEqual({ running: 377_600, stopped: 4_000, hibernated: 10_000 });
+    expect(ledger.totalMicros).toBe(391_600);
+  });
+
+  it("reads journal entries in time order, whatever their position", () => {
+    const shuffled = [journal[9]!, ...journal.slice(0, 9).reverse()];
+    const a = buildLedger(eventsFromJournal(journal, ctx).events, h("14:00"));
+    const b = buildLedger(eventsFromJournal(shuffled, ctx).events, h("14:00"));
+    expect(b).toEqual(a);
+  });
+
+  it("prefers the price carried by a launch entry, and fails without any price", () => {
+    const withPrice = eventsFromJournal([{ at: h("08:00"), action: "launch", machine: "extra", price: { computeUsdPerHour: 1, diskUsdPerHour: 0, source: "entry", spot: true }, to: "running" }], ctx);
+    expect(withPrice.events).toEqual([{ type: "launch", machine: "extra", at: h("08:00"), price: { computeUsdPerHour: 1, diskUsdPerHour: 0, source: "entry", spot: true }, state: "running" }]);
+    expect(() => eventsFromJournal([{ at: h("08:00"), action: "launch", machine: "extra" }], ctx)).toThrow(LedgerError);
+    expect(() => eventsFromJournal([{ at: h("08:00"), action: "launch", machine: "extra" }], ctx)).toThrow(/no launch price for machine 'extra'/);
+  });
+
+  it("re-launches a session after it was destroyed", () => {
+    const { events } = eventsFromJournal(
+      [
+        { at: h("08:00"), action: "up" },
+        { at: h("09:00"), action: "destroy" },
+        { at: h("10:00"), action: "up" },
+      ],
+      ctx,
+    );
+    expect(events.filter((e) => e.type === "launch")).toHaveLength(4);
+  });
+});
+
+describe("priceAtLaunch", () => {
+  const t3 = { instanceType: "t3.medium", diskGb: 30, spot: false, image: { os: "linux" as const } };
+
+  it("prices an on-demand machine from the catalog", () => {
+    expect(priceAtLaunch(aws, t3)).toEqual({ computeUsdPerHour: 0.0456, diskUsdPerHour: (30 * 0.088) / 730, source: aws.source, spot: false });
+  });
+
+  it("prices a spot machine at the real spot price when given, else at the catalog's factor", () => {
+    const real = priceAtLaunch(aws, { ...t3, spot: true }, { spotUsdPerHour: 0.0171, spotSource: "EC2 spot price history eu-west-1a 2026-11-01T08:00Z" });
+    expect(real).toMatchObject({ computeUsdPerHour: 0.0171, spot: true, source: `EC2 spot price history eu-west-1a 2026-11-01T08:00Z; disk: ${aws.source}` });
+    const estimated = priceAtLaunch(aws, { ...t3, spot: true });
+    expect(estimated.computeUsdPerHour).toBeCloseTo(0.0456 * 0.35, 12);
+    expect(estimated.source).toBe(`${aws.source}; spot estimated at 0.35 x on-demand (long-run average)`);
+  });
+
+  it("adds the Windows licence, and an address price when there is one", () => {
+    const win = priceAtLaunch(aws, { instanceType: "m6i.large", diskGb: 50, spot: true, image: { os: "windows" } }, { spotUsdPerHour: 0.04, addressUsdPerHour: 0.005 });
+    expect(win).toMatchObject({ computeUsdPerHour: 0.04 + 0.092, addressUsdPerHour: 0.005 });
+  });
+
+  it("says so when the instance type is not in the catalog", () => {
+    expect(priceAtLaunch(aws, { ...t3, instanceType: "x9.huge" })).toMatchObject({ computeUsdPerHour: 0.2, source: `${aws.source}; x9.huge not in the catalog, priced at its default 0.2 USD/h` });
+  });
+
+  it("charges nothing on docker", () => {
+    expect(priceAtLaunch(docker, { ...t3, instanceType: "2cpu-4g" })).toMatchObject({ computeUsdPerHour: 0, diskUsdPerHour: 0 });
+  });
+});
