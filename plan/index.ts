@@ -91,7 +91,7 @@ export function planSession(f: Formation, opts: PlanOptions = {}): SessionPlan {
     ...(f.cloud.project ? { project: f.cloud.project } : {}),
     ...(f.cloud.provider === "docker" && f.cloud.host ? { dockerHost: f.cloud.host } : {}),
     labels: sessionLabels(f, session),
-    network: { ...(f.cloud.network ? { existing: { id: f.cloud.network.id, ...(f.cloud.network.subnet ? { subnet: f.cloud.network.subnet } : {}) } } : {}), cidr: "10.42.0.0/16", subnetCidr: "10.42.0.0/20" },
+    network: { ...(f.cloud.network ? { existing: { id: f.cloud.network.id, ...(f.cloud.network.subnet ? { subnet: f.cloud.network.subnet } : {}) } } : {}), cidr: "10.42.0.0/16", subnetCidr: "10.42.0.0/20", privateSubnetCidr: "10.42.16.0/20" },
     sshPublicKeys: f.access?.sshPublicKeys ?? [],
     allowFrom: f.access?.allowFrom ?? [],
     machines,

@@ -122,7 +122,13 @@ export interface SessionPlan {
   dockerHost?: string;
   /** Labels for every resource: the formation's plus formations-session/-formation/-kind/managed-by. */
   labels: Readonly<Record<string, string>>;
-  network: { existing?: { id: string; subnet?: string }; cidr: string; subnetCidr: string };
+  network: {
+    existing?: { id: string; subnet?: string };
+    cidr: string;
+    subnetCidr: string;
+    /** Subnet of the machines without a public address (egress through NAT), where the provider separates them. */
+    privateSubnetCidr?: string;
+  };
   sshPublicKeys: readonly string[];
   allowFrom: readonly string[];
   machines: PlannedMachine[];
