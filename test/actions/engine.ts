@@ -61,14 +61,15 @@ export async function createMachine(
   session: string,
   machine: string,
   role: Role,
-  opts: { start?: boolean; cmd?: string[]; image?: string } = {},
+  opts: { start?: boolean; cmd?: string[]; image?: string; binds?: string[] } = {},
 ): Promise<ActionTarget> {
   const c = await docker.createContainer({
     name: containerName(session, machine),
     Image: opts.image ?? IMAGE,
     ...(opts.cmd ? { Cmd: opts.cmd } : {}),
     Labels: { [LABELS.session]: session, [LABELS.machine]: machine, [LABELS.role]: role, [LABELS.managedBy]: "formations" },
-    HostConfig: { NetworkMode: "none" }, // the tests need no network, and this keeps the bridge quiet
+    // The tests need no network, and "none" keeps the shared bridge quiet.
+    HostConfig: { NetworkMode: "none", ...(opts.binds ? { Binds: opts.binds } : {}) },
   });
   if (opts.start ?? true) await c.start();
   return { session, machine, role, providerId: c.id };
