@@ -142,6 +142,12 @@ describe("Machine and Pool", () => {
     expect(pool.container("machine-2").ports).toEqual([{ internal: 8080, ip: "0.0.0.0", protocol: "tcp" }]);
   });
 
+  it("GPUs become an NVIDIA device request on the machine's container", async () => {
+    const { container } = await compile(inline("Machine", "  machine: { size: large, gpus: { count: 2, type: nvidia-t4 } }\n"));
+    expect(container("machine").deviceRequests).toEqual([{ driver: "nvidia", count: 2, capabilities: ["gpu"] }]);
+    expect(container("machine")).toMatchObject({ cpus: "4", memory: 8192 });
+  });
+
   it("an image that is not an alias is used as is, and gets sh when it is Alpine", async () => {
     const { container, machines } = await compile(inline("Pool", "  count: 2\n  machine: { size: medium, image: alpine:3.20 }\n"));
     expect(container("machine-1")).toMatchObject({ image: "alpine:3.20", command: ["sleep", "infinity"], cpus: "2", memory: 4096 });
