@@ -83,13 +83,16 @@ export function sshKeys(doc: Obj): RuleProblem[] {
   return out;
 }
 
+const CIDR = new RegExp((formationSchema.$defs.access.properties.allowFrom.items as { pattern: string }).pattern, "u");
+
 /** CIDRs must be real addresses, and must not have host bits set (a common typo). */
 export function cidrs(doc: Obj): RuleProblem[] {
   const list = isObj(doc.access) && Array.isArray(doc.access.allowFrom) ? doc.access.allowFrom : [];
   const out: RuleProblem[] = [];
   list.forEach((c, i) => {
     const s = str(c);
-    if (!s || !s.includes("/")) return;
+    // Only well-formed items: the schema reports the rest (and '/33' once made BigInt() throw).
+    if (!s || !CIDR.test(s)) return;
     const [addr = "", bitsText = ""] = s.split("/");
     const bits = Number(bitsText);
     const pointer = `/access/allowFrom/${i}`;

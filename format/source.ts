@@ -1,5 +1,5 @@
 import { readFile, stat } from "node:fs/promises";
-import { LineCounter, Parser, parseAllDocuments, isMap, isScalar, type CST, type Document } from "yaml";
+import { Parser, parseAllDocuments, isMap, isScalar, type CST, type Document } from "yaml";
 import { plainDataProblems } from "./plain.js";
 import type { Diagnostic } from "./diagnostics.js";
 
@@ -137,13 +137,29 @@ function cstTooDeep(text: string): number | undefined {
   return undefined;
 }
 
+/**
+ * 1-based line and column of an offset, computed from the text itself: yaml's LineCounter misses
+ * newlines in some broken input (after a stray directive), which put columns past the line's end.
+ */
+export function positionIn(text: string): (offset: number) => { line: number; col: number } {
+  const starts = [0];
+  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
+  return (offset) => {
+    const at = Math.max(0, Math.min(offset, text.length));
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= at) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, col: at - starts[lo]! + 1 };
+  };
+}
+
 /** Parses one YAML document safely; every problem comes back as a located diagnostic. */
 export function parseSource(file: string, text: string): ParseResult {
-  const lc = new LineCounter();
-  const position = (offset: number) => {
-    const p = lc.linePos(offset);
-    return { line: p.line, col: p.col };
-  };
+  const position = positionIn(text);
   // The same limit as for files, so the library's validateText is no easier to overload.
   const size = Buffer.byteLength(text, "utf8");
   if (size > MAX_FILE_BYTES) {
@@ -152,18 +168,18 @@ export function parseSource(file: string, text: string): ParseResult {
   // YAML allows only printable characters; yaml would keep a raw NUL or ESC inside a value.
   const control = NON_PRINTABLE.exec(text);
   if (control) {
-    const before = text.slice(0, control.index).split("\n");
+    const p = position(control.index);
     const code = `U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
-    return { ok: false, text, errors: [at(file, before.length, (before[before.length - 1]?.length ?? 0) + 1, `control character ${code} is not allowed in a YAML file`, "remove it; this may not be a text file")] };
+    return { ok: false, text, errors: [at(file, p.line, p.col, `control character ${code} is not allowed in a YAML file`, "remove it; this may not be a text file")] };
   }
   const deep = nestingTooDeep(text) ?? cstTooDeep(text);
   if (deep !== undefined) {
-    const before = text.slice(0, deep).split("\n");
-    return { ok: false, text, errors: [at(file, before.length, (before[before.length - 1]?.length ?? 0) + 1, `nesting is deeper than ${MAX_DEPTH} levels`, "formations are a few levels deep; check the brackets and indentation")] };
+    const p = position(deep);
+    return { ok: false, text, errors: [at(file, p.line, p.col, `nesting is deeper than ${MAX_DEPTH} levels`, "formations are a few levels deep; check the brackets and indentation")] };
   }
   // uniqueKeys is checked below in one pass: yaml's own check is quadratic (a 1 MiB file of
   // 100,000 keys took over a minute), which turns one file into a denial of service.
-  const docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: false, strict: true, stringKeys: false });
+  const docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: false, strict: true, stringKeys: false });
   const list = Array.isArray(docs) ? docs : [docs];
   const errors: Diagnostic[] = [];
   const first = list[0];
