@@ -106,7 +106,7 @@ fi
 # --- watched processes (Spark drivers and executors) ---
 found=""
 for f in "$PROC"/[0-9]*/cmdline; do
-  cmd=$(tr '\0' ' ' <"$f" 2>/dev/null) || continue
+  cmd=$(tr '\0' ' ' 2>/dev/null <"$f") || continue # gone since the glob: skip
   [ -n "$cmd" ] || continue
   set -f # the watched strings are words, not globs
   for pat in $PROCESSES; do
