@@ -1,0 +1,189 @@
+/**
+ * The production Engine: Pulumi's Automation API on a LocalWorkspace, loaded on first use
+ * (dynamic import) so nothing else pays for it.
+ *
+ * One workspace per engine, in a private temporary directory: `LocalWorkspace.createOrSelectStack`
+ * would build a workspace per call, rewriting Pulumi.yaml and re-running `pulumi version` each
+ * time, and concurrent sessions sharing one directory would race on that file. Programs are
+ * passed per operation (`up({ program })`); the workspace's own program refuses to run, since
+ * refresh and destroy must never run one. The workspace's Pulumi.<stack>.yaml files are a cache:
+ * the session record lives in the backend's state (record.ts), and the secrets settings are
+ * restored from the state when a stack is opened here for the first time.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { join } from "node:path";
+import type * as Auto from "@pulumi/pulumi/automation/index.js";
+import type { ResolvedBackend } from "./backend.js";
+import { privateDir } from "./backend.js";
+import type { ConfigEntry, Deployment, Engine, EngineEvent, EngineStack, OperationOptions, OperationResult, OutputValue, RefreshOptions, StackListing, UpdateOptions } from "./engine.js";
+import { detachedPulumiCommand } from "./pulumi-command.js";
+import { secretsSettings } from "./state.js";
+
+type Automation = typeof Auto;
+
+export const PROJECT = "formations";
+
+export interface PulumiEngineOptions {
+  backend: ResolvedBackend;
+  /** The workspace directory; default: a new private directory under the formations home, removed by close(). */
+  workDir?: string;
+}
+
+const refuse = async (): Promise<Record<string, unknown>> => {
+  throw new Error("formations: this operation must not run the session's program");
+};
+
+/** Our EngineEvent is a structural subset of the Automation API's: events pass through as they are. */
+const events = (opts: OperationOptions) => (opts.onEvent ? (e: Auto.EngineEvent) => opts.onEvent!(e as unknown as EngineEvent) : undefined);
+
+class PulumiStack implements EngineStack {
+  constructor(private readonly stack: Auto.Stack) {}
+
+  get name(): string {
+    return this.stack.name;
+  }
+
+  async getConfig(): Promise<Record<string, ConfigEntry>> {
+    return this.stack.getAllConfig();
+  }
+
+  async setConfig(values: Record<string, ConfigEntry>): Promise<void> {
+    await this.stack.setAllConfig(values);
+  }
+
+  async getTags(): Promise<Record<string, string>> {
+    return this.stack.listTags();
+  }
+
+  async setTags(set: Record<string, string>, remove: readonly string[] = []): Promise<void> {
+    // One CLI call per tag: callers pass only what changed.
+    for (const [k, v] of Object.entries(set)) await this.stack.setTag(k, v);
+    for (const k of remove) await this.stack.removeTag(k);
+  }
+
+  async up(opts: UpdateOptions): Promise<OperationResult> {
+    const exclude = opts.exclude?.length ? { exclude: opts.exclude, excludeDependents: true } : {};
+    const r = await this.stack.up({ program: opts.program, onEvent: events(opts), signal: opts.signal, ...exclude });
+    return { changes: { ...(r.summary.resourceChanges ?? {}) }, outputs: r.outputs as Record<string, OutputValue> };
+  }
+
+  async preview(opts: UpdateOptions): Promise<OperationResult> {
+    const exclude = opts.exclude?.length ? { exclude: opts.exclude, excludeDependents: true } : {};
+    const r = await this.stack.preview({ program: opts.program, onEvent: events(opts), signal: opts.signal, ...exclude });
+    return { changes: { ...r.changeSummary } };
+  }
+
+  async refresh(opts: RefreshOptions): Promise<OperationResult> {
+    const r = await this.stack.refresh({ onEvent: events(opts), signal: opts.signal, ...(opts.clearPendingCreates ? { clearPendingCreates: true } : {}) });
+    return { changes: { ...(r.summary.resourceChanges ?? {}) } };
+  }
+
+  async destroy(opts: OperationOptions): Promise<OperationResult> {
+    const r = await this.stack.destroy({ onEvent: events(opts), signal: opts.signal });
+    return { changes: { ...(r.summary.resourceChanges ?? {}) } };
+  }
+
+  async outputs(): Promise<Record<string, OutputValue>> {
+    return (await this.stack.outputs()) as Record<string, OutputValue>;
+  }
+
+  async exportState(): Promise<Deployment> {
+    return (await this.stack.exportStack()) as Deployment;
+  }
+
+  async importState(deployment: Deployment): Promise<void> {
+    await this.stack.importStack(deployment);
+  }
+
+  async cancel(): Promise<void> {
+    await this.stack.cancel();
+  }
+}
+
+export class PulumiEngine implements Engine {
+  private ready?: Promise<{ auto: Automation; ws: Auto.LocalWorkspace; dir: string; owned: boolean }>;
+  /** Stacks whose secrets settings this workspace already holds. */
+  private readonly opened = new Set<string>();
+
+  constructor(private readonly opts: PulumiEngineOptions) {}
+
+  private workspace() {
+    this.ready ??= (async () => {
+      const auto = await import("@pulumi/pulumi/automation/index.js");
+      const b = this.opts.backend;
+      // Finds the CLI first: a missing one fails here with ENOENT, which errors.ts turns into the install hint.
+      const pulumiCommand = await detachedPulumiCommand(auto);
+      let dir = this.opts.workDir;
+      const owned = dir === undefined;
+      if (dir === undefined) {
+        await privateDir(join(b.home, "workspaces"));
+        dir = await mkdtemp(join(b.home, "workspaces", "ws-"));
+      }
+      const ws = await auto.LocalWorkspace.create({
+        workDir: dir,
+        pulumiCommand,
+        envVars: b.env,
+        secretsProvider: b.secretsProvider,
+        projectSettings: { name: PROJECT, runtime: "nodejs", backend: { url: b.url } },
+        program: refuse,
+      });
+      return { auto, ws, dir, owned };
+    })();
+    return this.ready;
+  }
+
+  async whoami(): Promise<string> {
+    const { ws } = await this.workspace();
+    return (await ws.whoAmI()).user;
+  }
+
+  async listStacks(): Promise<StackListing[]> {
+    const { ws } = await this.workspace();
+    return (await ws.listStacks()).map((s) => ({ name: s.name, ...(s.lastUpdate ? { lastUpdate: s.lastUpdate } : {}), ...(s.updateInProgress !== undefined ? { updateInProgress: s.updateInProgress } : {}), ...(s.resourceCount !== undefined ? { resourceCount: s.resourceCount } : {}) }));
+  }
+
+  async stackTags(name: string): Promise<Record<string, string>> {
+    const { ws } = await this.workspace();
+    return ws.listTags(name);
+  }
+
+  async selectStack(name: string): Promise<EngineStack> {
+    const { auto, ws } = await this.workspace();
+    return this.open(await auto.Stack.select(name, ws), ws);
+  }
+
+  async createOrSelectStack(name: string): Promise<EngineStack> {
+    const { auto, ws } = await this.workspace();
+    return this.open(await auto.Stack.createOrSelect(name, ws), ws);
+  }
+
+  /**
+   * A stack opened in this workspace for the first time has no Pulumi.<stack>.yaml here (another
+   * machine created it): write the secrets settings recorded in its state, so that setting a
+   * secret config value encrypts with the state's key instead of minting a new one.
+   */
+  private async open(stack: Auto.Stack, ws: Auto.LocalWorkspace): Promise<EngineStack> {
+    if (!this.opened.has(stack.name)) {
+      const current = await ws.stackSettings(stack.name).catch(() => ({}) as Auto.StackSettings);
+      if (!current.encryptionSalt && !current.encryptedKey) {
+        const restore = secretsSettings((await stack.exportStack()) as Deployment);
+        if (restore) await ws.saveStackSettings(stack.name, { ...current, ...restore });
+      }
+      this.opened.add(stack.name);
+    }
+    return new PulumiStack(stack);
+  }
+
+  async removeStack(name: string): Promise<void> {
+    const { ws } = await this.workspace();
+    await ws.removeStack(name);
+    this.opened.delete(name);
+  }
+
+  async close(): Promise<void> {
+    if (!this.ready) return;
+    const { dir, owned } = await this.ready.catch(() => ({ dir: "", owned: false }));
+    this.ready = undefined;
+    if (owned && dir) await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,240 @@
+/**
+ * `Sessions`: the library API for pipelines (formation-spec.md, "Library API"). One session is
+ * one Pulumi stack; everything needed to act on it later is kept in the stack (record.ts), so
+ * another machine needs only the backend URL and the secrets passphrase.
+ *
+ *   const sessions = new Sessions({ backendUrl, onEvent });
+ *   await sessions.up("formations/hpc.yaml", { session: "hpc-dev" });
+ */
+import pLimit, { type LimitFunction } from "p-limit";
+import { validateFormation, validateText, FormationError } from "../format/load.js";
+import type { Formation } from "../format/types.js";
+import { planSession } from "../plan/index.js";
+import type { PowerState } from "../plan/types.js";
+import { actor as currentActor } from "./actor.js";
+import { loadBackend, prepareBackend, type BackendOptions, type ResolvedBackend } from "./backend.js";
+import type { Engine, EngineStack } from "./engine.js";
+import { SessionError } from "./errors.js";
+import { fromEngineEvent, safeListener, type SessionEvent } from "./events.js";
+import { OperationRunner } from "./operation.js";
+import { checkSessionName, parseSelector } from "./naming.js";
+import { listSessions, showSession, storedSession } from "./queries.js";
+import { withJournal, type JournalEntry, type SessionRecord, type SnapshotEntry } from "./record.js";
+import type { SessionDetails, SessionListing } from "./show.js";
+import { writeRecord } from "./store.js";
+import { deploy, destroySession, refreshSession, type DeployResult, type RefreshResult, type OpEnv } from "./ops.js";
+
+export interface SessionsOptions extends BackendOptions {
+  /** Receives every progress event (the same objects `--json` prints). A throwing listener is ignored. */
+  onEvent?: (event: SessionEvent) => void;
+  /** Engine operations at once across sessions (default 4). */
+  concurrency?: number;
+  /** The engine (default: Pulumi's Automation API). Tests pass a test double. */
+  engine?: Engine | ((backend: ResolvedBackend) => Engine);
+  /** The environment to read PULUMI_* and FORMATIONS_* from (default: process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Who runs operations, for the journal (default: CI identity or user@host). */
+  actor?: string;
+  /** The clock (tests). */
+  now?: () => Date;
+}
+
+export interface UpOptions {
+  /** Session name (default: the formation's name). */
+  session?: string;
+  /** Apply without asking, even when `confirm` is given. */
+  yes?: boolean;
+  /** Called with the preview before applying (unless `yes`); false cancels. Without it, `up` applies directly. */
+  confirm?: (preview: { session: string; changes: Record<string, number>; created: boolean }) => boolean | Promise<boolean>;
+  /** Aborting cancels the operation gracefully. */
+  signal?: AbortSignal;
+}
+
+export type { DeployResult as UpResult, RefreshResult } from "./ops.js";
+
+export class Sessions {
+  private readonly runner: OperationRunner;
+  private readonly reads: LimitFunction;
+  private readonly emit: (e: SessionEvent) => void;
+  private readonly actorName: string;
+  private readonly now: () => Date;
+  private setup?: Promise<{ backend: ResolvedBackend; engine: Engine }>;
+
+  constructor(private readonly opts: SessionsOptions = {}) {
+    this.emit = safeListener(opts.onEvent);
+    this.now = opts.now ?? (() => new Date());
+    this.actorName = opts.actor ?? currentActor(opts.env ?? process.env);
+    const concurrency = opts.concurrency ?? 4;
+    this.runner = new OperationRunner({ concurrency, emit: this.emit, now: this.now, actor: this.actorName });
+    this.reads = pLimit(concurrency);
+  }
+
+  /** Backend and engine, resolved on first use: a missing passphrase fails here, before any engine runs. */
+  private ready(): Promise<{ backend: ResolvedBackend; engine: Engine }> {
+    this.setup ??= (async () => {
+      const backend = await loadBackend(this.opts, this.opts.env ?? process.env);
+      await prepareBackend(backend);
+      const e = this.opts.engine;
+      const engine = typeof e === "function" ? e(backend) : (e ?? new (await import("./pulumi-engine.js")).PulumiEngine({ backend }));
+      return { backend, engine };
+    })();
+    // A failed setup (no passphrase yet) is retried on the next call, e.g. after --create-passphrase.
+    this.setup.catch(() => (this.setup = undefined));
+    return this.setup;
+  }
+
+  /** The resolved backend (URL, secrets provider); never holds the passphrase in a printable field. */
+  async backend(): Promise<ResolvedBackend> {
+    return (await this.ready()).backend;
+  }
+
+  private async env(signal: AbortSignal, startedAt: string): Promise<OpEnv> {
+    const { engine } = await this.ready();
+    return {
+      engine,
+      signal,
+      startedAt,
+      actor: this.actorName,
+      now: this.now,
+      emit: this.emit,
+      onEngineEvent: (session) => (e) => {
+        const ev = fromEngineEvent(session, e);
+        if (ev) this.emit(ev);
+      },
+    };
+  }
+
+  /** Creates or updates the session from a formation file. */
+  async up(file: string, opts: UpOptions = {}): Promise<DeployResult> {
+    const { formation, text } = await load(file);
+    const session = checkSessionName(opts.session ?? formation.metadata.name);
+    return this.runner.run(session, "up", async (ctx) => deploy(await this.env(ctx.signal, ctx.startedAt), { session, formation, text, file, mode: opts.confirm && !opts.yes ? { confirm: opts.confirm } : "apply" }), { signal: opts.signal });
+  }
+
+  /** Applies the formation stored in the session again (after its desired states changed). */
+  async apply(session: string, opts: { signal?: AbortSignal } = {}): Promise<DeployResult> {
+    checkSessionName(session);
+    return this.runner.run(session, "up", async (ctx) => {
+      const env = await this.env(ctx.signal, ctx.startedAt);
+      const { record } = await storedSession(env.engine, session, "up");
+      const { formation } = await loadText(record.formation, record.file);
+      return deploy(env, { session, formation, text: record.formation, file: record.file, mode: "apply" });
+    }, opts);
+  }
+
+  /** What `up` would change, changing nothing (a new session's stack is removed again). */
+  async preview(file: string, opts: { session?: string; signal?: AbortSignal } = {}): Promise<DeployResult> {
+    const { formation, text } = await load(file);
+    const session = checkSessionName(opts.session ?? formation.metadata.name);
+    return this.runner.run(session, "preview", async (ctx) => deploy(await this.env(ctx.signal, ctx.startedAt), { session, formation, text, file, mode: "preview" }), opts);
+  }
+
+  /** Reads the real state of every resource; records machines stopped or deleted outside formations. */
+  async refresh(session: string, opts: { clearPending?: boolean; signal?: AbortSignal } = {}): Promise<RefreshResult> {
+    checkSessionName(session);
+    return this.runner.run(session, "refresh", async (ctx) => refreshSession(await this.env(ctx.signal, ctx.startedAt), session, opts.clearPending ?? false), opts);
+  }
+
+  /** Destroys every resource of the session, then the session itself. */
+  async destroy(session: string, opts: { signal?: AbortSignal } = {}): Promise<{ session: string; changes: Record<string, number> }> {
+    checkSessionName(session);
+    return this.runner.run(session, "destroy", async (ctx) => destroySession(await this.env(ctx.signal, ctx.startedAt), session), opts);
+  }
+
+  /** Sessions whose labels match every `labels` pair (`{ team: "bio" }` or `["team=bio"]`). */
+  async list(opts: { labels?: Readonly<Record<string, string>> | readonly string[] } = {}): Promise<SessionListing[]> {
+    const selector = Array.isArray(opts.labels) ? parseSelector(opts.labels as readonly string[]) : ((opts.labels ?? {}) as Record<string, string>);
+    return listSessions((await this.ready()).engine, this.reads, selector);
+  }
+
+  /** Machines, states, addresses, connection details and cost so far. */
+  async show(session: string): Promise<SessionDetails> {
+    checkSessionName(session);
+    return showSession((await this.ready()).engine, session, this.now());
+  }
+
+  /** The session's action journal, oldest first. */
+  async journal(session: string): Promise<JournalEntry[]> {
+    checkSessionName(session);
+    return (await storedSession((await this.ready()).engine, session, "journal")).record.journal;
+  }
+
+  /**
+   * Records the desired power state of one machine (or all, `machine` undefined) for the actions
+   * layer, with a journal entry (`action` names it: stop, start, hibernate...). A machine removed
+   * outside formations comes back only when asked to run. The next `up`/`apply` converges to it.
+   */
+  async setDesiredState(session: string, machine: string | undefined, state: PowerState, opts: { action?: string } = {}): Promise<SessionRecord> {
+    return this.mutate(session, (record, names) => {
+      if (machine !== undefined && !names.includes(machine)) throw new SessionError(`no machine named '${machine}' in session '${session}' (machines: ${names.join(", ")})`, 1, session);
+      const targets = (machine ? [machine] : names).filter((n) => state === "running" || !record.removed[n]);
+      const desired = { ...record.desired };
+      const removed = { ...record.removed };
+      for (const n of targets) {
+        desired[n] = state;
+        delete removed[n];
+      }
+      const from = machine ? (record.removed[machine] ? "terminated" : (record.desired[machine] ?? "running")) : undefined;
+      return { next: { ...record, desired, removed }, entry: { action: opts.action ?? "set-desired", ...(machine ? { machine } : {}), ...(from ? { from } : {}), to: state, result: "ok" } };
+    });
+  }
+
+  /** Appends an entry to the session's journal (the actions layer records what it did). */
+  async appendJournal(session: string, entry: Omit<JournalEntry, "at" | "actor"> & Partial<Pick<JournalEntry, "at" | "actor">>): Promise<SessionRecord> {
+    return this.mutate(session, (record) => ({ next: record, entry }));
+  }
+
+  /** Records a snapshot (machine image) taken from one of the session's machines. */
+  async addSnapshot(session: string, snapshot: SnapshotEntry): Promise<SessionRecord> {
+    return this.mutate(session, (record) => ({
+      next: { ...record, snapshots: [...record.snapshots, snapshot] },
+      entry: { action: "snapshot", machine: snapshot.machine, result: "ok", detail: snapshot.name },
+    }));
+  }
+
+  private mutate(session: string, change: (record: SessionRecord, machines: string[]) => { next: SessionRecord; entry: Omit<JournalEntry, "at" | "actor"> & Partial<JournalEntry> }): Promise<SessionRecord> {
+    checkSessionName(session);
+    return this.runner.run(session, "record", async () => {
+      const { engine } = await this.ready();
+      const stack: EngineStack = await engine.selectStack(session);
+      const { record } = await storedSession(engine, session, "record");
+      const { formation } = await loadText(record.formation, record.file);
+      const names = planSession(formation, { session, desired: record.desired }).machines.map((m) => m.name);
+      const { next, entry } = change(record, names);
+      const full: JournalEntry = { at: this.now().toISOString(), actor: this.actorName, ...entry };
+      const saved = withJournal(next, full);
+      await writeRecord(stack, saved);
+      this.emit({ type: "journal", session, at: full.at, entry: full });
+      return saved;
+    });
+  }
+
+  /** Sessions with an operation running or queued in this process. */
+  busy(): string[] {
+    return this.runner.busySessions();
+  }
+
+  /** Cancels every running operation gracefully (Ctrl-C); returns the sessions cancelled. */
+  cancel(): string[] {
+    return this.runner.cancelAll();
+  }
+
+  /** Releases the engine's workspace. */
+  async close(): Promise<void> {
+    const s = this.setup;
+    this.setup = undefined;
+    if (s) await (await s.catch(() => undefined))?.engine.close();
+  }
+}
+
+async function load(file: string): Promise<{ formation: Formation; text: string }> {
+  const r = await validateFormation(file);
+  if (!r.valid) throw new FormationError(file, r.errors, r.source);
+  return { formation: r.formation, text: r.source };
+}
+
+async function loadText(text: string, file: string): Promise<{ formation: Formation }> {
+  const r = validateText(text, file || "<session>");
+  if (!r.valid) throw new FormationError(file, r.errors, r.source);
+  return { formation: r.formation };
+}

@@ -1,0 +1,144 @@
+/**
+ * What `show` and `sessions` report about a session, shaped from its stored record, its outputs
+ * and its tags. Pure: no engine calls here. Machine states are the ones the session records
+ * (set by up, the actions and refresh's drift), not a live query of the cloud.
+ */
+import { loadFormationText } from "../format/load.js";
+import { planSession } from "../plan/index.js";
+import { SUMMARY_TAGS, tagsToLabels } from "./naming.js";
+import type { JournalEntry, SessionRecord, SnapshotEntry } from "./record.js";
+import { costSoFar } from "./spend.js";
+import { machinesOf } from "./state.js";
+
+/** The contract's machine states. */
+export type MachineState = "pending" | "running" | "stopped" | "hibernated" | "terminated";
+
+export interface MachineDetails {
+  name: string;
+  role: string;
+  /** As recorded: the desired state, `terminated` when removed outside formations, `pending` when never created. */
+  state: MachineState;
+  cloudId?: string;
+  privateIp?: string;
+  publicIp?: string;
+  user?: string;
+  /** How to connect (`ssh ubuntu@203.0.113.10`, a gateway URL, `docker exec ...`). */
+  connect?: string;
+  instanceType?: string;
+  spot?: boolean;
+  hibernation?: boolean;
+  /** Catalog price per hour while running. */
+  hourlyUsd: number;
+}
+
+export interface SessionDetails {
+  session: string;
+  formation: string;
+  kind: string;
+  provider: string;
+  /** The file the formation came from, as given to `up` (provenance). */
+  file: string;
+  labels: Record<string, string>;
+  machines: MachineDetails[];
+  cost: {
+    /** What the session costs per hour now (machines recorded as running). */
+    hourlyUsd: number;
+    /** Estimated from the journal (spend.ts). */
+    soFarUsd: number;
+    since?: string;
+  };
+  snapshots: SnapshotEntry[];
+  /** The latest journal entries, oldest first. */
+  journal: JournalEntry[];
+}
+
+export interface SessionListing {
+  session: string;
+  formation?: string;
+  kind?: string;
+  provider?: string;
+  machines?: number;
+  hourlyUsd?: number;
+  labels: Record<string, string>;
+  lastUpdate?: string;
+  updateInProgress?: boolean;
+  resourceCount?: number;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
+
+/** Details of a session from its record and (plain) outputs; `journalTail` entries of the journal are kept. */
+export function sessionDetails(session: string, record: SessionRecord, outputs: Record<string, unknown>, now: Date, journalTail = 20): SessionDetails {
+  const formation = loadFormationText(record.formation, record.file || "<session>");
+  const plan = planSession(formation, { session, desired: record.desired });
+  const deployed = new Map(machinesOf(outputs).map((m) => [m.name, m]));
+  const machines: MachineDetails[] = plan.machines.map((m) => {
+    const o = deployed.get(m.name);
+    const state: MachineState = record.removed[m.name] ? "terminated" : !o?.cloudId ? "pending" : m.desiredState;
+    return {
+      name: m.name,
+      role: m.role,
+      state,
+      ...(o?.cloudId ? { cloudId: o.cloudId } : {}),
+      ...(str(o?.privateIp) ? { privateIp: str(o?.privateIp) } : {}),
+      ...(str(o?.publicIp) ? { publicIp: str(o?.publicIp) } : {}),
+      ...(str(o?.user) ? { user: str(o?.user) } : {}),
+      ...(str(o?.connect) ? { connect: str(o?.connect) } : {}),
+      instanceType: m.instanceType,
+      spot: m.spot,
+      hibernation: m.hibernation,
+      hourlyUsd: m.hourlyUsd,
+    };
+  });
+  const prices = Object.fromEntries(plan.machines.map((m) => [m.name, m.hourlyUsd]));
+  const spend = costSoFar(record.journal, prices, now);
+  return {
+    session,
+    formation: formation.metadata.name,
+    kind: formation.kind,
+    provider: formation.cloud.provider,
+    file: record.file,
+    labels: { ...((formation.metadata.labels ?? {}) as Record<string, string>) },
+    machines,
+    cost: { hourlyUsd: round(machines.filter((m) => m.state === "running").reduce((s, m) => s + m.hourlyUsd, 0)), soFarUsd: spend.usd, ...(spend.since ? { since: spend.since } : {}) },
+    snapshots: record.snapshots,
+    journal: record.journal.slice(-journalTail),
+  };
+}
+
+function round(x: number): number {
+  return Math.round(x * 10000) / 10000;
+}
+
+/** A `sessions` row from the stack's tags (the summary formations writes on every up). */
+export function listingFromTags(session: string, tags: Readonly<Record<string, string>>): SessionListing | undefined {
+  if (!tags[SUMMARY_TAGS.kind]) return undefined;
+  const num = (k: string) => {
+    const n = Number(tags[k]);
+    return Number.isFinite(n) ? n : undefined;
+  };
+  return {
+    session,
+    formation: tags[SUMMARY_TAGS.formation],
+    kind: tags[SUMMARY_TAGS.kind],
+    provider: tags[SUMMARY_TAGS.provider],
+    machines: num(SUMMARY_TAGS.machines),
+    hourlyUsd: num(SUMMARY_TAGS.hourlyUsd),
+    labels: tagsToLabels(tags),
+  };
+}
+
+/** A `sessions` row from the session's record, when its stack has no tags (older file backends). */
+export function listingFromRecord(session: string, record: SessionRecord): SessionListing {
+  const f = loadFormationText(record.formation, record.file || "<session>");
+  const plan = planSession(f, { session, desired: record.desired });
+  return {
+    session,
+    formation: f.metadata.name,
+    kind: f.kind,
+    provider: f.cloud.provider,
+    machines: plan.machines.length,
+    hourlyUsd: plan.cost.hourlyUsd,
+    labels: { ...((f.metadata.labels ?? {}) as Record<string, string>) },
+  };
+}
