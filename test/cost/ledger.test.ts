@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { buildLedger } from "../../cost/ledger.js";
 import { LedgerError, type LaunchPrice, type LedgerEvent } from "../../cost/events.js";
 import { formatUsd, microsOf, picoPerHour, usdToMicros } from "../../cost/money.js";
+import { ledgerJson } from "../../cost/index.js";
 
 const h = (hhmm: string, day = "01") => `2026-11-${day}T${hhmm}:00Z`;
 /** compute 0.10, disk 0.01, address 0.005: running 0.115 USD/h, stopped or hibernated 0.015 USD/h. */
@@ -209,5 +210,19 @@ describe("ledger: arithmetic", () => {
         expect(l.totalMicros).toBe(1_063_699);
       }),
     );
+  });
+});
+
+describe("ledger in dollars", () => {
+  it("gives every amount as USD exact to the micro-dollar", () => {
+    const l = buildLedger([{ type: "launch", machine: "m1", at: h("00:00"), price: { computeUsdPerHour: 0.0342, diskUsdPerHour: (30 * 0.088) / 730, source: "s", spot: true }, state: "running" }], h("02:30"));
+    // 2.5 h x 0.037816438356 = 0.09454109589 USD
+    expect(ledgerJson(l)).toEqual({
+      now: "2026-11-01T02:30:00.000Z",
+      accruedUsd: 0.094541,
+      burnUsdPerHour: 0.037816,
+      byState: { running: 0.094541, stopped: 0, hibernated: 0 },
+      machines: [{ machine: "m1", state: "running", spot: true, source: "s", accruedUsd: 0.094541, burnUsdPerHour: 0.037816, byState: { running: 0.094541, stopped: 0, hibernated: 0 } }],
+    });
   });
 });
