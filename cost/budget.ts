@@ -95,11 +95,13 @@ export function decideBudgets(sessions: readonly SessionBudget[]): BudgetDecisio
 
 /**
  * The journal entry recording that a budget decision was acted on (append it after acting;
- * `result: "failed"` when the action failed, so that the next run tries again).
+ * `result: "failed"` when the action failed, so that the next run tries again). It fits the
+ * session layer's journal entry; the structured `budget` field rides along (the record keeps
+ * unknown fields) and `detail` says the same for people.
  */
-export function enforcementEntry(d: BudgetDecision, at: string, outcome: "done" | "failed", actor = "enforce"): JournalEntry {
+export function enforcementEntry(d: BudgetDecision, at: string, outcome: "ok" | "failed", actor = "enforce"): JournalEntry & { actor: string; result: string } {
   if (d.decision === "ok" || d.budgetMicros === undefined) throw new Error(`session ${d.session}: nothing to record, the decision is ok`);
-  return { at, actor, action: "budget", result: outcome, budget: { usd: d.budgetMicros / 1e6, action: d.decision, accruedMicros: d.accruedMicros, reason: d.reason } };
+  return { at, actor, action: "budget", result: outcome, detail: `${d.decision}: ${d.reason}`, budget: { usd: d.budgetMicros / 1e6, action: d.decision, accruedMicros: d.accruedMicros, reason: d.reason } };
 }
 
 export * from "./idle.js";

@@ -1,22 +1,24 @@
 /**
- * From a session's action journal (kept in the Pulumi stack by the session layer) to ledger
+ * From a session's action journal (automation/record.ts, kept in the Pulumi stack) to ledger
  * events. Only these fields of an entry are read:
  *
  * | field     | read as |
  * |-----------|---------|
  * | `at`      | when it happened (ISO 8601 with a zone) |
- * | `action`  | `launch` / `up` / `create`: machines created; `price`: a new compute price; `terminate` / `delete` / `destroy`: machines gone; anything else: a state change when `to` is a state |
- * | `machine` | the machine it is about; absent = every machine of the session |
- * | `to`      | the state the machine is in after the entry (`pending` ... `interrupted`); `unknown` or absent: no state change |
- * | `result`  | `failed`: the entry changed nothing and is skipped (the contract keeps state consistent on failure) |
- * | `price`   | on `launch`: the captured launch price (else `prices[machine]` is used); on `price`: `computeUsdPerHour` and `source` |
+ * | `action`  | `up` / `launch` / `create`: machines created; `price`: a new compute price; `terminate` / `delete` / `destroy`: machines gone; anything else (start, stop, hibernate, set-desired, drift...): a state change when `to` is a state |
+ * | `machine` | the machine it is about; absent = every machine alive at that moment |
+ * | `to`      | the machine's state after the entry (`pending` ... `interrupted`; `terminated` = gone); `unknown` or absent: no change |
+ * | `result`  | `failed` or `cancelled`: the entry changed nothing and is skipped; anything else (ok, recorded, done, no-op) counts |
+ * | `added`   | on `up`: the machines it created; absent (older entries): every machine of the session not alive yet |
+ * | `dropped` | on `up`: the machines it deleted |
+ * | `price`   | on a launch: the captured launch price (else `prices[machine]`); on `price`: `computeUsdPerHour` and `source` |
  *
- * A session-wide launch (an `up` without `machine`) launches the machines that are not alive at
- * that moment: re-running `up` on a live session changes no price and no state (a machine that
- * `up` replaces is journaled by name). Entries are read in time order for this (stable).
+ * `actor`, `from` and `detail` are not read. Entries are read in time order (stable). Entries
+ * that give no event are returned in `skipped` with the reason, so nothing is dropped silently.
  *
- * `actor` and `from` are not read. Entries the ledger has no use for (snapshots, budget records,
- * failed actions) are returned in `skipped` with the reason, so nothing is dropped silently.
+ * A journal is capped (the session layer drops its oldest entries): a machine whose launch is no
+ * longer in it is counted from its first remaining entry, at its launch price, with a warning
+ * saying from when; the ledger then undercounts, and says so.
  */
 import { LedgerError, MACHINE_STATES, type LaunchPrice, type LedgerEvent, type MachineState } from "./events.js";
 
@@ -24,9 +26,9 @@ import { LedgerError, MACHINE_STATES, type LaunchPrice, type LedgerEvent, type M
 export interface JournalEntry {
   /** ISO 8601 time with a zone. */
   at: string;
-  /** Who acted: `cli`, `enforce`, `pipeline:...`. */
+  /** Who acted: user@host, `enforce`, a CI identity. */
   actor?: string;
-  /** What was done: `launch`, `start`, `stop`, `hibernate`, `terminate`, `price`, `budget`... */
+  /** What was done: `up`, `start`, `stop`, `hibernate`, `destroy`, `drift`, `price`, `budget`... */
   action: string;
   /** Machine name; absent when the entry is about the whole session. */
   machine?: string;
@@ -34,16 +36,22 @@ export interface JournalEntry {
   from?: string;
   /** State after. */
   to?: string;
-  /** `done`, `no-op`, `failed`, or a free text. */
+  /** `ok`, `failed`, `cancelled`, `recorded` (drift), or an action outcome (`done`, `no-op`). */
   result?: string;
-  /** Launch price (on `launch`) or new compute price (on `price`). */
+  /** One line of explanation. */
+  detail?: string;
+  /** Machines an `up` created. */
+  added?: string[];
+  /** Machines an `up` deleted. */
+  dropped?: string[];
+  /** Launch price (on a launch) or new compute price (on `price`). */
   price?: Partial<LaunchPrice>;
   /** A budget enforcement record (on `budget`, written by `enforcementEntry` in budget.ts). */
   budget?: { usd: number; action: "notify" | "stop" | "hibernate"; accruedMicros?: number; reason?: string };
 }
 
 export interface JournalContext {
-  /** Every machine of the session, for entries without `machine` (a session-wide up, stop or destroy). */
+  /** Every machine of the session, for an `up` without `added`. */
   machines: readonly string[];
   /** Launch price per machine, for launch entries that carry none (e.g. from `priceAtLaunch`). */
   prices?: Readonly<Record<string, LaunchPrice>>;
@@ -51,12 +59,15 @@ export interface JournalContext {
 
 export interface JournalEvents {
   events: LedgerEvent[];
-  /** Entries that produced no event, by position, and why. */
+  /** Entries, or machines of an entry, that produced no event, by position, and why. */
   skipped: { index: number; why: string }[];
+  /** What makes the ledger less than complete (a journal that starts after a launch). */
+  warnings: string[];
 }
 
 const LAUNCH = new Set(["launch", "up", "create"]);
 const TERMINATE = new Set(["terminate", "delete", "destroy"]);
+const CHANGED_NOTHING = new Set(["failed", "cancelled"]);
 
 function isState(s: string | undefined): s is MachineState {
   return s !== undefined && (MACHINE_STATES as readonly string[]).includes(s);
@@ -75,48 +86,63 @@ function fullPrice(p: Partial<LaunchPrice> | undefined): LaunchPrice | undefined
 
 /** Ledger events from journal entries (see the module comment for what each field means). */
 export function eventsFromJournal(entries: readonly JournalEntry[], ctx: JournalContext): JournalEvents {
-  const events: LedgerEvent[] = [];
-  const skipped: JournalEvents["skipped"] = [];
+  const out: JournalEvents = { events: [], skipped: [], warnings: [] };
+  /** Machines alive now; `seen` also keeps the terminated ones (a later entry is then not a lost launch). */
   const alive = new Set<string>();
+  const seen = new Set<string>();
   const ordered = entries.map((e, index) => ({ e, index, t: Date.parse(e.at) }));
-  // Unreadable times sort last here; the ledger rejects them with the entry's position.
+  // Unreadable times sort last here; the ledger rejects them with their text.
   ordered.sort((a, b) => (Number.isNaN(a.t) ? 1 : 0) - (Number.isNaN(b.t) ? 1 : 0) || a.t - b.t || a.index - b.index);
+
+  const launch = (machine: string, e: JournalEntry, index: number, state?: MachineState) => {
+    const price = fullPrice(e.price) ?? ctx.prices?.[machine];
+    if (!price) throw new LedgerError(`journal entry ${index} (${e.action} at ${e.at}): no launch price for machine '${machine}' in the entry or the context`, index);
+    alive.add(machine);
+    seen.add(machine);
+    out.events.push({ type: "launch", machine, at: e.at, price, ...(state ? { state } : {}) });
+  };
+  /** The machines an entry acts on that can take an event; the others are skipped with the reason. */
+  const living = (e: JournalEntry, index: number): string[] => {
+    if (e.machine === undefined) {
+      if (alive.size === 0) out.skipped.push({ index, why: `${e.action}: no machine is alive` });
+      return [...alive];
+    }
+    if (alive.has(e.machine)) return [e.machine];
+    if (!seen.has(e.machine) && isState(e.to) && e.to !== "terminated" && ctx.prices?.[e.machine]) {
+      // Its launch is older than the journal: count it from here, and say so.
+      out.warnings.push(`the journal has no launch of '${e.machine}': its cost is counted from ${e.at} only`);
+      launch(e.machine, { ...e, price: undefined }, index, e.to);
+      return [];
+    }
+    out.skipped.push({ index, why: `${e.action}: machine '${e.machine}' is not alive` });
+    return [];
+  };
+
   for (const { e, index } of ordered) {
-    const targets = e.machine !== undefined ? [e.machine] : ctx.machines;
-    const at = e.at;
-    if (e.result === "failed") {
-      skipped.push({ index, why: "failed: changed nothing" });
-      continue;
-    }
-    if (LAUNCH.has(e.action)) {
-      const launching = e.machine !== undefined ? targets : targets.filter((m) => !alive.has(m));
-      if (launching.length === 0) skipped.push({ index, why: `${e.action}: every machine is already alive` });
-      for (const machine of launching) {
-        alive.add(machine);
-        const price = fullPrice(e.price) ?? ctx.prices?.[machine];
-        if (!price) throw new LedgerError(`journal entry ${index} (${e.action} at ${at}): no launch price for machine '${machine}' in the entry or the context`, index);
-        events.push({ type: "launch", machine, at, price, ...(isState(e.to) ? { state: e.to } : {}) });
+    if (e.result !== undefined && CHANGED_NOTHING.has(e.result)) {
+      out.skipped.push({ index, why: `${e.result}: changed nothing` });
+    } else if (LAUNCH.has(e.action)) {
+      const launching = e.machine !== undefined ? [e.machine] : (e.added ?? ctx.machines.filter((m) => !alive.has(m)));
+      for (const machine of launching) launch(machine, e, index, isState(e.to) ? e.to : undefined);
+      for (const machine of e.dropped ?? []) {
+        if (alive.delete(machine)) out.events.push({ type: "terminate", machine, at: e.at });
       }
-      continue;
-    }
-    if (e.action === "price") {
-      if (typeof e.price?.computeUsdPerHour !== "number") throw new LedgerError(`journal entry ${index} (price at ${at}): price.computeUsdPerHour is missing`, index);
-      for (const machine of targets) events.push({ type: "price", machine, at, computeUsdPerHour: e.price.computeUsdPerHour, ...(e.price.source ? { source: e.price.source } : {}) });
-      continue;
-    }
-    if (TERMINATE.has(e.action) || e.to === "terminated") {
-      for (const machine of targets) {
+      if (launching.length === 0 && (e.dropped ?? []).length === 0) out.skipped.push({ index, why: `${e.action}: no machine created or deleted` });
+    } else if (e.action === "price") {
+      if (typeof e.price?.computeUsdPerHour !== "number") throw new LedgerError(`journal entry ${index} (price at ${e.at}): price.computeUsdPerHour is missing`, index);
+      for (const machine of living(e, index)) out.events.push({ type: "price", machine, at: e.at, computeUsdPerHour: e.price.computeUsdPerHour, ...(e.price.source ? { source: e.price.source } : {}) });
+    } else if (TERMINATE.has(e.action) || e.to === "terminated") {
+      for (const machine of living(e, index)) {
         alive.delete(machine);
-        events.push({ type: "terminate", machine, at });
+        out.events.push({ type: "terminate", machine, at: e.at });
       }
-      continue;
+    } else if (!isState(e.to)) {
+      out.skipped.push({ index, why: e.to === undefined ? `${e.action}: no state change` : `${e.action}: state '${e.to}' is not a machine state` });
+    } else {
+      const to = e.to;
+      for (const machine of living(e, index)) out.events.push({ type: "state", machine, at: e.at, state: to });
     }
-    if (!isState(e.to)) {
-      skipped.push({ index, why: e.to === undefined ? `${e.action}: no state change` : `${e.action}: state '${e.to}' is not a machine state` });
-      continue;
-    }
-    for (const machine of targets) events.push({ type: "state", machine, at, state: e.to });
   }
-  skipped.sort((a, b) => a.index - b.index);
-  return { events, skipped };
+  out.skipped.sort((a, b) => a.index - b.index);
+  return out;
 }

@@ -38,10 +38,10 @@ describe("budgets", () => {
 
   describe("never acts twice on the same breach", () => {
     const first = decideBudget({ session: "lab", ledger: ledgerAt(h("05:00")), budget: { usd: 50, action: "stop" } });
-    const journal: JournalEntry[] = [enforcementEntry(first, h("05:01"), "done")];
+    const journal: JournalEntry[] = [enforcementEntry(first, h("05:01"), "ok")];
 
     it("records the enforcement as a journal entry", () => {
-      expect(journal[0]).toEqual({ at: h("05:01"), actor: "enforce", action: "budget", result: "done", budget: { usd: 50, action: "stop", accruedMicros: 51_200_000, reason: "budget $50.00 reached: accrued $51.20" } });
+      expect(journal[0]).toEqual({ at: h("05:01"), actor: "enforce", action: "budget", result: "ok", detail: "stop: budget $50.00 reached: accrued $51.20", budget: { usd: 50, action: "stop", accruedMicros: 51_200_000, reason: "budget $50.00 reached: accrued $51.20" } });
       expect(lastEnforcement(journal)).toEqual({ at: h("05:01"), usd: 50, action: "stop" });
     });
 
@@ -57,7 +57,7 @@ describe("budgets", () => {
     });
 
     it("acts when the action changes (notify, then stop)", () => {
-      const notified: JournalEntry[] = [{ at: h("05:01"), action: "budget", result: "done", budget: { usd: 50, action: "notify" } }];
+      const notified: JournalEntry[] = [{ at: h("05:01"), action: "budget", result: "ok", budget: { usd: 50, action: "notify" } }];
       expect(decideBudget({ session: "lab", ledger: ledgerAt(h("06:00")), budget: { usd: 50, action: "notify" }, journal: notified }).decision).toBe("ok");
       expect(decideBudget({ session: "lab", ledger: ledgerAt(h("06:00")), budget: { usd: 50, action: "stop" }, journal: notified }).decision).toBe("stop");
     });
@@ -69,9 +69,9 @@ describe("budgets", () => {
 
     it("reads the last enforcement by time, not by position", () => {
       const entries: JournalEntry[] = [
-        { at: h("09:00"), action: "budget", result: "done", budget: { usd: 100, action: "stop" } },
-        { at: h("05:01"), action: "budget", result: "done", budget: { usd: 50, action: "stop" } },
-        { at: h("10:00"), action: "stop", machine: "m1", to: "stopped", result: "done" },
+        { at: h("09:00"), action: "budget", result: "ok", budget: { usd: 100, action: "stop" } },
+        { at: h("05:01"), action: "budget", result: "ok", budget: { usd: 50, action: "stop" } },
+        { at: h("10:00"), action: "stop", machine: "m1", to: "stopped", result: "ok" },
       ];
       expect(lastEnforcement(entries)).toEqual({ at: h("09:00"), usd: 100, action: "stop" });
     });
@@ -92,7 +92,7 @@ describe("budgets", () => {
 
   it("refuses to record an ok decision", () => {
     const ok = decideBudget({ session: "lab", ledger: ledgerAt(h("01:00")), budget: { usd: 50 } });
-    expect(() => enforcementEntry(ok, h("01:00"), "done")).toThrow(/nothing to record/);
+    expect(() => enforcementEntry(ok, h("01:00"), "ok")).toThrow(/nothing to record/);
   });
 });
 

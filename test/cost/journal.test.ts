@@ -12,21 +12,22 @@ const node: LaunchPrice = { computeUsdPerHour: 0.0456, diskUsdPerHour: 0.002, so
 const ctx = { machines: ["head", "compute-1"], prices: { head, "compute-1": node } };
 
 describe("eventsFromJournal", () => {
+  // As the session layer writes it (automation/record.ts): result ok/failed/cancelled/recorded.
   const journal: JournalEntry[] = [
-    { at: h("08:00"), actor: "cli", action: "up", result: "done" },
-    { at: h("09:00"), actor: "cli", action: "stop", machine: "compute-1", from: "running", to: "stopped", result: "done" },
-    { at: h("09:30"), actor: "cli", action: "start", machine: "compute-1", from: "stopped", to: "stopped", result: "failed" },
-    { at: h("10:00"), actor: "cli", action: "snapshot", machine: "head", result: "done" },
+    { at: h("08:00"), actor: "alice@lab", action: "up", result: "ok" },
+    { at: h("09:00"), actor: "alice@lab", action: "stop", machine: "compute-1", from: "running", to: "stopped", result: "ok" },
+    { at: h("09:30"), actor: "alice@lab", action: "start", machine: "compute-1", from: "stopped", to: "running", result: "failed", detail: "InsufficientInstanceCapacity" },
+    { at: h("10:00"), actor: "alice@lab", action: "snapshot", machine: "head", result: "ok", detail: "head-img" },
     { at: h("10:30"), actor: "enforce", action: "budget", result: "done", budget: { usd: 1, action: "notify" } },
-    { at: h("11:00"), actor: "pipeline", action: "hibernate", to: "hibernated", result: "done" },
-    { at: h("11:30"), actor: "cli", action: "up", result: "done" },
-    { at: h("12:00"), actor: "refresh", action: "price", machine: "head", price: { computeUsdPerHour: 0.2, source: "re-priced" }, result: "done" },
-    { at: h("12:30"), actor: "refresh", action: "refresh", machine: "head", to: "unknown", result: "done" },
-    { at: h("13:00"), actor: "cli", action: "destroy", result: "done" },
+    { at: h("11:00"), actor: "ci", action: "hibernate", to: "hibernated", result: "ok" },
+    { at: h("11:30"), actor: "alice@lab", action: "up", result: "ok", added: [] },
+    { at: h("12:00"), actor: "refresh", action: "price", machine: "head", price: { computeUsdPerHour: 0.2, source: "re-priced" }, result: "ok" },
+    { at: h("12:30"), actor: "refresh", action: "drift", machine: "head", to: "unknown", result: "recorded" },
+    { at: h("13:00"), actor: "alice@lab", action: "destroy", result: "ok" },
   ];
 
   it("reads launches, state changes, prices and terminations; skips the rest with a reason", () => {
-    const { events, skipped } = eventsFromJournal(journal, ctx);
+    const { events, skipped, warnings } = eventsFromJournal(journal, ctx);
     expect(events.map((e) => `${e.type} ${e.machine} ${e.at.slice(11, 16)}${e.type === "state" ? " " + e.state : ""}`)).toEqual([
       "launch head 08:00",
       "launch compute-1 08:00",
@@ -41,9 +42,10 @@ describe("eventsFromJournal", () => {
       { index: 2, why: "failed: changed nothing" },
       { index: 3, why: "snapshot: no state change" },
       { index: 4, why: "budget: no state change" },
-      { index: 6, why: "up: every machine is already alive" },
-      { index: 8, why: "refresh: state 'unknown' is not a machine state" },
+      { index: 6, why: "up: no machine created or deleted" },
+      { index: 8, why: "drift: state 'unknown' is not a machine state" },
     ]);
+    expect(warnings).toEqual([]);
   });
 
   it("gives a ledger with exact amounts", () => {
@@ -65,6 +67,42 @@ describe("eventsFromJournal", () => {
     expect(b).toEqual(a);
   });
 
+  it("follows the machines an up adds and drops, drift found outside formations, and skips cancelled operations", () => {
+    const { events, skipped } = eventsFromJournal(
+      [
+        { at: h("08:00"), action: "up", result: "ok", added: ["head"] },
+        { at: h("09:00"), action: "up", result: "ok", added: ["compute-1"] },
+        { at: h("10:00"), action: "up", result: "cancelled", added: ["compute-2"] },
+        { at: h("11:00"), action: "drift", machine: "compute-1", from: "running", to: "stopped", result: "recorded" },
+        { at: h("12:00"), action: "drift", machine: "head", from: "running", to: "terminated", result: "recorded" },
+        { at: h("13:00"), action: "up", result: "ok", added: ["head"], dropped: ["compute-1"] },
+      ],
+      { machines: ["head", "compute-1", "compute-2"], prices: { head, "compute-1": node, "compute-2": node } },
+    );
+    expect(events.map((e) => `${e.type} ${e.machine} ${e.at.slice(11, 16)}`)).toEqual([
+      "launch head 08:00",
+      "launch compute-1 09:00",
+      "state compute-1 11:00",
+      "terminate head 12:00",
+      "launch head 13:00",
+      "terminate compute-1 13:00",
+    ]);
+    expect(skipped).toEqual([{ index: 2, why: "cancelled: changed nothing" }]);
+  });
+
+  it("counts a machine whose launch fell off a capped journal from its first entry, and warns", () => {
+    const { events, skipped, warnings } = eventsFromJournal(
+      [
+        { at: h("09:00"), action: "stop", machine: "head", from: "running", to: "stopped", result: "ok" },
+        { at: h("10:00"), action: "start", machine: "ghost", to: "running", result: "ok" },
+      ],
+      ctx,
+    );
+    expect(events).toEqual([{ type: "launch", machine: "head", at: h("09:00"), price: head, state: "stopped" }]);
+    expect(warnings).toEqual([`the journal has no launch of 'head': its cost is counted from ${h("09:00")} only`]);
+    expect(skipped).toEqual([{ index: 1, why: "start: machine 'ghost' is not alive" }]);
+  });
+
   it("prefers the price carried by a launch entry, and fails without any price", () => {
     const withPrice = eventsFromJournal([{ at: h("08:00"), action: "launch", machine: "extra", price: { computeUsdPerHour: 1, diskUsdPerHour: 0, source: "entry", spot: true }, to: "running" }], ctx);
     expect(withPrice.events).toEqual([{ type: "launch", machine: "extra", at: h("08:00"), price: { computeUsdPerHour: 1, diskUsdPerHour: 0, source: "entry", spot: true }, state: "running" }]);
@@ -75,9 +113,9 @@ describe("eventsFromJournal", () => {
   it("re-launches a session after it was destroyed", () => {
     const { events } = eventsFromJournal(
       [
-        { at: h("08:00"), action: "up" },
-        { at: h("09:00"), action: "destroy" },
-        { at: h("10:00"), action: "up" },
+        { at: h("08:00"), action: "up", result: "ok" },
+        { at: h("09:00"), action: "destroy", result: "ok" },
+        { at: h("10:00"), action: "up", result: "ok" },
       ],
       ctx,
     );
