@@ -9,6 +9,9 @@ import { actOnMachine, actOnSession, DockerDriver, runBatch, SessionBusyError, S
 import type { Role } from "../../plan/types.js";
 import { cleanup, createMachine, ensureEngine, rawState, uniqueSession } from "./engine.js";
 
+/** Real containers on a shared, sometimes busy machine: a bound, not a speed claim. */
+const SLOW = 120_000;
+
 let docker: Docker;
 const driver = new DockerDriver();
 const sessions: string[] = [];
@@ -19,9 +22,10 @@ beforeAll(async () => {
 }, 200_000);
 
 afterEach(async () => {
+  if (!docker) return; // the engine never came up: beforeAll has already failed the suite
   await Promise.all(sessions.splice(0).map((s) => cleanup(docker, s)));
   await Promise.all(volumes.splice(0).map((v) => docker.getVolume(v).remove().catch(() => undefined)));
-});
+}, SLOW);
 
 function newSession(what: string): string {
   const s = uniqueSession(what);
@@ -82,7 +86,7 @@ async function settled(session: string, count: number): Promise<number> {
   throw new Error(`the engine never reported ${count} container starts for ${session}`);
 }
 
-describe("a 3-tier cluster", () => {
+describe("a 3-tier cluster", { timeout: SLOW }, () => {
   it("stops workers, then the master, then the proxy; starts in reverse; keeps the volume", async () => {
     const { session, targets, volume, since } = await cluster("tiers");
     const tiers: number[] = [];
@@ -124,7 +128,7 @@ describe("a 3-tier cluster", () => {
   });
 });
 
-describe("one session, two actions", () => {
+describe("one session, two actions", { timeout: SLOW }, () => {
   it("never interleave: the second waits for the first, in arrival order", async () => {
     const { session, targets, since } = await cluster("lock");
     const order: string[] = [];
@@ -155,7 +159,7 @@ describe("one session, two actions", () => {
   });
 });
 
-describe("batch", () => {
+describe("batch", { timeout: SLOW }, () => {
   /** Counts calls in flight, to check the parallelism bound without timing anything. */
   class CountingDriver extends DockerDriver {
     inFlight = 0;

@@ -8,6 +8,9 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DockerDriver, fromDockerState, runOne, type ActionTarget } from "../../automation/actions/index.js";
 import { cleanup, createMachine, ensureEngine, rawState, uniqueSession } from "./engine.js";
 
+/** Real containers on a shared, sometimes busy machine: a bound, not a speed claim. */
+const SLOW = 60_000;
+
 let docker: Docker;
 const driver = new DockerDriver();
 const sessions: string[] = [];
@@ -18,8 +21,9 @@ beforeAll(async () => {
 }, 200_000);
 
 afterEach(async () => {
+  if (!docker) return; // the engine never came up: beforeAll has already failed the suite
   await Promise.all(sessions.splice(0).map((s) => cleanup(docker, s, images.splice(0))));
-});
+}, SLOW);
 
 /** A fresh session with one container, running unless told otherwise. */
 async function machine(what: string, opts: { start?: boolean; cmd?: string[] } = {}): Promise<ActionTarget> {
@@ -43,7 +47,7 @@ async function exec(t: ActionTarget, cmd: string[]): Promise<void> {
   expect((await e.inspect()).ExitCode).toBe(0);
 }
 
-describe("normalised states", () => {
+describe("normalised states", { timeout: SLOW }, () => {
   it("maps every raw Docker state", () => {
     const table = { created: "pending", restarting: "pending", running: "running", paused: "hibernated", exited: "stopped", dead: "stopped", removing: "terminated", missing: "terminated" };
     for (const [raw, state] of Object.entries(table)) expect([raw, fromDockerState(raw)]).toEqual([raw, state]);
@@ -75,7 +79,7 @@ describe("normalised states", () => {
   });
 });
 
-describe("each action, twice", () => {
+describe("each action, twice", { timeout: SLOW }, () => {
   it("stop: running -> stopped, then no-op", async () => {
     const t = await machine("stop");
     expect(await driver.stop(t)).toMatchObject({ action: "stop", outcome: "done", from: "running", to: "stopped" });
@@ -133,7 +137,7 @@ describe("each action, twice", () => {
   });
 });
 
-describe("force variants", () => {
+describe("force variants", { timeout: SLOW }, () => {
   it("force stop kills a container that ignores SIGTERM; again is a no-op", async () => {
     // busybox sleep as PID 1 has no TERM handler, so only a kill ends it.
     const t = await machine("force-stop", { cmd: ["sleep", "3600"] });
@@ -170,7 +174,7 @@ describe("force variants", () => {
   });
 });
 
-describe("snapshot", () => {
+describe("snapshot", { timeout: SLOW }, () => {
   it("commits an image whose id comes back at once, and a container from it runs", async () => {
     const t = await machine("snapshot");
     await exec(t, ["sh", "-c", "echo kept > /root/marker"]);
@@ -199,7 +203,7 @@ describe("snapshot", () => {
   });
 });
 
-describe("failures, classified", () => {
+describe("failures, classified", { timeout: SLOW }, () => {
   it("a container removed outside formations: failed, terminated, and why", async () => {
     const t = await machine("gone");
     await docker.getContainer(t.providerId!).remove({ force: true });
