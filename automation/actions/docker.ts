@@ -7,6 +7,7 @@
 import type Dockerode from "dockerode";
 import type { Role } from "../../plan/types.js";
 import { classifyDockerError, dockerOptions } from "./docker-engine.js";
+import { containerName, LABELS, splitReference, stamp } from "./docker-names.js";
 import {
   ActionError,
   TARGET_STATE,
@@ -29,14 +30,6 @@ export interface DockerDriverOptions {
   /** Clock for default snapshot names (tests pass a fixed one). */
   now?: () => Date;
 }
-
-/** The container name the Docker adapter gives a machine. */
-export function containerName(session: string, machine: string): string {
-  return `${session}-${machine}`;
-}
-
-/** Label keys the Docker adapter puts on every container of a session. */
-export const LABELS = { session: "formations-session", machine: "formations-machine", role: "formations-role", managedBy: "managed-by" } as const;
 
 const ROLES = new Set<Role>(["machine", "member", "host", "proxy", "target", "master", "worker", "head", "compute"]);
 
@@ -242,15 +235,3 @@ const busy = (t: ActionTarget, raw: DockerRawState): Step => ({
 });
 const gone = (t: ActionTarget, what: string) =>
   new ActionError("not-found", `container ${name(t)} does not exist (removed outside formations?): ${what}`, { from: "terminated" });
-
-/** UTC yyyymmddhhmmss: sortable, and valid in a Docker repository name. */
-function stamp(d: Date): string {
-  return d.toISOString().replace(/[-:T]/g, "").slice(0, 14);
-}
-
-/** `repo[:tag]`, where a colon followed by a slash belongs to a registry port, not a tag. */
-export function splitReference(ref: string): { repo: string; tag: string } {
-  const i = ref.lastIndexOf(":");
-  if (i > 0 && !ref.slice(i).includes("/")) return { repo: ref.slice(0, i), tag: ref.slice(i + 1) };
-  return { repo: ref, tag: "latest" };
-}
