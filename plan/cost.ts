@@ -21,8 +21,12 @@ export function machineHourlyUsd(catalog: ProviderCatalog, instanceType: string,
   return round(computeHourlyUsd(catalog, instanceType, spot, os) + diskHourlyUsd(catalog, diskGb));
 }
 
-/** One line per distinct (instance type, role, spot, disk), plus storage and managed surcharges. */
-export function estimate(catalog: ProviderCatalog, machines: readonly PlannedMachine[], storage: PlannedStorage | undefined, managedNodes: number): CostEstimate {
+/**
+ * One line per distinct (instance type, role, spot, disk), plus storage, managed surcharges and,
+ * with `privateEgress` (a session network of ours with machines lacking a public address), the
+ * provider's egress gateway.
+ */
+export function estimate(catalog: ProviderCatalog, machines: readonly PlannedMachine[], storage: PlannedStorage | undefined, managedNodes: number, privateEgress = false): CostEstimate {
   const groups = new Map<string, CostLine>();
   for (const m of machines) {
     const role = m.role.replace(/^member$/, "machine");
@@ -40,5 +44,6 @@ export function estimate(catalog: ProviderCatalog, machines: readonly PlannedMac
   if (managedNodes > 0 && catalog.bigDataNodeUsd > 0) {
     lines.push({ item: "managed big-data service surcharge", count: managedNodes, hourlyUsd: round(managedNodes * catalog.bigDataNodeUsd) });
   }
+  if (privateEgress && catalog.privateEgressUsd) lines.push({ item: "NAT gateway (egress of machines without a public address)", count: 1, hourlyUsd: catalog.privateEgressUsd });
   return { hourlyUsd: round(lines.reduce((s, l) => s + l.hourlyUsd, 0)), lines, source: catalog.source };
 }

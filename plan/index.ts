@@ -102,7 +102,7 @@ export function planSession(f: Formation, opts: PlanOptions = {}): SessionPlan {
     ...(f.lifecycle?.autoStop ? { autoStop: { idleMinutes: f.lifecycle.autoStop.idleMinutes } } : {}),
     spotInterruption,
     secrets: [],
-    cost: estimate(catalog, machines, storage, managedNodes),
+    cost: estimate(catalog, machines, storage, managedNodes, !f.cloud.network && machines.some((m) => !m.public)),
     notes,
   };
   plan.secrets = planSecrets(f, plan);

@@ -60,4 +60,6 @@ export const aws: ProviderCatalog = {
   managedBigData: true,
   managedStorage: true,
   hibernation: true,
+  // NAT gateway ($0.048/h) + its public IPv4 address ($0.005/h).
+  privateEgressUsd: 0.053,
 };

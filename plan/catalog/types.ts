@@ -45,6 +45,11 @@ export interface ProviderCatalog {
   managedStorage: boolean;
   /** Whether instances can hibernate at all on this provider. */
   hibernation: boolean;
+  /**
+   * Hourly price of the egress gateway a session network needs for machines without a public
+   * address (NAT gateway + its address), where the adapter creates one.
+   */
+  privateEgressUsd?: number;
 }
 
 export const HOURS_PER_MONTH = 730;

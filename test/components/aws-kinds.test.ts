@@ -14,6 +14,7 @@ describe("Machine", () => {
   it("machine.yaml: a public spot GPU machine in a public subnet, ssh and 8888 from allowFrom only", async () => {
     const { plan, counts, named, userData, rec } = await compileExample("machine.yaml");
     expect(counts()).toEqual({ provider: 1, vpc: 1, subnet: 1, igw: 1, routes: 1, sg: 1, key: 1, instance: 1, state: 1, alarm: 1 });
+    expect(plan.cost.lines.map((l) => l.item).join()).not.toContain("NAT");
     expect(ingress(named(T.sg, "sg-machine"))).toEqual([
       { protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["203.0.113.0/24"], description: "ssh from access.allowFrom" },
       { protocol: "tcp", fromPort: 8888, toPort: 8888, cidrBlocks: ["203.0.113.0/24"], description: "port 8888/tcp from access.allowFrom" },
@@ -61,6 +62,8 @@ describe("Machine", () => {
     expect(named(T.instance, "machine").keyName).toBeUndefined();
     expect(named(T.routes, "rt-private").routes).toEqual([{ cidrBlock: "0.0.0.0/0", natGatewayId: sessionId(plan.session, "nat") }]);
     expect(machines[0]?.publicIp).toBeUndefined();
+    // The NAT gateway is billed: the estimate says so.
+    expect(plan.cost.lines.map((l) => l.item)).toContain("NAT gateway (egress of machines without a public address)");
   });
 
   it("an IPv6 allowFrom goes to ipv6CidrBlocks, never to the IPv4 list", async () => {
@@ -75,6 +78,7 @@ describe("Machine", () => {
     expect(given.counts()).toEqual({ provider: 1, sg: 1, instance: 1, state: 1 });
     expect(given.named(T.instance, "machine").subnetId).toBe("subnet-0def");
     expect(given.named(T.sg, "sg-machine").vpcId).toBe("vpc-0abc");
+    expect(given.plan.cost.lines.map((l) => l.item).join()).not.toContain("NAT");
   });
 });
 
