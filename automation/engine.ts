@@ -137,6 +137,8 @@ export interface EngineStack {
 }
 
 export interface Engine {
+  /** Makes the engine ready (finds the Pulumi CLI, opens the workspace); fails early and clearly when it cannot. */
+  prepare(): Promise<void>;
   /** The backend's name for whoever runs the engine; also proves the engine works. */
   whoami(): Promise<string>;
   listStacks(): Promise<StackListing[]>;

@@ -80,7 +80,13 @@ export class PulumiMissingError extends SessionError {
 }
 
 export class MissingPassphraseError extends SessionError {
-  constructor(why: string, localDefault: boolean, home: string) {
+  constructor(
+    why: string,
+    /** The local default backend: formations may create a passphrase in `home`. */
+    readonly localDefault: boolean,
+    /** The formations home (where `--create-passphrase` writes `passphrase`). */
+    readonly home: string,
+  ) {
     super(
       `no secrets passphrase: ${why}. Set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE` +
         (localDefault ? `, or run with --create-passphrase to create one in ${home}/passphrase (mode 0600)` : " (the same passphrase the session was created with)") +

@@ -132,6 +132,10 @@ export class PulumiEngine implements Engine {
     return this.ready;
   }
 
+  async prepare(): Promise<void> {
+    await this.workspace();
+  }
+
   async whoami(): Promise<string> {
     const { ws } = await this.workspace();
     return (await ws.whoAmI()).user;

@@ -44,6 +44,16 @@ export function changesText(changes: Readonly<Record<string, number>> | undefine
   return parts.length ? parts.join(", ") : "no changes";
 }
 
+/** `3 to create, 1 to update, 4 unchanged`: a preview's change counts. */
+export function previewText(changes: Readonly<Record<string, number>> | undefined): string {
+  if (!changes) return "no changes";
+  const parts = Object.entries(changes)
+    .filter(([, n]) => n > 0)
+    .sort(([a], [b]) => (a === "same" ? 1 : b === "same" ? -1 : a.localeCompare(b)))
+    .map(([op, n]) => (op === "same" ? `${n} unchanged` : `${n} to ${op}`));
+  return parts.length ? parts.join(", ") : "no changes";
+}
+
 /** One line per event worth a line in a log, or undefined. */
 export function plainLine(e: SessionEvent): string | undefined {
   const p = `${e.session}:`;

@@ -14,7 +14,7 @@ import type { PowerState } from "../plan/types.js";
 import { actor as currentActor } from "./actor.js";
 import { loadBackend, prepareBackend, type BackendOptions, type ResolvedBackend } from "./backend.js";
 import type { Engine, EngineStack } from "./engine.js";
-import { SessionError } from "./errors.js";
+import { classify, SessionError } from "./errors.js";
 import { fromEngineEvent, safeListener, type SessionEvent } from "./events.js";
 import { OperationRunner } from "./operation.js";
 import { checkSessionName, parseSelector } from "./naming.js";
@@ -76,11 +76,21 @@ export class Sessions {
       await prepareBackend(backend);
       const e = this.opts.engine;
       const engine = typeof e === "function" ? e(backend) : (e ?? new (await import("./pulumi-engine.js")).PulumiEngine({ backend }));
+      await engine.prepare();
       return { backend, engine };
     })();
     // A failed setup (no passphrase yet) is retried on the next call, e.g. after --create-passphrase.
     this.setup.catch(() => (this.setup = undefined));
     return this.setup;
+  }
+
+  /** Resolves the backend and readies the engine, classifying a failure (no passphrase, no CLI) before any operation starts. */
+  private async prepared(): Promise<Engine> {
+    try {
+      return (await this.ready()).engine;
+    } catch (err) {
+      throw classify(err, { action: "setup" });
+    }
   }
 
   /** The resolved backend (URL, secrets provider); never holds the passphrase in a printable field. */
@@ -108,12 +118,14 @@ export class Sessions {
   async up(file: string, opts: UpOptions = {}): Promise<DeployResult> {
     const { formation, text } = await load(file);
     const session = checkSessionName(opts.session ?? formation.metadata.name);
+    await this.prepared();
     return this.runner.run(session, "up", async (ctx) => deploy(await this.env(ctx.signal, ctx.startedAt), { session, formation, text, file, mode: opts.confirm && !opts.yes ? { confirm: opts.confirm } : "apply" }), { signal: opts.signal });
   }
 
   /** Applies the formation stored in the session again (after its desired states changed). */
   async apply(session: string, opts: { signal?: AbortSignal } = {}): Promise<DeployResult> {
     checkSessionName(session);
+    await this.prepared();
     return this.runner.run(session, "up", async (ctx) => {
       const env = await this.env(ctx.signal, ctx.startedAt);
       const { record } = await storedSession(env.engine, session, "up");
@@ -126,37 +138,40 @@ export class Sessions {
   async preview(file: string, opts: { session?: string; signal?: AbortSignal } = {}): Promise<DeployResult> {
     const { formation, text } = await load(file);
     const session = checkSessionName(opts.session ?? formation.metadata.name);
+    await this.prepared();
     return this.runner.run(session, "preview", async (ctx) => deploy(await this.env(ctx.signal, ctx.startedAt), { session, formation, text, file, mode: "preview" }), opts);
   }
 
   /** Reads the real state of every resource; records machines stopped or deleted outside formations. */
   async refresh(session: string, opts: { clearPending?: boolean; signal?: AbortSignal } = {}): Promise<RefreshResult> {
     checkSessionName(session);
+    await this.prepared();
     return this.runner.run(session, "refresh", async (ctx) => refreshSession(await this.env(ctx.signal, ctx.startedAt), session, opts.clearPending ?? false), opts);
   }
 
   /** Destroys every resource of the session, then the session itself. */
   async destroy(session: string, opts: { signal?: AbortSignal } = {}): Promise<{ session: string; changes: Record<string, number> }> {
     checkSessionName(session);
+    await this.prepared();
     return this.runner.run(session, "destroy", async (ctx) => destroySession(await this.env(ctx.signal, ctx.startedAt), session), opts);
   }
 
   /** Sessions whose labels match every `labels` pair (`{ team: "bio" }` or `["team=bio"]`). */
   async list(opts: { labels?: Readonly<Record<string, string>> | readonly string[] } = {}): Promise<SessionListing[]> {
     const selector = Array.isArray(opts.labels) ? parseSelector(opts.labels as readonly string[]) : ((opts.labels ?? {}) as Record<string, string>);
-    return listSessions((await this.ready()).engine, this.reads, selector);
+    return listSessions(await this.prepared(), this.reads, selector);
   }
 
   /** Machines, states, addresses, connection details and cost so far. */
   async show(session: string): Promise<SessionDetails> {
     checkSessionName(session);
-    return showSession((await this.ready()).engine, session, this.now());
+    return showSession(await this.prepared(), session, this.now());
   }
 
   /** The session's action journal, oldest first. */
   async journal(session: string): Promise<JournalEntry[]> {
     checkSessionName(session);
-    return (await storedSession((await this.ready()).engine, session, "journal")).record.journal;
+    return (await storedSession(await this.prepared(), session, "journal")).record.journal;
   }
 
   /**
@@ -195,7 +210,7 @@ export class Sessions {
   private mutate(session: string, change: (record: SessionRecord, machines: string[]) => { next: SessionRecord; entry: Omit<JournalEntry, "at" | "actor"> & Partial<JournalEntry> }): Promise<SessionRecord> {
     checkSessionName(session);
     return this.runner.run(session, "record", async () => {
-      const { engine } = await this.ready();
+      const engine = await this.prepared();
       const stack: EngineStack = await engine.selectStack(session);
       const { record } = await storedSession(engine, session, "record");
       const { formation } = await loadText(record.formation, record.file);

@@ -193,28 +193,32 @@ describe("drift: refresh records what happened outside the engine", () => {
 describe("missing prerequisites are clear errors up front", () => {
   it("no passphrase: exit 2 before any engine runs", async () => {
     const engine = new FakeEngine();
-    const s = new Sessions({ home: h.home, env: { FORMATIONS_HOME: h.home }, engine });
+    const seen: unknown[] = [];
+    const s = new Sessions({ home: h.home, env: { FORMATIONS_HOME: h.home }, engine, onEvent: (e) => seen.push(e) });
     const err = await s.up(await h.file("lab.yaml", poolYaml())).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MissingPassphraseError);
     expect(exitCodeOf(err)).toBe(2);
     expect(engine.calls).toEqual([]);
     expect(exitCodeOf(await s.list().catch((e: unknown) => e))).toBe(2);
+    expect(seen).toEqual([]);
   });
 
   it("no Pulumi CLI: one line on how to install it, exit 3", async () => {
     const noCli = "code: -2\n stdout: \n stderr: Command failed with ENOENT: pulumi version\nspawn pulumi ENOENT\n";
     const engine = new FakeEngine();
-    engine.createOrSelectStack = async () => {
+    engine.prepare = async () => {
       throw engineError("CommandError", noCli);
     };
-    engine.listStacks = engine.createOrSelectStack as never;
-    const s = h.another({ engine });
-    for (const op of [() => s.up(`${h.home}/lab.yaml`), () => s.list()]) {
-      await h.file("lab.yaml", poolYaml());
+    const events: unknown[] = [];
+    const s = h.another({ engine, onEvent: (e) => events.push(e) });
+    const file = await h.file("lab.yaml", poolYaml());
+    for (const op of [() => s.up(file), () => s.list(), () => s.show("lab"), () => s.refresh("lab")]) {
       const err = await op().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(PulumiMissingError);
       expect(exitCodeOf(err)).toBe(3);
       expect((err as Error).message).toMatch(/^the Pulumi CLI is not installed .*get\.pulumi\.com/);
     }
+    // Up front: no operation started.
+    expect(events).toEqual([]);
   });
 });

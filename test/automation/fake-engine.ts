@@ -64,6 +64,10 @@ export class FakeEngine implements Engine {
     return s;
   }
 
+  async prepare(): Promise<void> {
+    this.calls.push("prepare");
+  }
+
   async whoami(): Promise<string> {
     return "tester";
   }
