@@ -2,13 +2,14 @@ import type { Provider } from "../../format/types.js";
 import type { ProviderCatalog } from "./types.js";
 import { aws } from "./aws.js";
 import { docker } from "./docker.js";
+import { gcp } from "./gcp.js";
 
 /** Every provider's table; a provider without one fails to type-check here, not at run time. */
 const CATALOGS: Record<Provider, ProviderCatalog | undefined> = {
   aws,
   docker,
   azure: undefined,
-  gcp: undefined,
+  gcp,
   openstack: undefined,
 };
 
