@@ -27,10 +27,12 @@ export async function loadAdapter(provider: Provider): Promise<CloudAdapter> {
       return (await import("./aws/index.js")).awsAdapter;
     case "docker":
       return (await import("./docker/index.js")).dockerAdapter;
-    case "azure":
-    case "gcp":
     case "openstack":
-      throw new Error(`the ${provider} provider has no adapter in this build yet`);
+      return (await import("./openstack/index.js")).openstackAdapter;
+    case "azure":
+      return (await import("./azure/index.js")).azureAdapter;
+    case "gcp":
+      return (await import("./gcp/index.js")).gcpAdapter;
   }
 }
 
