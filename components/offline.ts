@@ -74,6 +74,27 @@ function fakeState(args: pulumi.runtime.MockResourceArgs): Record<string, unknow
     // on each network it joins; without them every docker machine's outputs stay unknown.
     ...(args.type === "docker:index/remoteImage:RemoteImage" ? { imageId: args.inputs.name } : {}),
     ...(Array.isArray(args.inputs.networksAdvanced) ? { networkDatas: (args.inputs.networksAdvanced as { name?: string }[]).map((net) => ({ networkName: net.name, ipAddress: ip })) } : {}),
+    // OpenStack: a port's addresses, a floating IP's public address, a Manila share's export.
+    ...(args.type === "openstack:networking/port:Port" ? { allFixedIps: [ip] } : {}),
+    ...(args.type === "openstack:networking/floatingIp:FloatingIp" ? { address: `198.51.100.${(n % 250) + 1}` } : {}),
+    ...(args.type === "openstack:sharedfilesystem/share:Share" ? { exportLocations: [{ path: `${args.name}.mock.internal:/shares/${args.name}`, preferred: "true" }] } : {}),
+    // Azure: a NIC's private address is on its IP configuration; a public IP resource's is public.
+    ...(args.type === "azure-native:network:NetworkInterface" && Array.isArray(args.inputs.ipConfigurations)
+      ? { ipConfigurations: (args.inputs.ipConfigurations as Record<string, unknown>[]).map((c) => ({ ...c, privateIPAddress: ip })) }
+      : {}),
+    ...(args.type === "azure-native:network:PublicIPAddress" ? { ipAddress: `198.51.100.${(n % 250) + 1}` } : {}),
+    // GCP: an instance's addresses are on its network interface (external only with an access
+    // config); a Filestore instance's on its network.
+    ...(args.type === "gcp:compute/instance:Instance" && Array.isArray(args.inputs.networkInterfaces)
+      ? {
+          networkInterfaces: (args.inputs.networkInterfaces as Record<string, unknown>[]).map((nic) => ({
+            ...nic,
+            networkIp: ip,
+            accessConfigs: ((nic.accessConfigs ?? []) as Record<string, unknown>[]).map((a) => ({ ...a, natIp: `198.51.100.${(n % 250) + 1}` })),
+          })),
+        }
+      : {}),
+    ...(args.type === "gcp:filestore/instance:Instance" && Array.isArray(args.inputs.networks) ? { networks: (args.inputs.networks as Record<string, unknown>[]).map((net) => ({ ...net, ipAddresses: [ip] })) } : {}),
   };
 }
 
@@ -84,6 +105,14 @@ function fakeCall(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
   if (token.endsWith("getCallerIdentity:getCallerIdentity")) return { accountId: "000000000000", arn: "arn:mock", userId: "mock" };
   if (token.endsWith("getPartition:getPartition")) return { partition: "aws", dnsSuffix: "amazonaws.com" };
   if (token.endsWith("getRegion:getRegion")) return { name: "mock-region", region: "mock-region" };
+  // Azure: a storage account's keys (a mock secret: it must never show in plain), a given VNet's subnets.
+  if (token === "azure-native:storage:listStorageAccountKeys") return { keys: [{ keyName: "key1", permissions: "Full", value: "mock-secret-storage-key" }] };
+  if (token === "azure-native:network:getVirtualNetwork") {
+    const id = `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/${String(args.inputs.resourceGroupName)}/providers/Microsoft.Network/virtualNetworks/${String(args.inputs.virtualNetworkName)}`;
+    return { id, name: args.inputs.virtualNetworkName, subnets: [{ id: `${id}/subnets/default`, name: "default" }] };
+  }
+  // OpenStack: a Glance image per name (so plans show which image each server boots).
+  if (token === "openstack:images/getImage:getImage") return { id: `mock-image-${String(args.inputs.name ?? "image").toLowerCase().replace(/[^a-z0-9]+/g, "-")}`, name: args.inputs.name };
   return { ...args.inputs, id: `mock-${token.split(":").pop() ?? "call"}` };
 }
 
