@@ -37,6 +37,62 @@ export function buildProgram(io: Output, setCode: (code: number) => void): Comma
       setCode(await planCommand(file, opts, io));
     });
 
+  // Session verbs (automation/): each imports its module, and Pulumi, only when it runs.
+  const sessionOptions = (c: Command) =>
+    c
+      .option("--backend-url <url>", "state backend (default: PULUMI_BACKEND_URL, else file://~/.formations/state)")
+      .option("--secrets-provider <provider>", "Pulumi secrets provider (default: passphrase)")
+      .option("--create-passphrase", "create a passphrase in FORMATIONS_HOME when none is set (local default backend)")
+      .addOption(new Option("--json", "print newline-delimited JSON events (sessions, show: one JSON document)"));
+  const collect = (v: string, all: string[]) => [...all, v];
+
+  sessionOptions(program.command("up").description("create or update a session from a formation (shows the preview and asks, unless --yes)"))
+    .argument("<file>", "formation file")
+    .option("--session <name>", "session name (default: the formation's name)")
+    .option("--yes", "apply without asking (required when not on a terminal)")
+    .action(async (file: string, opts) => {
+      const { upCommand } = await import("./up.js");
+      setCode(await upCommand(file, opts, io));
+    });
+
+  sessionOptions(program.command("preview").description("show what up would change, changing nothing"))
+    .argument("<file>", "formation file")
+    .option("--session <name>", "session name (default: the formation's name)")
+    .action(async (file: string, opts) => {
+      const { previewCommand } = await import("./preview.js");
+      setCode(await previewCommand(file, opts, io));
+    });
+
+  sessionOptions(program.command("refresh").description("read the real state of a session's resources; record machines stopped or deleted outside formations"))
+    .argument("<session>", "session name")
+    .option("--clear-pending", "drop operations left pending by an interrupted update (then import or delete what the cloud still has)")
+    .action(async (session: string, opts) => {
+      const { refreshCommand } = await import("./refresh.js");
+      setCode(await refreshCommand(session, opts, io));
+    });
+
+  sessionOptions(program.command("destroy").description("destroy every resource of a session, then the session"))
+    .argument("<session>", "session name")
+    .option("--yes", "destroy without asking (required when not on a terminal)")
+    .action(async (session: string, opts) => {
+      const { destroyCommand } = await import("./destroy.js");
+      setCode(await destroyCommand(session, opts, io));
+    });
+
+  sessionOptions(program.command("sessions").description("list sessions, filtered by labels"))
+    .option("--label <k=v>", "only sessions with this label (repeat: all must match)", collect, [] as string[])
+    .action(async (opts) => {
+      const { sessionsCommand } = await import("./sessions.js");
+      setCode(await sessionsCommand(opts, io));
+    });
+
+  sessionOptions(program.command("show").description("a session's machines, states, addresses, connection details and cost so far"))
+    .argument("<session>", "session name")
+    .action(async (session: string, opts) => {
+      const { showCommand } = await import("./show.js");
+      setCode(await showCommand(session, opts, io));
+    });
+
   return program;
 }
 

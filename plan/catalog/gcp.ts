@@ -103,4 +103,7 @@ export const gcp: ProviderCatalog = {
   managedStorage: true,
   // GCE suspends (memory to disk) and resumes instances: the `hibernated` state is SUSPENDED.
   hibernation: true,
+  // Cloud NAT bills $0.0014 per VM-hour up to $0.044 (32 VMs and more), plus $0.005 for its
+  // external address: the flat figure is the upper bound (the per-GB processing fee is not in it).
+  privateEgressUsd: 0.049,
 };
