@@ -47,10 +47,18 @@ export function loginUser(image: ResolvedImage): string {
   return "ec2-user";
 }
 
+/**
+ * Hibernation at launch where the plan enables it, except on one-time spot instances: they can
+ * never be stopped, so hibernation would only be a launch option EC2 may refuse.
+ */
+export function hibernates(m: PlannedMachine, interruption: "stop" | "hibernate" | "terminate"): boolean {
+  return m.hibernation && !(m.spot && interruption === "terminate");
+}
+
 /** Hibernation writes RAM to the root volume: it must hold the memory plus the system. */
-export function rootVolumeGb(m: PlannedMachine): number {
+export function rootVolumeGb(m: PlannedMachine, hibernation: boolean): number {
   const memoryGb = catalog.instances[m.instanceType]?.memoryGb ?? 0;
-  return m.hibernation ? Math.max(m.diskGb, Math.ceil(memoryGb) + 8) : m.diskGb;
+  return hibernation ? Math.max(m.diskGb, Math.ceil(memoryGb) + 8) : m.diskGb;
 }
 
 /** Spot requests: persistent (stop/hibernate resume later) unless reclaimed machines are terminated. */
@@ -85,6 +93,7 @@ export function createMachine(ctx: EmitContext, net: AwsNetwork, m: PlannedMachi
   const groups = [...(role ? [role.id] : []), ...(usesSessionGroup(m) && net.sessionGroup ? [net.sessionGroup.id] : [])];
   const tags = tagsFor(ctx, m.name, m.role);
   const runsDocker = m.role === "host" || m.role === "proxy";
+  const hibernation = hibernates(m, plan.spotInterruption);
   // Windows refuses non-RSA key pairs (it encrypts the first password with the key).
   const keyName = net.keyName && (m.image.os === "linux" || net.keyIsRsa) ? net.keyName : undefined;
   const instance = new ec2.Instance(
@@ -97,8 +106,8 @@ export function createMachine(ctx: EmitContext, net: AwsNetwork, m: PlannedMachi
       associatePublicIpAddress: m.public,
       ...(keyName ? { keyName } : {}),
       userData: secretUserData(ctx, m, boot),
-      rootBlockDevice: { volumeType: "gp3", volumeSize: rootVolumeGb(m), encrypted: true, deleteOnTermination: true, tags },
-      ...(m.hibernation ? { hibernation: true } : {}),
+      rootBlockDevice: { volumeType: "gp3", volumeSize: rootVolumeGb(m, hibernation), encrypted: true, deleteOnTermination: true, tags },
+      ...(hibernation ? { hibernation: true } : {}),
       ...(m.spot ? { instanceMarketOptions: spotOptions(m, plan.spotInterruption) } : {}),
       // IMDSv2 only; one more hop where containers run (they reach the metadata through docker0).
       metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: runsDocker ? 2 : 1 },

@@ -63,6 +63,7 @@ describe("HPCCluster", () => {
       // spotInterruption: terminate → one-time requests, which cannot be stopped: no idle alarm.
       expect(c.instanceMarketOptions).toEqual({ marketType: "spot", spotOptions: { instanceInterruptionBehavior: "terminate", spotInstanceType: "one-time" } });
       expect(c.associatePublicIpAddress).toBe(false);
+      expect(c.hibernation).toBeUndefined();
     }
     expect(named(T.alarm, "head-idle-stop").alarmActions).toEqual(["arn:aws:automate:eu-west-1:ec2:stop"]);
   });

@@ -89,7 +89,8 @@ describe("spot and hibernation", () => {
     { block: "{ size: 2xlarge, spot: true }", interruption: "hibernate", hibernation: true, behaviour: "hibernate", request: "persistent", rootGb: 72, alarm: true },
     { block: "{ instanceType: g4dn.xlarge, spot: true }", interruption: "hibernate", hibernation: undefined, behaviour: "stop", request: "persistent", rootGb: 30, alarm: true },
     { block: "{ size: medium, spot: true }", interruption: "stop", hibernation: true, behaviour: "stop", request: "persistent", rootGb: 30, alarm: true },
-    { block: "{ size: medium, spot: true }", interruption: "terminate", hibernation: true, behaviour: "terminate", request: "one-time", rootGb: 30, alarm: false },
+    // A one-time spot instance is never stopped: no hibernation option, no alarm.
+    { block: "{ size: medium, spot: true }", interruption: "terminate", hibernation: undefined, behaviour: "terminate", request: "one-time", rootGb: 30, alarm: false },
     { block: "{ size: medium }", interruption: "terminate", hibernation: true, behaviour: undefined, request: undefined, rootGb: 30, alarm: true },
   ])("$block with spotInterruption $interruption", async ({ block, interruption, hibernation, behaviour, request, rootGb, alarm }) => {
     const { named, counts, plan } = await compile(machine(block, `spotInterruption: ${interruption}`));
