@@ -5,7 +5,7 @@
  */
 import type Docker from "dockerode";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { actOnMachine, actOnSession, DockerDriver, runBatch, SessionBusyError, SessionLocks, type ActionTarget } from "../../automation/actions/index.js";
+import { actOnMachine, actOnSession, actOnSessions, DockerDriver, runBatch, SessionBusyError, SessionLocks, type ActionTarget } from "../../automation/actions/index.js";
 import type { Role } from "../../plan/types.js";
 import { cleanup, createMachine, ensureEngine, rawState, uniqueSession } from "./engine.js";
 
@@ -187,5 +187,23 @@ describe("batch", { timeout: SLOW }, () => {
     expect(results.filter((r) => r.outcome === "done")).toHaveLength(19);
     expect(counting.most).toBe(5);
     for (const t of targets.filter((_, i) => i !== 7)) expect(await rawState(docker, t)).toBe("exited");
+  });
+
+  it("stop-all: sessions selected by label, each in its own tier order, one result per machine", async () => {
+    const course = uniqueSession("course"); // a label value no other test uses
+    const a = newSession("all-a");
+    const b = newSession("all-b");
+    const labels = { course };
+    const made = [
+      await createMachine(docker, a, "head", "head", { labels }),
+      await createMachine(docker, a, "compute-1", "compute", { labels }),
+      await createMachine(docker, b, "machine", "machine", { labels }),
+    ];
+    const outsider = await createMachine(docker, b, "other", "machine"); // same session, not selected
+    const targets = await driver.select(labels);
+    expect(targets.map((t) => `${t.session}/${t.machine}`).sort()).toEqual(made.map((t) => `${t.session}/${t.machine}`).sort());
+    const results = await actOnSessions(driver, targets, "stop", { concurrency: 2 });
+    expect(results.map((r) => [r.session, r.machine, r.outcome])).toEqual(targets.map((t) => [t.session, t.machine, "done"]));
+    expect(await rawState(docker, outsider)).toBe("running");
   });
 });

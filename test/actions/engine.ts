@@ -61,13 +61,14 @@ export async function createMachine(
   session: string,
   machine: string,
   role: Role,
-  opts: { start?: boolean; cmd?: string[]; image?: string; binds?: string[] } = {},
+  opts: { start?: boolean; cmd?: string[]; image?: string; binds?: string[]; labels?: Record<string, string> } = {},
 ): Promise<ActionTarget> {
   const c = await docker.createContainer({
     name: containerName(session, machine),
     Image: opts.image ?? IMAGE,
     ...(opts.cmd ? { Cmd: opts.cmd } : {}),
-    Labels: { [LABELS.session]: session, [LABELS.machine]: machine, [LABELS.role]: role, [LABELS.managedBy]: "formations" },
+    // Formation labels first: the adapter's own keys always win.
+    Labels: { ...opts.labels, [LABELS.session]: session, [LABELS.machine]: machine, [LABELS.role]: role, [LABELS.managedBy]: "formations" },
     // The tests need no network, and "none" keeps the shared bridge quiet.
     HostConfig: { NetworkMode: "none", ...(opts.binds ? { Binds: opts.binds } : {}) },
   });
