@@ -1,7 +1,8 @@
 /**
  * Images, logins, OS disks and boot scripts of Azure VMs: pure functions, no SDK. A formation's
  * image is an alias (resolved by the catalog to a Marketplace URN), a URN
- * (`publisher:offer:sku:version`) or a resource id (a managed image or a gallery image version).
+ * (`publisher:offer:sku:version`) or a resource id (a managed image or a gallery image version,
+ * `subscriptions/...` with or without its leading slash).
  */
 import { createHash, createPrivateKey, createPublicKey } from "node:crypto";
 import type { PlannedMachine, ResolvedImage } from "../../plan/types.js";
@@ -27,10 +28,11 @@ const PLAN_PUBLISHERS = new Set(["resf"]);
 
 export function imageReference(image: ResolvedImage): { reference: ImageReference; plan?: PurchasePlan } {
   const id = image.id ?? "";
-  if (id.startsWith("/")) return { reference: { id } };
+  // The formation schema wants a letter or digit first, so a resource id may come without its leading slash.
+  if (/^\/?subscriptions\//i.test(id)) return { reference: { id: id.startsWith("/") ? id : `/${id}` } };
   const parts = id.split(":");
   if (parts.length !== 4 || parts.some((p) => p === "")) {
-    throw new Error(`azure image '${id}': use an alias, a Marketplace URN (publisher:offer:sku:version) or an image resource id (/subscriptions/...)`);
+    throw new Error(`azure image '${id}': use an alias, a Marketplace URN (publisher:offer:sku:version) or an image resource id (subscriptions/SUB/resourceGroups/...)`);
   }
   const [publisher, offer, sku, version] = parts as [string, string, string, string];
   const reference = { publisher, offer, sku, version };
