@@ -113,7 +113,9 @@ export function createMachine(ctx: EmitContext, net: AwsNetwork, m: PlannedMachi
       metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: runsDocker ? 2 : 1 },
       tags,
     },
-    opts,
+    // cloud-init runs once per instance: new user data (a node added to slurm.conf, a rotated
+    // secret) would only stop and start the machine for nothing. New machines get the new data.
+    { ...opts, ignoreChanges: ["userData"] },
   );
   // InstanceState knows running and stopped only: a hibernated machine is kept stopped here, and
   // `formations hibernate` asks EC2 to hibernate (not plain stop) when it acts.
