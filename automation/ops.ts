@@ -13,7 +13,7 @@ import { applyDrift, detectDrift, excludedUrns, type DriftChange } from "./drift
 import { sessionProgram } from "./inline-program.js";
 import { noRecord } from "./queries.js";
 import { emptyRecord, recordToConfig, withJournal, type JournalEntry, type SessionRecord } from "./record.js";
-import { machinesOf, pendingOperations, resourcesOf, rootStack, withoutPendingOperations } from "./state.js";
+import { machinesOf, pendingOperations, resourcesOf } from "./state.js";
 import { assertNoPending, desiredTags, plainOutputs, readSession, syncTags, writeRecord } from "./store.js";
 
 /** What an operation body needs from Sessions. */
@@ -138,20 +138,16 @@ export async function refreshSession(env: OpEnv, session: string, clearPending: 
     await recordFailure(env, stack, session, record, "refresh", err);
     throw err;
   }
-  let after = await stack.exportState();
-  // `--clear-pending-creates` drops pending creates; the user asked for every pending operation gone.
-  if (pendingOperations(after).length) {
-    after = withoutPendingOperations(after);
-    // With a root stack the record's write below imports it; without one, import it now.
-    if (!rootStack(after)) await stack.importState(after);
-  }
+  // `--clear-pending-creates` drops pending creates; any other pending operation goes when the
+  // record is written (an import), since the user asked for every one gone.
+  const after = await stack.exportState();
   const drift = detectDrift(machinesOf(plainOutputs(outputs)), record.desired, resourcesOf(before), resourcesOf(after));
   const at = env.now().toISOString();
   for (const c of drift) env.emit({ type: "drift", session, at, machine: c.machine, from: c.from, to: c.to === "removed" ? "terminated" : c.to, observed: c.observed });
   let next = applyDrift(record, drift, at, env.actor);
   for (const e of next.journal.slice(record.journal.length)) env.emit({ type: "journal", session, at, entry: e });
   next = journal(env, session, next, { action: "refresh", result: "ok", ...(pending.length ? { detail: `cleared ${pending.length} pending operation(s)` } : {}) });
-  await writeRecord(stack, next, after);
+  await writeRecord(stack, next, after, { clearPending: pending.length > 0 });
   return { session, changes, drift, cleared: pending };
 }
 

@@ -8,7 +8,7 @@ import type { Deployment, EngineStack, OutputValue } from "./engine.js";
 import { PendingOperationsError } from "./errors.js";
 import { isOurTag, labelsToTags, SUMMARY_TAGS } from "./naming.js";
 import { newest, recordFromConfig, recordFromOutputs, recordToConfig, type SessionRecord } from "./record.js";
-import { pendingOperations, withRecord } from "./state.js";
+import { pendingOperations, withoutPendingOperations, withRecord } from "./state.js";
 
 export interface StoredSession {
   record: SessionRecord | undefined;
@@ -31,11 +31,17 @@ export function plainOutputs(outputs: Record<string, OutputValue>): Record<strin
  * Writes the record: to config (always), then into the state's root stack outputs (when the
  * state has a root stack), so a pipeline elsewhere reads it back. `deployment` saves an export
  * when the caller already has a fresh one.
+ *
+ * `pulumi stack import` drops pending operations (with a warning): so the state is left alone
+ * while it has any, lest writing a journal entry hide an interrupted update. Only `clearPending`
+ * (refresh --clear-pending, which the user asked for) imports it then.
  */
-export async function writeRecord(stack: EngineStack, record: SessionRecord, deployment?: Deployment): Promise<void> {
+export async function writeRecord(stack: EngineStack, record: SessionRecord, deployment?: Deployment, opts: { clearPending?: boolean } = {}): Promise<void> {
   await stack.setConfig(recordToConfig(record));
   const d = deployment ?? (await stack.exportState());
-  const patched = withRecord(d, record);
+  const pending = pendingOperations(d).length > 0;
+  if (pending && !opts.clearPending) return;
+  const patched = withRecord(d, record) ?? (pending ? withoutPendingOperations(d) : undefined);
   if (patched) await stack.importState(patched);
 }
 

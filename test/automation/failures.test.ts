@@ -155,6 +155,23 @@ describe("an interrupted update's pending operations", () => {
   });
 });
 
+describe("an update interrupted for real", () => {
+  it("journaling its failure does not hide the pending operations it left (an import would drop them)", async () => {
+    const file = await h.file("lab.yaml", poolYaml());
+    await h.sessions.up(file);
+    const urn = "urn:pulumi:lab::formations::docker:index/container:Container::lab-machine-4";
+    h.engine.failNext("up", "lab", Object.assign(new Error("error: signal: killed"), { name: "CommandError" }), (s) => {
+      s.deployment.deployment.pending_operations = [{ resource: { urn, type: "docker:index/container:Container" }, type: "creating" }];
+    });
+    expect(exitCodeOf(await h.sessions.up(await h.file("lab.yaml", poolYaml({ count: 4 }))).catch((e: unknown) => e))).toBe(3);
+    expect(h.engine.state("lab").deployment.deployment.pending_operations).toHaveLength(1);
+    expect(journalOf("lab").map((e) => e.result)).toEqual(["ok", "failed"]);
+    const next = await h.sessions.up(file).catch((e: unknown) => e);
+    expect(next).toBeInstanceOf(PendingOperationsError);
+    expect((next as PendingOperationsError).operations).toEqual([{ urn, type: "creating" }]);
+  });
+});
+
 describe("drift: refresh records what happened outside the engine", () => {
   it("a machine stopped and one deleted outside are recorded, and the next up neither restarts nor recreates them", async () => {
     const file = await h.file("lab.yaml", poolYaml());

@@ -40,20 +40,21 @@ export class FakeEngine implements Engine {
   maxInFlight = 0;
   /** When set, engine operations wait for it before finishing (to hold them in flight). */
   gate?: Promise<void>;
-  private failures = new Map<string, Error>();
+  private failures = new Map<string, { error: Error; effect?: (s: FakeStackState) => void }>();
   closed = false;
 
-  /** The next `op` on `stack` (any stack: "*") throws `error`. */
-  failNext(op: Op | "select" | "export", stack: string, error: Error): void {
-    this.failures.set(`${op}:${stack}`, error);
+  /** The next `op` on `stack` (any stack: "*") throws `error`, after `effect` changed the stack's state (what the failure left). */
+  failNext(op: Op | "select" | "export", stack: string, error: Error, effect?: (s: FakeStackState) => void): void {
+    this.failures.set(`${op}:${stack}`, { error, ...(effect ? { effect } : {}) });
   }
 
   private takeFailure(op: string, stack: string): void {
     for (const key of [`${op}:${stack}`, `${op}:*`]) {
-      const e = this.failures.get(key);
-      if (e) {
+      const f = this.failures.get(key);
+      if (f) {
         this.failures.delete(key);
-        throw e;
+        if (f.effect && this.stacks.has(stack)) f.effect(this.state(stack));
+        throw f.error;
       }
     }
   }
@@ -235,7 +236,9 @@ class FakeStack implements EngineStack {
   async importState(d: Deployment) {
     this.engine.calls.push(`import:${this.name}`);
     if (this.s.lockedBy) throw engineError("ConcurrentUpdateError", `error: the stack is currently locked by 1 lock(s).\n  x.json: created by ${this.s.lockedBy} (pid 4242) at 2026-01-01T00:00:00Z`);
-    this.s.deployment = structuredClone(d);
+    // As `pulumi stack import`: pending operations are dropped from what is imported.
+    const { pending_operations: _dropped, ...rest } = structuredClone(d).deployment;
+    this.s.deployment = { ...d, deployment: rest };
     // As the real state: the root stack's outputs are what `stack output` returns.
     const root = d.deployment.resources?.find((r) => r.type === "pulumi:pulumi:Stack");
     if (root?.outputs && "formationsRecord" in root.outputs) this.s.outputs.formationsRecord = { value: structuredClone(root.outputs.formationsRecord), secret: false };
