@@ -16,7 +16,7 @@ import { NetworkSecurityGroup } from "@pulumi/azure-native/network/networkSecuri
 import { getVirtualNetworkOutput } from "@pulumi/azure-native/network/getVirtualNetwork.js";
 import type { Role } from "../../plan/types.js";
 import type { EmitContext } from "../adapter.js";
-import { azureSshKeys, sessionProvider, tagsFor, uniqueOf, type AzureNetwork } from "./provider.js";
+import { azureSshKeys, sessionProvider, tagsFor, uniqueOf, withoutVersionAliases, type AzureNetwork } from "./provider.js";
 import { bigDataNsgRules, ownMachines, securityGroups, toSecurityRule } from "./security.js";
 import { azureNotes } from "./notes.js";
 
@@ -87,7 +87,7 @@ export function createNetwork(ctx: EmitContext): AzureNetwork {
   // Azure-only facts the planner cannot know, printed with the plan's own notes.
   for (const n of azureNotes(plan)) if (!plan.notes.includes(n)) plan.notes.push(n);
   const provider = sessionProvider(ctx);
-  const opts: pulumi.CustomResourceOptions = { parent: ctx.parent, provider };
+  const opts: pulumi.CustomResourceOptions = { parent: ctx.parent, provider, transformations: [withoutVersionAliases] };
   const rg = new ResourceGroup(ctx.name("rg"), { resourceGroupName: ctx.name("rg"), location: plan.region!, tags: tagsFor(ctx) }, opts);
   const groups = securityGroups(ctx, rg.name, opts);
   let subnets: Subnets;

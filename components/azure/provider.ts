@@ -73,5 +73,23 @@ export function azureSshKeys(keys: readonly string[]): string[] {
   return keys.filter((k) => /^(ssh-rsa|ssh-ed25519) /.test(k.trim()));
 }
 
+/** An alias azure-native declares for an explicit API version of the same type (`azure-native:compute/v20241101:VirtualMachine`). */
+export function isVersionAlias(alias: unknown): boolean {
+  if (typeof alias !== "object" || alias === null || !("type" in alias)) return false;
+  const type = (alias as { type?: unknown }).type;
+  return typeof type === "string" && /^azure-native:[A-Za-z0-9]+\/v\d{8}[a-z]*:/.test(type);
+}
+
+/**
+ * Drops azure-native's API-version aliases (29 on a VM, about 60 on each network type). Pulumi
+ * turns every alias into outputs and URNs at construction, which made a 200-node session take
+ * ten times the time and memory; sessions only ever use the default (unversioned) types, so
+ * those aliases can never match anything in their state. Any other alias is kept.
+ */
+export const withoutVersionAliases: pulumi.ResourceTransformation = ({ type, props, opts }) => {
+  if (!type.startsWith("azure-native:") || !opts.aliases?.length) return undefined;
+  return { props, opts: { ...opts, aliases: opts.aliases.filter((a) => !isVersionAlias(a)) } };
+};
+
 /** Outbound is Azure's default (AllowVnetOutBound, AllowInternetOutBound); inbound ends with this rule. */
 export const DENY_ALL_PRIORITY = 4096;

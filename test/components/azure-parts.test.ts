@@ -8,7 +8,7 @@ import type { InboundRule, PlannedMachine, SessionPlan } from "../../plan/types.
 import { azure } from "../../plan/catalog/azure.js";
 import { bigDataNsgRules, nsgRules, toSecurityRule, withDenyAll } from "../../components/azure/security.js";
 import { customData, hibernationEnabled, imageReference, lockKeyFromSeed, osDiskGb, windowsBootScript } from "../../components/azure/image.js";
-import { azureSshKeys, storageAccountName, uniqueOf } from "../../components/azure/provider.js";
+import { azureSshKeys, isVersionAlias, storageAccountName, uniqueOf, withoutVersionAliases } from "../../components/azure/provider.js";
 import { parseVnetId } from "../../components/azure/network.js";
 import { spotSettings } from "../../components/azure/machine.js";
 import { azureNotes, nameList } from "../../components/azure/notes.js";
@@ -151,6 +151,17 @@ describe("names, keys and small helpers", () => {
     expect(name).toMatch(/^[a-z0-9]{3,24}$/);
     expect(name).toHaveLength(24);
     expect(name.endsWith(unique)).toBe(true);
+  });
+
+  it("azure-native's API-version aliases are dropped from Azure resources; other aliases and other providers are left alone", () => {
+    const versions = [{ type: "azure-native:compute/v20150615:VirtualMachine" }, { type: "azure-native:network/v20240501preview:NetworkInterface" }];
+    const mine = { name: "old-name" };
+    expect(versions.every(isVersionAlias)).toBe(true);
+    expect([mine, { type: "azure-native:compute:VirtualMachine" }, "urn:pulumi:x", null].some(isVersionAlias)).toBe(false);
+    const args = (type: string) => ({ type, name: "n", props: { a: 1 }, opts: { aliases: [...versions, mine] }, resource: {} as never });
+    expect(withoutVersionAliases(args("azure-native:compute:VirtualMachine"))).toEqual({ props: { a: 1 }, opts: { aliases: [mine] } });
+    expect(withoutVersionAliases(args("aws:ec2/instance:Instance"))).toBeUndefined();
+    expect(withoutVersionAliases({ ...args("azure-native:compute:VirtualMachine"), opts: {} })).toBeUndefined();
   });
 
   it("Azure's VM API takes RSA and Ed25519 keys; HDInsight takes RSA", () => {
