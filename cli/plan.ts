@@ -62,7 +62,16 @@ export async function planCommand(file: string, opts: { json?: boolean; session?
   // Pulumi is loaded only now, after the formation is known to be valid.
   const { recordProgram, redact } = await import("../components/offline.js");
   const { emitPlan } = await import("../components/index.js");
-  const rec = await recordProgram(() => emitPlan(plan), { stack: plan.session });
+  // Pulumi's SDK records a stack trace on every promise it makes, to debug leaks in real runs;
+  // offline that is most of the time and memory of a large plan. FORMATIONS_DEBUG keeps them.
+  const stackTraceLimit = Error.stackTraceLimit;
+  if (!process.env.FORMATIONS_DEBUG) Error.stackTraceLimit = 0;
+  let rec;
+  try {
+    rec = await recordProgram(() => emitPlan(plan), { stack: plan.session });
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
   if (rec.errors.length > 0) {
     io.err(`formations: plan of ${file} failed while compiling:`);
     for (const e of rec.errors) io.err(`  ${e}`);

@@ -21,7 +21,11 @@ export function hostlist(names: readonly string[]): string {
   for (const n of names) {
     const m = /^(.*-)(\d+)$/.exec(n);
     if (!m || m[2]!.startsWith("0")) plain.push(n);
-    else groups.set(m[1]!, [...(groups.get(m[1]!) ?? []), Number(m[2])]);
+    else {
+      const list = groups.get(m[1]!);
+      if (list) list.push(Number(m[2]));
+      else groups.set(m[1]!, [Number(m[2])]);
+    }
   }
   const out: string[] = [];
   for (const [prefix, nums] of groups) {
