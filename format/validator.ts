@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import type { ErrorObject, Options, ValidateFunction } from "ajv";
+import type { Ajv2020 } from "ajv/dist/2020.js";
 import schema from "../schemas/formation.schema.json" with { type: "json" };
 
 /**
@@ -23,9 +24,10 @@ export const AJV_OPTIONS: Options = {
 const require = createRequire(import.meta.url);
 
 /** The one Ajv instance with our keywords; used at build time and as the fallback. */
-export function createFormationAjv(options: Options = {}): import("ajv/dist/2020.js").Ajv2020 {
-  const { Ajv2020 } = require("ajv/dist/2020.js") as typeof import("ajv/dist/2020.js");
-  const ajv = new Ajv2020({ ...AJV_OPTIONS, ...options });
+export function createFormationAjv(options: Options = {}): Ajv2020 {
+  // Loaded on demand: a built CLI never needs Ajv's compiler.
+  const Ctor = (require("ajv/dist/2020.js") as { Ajv2020: typeof Ajv2020 }).Ajv2020;
+  const ajv = new Ctor({ ...AJV_OPTIONS, ...options });
   ajv.addKeyword({ keyword: "errorMessage", schemaType: "string" });
   ajv.addKeyword({ keyword: "patternErrorMessage", schemaType: "string" });
   return ajv;
