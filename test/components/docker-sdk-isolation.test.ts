@@ -54,7 +54,8 @@ const { recordProgram } = await at("components/offline.ts");
 const plan = planSession(await loadFormation(root + "/" + process.argv[2]));
 const rec = await recordProgram(() => emitPlan(plan), { stack: plan.session });
 // The control run loads one AWS module on purpose: the check must see it.
-if (process.argv[3] === "control") await import("@pulumi/aws/ec2/securityGroup.js");
+// Resolved from the project: this script lives in a temp dir, outside any node_modules.
+if (process.argv[3] === "control") createRequire(root + "/package.json")("@pulumi/aws/ec2/securityGroup.js");
 const loaded = Object.keys(createRequire(import.meta.url).cache);
 const pkg = (name) => loaded.filter((f) => f.includes("/node_modules/@pulumi/" + name + "/"));
 console.log(JSON.stringify({ resources: rec.resources.length, errors: rec.errors, aws: pkg("aws"), docker: pkg("docker").length, pulumi: pkg("pulumi").length }));
