@@ -15,9 +15,10 @@ import { recordProgram, redact } from "../../components/offline.js";
 
 /** Providers whose adapters are in this build; every example of each is checked. */
 const PROVIDERS = ["aws", "azure", "docker", "gcp", "openstack"];
-const OPEN = new Set(["0.0.0.0/0", "::/0"]);
+/** "Anywhere": the CIDRs, and Azure's wildcard and Internet service tag. */
+const OPEN = new Set(["0.0.0.0/0", "::/0", "*", "Internet", "0.0.0.0", "any"]);
 /** Keys under which a CIDR means "traffic from here is allowed in". */
-const SOURCE_KEY = /cidr|sourceRanges|sourceAddressPrefix|remoteIpPrefix|prefixes/i;
+const SOURCE_KEY = /cidr|sourceRanges|sourceAddressPrefix|remoteIpPrefix/i;
 
 /** Collects CIDRs that open inbound access, skipping outbound parts (egress, routes). */
 export function inboundCidrs(type: string, value: unknown, key = ""): string[] {
@@ -64,6 +65,7 @@ describe("security invariants of every example", () => {
     expect(inboundCidrs("gcp:compute/firewall:Firewall", { direction: "EGRESS", destinationRanges: ["0.0.0.0/0"], sourceRanges: ["::/0"] })).toEqual([]);
     expect(inboundCidrs("aws:ec2/route:Route", { destinationCidrBlock: "0.0.0.0/0" })).toEqual([]);
     expect(inboundCidrs("azure-native:network:SecurityRule", { direction: "Inbound", sourceAddressPrefix: "::/0" })).toEqual(["::/0"]);
+    expect(inboundCidrs("azure-native:network:NetworkSecurityGroup", { securityRules: [{ direction: "Inbound", sourceAddressPrefixes: ["Internet"] }] })).toEqual(["Internet"]);
     expect(inboundCidrs("gcp:compute/firewall:Firewall", { direction: "INGRESS", sourceRanges: ["0.0.0.0/0"], denies: [{ protocol: "all" }] })).toEqual([]);
     expect(inboundCidrs("gcp:compute/firewall:Firewall", { direction: "INGRESS", sourceRanges: ["0.0.0.0/0"], allows: [{ protocol: "tcp" }] })).toEqual(["0.0.0.0/0"]);
   });
