@@ -41,6 +41,19 @@ export interface ActionTarget {
   role: Role;
   /** The provider's id (instance id, container id); when absent the driver derives it from the name. */
   providerId?: string;
+  /** Region of the machine, where the provider's API needs one (e.g. the OpenStack catalog's region). */
+  region?: string;
+  /** Zone of the machine, for zonal APIs (GCE instances). */
+  zone?: string;
+  /** Project the machine lives in, where the provider scopes by one (GCP project). */
+  project?: string;
+  /**
+   * Hibernation enabled at launch (the plan's `hibernation`). `false` makes `hibernate` fail before
+   * any call; absent means unknown, and the driver checks what the provider can tell it.
+   */
+  hibernation?: boolean;
+  /** Runs on spot capacity (the plan's `spot`); drivers also read it from the provider where they can. */
+  spot?: boolean;
 }
 
 /** Per-call options of an action. */
