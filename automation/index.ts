@@ -1,0 +1,26 @@
+/**
+ * The session library's public surface (formation-spec.md, "Library API"): `Sessions` and what
+ * its callers handle (options, results, events, errors). Importing it loads no Pulumi: the
+ * Automation API is imported when the first operation runs.
+ */
+export { Sessions, type SessionsOptions, type UpOptions, type UpResult, type RefreshResult } from "./sessions.js";
+export type { SessionEvent, SessionEventType, Action } from "./events.js";
+export { jsonLine, plainLine } from "./render.js";
+export {
+  SessionError,
+  ConcurrentUpdateError,
+  StackNotFoundError,
+  InvalidSessionNameError,
+  PendingOperationsError,
+  PulumiMissingError,
+  MissingPassphraseError,
+  CancelledError,
+  OperationFailedError,
+  exitCodeOf,
+  type ExitCode,
+} from "./errors.js";
+export type { SessionDetails, SessionListing, MachineDetails, MachineState } from "./show.js";
+export { CONFIG_KEYS, type SessionRecord, type JournalEntry, type SnapshotEntry, type RemovedMachine } from "./record.js";
+export type { DriftChange } from "./drift.js";
+export { createHomePassphrase, loadBackend, type BackendOptions, type ResolvedBackend } from "./backend.js";
+export type { Engine, EngineStack, EngineEvent } from "./engine.js";
