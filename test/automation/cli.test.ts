@@ -95,6 +95,15 @@ describe("up", () => {
   });
 });
 
+/** Waits (at most 20 s, a wait and not a timing assertion) until the engine has an operation in flight. */
+async function inFlight(): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (h.engine.inFlight === 0) {
+    if (Date.now() > deadline) throw new Error("no operation reached the engine");
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
 describe("Ctrl-C", () => {
   it("first cancels gracefully (exit 3), second stops waiting", async () => {
     const signals = new EventEmitter();
@@ -102,7 +111,7 @@ describe("Ctrl-C", () => {
     let open!: () => void;
     h.engine.gate = new Promise<void>((r) => (open = r));
     const run = upCommand(await h.file("lab.yaml", poolYaml()), { yes: true }, io, deps({ signals, exit: ((c: number) => void exits.push(c)) as never }));
-    for (let i = 0; i < 10_000 && h.engine.inFlight === 0; i++) await new Promise((r) => setImmediate(r));
+    await inFlight();
     signals.emit("SIGINT");
     expect(await run).toBe(3);
     expect(err).toContain("formations: cancelling lab: the engine finishes the steps in flight and saves the state; Ctrl-C again to stop waiting");
@@ -114,7 +123,7 @@ describe("Ctrl-C", () => {
     const again = new EventEmitter();
     h.engine.gate = new Promise<void>((r) => (open = r));
     const second = upCommand(await h.file("lab.yaml", poolYaml()), { yes: true }, io, deps({ signals: again, exit: ((c: number) => void exits.push(c)) as never }));
-    for (let i = 0; i < 10_000 && h.engine.inFlight === 0; i++) await new Promise((r) => setImmediate(r));
+    await inFlight();
     h.engine.gate = new Promise<void>(() => {}); // the engine keeps going after the first Ctrl-C
     again.emit("SIGINT");
     again.emit("SIGINT");

@@ -17,13 +17,17 @@ afterEach(async () => {
   await h.cleanup();
 });
 
-/** Resolves once `cond` holds, yielding to the event loop between checks (no timers, no timing assertions). */
+/**
+ * Resolves once `cond` holds, yielding to the event loop between checks. Bounded by wall time
+ * (20 s), not by a number of turns: on a loaded machine the first operation's file reading and
+ * schema compilation can take many turns. A wait, never a timing assertion.
+ */
 async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 10_000; i++) {
-    if (cond()) return;
-    await new Promise((r) => setImmediate(r));
+  const deadline = Date.now() + 20_000;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
+    await new Promise((r) => setTimeout(r, 1));
   }
-  throw new Error(`never happened: ${what}`);
 }
 
 function gate(engine: FakeEngine): () => void {
