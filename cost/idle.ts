@@ -4,8 +4,13 @@
  * this rule is the backstop for when it could not (the stop command failed, a machine whose
  * agent says `stopping` is still running a while later) and the place where the verdicts are
  * read by people. It never acts on a verdict it cannot trust: none yet, one older than the
- * machine's last start (it is about the previous run), or a stale one (the agent stopped
- * reporting: report it, do not guess).
+ * machine's last start (it is about the previous run), or a stale `busy`/`idle` one (the agent
+ * stopped reporting: report it, do not guess).
+ *
+ * A stale `stopping` verdict IS acted on: an agent that ran its stop command stops reporting
+ * because the machine went down, which is the case this backstop exists for. On Azure an OS
+ * shutdown leaves the VM allocated and billed, so `enforce` must deallocate it; elsewhere the
+ * stop finds the machine already stopped (a no-op) and brings the session's record in line.
  */
 import { LedgerError, timeOf, type MachineState } from "./events.js";
 
@@ -82,8 +87,11 @@ function decide(m: IdleInput, now: number, maxAgeMs: number): { stop: boolean; r
   if (m.lastStartAt !== undefined && at < timeOf(m.lastStartAt, `last start of ${m.machine}`)) {
     return { stop: false, reason: `last verdict (${v.at}) is from before the last start (${m.lastStartAt})` };
   }
-  if (now - at > maxAgeMs) return { stop: false, reason: `last verdict is ${mins((now - at) / 1000)} old (${v.at}): the idle agent is not reporting` };
   const why = v.reasons.join("; ");
+  if (now - at > maxAgeMs) {
+    if (v.verdict === "stopping") return { stop: true, reason: `the idle agent decided to stop at ${v.at} and has not reported since; the session still records it ${m.state}: ${why}` };
+    return { stop: false, reason: `last verdict is ${mins((now - at) / 1000)} old (${v.at}): the idle agent is not reporting` };
+  }
   switch (v.verdict) {
     case "busy":
       return { stop: false, reason: `busy: ${why}` };

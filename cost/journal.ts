@@ -11,7 +11,8 @@
  * | `result`  | `failed` or `cancelled`: the entry changed nothing and is skipped; anything else (ok, recorded, done, no-op) counts |
  * | `added`   | on `up`: the machines it created; absent (older entries): every machine of the session not alive yet |
  * | `dropped` | on `up`: the machines it deleted |
- * | `price`   | on a launch: the captured launch price (else `prices[machine]`); on `price`: `computeUsdPerHour` and `source` |
+ * | `prices`  | on `up`: the launch price of each machine it created, captured from the catalog at that moment; a machine listed here that is alive and not in `added` was reshaped in place (a new instance type or disk): it is charged at the new price from this entry on, in the state it was in |
+ * | `price`   | on a launch: the captured launch price (else `prices[machine]` of the entry, else the context's); on `price`: `computeUsdPerHour` and `source` |
  *
  * `actor`, `from` and `detail` are not read. Entries are read in time order (stable). Entries
  * that give no event are returned in `skipped` with the reason, so nothing is dropped silently.
@@ -46,6 +47,8 @@ export interface JournalEntry {
   dropped?: string[];
   /** Launch price (on a launch) or new compute price (on `price`). */
   price?: Partial<LaunchPrice>;
+  /** On `up`: the launch price of each machine it created or reshaped, captured at launch (see the module comment). */
+  prices?: Readonly<Record<string, Partial<LaunchPrice>>>;
   /** A budget enforcement record (on `budget`, written by `enforcementEntry` in budget.ts). */
   budget?: { usd: number; action: "notify" | "stop" | "hibernate"; accruedMicros?: number; reason?: string };
 }
@@ -90,15 +93,18 @@ export function eventsFromJournal(entries: readonly JournalEntry[], ctx: Journal
   /** Machines alive now; `seen` also keeps the terminated ones (a later entry is then not a lost launch). */
   const alive = new Set<string>();
   const seen = new Set<string>();
+  /** The state each alive machine is in, so a reshaped machine keeps it at its new price. */
+  const stateOf = new Map<string, MachineState>();
   const ordered = entries.map((e, index) => ({ e, index, t: Date.parse(e.at) }));
   // Unreadable times sort last here; the ledger rejects them with their text.
   ordered.sort((a, b) => (Number.isNaN(a.t) ? 1 : 0) - (Number.isNaN(b.t) ? 1 : 0) || a.t - b.t || a.index - b.index);
 
   const launch = (machine: string, e: JournalEntry, index: number, state?: MachineState) => {
-    const price = fullPrice(e.price) ?? ctx.prices?.[machine];
+    const price = fullPrice(e.prices?.[machine]) ?? fullPrice(e.price) ?? ctx.prices?.[machine];
     if (!price) throw new LedgerError(`journal entry ${index} (${e.action} at ${e.at}): no launch price for machine '${machine}' in the entry or the context`, index);
     alive.add(machine);
     seen.add(machine);
+    stateOf.set(machine, state ?? "pending");
     out.events.push({ type: "launch", machine, at: e.at, price, ...(state ? { state } : {}) });
   };
   /** The machines an entry acts on that can take an event; the others are skipped with the reason. */
@@ -123,24 +129,32 @@ export function eventsFromJournal(entries: readonly JournalEntry[], ctx: Journal
       out.skipped.push({ index, why: `${e.result}: changed nothing` });
     } else if (LAUNCH.has(e.action)) {
       const launching = e.machine !== undefined ? [e.machine] : (e.added ?? ctx.machines.filter((m) => !alive.has(m)));
+      // Reshaped in place: alive, priced by this entry, not created by it; it keeps its state.
+      const reshaped = e.machine !== undefined ? [] : Object.keys(e.prices ?? {}).filter((m) => alive.has(m) && !launching.includes(m));
       for (const machine of launching) launch(machine, e, index, isState(e.to) ? e.to : undefined);
+      for (const machine of reshaped) launch(machine, e, index, stateOf.get(machine));
       for (const machine of e.dropped ?? []) {
+        stateOf.delete(machine);
         if (alive.delete(machine)) out.events.push({ type: "terminate", machine, at: e.at });
       }
-      if (launching.length === 0 && (e.dropped ?? []).length === 0) out.skipped.push({ index, why: `${e.action}: no machine created or deleted` });
+      if (launching.length + reshaped.length === 0 && (e.dropped ?? []).length === 0) out.skipped.push({ index, why: `${e.action}: no machine created or deleted` });
     } else if (e.action === "price") {
       if (typeof e.price?.computeUsdPerHour !== "number") throw new LedgerError(`journal entry ${index} (price at ${e.at}): price.computeUsdPerHour is missing`, index);
       for (const machine of living(e, index)) out.events.push({ type: "price", machine, at: e.at, computeUsdPerHour: e.price.computeUsdPerHour, ...(e.price.source ? { source: e.price.source } : {}) });
     } else if (TERMINATE.has(e.action) || e.to === "terminated") {
       for (const machine of living(e, index)) {
         alive.delete(machine);
+        stateOf.delete(machine);
         out.events.push({ type: "terminate", machine, at: e.at });
       }
     } else if (!isState(e.to)) {
       out.skipped.push({ index, why: e.to === undefined ? `${e.action}: no state change` : `${e.action}: state '${e.to}' is not a machine state` });
     } else {
       const to = e.to;
-      for (const machine of living(e, index)) out.events.push({ type: "state", machine, at: e.at, state: to });
+      for (const machine of living(e, index)) {
+        stateOf.set(machine, to);
+        out.events.push({ type: "state", machine, at: e.at, state: to });
+      }
     }
   }
   out.skipped.sort((a, b) => a.index - b.index);

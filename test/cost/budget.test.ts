@@ -110,6 +110,9 @@ describe("idle rule", () => {
     ["no verdict", {}, false, "no verdict from the idle agent yet"],
     ["verdict from before the last start", { verdict: verdict({ at: h("08:00") }) }, false, `last verdict (${h("08:00")}) is from before the last start (${h("09:00")})`],
     ["stale verdict", { verdict: verdict({ at: h("11:45") }) }, false, `last verdict is 15 min old (${h("11:45")}): the idle agent is not reporting`],
+    // The agent went quiet because it shut the machine down (on Azure: still allocated and billed).
+    ["stale stopping verdict", { verdict: verdict({ at: h("11:00"), verdict: "stopping" }) }, true, `the idle agent decided to stop at ${h("11:00")} and has not reported since; the session still records it running: no session on ports 22 3389; cpu 2% over the last 60s (threshold 10%)`],
+    ["stale stopping verdict from before the last start", { verdict: verdict({ at: h("08:30"), verdict: "stopping" }) }, false, `last verdict (${h("08:30")}) is from before the last start (${h("09:00")})`],
   ];
   it.each(cases)("%s", (_name, input, stop, reason) => {
     const [d] = decideIdle([{ ...base, ...input }], now);

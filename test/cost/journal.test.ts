@@ -110,6 +110,36 @@ describe("eventsFromJournal", () => {
     expect(() => eventsFromJournal([{ at: h("08:00"), action: "launch", machine: "extra" }], ctx)).toThrow(/no launch price for machine 'extra'/);
   });
 
+  it("charges each machine at the price its up entry captured, not at today's catalog", () => {
+    const captured = { computeUsdPerHour: 0.1, diskUsdPerHour: 0.004, source: "aws catalog 2026-10", spot: false, instanceType: "t3.large", diskGb: 30 };
+    const { events } = eventsFromJournal([{ at: h("08:00"), action: "up", result: "ok", added: ["head"], prices: { head: captured } }], ctx);
+    // The shape fields ride along in the journal; the ledger reads the prices and the source only.
+    expect(events).toEqual([{ type: "launch", machine: "head", at: h("08:00"), price: { computeUsdPerHour: 0.1, diskUsdPerHour: 0.004, source: "aws catalog 2026-10", spot: false } }]);
+    expect(buildLedger(events, h("10:00")).totalMicros).toBe(208_000);
+  });
+
+  it("re-prices a machine reshaped in place from that up on, in the state it was in", () => {
+    const big = { computeUsdPerHour: 0.5, diskUsdPerHour: 0.01, source: "resized", spot: false };
+    const { events } = eventsFromJournal(
+      [
+        { at: h("08:00"), action: "up", result: "ok", added: ["head", "compute-1"] },
+        { at: h("09:00"), action: "stop", machine: "compute-1", to: "stopped", result: "ok" },
+        { at: h("10:00"), action: "up", result: "ok", added: [], prices: { head: big, "compute-1": big } },
+      ],
+      ctx,
+    );
+    expect(events.slice(3)).toEqual([
+      { type: "launch", machine: "head", at: h("10:00"), price: big, state: "pending" },
+      { type: "launch", machine: "compute-1", at: h("10:00"), price: big, state: "stopped" },
+    ]);
+    const ledger = buildLedger(events, h("11:00"));
+    // head: 2 h at 0.110 + 1 h at 0.51; compute-1: 1 h at 0.0476, 1 h stopped at 0.002, 1 h stopped at 0.01.
+    expect(ledger.machines.map((m) => [m.machine, m.accruedMicros])).toEqual([
+      ["compute-1", 59_600],
+      ["head", 730_000],
+    ]);
+  });
+
   it("re-launches a session after it was destroyed", () => {
     const { events } = eventsFromJournal(
       [
