@@ -4,7 +4,9 @@
  * keeps the session record in step: written before an update so the program and the Pulumi CLI
  * see it, and again after every operation with its journal entry.
  */
+import { pricesForUp } from "../cost/price.js";
 import type { Formation } from "../format/types.js";
+import { catalogFor } from "../plan/catalog/index.js";
 import { planSession } from "../plan/index.js";
 import type { Engine, EngineEvent, EngineStack } from "./engine.js";
 import { ConcurrentUpdateError, classify, engineSummary, PendingOperationsError } from "./errors.js";
@@ -115,9 +117,11 @@ export async function deploy(env: OpEnv, input: DeployInput): Promise<DeployResu
     added: [...names].filter((n) => !before.has(n) && !record.removed[n]),
     dropped: [...before].filter((n) => !names.has(n)),
   };
+  // Launch prices, captured now: the ledger charges each machine at these from here on.
+  const prices = pricesForUp(catalogFor(formation.cloud.provider), plan.machines, changed.added, record.journal);
   try {
     const r = await stack.up(run);
-    await writeRecord(stack, journal(env, session, record, { action: "up", result: "ok", ...changed }));
+    await writeRecord(stack, journal(env, session, record, { action: "up", result: "ok", ...changed, ...(prices.length ? { prices } : {}) }));
     return { session, result: "ok", changes: r.changes, machines: machinesOf(plainOutputs(r.outputs ?? {})), hourlyUsd: plan.cost.hourlyUsd };
   } catch (err) {
     await recordFailure(env, stack, session, record, "up", err);

@@ -12,6 +12,7 @@
  *
  * Parsing is defensive: state written by an older or newer version must never crash a read.
  */
+import type { CapturedPrice } from "../cost/price.js";
 import type { PowerState } from "../plan/types.js";
 import type { ConfigEntry, OutputValue } from "./engine.js";
 
@@ -65,8 +66,14 @@ export interface JournalEntry {
   result: string;
   /** One line of explanation (the failure's summary, a drift's observed state). */
   detail?: string;
-  /** Machines this operation created (up), for the cost-so-far estimate. */
+  /** Machines this operation created (up), for the cost ledger. */
   added?: string[];
+  /**
+   * Up: the price of the machines it created (or reshaped), captured from the catalog at launch
+   * with its source, one group per distinct price, so a later catalog never re-prices the past
+   * (cost/journal.ts reads it).
+   */
+  prices?: CapturedPrice[];
   /** Machines this operation deleted (up, destroy). */
   dropped?: string[];
 }

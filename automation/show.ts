@@ -6,8 +6,9 @@
 import { loadFormationText } from "../format/load.js";
 import { planSession } from "../plan/index.js";
 import { SUMMARY_TAGS, tagsToLabels } from "./naming.js";
+import { microsToUsd, type ChargedAs, type IdleVerdict } from "../cost/index.js";
+import { sessionLedger } from "./ledger.js";
 import type { JournalEntry, SessionRecord, SnapshotEntry } from "./record.js";
-import { costSoFar } from "./spend.js";
 import { machinesOf } from "./state.js";
 
 /** The contract's machine states. */
@@ -29,6 +30,26 @@ export interface MachineDetails {
   hibernation?: boolean;
   /** Catalog price per hour while running. */
   hourlyUsd: number;
+  /** USD this machine has cost so far, from the ledger (exact to the micro-dollar). */
+  accruedUsd?: number;
+  /** USD per hour it costs now (disk only while stopped), from the ledger. */
+  burnUsdPerHour?: number;
+  /** The idle agent's last verdict, when it could be read (filled by `withVerdicts`, not by `show` itself). */
+  idle?: IdleReading;
+}
+
+/** What `show` knows of a machine's idle agent. */
+export interface IdleReading {
+  /** The last verdict, when one was read. */
+  verdict?: IdleVerdict;
+  /** Why there is none: auto-stop off, no agent on this machine, not readable on this provider... */
+  unavailable?: string;
+}
+
+/** The session's lifecycle rules, as `enforce` reads them. */
+export interface LifecycleDetails {
+  autoStop?: { idleMinutes: number };
+  budget?: { usd: number; action: "notify" | "stop" | "hibernate" };
 }
 
 export interface SessionDetails {
@@ -41,12 +62,20 @@ export interface SessionDetails {
   labels: Record<string, string>;
   machines: MachineDetails[];
   cost: {
-    /** What the session costs per hour now (machines recorded as running). */
+    /** What the session's machines cost per hour now (running: compute + disk; stopped: disk), from the ledger. */
     hourlyUsd: number;
-    /** Estimated from the journal (spend.ts). */
+    /** USD accrued so far by the session's machines, from the ledger (launch prices x time in each state). */
     soFarUsd: number;
+    /** The first successful up: what the amounts count from. */
     since?: string;
+    /** USD accrued per charged state (pending counts as running). */
+    byState?: Record<ChargedAs, number>;
+    /** What makes the amounts less than exact. */
+    warnings?: string[];
+    /** Set when the journal cannot be billed; the amounts are then the catalog's (running machines only) and 0. */
+    error?: string;
   };
+  lifecycle: LifecycleDetails;
   snapshots: SnapshotEntry[];
   /** The latest journal entries, oldest first. */
   journal: JournalEntry[];
@@ -90,8 +119,17 @@ export function sessionDetails(session: string, record: SessionRecord, outputs: 
       hourlyUsd: m.hourlyUsd,
     };
   });
-  const prices = Object.fromEntries(plan.machines.map((m) => [m.name, m.hourlyUsd]));
-  const spend = costSoFar(record.journal, prices, now);
+  const { ledger, error, warnings, since } = sessionLedger(plan, record.journal, now);
+  const billed = new Map((ledger?.machines ?? []).map((l) => [l.machine, l]));
+  for (const m of machines) {
+    const l = billed.get(m.name);
+    if (l) Object.assign(m, { accruedUsd: microsToUsd(l.accruedMicros), burnUsdPerHour: microsToUsd(l.burnPerHourMicros) });
+  }
+  const running = round(machines.filter((m) => m.state === "running").reduce((s, m) => s + m.hourlyUsd, 0));
+  const cost: SessionDetails["cost"] = ledger
+    ? { hourlyUsd: microsToUsd(ledger.burnPerHourMicros), soFarUsd: microsToUsd(ledger.totalMicros), ...(since ? { since } : {}), byState: { running: microsToUsd(ledger.byState.running), stopped: microsToUsd(ledger.byState.stopped), hibernated: microsToUsd(ledger.byState.hibernated) }, ...(warnings.length ? { warnings } : {}) }
+    : { hourlyUsd: running, soFarUsd: 0, ...(since ? { since } : {}), ...(error ? { error } : {}) };
+  const lc = formation.lifecycle;
   return {
     session,
     formation: formation.metadata.name,
@@ -100,7 +138,11 @@ export function sessionDetails(session: string, record: SessionRecord, outputs: 
     file: record.file,
     labels: { ...((formation.metadata.labels ?? {}) as Record<string, string>) },
     machines,
-    cost: { hourlyUsd: round(machines.filter((m) => m.state === "running").reduce((s, m) => s + m.hourlyUsd, 0)), soFarUsd: spend.usd, ...(spend.since ? { since: spend.since } : {}) },
+    cost,
+    lifecycle: {
+      ...(lc?.autoStop ? { autoStop: { idleMinutes: lc.autoStop.idleMinutes } } : {}),
+      ...(lc?.budget ? { budget: { usd: lc.budget.usd, action: lc.budget.action ?? "notify" } } : {}),
+    },
     snapshots: record.snapshots,
     journal: record.journal.slice(-journalTail),
   };

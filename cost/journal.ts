@@ -11,8 +11,8 @@
  * | `result`  | `failed` or `cancelled`: the entry changed nothing and is skipped; anything else (ok, recorded, done, no-op) counts |
  * | `added`   | on `up`: the machines it created; absent (older entries): every machine of the session not alive yet |
  * | `dropped` | on `up`: the machines it deleted |
- * | `prices`  | on `up`: the launch price of each machine it created, captured from the catalog at that moment; a machine listed here that is alive and not in `added` was reshaped in place (a new instance type or disk): it is charged at the new price from this entry on, in the state it was in |
- * | `price`   | on a launch: the captured launch price (else `prices[machine]` of the entry, else the context's); on `price`: `computeUsdPerHour` and `source` |
+ * | `prices`  | on `up`: launch prices captured from the catalog at that moment, one group per distinct price (`{machines: [...], computeUsdPerHour, diskUsdPerHour, source, spot, ...}`: a 1000-node cluster is two groups, not 1000 copies); a machine listed here that is alive and not in `added` was reshaped in place (a new instance type or disk): it is charged at the new price from this entry on, in the state it was in |
+ * | `price`   | on a launch: the captured launch price (else the entry's `prices` group of the machine, else the context's); on `price`: `computeUsdPerHour` and `source` |
  *
  * `actor`, `from` and `detail` are not read. Entries are read in time order (stable). Entries
  * that give no event are returned in `skipped` with the reason, so nothing is dropped silently.
@@ -47,10 +47,20 @@ export interface JournalEntry {
   dropped?: string[];
   /** Launch price (on a launch) or new compute price (on `price`). */
   price?: Partial<LaunchPrice>;
-  /** On `up`: the launch price of each machine it created or reshaped, captured at launch (see the module comment). */
-  prices?: Readonly<Record<string, Partial<LaunchPrice>>>;
+  /** On `up`: the launch prices of the machines it created or reshaped, captured at launch, grouped (see the module comment). */
+  prices?: readonly LaunchPriceGroup[];
   /** A budget enforcement record (on `budget`, written by `enforcementEntry` in budget.ts). */
   budget?: { usd: number; action: "notify" | "stop" | "hibernate"; accruedMicros?: number; reason?: string };
+}
+
+/** Machines launched at one price (extra fields, such as the shape the price was captured for, ride along). */
+export interface LaunchPriceGroup extends Partial<LaunchPrice> {
+  machines: readonly string[];
+}
+
+/** The price group of a machine in an entry, if any. */
+export function groupOf(prices: readonly LaunchPriceGroup[] | undefined, machine: string): LaunchPriceGroup | undefined {
+  return Array.isArray(prices) ? prices.find((g) => Array.isArray(g?.machines) && g.machines.includes(machine)) : undefined;
 }
 
 export interface JournalContext {
@@ -100,7 +110,7 @@ export function eventsFromJournal(entries: readonly JournalEntry[], ctx: Journal
   ordered.sort((a, b) => (Number.isNaN(a.t) ? 1 : 0) - (Number.isNaN(b.t) ? 1 : 0) || a.t - b.t || a.index - b.index);
 
   const launch = (machine: string, e: JournalEntry, index: number, state?: MachineState) => {
-    const price = fullPrice(e.prices?.[machine]) ?? fullPrice(e.price) ?? ctx.prices?.[machine];
+    const price = fullPrice(groupOf(e.prices, machine)) ?? fullPrice(e.price) ?? ctx.prices?.[machine];
     if (!price) throw new LedgerError(`journal entry ${index} (${e.action} at ${e.at}): no launch price for machine '${machine}' in the entry or the context`, index);
     alive.add(machine);
     seen.add(machine);
@@ -130,7 +140,8 @@ export function eventsFromJournal(entries: readonly JournalEntry[], ctx: Journal
     } else if (LAUNCH.has(e.action)) {
       const launching = e.machine !== undefined ? [e.machine] : (e.added ?? ctx.machines.filter((m) => !alive.has(m)));
       // Reshaped in place: alive, priced by this entry, not created by it; it keeps its state.
-      const reshaped = e.machine !== undefined ? [] : Object.keys(e.prices ?? {}).filter((m) => alive.has(m) && !launching.includes(m));
+      const priced = Array.isArray(e.prices) ? e.prices.flatMap((g) => (Array.isArray(g?.machines) ? g.machines : [])) : [];
+      const reshaped = e.machine !== undefined ? [] : priced.filter((m) => alive.has(m) && !launching.includes(m));
       for (const machine of launching) launch(machine, e, index, isState(e.to) ? e.to : undefined);
       for (const machine of reshaped) launch(machine, e, index, stateOf.get(machine));
       for (const machine of e.dropped ?? []) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { eventsFromJournal, type JournalEntry } from "../../cost/journal.js";
 import { buildLedger } from "../../cost/ledger.js";
-import { priceAtLaunch } from "../../cost/price.js";
+import { priceAtLaunch, pricesForUp } from "../../cost/price.js";
 import { LedgerError, type LaunchPrice } from "../../cost/events.js";
 import { aws } from "../../plan/catalog/aws.js";
 import { docker } from "../../plan/catalog/docker.js";
@@ -111,8 +111,8 @@ describe("eventsFromJournal", () => {
   });
 
   it("charges each machine at the price its up entry captured, not at today's catalog", () => {
-    const captured = { computeUsdPerHour: 0.1, diskUsdPerHour: 0.004, source: "aws catalog 2026-10", spot: false, instanceType: "t3.large", diskGb: 30 };
-    const { events } = eventsFromJournal([{ at: h("08:00"), action: "up", result: "ok", added: ["head"], prices: { head: captured } }], ctx);
+    const captured = { machines: ["head"], computeUsdPerHour: 0.1, diskUsdPerHour: 0.004, source: "aws catalog 2026-10", spot: false, instanceType: "t3.large", diskGb: 30 };
+    const { events } = eventsFromJournal([{ at: h("08:00"), action: "up", result: "ok", added: ["head"], prices: [captured] }], ctx);
     // The shape fields ride along in the journal; the ledger reads the prices and the source only.
     expect(events).toEqual([{ type: "launch", machine: "head", at: h("08:00"), price: { computeUsdPerHour: 0.1, diskUsdPerHour: 0.004, source: "aws catalog 2026-10", spot: false } }]);
     expect(buildLedger(events, h("10:00")).totalMicros).toBe(208_000);
@@ -124,7 +124,7 @@ describe("eventsFromJournal", () => {
       [
         { at: h("08:00"), action: "up", result: "ok", added: ["head", "compute-1"] },
         { at: h("09:00"), action: "stop", machine: "compute-1", to: "stopped", result: "ok" },
-        { at: h("10:00"), action: "up", result: "ok", added: [], prices: { head: big, "compute-1": big } },
+        { at: h("10:00"), action: "up", result: "ok", added: [], prices: [{ machines: ["head", "compute-1"], ...big }] },
       ],
       ctx,
     );
@@ -177,7 +177,21 @@ describe("priceAtLaunch", () => {
     expect(priceAtLaunch(aws, { ...t3, instanceType: "x9.huge" })).toMatchObject({ computeUsdPerHour: 0.2, source: `${aws.source}; x9.huge not in the catalog, priced at its default 0.2 USD/h` });
   });
 
-  it("charges nothing on docker", () => {
-    expect(priceAtLaunch(docker, { ...t3, instanceType: "2cpu-4g" })).toMatchObject({ computeUsdPerHour: 0, diskUsdPerHour: 0 });
+  it("charges nothing on docker, and does not call its sizes unknown", () => {
+    expect(priceAtLaunch(docker, { ...t3, instanceType: "2cpu-4g" })).toEqual({ computeUsdPerHour: 0, diskUsdPerHour: 0, source: docker.source, spot: false });
+  });
+
+  it("an up records one price group per distinct price, and re-prices only reshaped machines", () => {
+    const m = (name: string, instanceType = "t3.medium") => ({ name, instanceType, diskGb: 30, spot: false, image: { os: "linux" as const } });
+    const first = pricesForUp(aws, [m("head", "m6i.large"), m("compute-1"), m("compute-2")], ["head", "compute-1", "compute-2"], []);
+    expect(first.map((g) => [g.machines, g.instanceType, g.computeUsdPerHour])).toEqual([
+      [["head"], "m6i.large", 0.107],
+      [["compute-1", "compute-2"], "t3.medium", 0.0456],
+    ]);
+    const journal = [{ prices: first }];
+    expect(pricesForUp(aws, [m("head", "m6i.large"), m("compute-1"), m("compute-2")], [], journal)).toEqual([]);
+    expect(pricesForUp(aws, [m("head", "m6i.xlarge"), m("compute-1"), m("compute-2"), m("compute-3")], ["compute-3"], journal).map((g) => g.machines)).toEqual([["head"], ["compute-3"]]);
+    // No captured price (an older session): left to the ledger's fallback.
+    expect(pricesForUp(aws, [m("head", "m6i.xlarge")], [], [])).toEqual([]);
   });
 });
