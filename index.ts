@@ -17,3 +17,6 @@ export async function compileFormation(formation: Formation, opts: PlanOptions =
   const { compileFormation: compile } = await import("./components/index.js");
   return compile(formation, opts);
 }
+
+/** Sessions on the Automation API (loads Pulumi's Automation API only when an operation runs). */
+export * from "./automation/index.js";
