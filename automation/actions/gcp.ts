@@ -166,6 +166,7 @@ export class GcpDriver implements ActionDriver {
         op = step.verb === "delete" ? await this.api.delete(ref, from) : await this.api.act(ref, step.verb, from, step.query);
       } catch (err) {
         // A lost race (someone else got there first): if the instance is where we wanted it, nothing was needed.
+        if (!(err instanceof ActionError && err.kind === "invalid-state")) throw err;
         const now = await this.state(t).catch(() => undefined);
         if (action !== "reboot" && now === TARGET_STATE[action]) return { ...base(t, action), outcome: "no-op", from, to: now };
         throw err;
