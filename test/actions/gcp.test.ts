@@ -123,6 +123,7 @@ describe("actions: exact requests", () => {
     expect((await driver().hibernate(target())).outcome).toBe("no-op");
     api.on("GET", inst(), missing);
     expect(await driver().terminate(target())).toMatchObject({ outcome: "no-op", from: "terminated", to: "terminated" });
+    expect(await driver().state(target())).toBe("terminated");
     expect(api.mutating()).toEqual([]);
   });
 

@@ -228,6 +228,7 @@ describe("actions: exact requests", () => {
     expect(await driver().stop(target())).toMatchObject({ outcome: "no-op", from: "hibernated", fallback: "already shelved (not running, disk kept): left shelved" });
     nova.on("GET", SRV, missing);
     expect(await driver().terminate(target())).toMatchObject({ outcome: "no-op", from: "terminated", to: "terminated" });
+    expect(await driver().state(target())).toBe("terminated");
     expect(nova.mutating()).toEqual([]);
   });
 
