@@ -60,7 +60,14 @@ export function idleAgentEnv(opts: IdleAgentOptions): string {
   return lines.join("\n") + "\n";
 }
 
-/** One run of the agent. Root: it reads every socket and may shut the machine down. */
+/**
+ * One run of the agent. Root: it reads every socket and may shut the machine down. Its stdout
+ * (one JSON line each time the verdict changes) goes to the journal AND the console: on a cloud
+ * VM the console is the serial port, which the cloud keeps and hands to whoever holds the
+ * session's own credentials (EC2 GetConsoleOutput, GCE getSerialPortOutput, Nova
+ * os-getConsoleOutput, Azure boot diagnostics), so the verdict can be read with no credentials
+ * on the machine, even after the agent has shut it down (`verdictFromConsole` in cost/idle.ts).
+ */
 export const idleAgentService = `[Unit]
 Description=formations idle agent: stop this machine when nobody uses it, and say why
 After=network-online.target
@@ -69,6 +76,7 @@ After=network-online.target
 Type=oneshot
 EnvironmentFile=-${IDLE_AGENT_PATHS.env}
 ExecStart=/bin/sh ${IDLE_AGENT_PATHS.script}
+StandardOutput=journal+console
 Nice=10
 IOSchedulingClass=idle
 PrivateTmp=yes

@@ -1,8 +1,8 @@
 /**
  * The user data of a planned machine: `#cloud-config` for Linux (ssh keys, packages, files and
- * commands for its role), a PowerShell script for Windows. Shared by every VM adapter (AWS now;
- * Azure, GCP, OpenStack later), so it takes resolved plain values, not Pulumi outputs: the
- * adapter resolves addresses and secrets first.
+ * commands for its role, and the idle agent with `lifecycle.autoStop`), a PowerShell script for
+ * Windows. Shared by every VM adapter (AWS, Azure, GCP, OpenStack), so it takes resolved plain
+ * values, not Pulumi outputs: the adapter resolves addresses and secrets first.
  *
  * The result contains the session's secrets (munge key, passwords): callers must treat it as a
  * secret (`pulumi.secret`). Pure: no I/O, no `@pulumi/*`.
@@ -14,6 +14,7 @@ import { slurmCompute, slurmHead } from "./cloudinit/slurm.js";
 import { bigDataProxy, guacamoleProxy, linuxTarget } from "./cloudinit/gateway.js";
 import { dockerHost, sparkNode } from "./cloudinit/workloads.js";
 import { windowsScript } from "./cloudinit/windows.js";
+import { idleAgentParts } from "./cloudinit/idle.js";
 
 /** What a machine learns from the others, resolved to plain values by the adapter. */
 export interface CloudInitValues {
@@ -71,6 +72,8 @@ function roleParts(plan: SessionPlan, m: PlannedMachine, p: Parts, v: CloudInitV
 export function cloudConfig(plan: SessionPlan, m: PlannedMachine, v: CloudInitValues): Record<string, unknown> {
   const p = emptyParts(familyOf(m.image));
   roleParts(plan, m, p, v);
+  // lifecycle.autoStop: the idle agent on every Linux VM, whatever the provider (cloudinit/idle.ts).
+  idleAgentParts(plan, m, p);
   const { users, ...extra } = p.extra;
   return {
     hostname: m.name,
@@ -107,5 +110,6 @@ export function userData(plan: SessionPlan, m: PlannedMachine, v: CloudInitValue
 }
 
 export { familyOf, type Family } from "./cloudinit/parts.js";
+export { idleStopCommand, runsIdleAgent } from "./cloudinit/idle.js";
 export { GATEWAY_IMAGES, LAB_USER } from "./cloudinit/gateway.js";
 export { hostlist, slurmConf } from "./cloudinit/slurm.js";

@@ -13,8 +13,8 @@ export interface WriteFile {
   content: string;
   /** Octal mode as cloud-init wants it ("0644"). */
   permissions: string;
-  /** `b64` when `content` is base64 (binary keys). */
-  encoding?: "b64";
+  /** `b64` when `content` is base64 (binary keys); `gz+b64` when it is gzip, then base64 (the idle agent's script). */
+  encoding?: "b64" | "gz+b64";
   /** Written after packages and users exist (files in a user's home, files owned by a package's user). */
   defer?: boolean;
 }

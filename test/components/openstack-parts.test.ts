@@ -7,7 +7,8 @@ import { describe, expect, it } from "vitest";
 import { bootVolumeGb, loginUser, POWER_STATE } from "../../components/openstack/machine.js";
 import { TAG_LIMIT, tagsOf } from "../../components/openstack/provider.js";
 import { ingressSpecs } from "../../components/openstack/security.js";
-import { cloudbaseScript, openstackCloudConfig } from "../../components/openstack/userdata.js";
+import { parse } from "yaml";
+import { cloudbaseScript, openstackUserData } from "../../components/openstack/userdata.js";
 import { openstackNotes } from "../../components/openstack/index.js";
 import { openstack as catalog } from "../../plan/catalog/openstack.js";
 import { catalogFor, type ImageAlias } from "../../plan/catalog/index.js";
@@ -73,14 +74,13 @@ describe("user data", () => {
     expect(cloudbaseScript("<powershell>\nWrite-Host hi\n</powershell>\n")).toBe("#ps1_sysnative\nWrite-Host hi\n");
   });
 
-  it("merges the idle agent into cloud-config only with autoStop, after the role's own files and commands", () => {
+  it("carries the idle agent of the shared cloud-init only with autoStop, after the role's own files and commands", () => {
     const withStop = planSession(inline("Machine", "  machine: { size: small }\n", `${ACCESS}lifecycle: { autoStop: { idleMinutes: 45 } }\n`));
-    const m = withStop.machines[0]!;
-    const doc = openstackCloudConfig(withStop, m, {});
-    expect((doc.write_files as { path: string; content: string }[]).find((f) => f.path === "/etc/formations/idle-agent.env")?.content).toContain("FORMATIONS_IDLE_MINUTES=45");
-    expect((doc.runcmd as string[]).at(-1)).toBe("systemctl enable --now formations-idle-agent.timer");
+    const doc = parse(openstackUserData(withStop, withStop.machines[0]!, {})) as { write_files: { path: string; content: string }[]; runcmd: string[] };
+    expect(doc.write_files.find((f) => f.path === "/etc/formations/idle-agent.env")?.content).toContain("FORMATIONS_IDLE_MINUTES=45");
+    expect(doc.runcmd.at(-1)).toBe("systemctl enable --now formations-idle-agent.timer");
     const without = planSession(inline("Machine", "  machine: { size: small }\n", ACCESS));
-    expect(JSON.stringify(openstackCloudConfig(without, without.machines[0]!, {}))).not.toContain("idle-agent");
+    expect(openstackUserData(without, without.machines[0]!, {})).not.toContain("idle-agent");
   });
 });
 
