@@ -50,6 +50,26 @@ export function parseVerdict(line: string): IdleVerdict {
   return { at: o.at!, verdict: o.verdict!, reasons: o.reasons!, idleFor: o.idleFor! };
 }
 
+const VERDICT_LINE = /\{"at":"[^"]*","verdict":"(?:busy|idle|stopping)","reasons":\[.*?\],"idleFor":\d+\}/g;
+
+/**
+ * The last verdict in a machine's console output (the agent's service copies each verdict change
+ * to the console; agent/idle-agent.ts). Kernel and boot messages around it, a line cut by the
+ * console's size limit or interleaved with another, are skipped: only a complete, valid verdict
+ * counts. Undefined when there is none.
+ */
+export function verdictFromConsole(text: string): IdleVerdict | undefined {
+  let last: IdleVerdict | undefined;
+  for (const match of text.matchAll(VERDICT_LINE)) {
+    try {
+      last = parseVerdict(match[0]);
+    } catch {
+      // Not a whole verdict (a reason holding `"],"idleFor":` cut the match short): skip it.
+    }
+  }
+  return last;
+}
+
 export interface IdleInput {
   session: string;
   machine: string;

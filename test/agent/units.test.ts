@@ -18,6 +18,8 @@ describe("idle agent files for cloud-init", () => {
     expect(idleAgentService).toContain(`ExecStart=/bin/sh ${IDLE_AGENT_PATHS.script}\n`);
     expect(idleAgentService).toContain(`EnvironmentFile=-${IDLE_AGENT_PATHS.env}\n`);
     expect(idleAgentService).toContain("Type=oneshot\n");
+    // Verdict changes reach the serial console, readable with the session's own cloud credentials.
+    expect(idleAgentService).toContain("StandardOutput=journal+console\n");
     expect(idleAgentTimer).toContain("OnBootSec=1min\nOnUnitActiveSec=1min\n");
     expect(idleAgentTimer).toContain("WantedBy=timers.target\n");
     expect(idleAgentRunCmd).toEqual(["systemctl daemon-reload", "systemctl enable --now formations-idle-agent.timer"]);

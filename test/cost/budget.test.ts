@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decideBudget, decideBudgets, decideIdle, enforcementEntry, lastEnforcement, parseVerdict, type IdleInput, type IdleVerdict } from "../../cost/budget.js";
+import { decideBudget, decideBudgets, decideIdle, enforcementEntry, lastEnforcement, parseVerdict, verdictFromConsole, type IdleInput, type IdleVerdict } from "../../cost/budget.js";
 import { buildLedger } from "../../cost/ledger.js";
 import type { JournalEntry } from "../../cost/journal.js";
 import type { LaunchPrice } from "../../cost/events.js";
@@ -117,6 +117,20 @@ describe("idle rule", () => {
   it.each(cases)("%s", (_name, input, stop, reason) => {
     const [d] = decideIdle([{ ...base, ...input }], now);
     expect(d).toEqual({ session: "lab", machine: "m1", stop, reason });
+  });
+
+  it("finds the last whole verdict in a machine's console output", () => {
+    const a = '{"at":"2026-11-01T11:00:00Z","verdict":"idle","reasons":["no session on ports 22","idle for 0s of 3600s"],"idleFor":0}';
+    const b = '{"at":"2026-11-01T12:00:00Z","verdict":"stopping","reasons":["a \\"quoted\\" [reason]","idle for 3600s (limit 60 min): running: shutdown -h now"],"idleFor":3600}';
+    const console = [
+      "[    0.000000] Linux version 6.8.0-1015-aws",
+      `${a}\r`,
+      "[  OK  ] Started formations-idle-agent.service",
+      `${b}\r`,
+      '[ 3601.2] reboot: Power down {"at":"2026-11-01T12:01:00Z","verdict":"bus', // cut off
+    ].join("\n");
+    expect(verdictFromConsole(console)).toEqual({ at: "2026-11-01T12:00:00Z", verdict: "stopping", reasons: ['a "quoted" [reason]', "idle for 3600s (limit 60 min): running: shutdown -h now"], idleFor: 3600 });
+    expect(verdictFromConsole("[    0.000000] Linux version 6.8.0\n")).toBeUndefined();
   });
 
   it("parses the agent's verdict line and rejects a malformed one", () => {
