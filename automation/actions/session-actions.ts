@@ -1,0 +1,191 @@
+/**
+ * Lifecycle actions on a session or one of its machines (start, stop, hibernate, reboot,
+ * shutdown, terminate): the library behind `sessions.stop("hpc-dev", { machine: "compute-3" })`.
+ *
+ * One action is one operation on the session: it holds the session in this process from the
+ * first read to the last write (a second action waits its turn, or fails at once with exit 3
+ * naming the holder), visits a cluster's machines tier by tier (workers first when stopping,
+ * coordinators first when starting, waiting for each tier), takes for each machine the path its
+ * provider allows (strategy.ts), journals every machine it acted on, and refreshes after acting
+ * through a driver so the engine's state matches the cloud.
+ */
+import type { SessionPlan } from "../../plan/types.js";
+import { tierOf } from "../../plan/tiers.js";
+import { ConcurrentUpdateError, SessionError } from "../errors.js";
+import { checkSessionName } from "../naming.js";
+import { refreshSession, type OpEnv } from "../ops.js";
+import type { SessionListing } from "../show.js";
+import { tierOrder } from "./cluster.js";
+import { SessionBusyError, sessionLocks } from "./lock.js";
+import { viaDriver, viaUp, type ActionTuning, type PathContext, type SessionActionResult } from "./paths.js";
+import { buildDrivers, type DriverSource } from "./registry.js";
+import { hibernateRefusal, pathFor } from "./strategy.js";
+import { driverContext, selectMachines, sessionView, type SessionMachine } from "./targets.js";
+import { readRecord } from "./record-ops.js";
+import type { ActionDriver, SessionActionName } from "./types.js";
+
+/** What `Sessions` lends the actions: its per-session operation runner and its session list. */
+export interface LifecycleHost {
+  /** Runs `body` as one operation holding `session` (fails fast, naming the holder, when this process already operates it). */
+  run<T>(session: string, action: string, body: (env: OpEnv) => Promise<T>, opts?: { signal?: AbortSignal }): Promise<T>;
+  /** Sessions whose labels match every pair. */
+  list(labels: Readonly<Record<string, string>>): Promise<SessionListing[]>;
+  /** Where drivers come from (default: this build's driver modules, imported on first use). */
+  drivers?: DriverSource;
+}
+
+/** Options of `Sessions` for actions. */
+export interface LifecycleOptions {
+  /** Gives the driver for a provider (default: automation/actions/<provider>.ts). Tests pass a test double. */
+  drivers?: DriverSource;
+}
+
+/** Options of one action call. */
+export interface ActionCallOptions extends ActionTuning {
+  /** One machine of the session (its name in `show`); default: every machine. */
+  machine?: string;
+  /** Without a graceful shutdown, or forced where the provider has it (always through the provider's API). */
+  force?: boolean;
+  /** Wait for another action on this session in this process (default), or fail at once (exit 3). */
+  wait?: boolean;
+  signal?: AbortSignal;
+  /** Each machine's result as soon as its tier is settled (progress output). */
+  onResult?: (result: SessionActionResult) => void;
+  /** A tier begins (progress output; tests record the order). */
+  onTier?: (tier: number, action: SessionActionName, machines: readonly string[]) => void;
+}
+
+/** What an action did: one result per machine acted on, in the session's machine order. */
+export interface ActionReport {
+  session: string;
+  action: SessionActionName;
+  results: SessionActionResult[];
+  /** The refresh after acting through a driver: skipped when nothing changed or no driver acted. */
+  refresh: "ok" | "skipped" | "failed";
+  /** Why the refresh failed (the action itself stands; run `formations refresh` again). */
+  refreshError?: string;
+  /** Things worth knowing (machines left to a managed service). */
+  notes: string[];
+}
+
+/** 0 when every machine is done or a no-op and the state was refreshed; 3 otherwise (formation-spec.md). */
+export function reportExitCode(reports: readonly { results: readonly { outcome: string }[]; refresh?: string }[]): 0 | 3 {
+  return reports.some((r) => r.refresh === "failed" || r.results.some((x) => x.outcome === "failed")) ? 3 : 0;
+}
+
+const UPWARDS = new Set<SessionActionName>(["start", "reboot"]);
+
+export class Lifecycle {
+  private readonly drivers: DriverSource;
+
+  constructor(private readonly host: LifecycleHost) {
+    this.drivers = host.drivers ?? buildDrivers();
+  }
+
+  /** Sessions matching labels (for batches). */
+  list(labels: Readonly<Record<string, string>>): Promise<SessionListing[]> {
+    return this.host.list(labels);
+  }
+
+  /** The provider driver for a session's machines. */
+  async driverFor(plan: SessionPlan): Promise<ActionDriver> {
+    return this.drivers(plan.provider, driverContext(plan));
+  }
+
+  /**
+   * Runs `body` holding `session`: waits behind another action of this process (or, with
+   * `wait: false`, fails at once), then holds the session's operation slot so no `up`, refresh
+   * or destroy interleaves. A busy session is exit 3 naming what holds it.
+   */
+  async exclusive<T>(session: string, what: string, opts: { wait?: boolean; signal?: AbortSignal }, body: (env: OpEnv) => Promise<T>): Promise<T> {
+    checkSessionName(session);
+    try {
+      return await sessionLocks.run(session, what, () => this.host.run(session, what, body, opts.signal ? { signal: opts.signal } : {}), { wait: opts.wait ?? true });
+    } catch (err) {
+      if (err instanceof SessionBusyError) throw new ConcurrentUpdateError(session, `this process (pid ${process.pid}): ${err.heldBy}`);
+      throw err;
+    }
+  }
+
+  /** One action on the session, or on `opts.machine`. */
+  act(action: SessionActionName, session: string, opts: ActionCallOptions = {}): Promise<ActionReport> {
+    return this.exclusive(session, opts.machine ? `${action} ${opts.machine}` : action, opts, (env) => this.body(env, action, session, opts));
+  }
+
+  private async body(env: OpEnv, action: SessionActionName, session: string, opts: ActionCallOptions): Promise<ActionReport> {
+    const { record, outputs } = await readRecord(env, session);
+    const view = sessionView(session, record, outputs);
+    const { selected, skipped } = selectMachines(view, opts.machine);
+    const provider = view.plan.provider;
+    const force = Boolean(opts.force);
+    if (action === "hibernate") refuseHibernate(session, selected, provider, opts.machine);
+    const notes = skipped.length ? [`${skipped.join(", ")}: run by the managed big-data service, which starts and stops them itself; left alone`] : [];
+    const ctx: PathContext = { env, view, action, force, tuning: pickTuning(opts), driver: () => this.driverFor(view.plan) };
+    const byName = new Map(selected.map((m) => [m.planned.name, m]));
+    const results = new Map<string, SessionActionResult>();
+    const report: ActionReport = { session, action, results: [], refresh: "skipped", notes };
+    let stale = false; // a driver changed something the engine has not read yet
+    const refresh = async () => {
+      stale = false;
+      try {
+        await refreshSession(env, session, false);
+        report.refresh = "ok";
+      } catch (err) {
+        report.refresh = "failed";
+        report.refreshError = `${err instanceof Error ? err.message.split("\n")[0] : String(err)}; the action stands: run 'formations refresh ${session}'`;
+      }
+    };
+    let blocked: string | undefined;
+    for (const tier of tierOrder(selected.map((m) => m.target), action)) {
+      const members = tier.map((t) => byName.get(t.machine)!);
+      if (blocked) {
+        for (const m of members) results.set(m.planned.name, notAttempted(m, action, blocked, pathFor(provider, action, m, force)));
+        continue;
+      }
+      opts.onTier?.(tierOf(tier[0]!.role), action, tier.map((t) => t.machine));
+      const settled: SessionActionResult[] = [];
+      const driven = members.filter((m) => pathFor(provider, action, m, force) === "driver");
+      const declared = members.filter((m) => pathFor(provider, action, m, force) === "declarative");
+      if (driven.length) {
+        const rs = await viaDriver(ctx, driven);
+        stale ||= rs.some((r) => r.outcome === "done");
+        settled.push(...rs);
+      }
+      if (declared.length) {
+        // The engine must know what a driver just did (a spot machine it terminated) before it updates.
+        if (stale) await refresh();
+        settled.push(...(await viaUp(ctx, declared)));
+      }
+      for (const r of settled) {
+        results.set(r.machine, r);
+        opts.onResult?.(r);
+      }
+      const bad = settled.filter((r) => r.outcome === "failed");
+      if (UPWARDS.has(action) && bad.length) blocked = `tier ${tierOf(tier[0]!.role)} (${bad.map((r) => r.machine).join(", ")}) did not reach running`;
+    }
+    if (stale) await refresh();
+    report.results = selected.map((m) => results.get(m.planned.name)!);
+    return report;
+  }
+}
+
+/** Hibernate honestly: refused before any call when a machine cannot, naming each and offering stop. */
+function refuseHibernate(session: string, selected: readonly SessionMachine[], provider: Parameters<typeof hibernateRefusal>[0], machine: string | undefined): void {
+  const why = selected.map((m) => hibernateRefusal(provider, m)).filter((w): w is string => Boolean(w));
+  if (!why.length) return;
+  const stop = `formations stop ${session}${machine ? ` --machine ${machine}` : ""}`;
+  throw new SessionError(`cannot hibernate: ${why.join("; ")}. Nothing was changed. Use '${stop}' instead (the disks are kept; memory is not)`, 1, session);
+}
+
+function notAttempted(m: SessionMachine, action: SessionActionName, why: string, path: SessionActionResult["path"]): SessionActionResult {
+  const { session, machine } = m.target;
+  return { session, machine, action, outcome: "failed", from: m.recorded, to: m.recorded, error: `not attempted: ${why}`, attempts: 0, path };
+}
+
+const TUNING = ["concurrency", "limit", "retries", "baseDelayMs", "maxDelayMs", "timeoutMs", "random", "tierTimeoutMs", "pollMs"] as const;
+
+function pickTuning(opts: ActionTuning): ActionTuning {
+  const out: Record<string, unknown> = {};
+  for (const k of TUNING) if (opts[k] !== undefined) out[k] = opts[k];
+  return out as ActionTuning;
+}

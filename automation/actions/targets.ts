@@ -1,0 +1,105 @@
+/**
+ * A session's machines as actions see them: the plan (role, tier, spot, hibernation, where it
+ * lives) joined with the session's outputs (the provider's id) and its record (the state it was
+ * last left in). Pure: the stored record and outputs in, targets out.
+ */
+import { validateText, FormationError } from "../../format/load.js";
+import type { Formation } from "../../format/types.js";
+import { planSession } from "../../plan/index.js";
+import type { PlannedMachine, SessionPlan } from "../../plan/types.js";
+import { SessionError } from "../errors.js";
+import type { SessionRecord } from "../record.js";
+import { machinesOf } from "../state.js";
+import type { DriverContext } from "./registry.js";
+import type { ActionTarget, MachineState } from "./types.js";
+
+/** One machine of a session, with what its record says about it. */
+export interface SessionMachine {
+  /** What a driver acts on. */
+  target: ActionTarget;
+  planned: PlannedMachine;
+  /** The recorded state: the desired state; `terminated` when removed outside formations; `pending` when never created. */
+  recorded: MachineState;
+  /** Spot capacity that is deleted, not stopped, when reclaimed: it cannot be stopped, only imaged and terminated. */
+  oneTimeSpot: boolean;
+}
+
+/** Everything an action needs to know about a session, read once per action. */
+export interface SessionView {
+  session: string;
+  formation: Formation;
+  record: SessionRecord;
+  plan: SessionPlan;
+  machines: SessionMachine[];
+}
+
+/** Providers where the plan's `hibernation` decides whether `hibernate` may be asked at all. */
+const HIBERNATING = new Set(["aws", "azure", "gcp"]);
+
+/** Parses the formation the session holds (it validated when it was applied; a newer schema may disagree). */
+export function storedFormation(record: SessionRecord): Formation {
+  const r = validateText(record.formation, record.file || "<session>");
+  if (!r.valid) throw new FormationError(record.file || "<session>", r.errors, r.source);
+  return r.formation;
+}
+
+/** The session's machines from its record and (plain) outputs. */
+export function sessionView(session: string, record: SessionRecord, outputs: Record<string, unknown>): SessionView {
+  const formation = storedFormation(record);
+  const plan = planSession(formation, { session, desired: record.desired });
+  const deployed = new Map(machinesOf(outputs).map((m) => [m.name, m]));
+  const docker = plan.provider === "docker";
+  const machines = plan.machines.map((m): SessionMachine => {
+    const cloudId = deployed.get(m.name)?.cloudId;
+    const recorded: MachineState = record.removed[m.name] ? "terminated" : !cloudId ? "pending" : m.desiredState;
+    const target: ActionTarget = {
+      session,
+      machine: m.name,
+      role: m.role,
+      // Docker containers are found by the name the adapter gives them (docker-names.ts): stable
+      // across replacements, and what a pipeline sees in `docker ps`.
+      ...(cloudId && !docker ? { providerId: cloudId } : {}),
+      ...(plan.region ? { region: plan.region } : {}),
+      ...(plan.zone ? { zone: plan.zone } : {}),
+      ...(plan.project ? { project: plan.project } : {}),
+      ...(HIBERNATING.has(plan.provider) ? { hibernation: m.hibernation } : {}),
+      spot: m.spot,
+    };
+    return { target, planned: m, recorded, oneTimeSpot: m.spot && plan.spotInterruption === "terminate" };
+  });
+  return { session, formation, record, plan, machines };
+}
+
+/**
+ * The machines an action applies to: the one named (exit 1 when there is none), or every
+ * machine formations runs itself (those of a managed big-data service are the service's).
+ */
+export function selectMachines(view: SessionView, machine: string | undefined): { selected: SessionMachine[]; skipped: string[] } {
+  if (machine !== undefined) {
+    const m = view.machines.find((x) => x.planned.name === machine);
+    if (!m) throw new SessionError(`no machine named '${machine}' in session '${view.session}' (machines: ${view.machines.map((x) => x.planned.name).join(", ")})`, 1, view.session);
+    if (m.planned.managedBy) throw managed(view, [m.planned.name]);
+    return { selected: [m], skipped: [] };
+  }
+  const own = view.machines.filter((m) => !m.planned.managedBy);
+  const skipped = view.machines.filter((m) => m.planned.managedBy).map((m) => m.planned.name);
+  return { selected: own, skipped };
+}
+
+function managed(view: SessionView, names: string[]): SessionError {
+  return new SessionError(
+    `${names.join(", ")} in session '${view.session}' ${names.length === 1 ? "is a node" : "are nodes"} of the managed big-data service, which starts and stops them itself: act on the other machines, or destroy the session`,
+    1,
+    view.session,
+  );
+}
+
+/** Where the driver finds the session's machines. */
+export function driverContext(plan: SessionPlan): DriverContext {
+  return {
+    ...(plan.region ? { region: plan.region } : {}),
+    ...(plan.zone ? { zone: plan.zone } : {}),
+    ...(plan.project ? { project: plan.project } : {}),
+    ...(plan.dockerHost ? { host: plan.dockerHost } : {}),
+  };
+}
