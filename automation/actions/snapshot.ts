@@ -1,0 +1,87 @@
+/**
+ * `snapshot <session> --machine NAME [--name IMAGE] [--save-formation FILE]`: a machine image
+ * through the provider's API (AMI, managed image, machine image, Glance image; `docker commit`
+ * for a container), recorded in the session (the image is not a resource of the stack, so it
+ * outlives `destroy`), its id handed to the caller as soon as the provider gives it, and
+ * optionally a new formation that launches from it.
+ */
+import { OperationFailedError, SessionError } from "../errors.js";
+import { runOne } from "./batch.js";
+import { containerName, stamp } from "./docker-names.js";
+import { commit, entryOf, readRecord } from "./record-ops.js";
+import type { ActionTuning } from "./paths.js";
+import type { Lifecycle } from "./session-actions.js";
+import { saveSnapshotFormation } from "./snapshot-formation.js";
+import { selectMachines, sessionView } from "./targets.js";
+import type { ActionResult } from "./types.js";
+
+export interface SnapshotOptions extends Pick<ActionTuning, "retries" | "baseDelayMs" | "maxDelayMs" | "timeoutMs" | "random"> {
+  /** The machine to image (required: a snapshot is of one machine). */
+  machine: string;
+  /** The image's name (default: `<session>-<machine>-<timestamp>` on Docker, the driver's own elsewhere). */
+  name?: string;
+  /** Also write a formation that launches this machine from the image, here (never over an existing file). */
+  saveFormation?: string;
+  /** Called with the image id as soon as the provider returns it, before the record is written. */
+  onImage?: (imageId: string) => void;
+  wait?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface SnapshotReport {
+  session: string;
+  machine: string;
+  /** The provider's image id (AMI id, image resource id, Docker image id). */
+  imageId: string;
+  /** The image's name (a Docker reference on Docker). */
+  name: string;
+  /** What a formation's `image` should say to launch from it. */
+  image: string;
+  result: ActionResult;
+  /** The formation written with `saveFormation`. */
+  formation?: { file: string; name: string };
+}
+
+export async function takeSnapshot(life: Lifecycle, session: string, opts: SnapshotOptions): Promise<SnapshotReport> {
+  if (!opts.machine) throw new SessionError("a snapshot is of one machine: name it with --machine", 2, session);
+  const now = new Date();
+  const taken = await life.exclusive(session, `snapshot ${opts.machine}`, opts, async (env) => {
+    const { record, outputs } = await readRecord(env, session);
+    const view = sessionView(session, record, outputs);
+    const [m] = selectMachines(view, opts.machine).selected;
+    const docker = view.plan.provider === "docker";
+    // On Docker the name is the reference a formation launches from, so it is always chosen here.
+    const name = opts.name ?? (docker ? `${containerName(session, opts.machine)}-snapshot:${stamp(now)}` : undefined);
+    let result: ActionResult;
+    try {
+      const driver = await life.driverFor(view.plan);
+      const { machine: _m, saveFormation: _s, onImage: _o, wait: _w, signal: _g, name: _n, ...tuning } = opts;
+      result = await runOne(driver, m!.target, "snapshot", { ...tuning, ...(name ? { name } : {}) });
+    } catch (err) {
+      throw new OperationFailedError(session, "snapshot", err instanceof Error ? err.message : String(err));
+    }
+    if (result.outcome !== "done" || !result.imageId) {
+      await commit(env, session, (r) => r, [entryOf(result)]);
+      throw new OperationFailedError(session, "snapshot", result.error ?? "the provider returned no image id");
+    }
+    opts.onImage?.(result.imageId);
+    const entry = { machine: opts.machine, name: name ?? result.imageId, id: result.imageId, at: env.now().toISOString(), provider: view.plan.provider };
+    await commit(env, session, (r) => ({ ...r, snapshots: [...r.snapshots, entry] }), [{ ...entryOf(result), detail: `image ${entry.name}${entry.name === result.imageId ? "" : ` (${result.imageId})`}` }]);
+    return { view, result, name: entry.name, image: docker && name ? name : result.imageId };
+  });
+  const report: SnapshotReport = { session, machine: opts.machine, imageId: taken.result.imageId!, name: taken.name, image: taken.image, result: taken.result };
+  if (opts.saveFormation) {
+    const { view } = taken;
+    report.formation = await saveSnapshotFormation({
+      text: view.record.formation,
+      formation: view.formation,
+      sourceFile: view.record.file,
+      session,
+      machine: opts.machine,
+      image: taken.image,
+      outFile: opts.saveFormation,
+      now,
+    });
+  }
+  return report;
+}
