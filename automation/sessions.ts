@@ -23,8 +23,11 @@ import { withJournal, type JournalEntry, type SessionRecord, type SnapshotEntry 
 import type { SessionDetails, SessionListing } from "./show.js";
 import { writeRecord } from "./store.js";
 import { deploy, destroySession, refreshSession, type DeployResult, type RefreshResult, type OpEnv } from "./ops.js";
+import { Lifecycle, type ActionCallOptions, type ActionReport, type LifecycleOptions } from "./actions/session-actions.js";
+import { runSessionsBatch, type BatchCallOptions, type BatchReport } from "./actions/batch-sessions.js";
+import { takeSnapshot, type SnapshotOptions, type SnapshotReport } from "./actions/snapshot.js";
 
-export interface SessionsOptions extends BackendOptions {
+export interface SessionsOptions extends BackendOptions, LifecycleOptions {
   /** Receives every progress event (the same objects `--json` prints). A throwing listener is ignored. */
   onEvent?: (event: SessionEvent) => void;
   /** Engine operations at once across sessions (default 4). */
@@ -223,6 +226,28 @@ export class Sessions {
       return saved;
     });
   }
+
+  // Lifecycle actions (automation/actions/): each is one operation holding the session, run by this runner.
+  private life?: Lifecycle;
+  private get lifecycle(): Lifecycle {
+    return (this.life ??= new Lifecycle({ ...(this.opts.drivers ? { drivers: this.opts.drivers } : {}), list: (labels) => this.list({ labels }), run: async (s, a, body, o) => (await this.prepared(), this.runner.run(s, a, async (ctx) => body(await this.env(ctx.signal, ctx.startedAt)), o)) }));
+  }
+  /** Starts the session's machines (or `opts.machine`), coordinators first. */
+  start(session: string, opts?: ActionCallOptions): Promise<ActionReport> { return this.lifecycle.act("start", session, opts); }
+  /** Stops them, root volumes kept (`force`: without a graceful shutdown), workers first. */
+  stop(session: string, opts?: ActionCallOptions): Promise<ActionReport> { return this.lifecycle.act("stop", session, opts); }
+  /** Hibernates them (Docker: pause); refused before any call where a machine cannot. */
+  hibernate(session: string, opts?: ActionCallOptions): Promise<ActionReport> { return this.lifecycle.act("hibernate", session, opts); }
+  /** Reboots them (`force`: hard reset). */
+  reboot(session: string, opts?: ActionCallOptions): Promise<ActionReport> { return this.lifecycle.act("reboot", session, opts); }
+  /** Shuts their operating systems down gracefully. */
+  shutdown(session: string, opts?: ActionCallOptions): Promise<ActionReport> { return this.lifecycle.act("shutdown", session, opts); }
+  /** A machine image of one machine, kept after the session is destroyed. */
+  snapshot(session: string, opts: SnapshotOptions): Promise<SnapshotReport> { return takeSnapshot(this.lifecycle, session, opts); }
+  /** Stops every machine of the sessions matching `labels` (or of `session`), one result per machine. */
+  stopAll(opts?: BatchCallOptions): Promise<BatchReport> { return runSessionsBatch(this.lifecycle, "stop", opts); }
+  /** Terminates every machine of the sessions matching `labels` (or of `session`), one result per machine. */
+  terminateAll(opts?: BatchCallOptions): Promise<BatchReport> { return runSessionsBatch(this.lifecycle, "terminate", opts); }
 
   /** Sessions with an operation running or queued in this process. */
   busy(): string[] {
