@@ -25,6 +25,10 @@ export interface MachineDetails {
   user?: string;
   /** How to connect (`ssh ubuntu@203.0.113.10`, a gateway URL, `docker exec ...`). */
   connect?: string;
+  /** The machine's operating system (from its image). */
+  os: "linux" | "windows";
+  /** A VirtualLab target's desktop protocol. */
+  protocol?: "ssh" | "rdp" | "vnc";
   instanceType?: string;
   spot?: boolean;
   hibernation?: boolean;
@@ -60,6 +64,8 @@ export interface SessionDetails {
   /** The file the formation came from, as given to `up` (provenance). */
   file: string;
   labels: Record<string, string>;
+  /** Where the session runs (the formation's `cloud`, without credentials). */
+  cloud: { region?: string; zone?: string; project?: string; dockerHost?: string };
   machines: MachineDetails[];
   cost: {
     /** What the session's machines cost per hour now (running: compute + disk; stopped: disk), from the ledger. */
@@ -113,6 +119,8 @@ export function sessionDetails(session: string, record: SessionRecord, outputs: 
       ...(str(o?.publicIp) ? { publicIp: str(o?.publicIp) } : {}),
       ...(str(o?.user) ? { user: str(o?.user) } : {}),
       ...(str(o?.connect) ? { connect: str(o?.connect) } : {}),
+      os: m.image.os,
+      ...(m.role === "target" && plan.gateway ? { protocol: plan.gateway.protocol } : {}),
       instanceType: m.instanceType,
       spot: m.spot,
       hibernation: m.hibernation,
@@ -137,6 +145,12 @@ export function sessionDetails(session: string, record: SessionRecord, outputs: 
     provider: formation.cloud.provider,
     file: record.file,
     labels: { ...((formation.metadata.labels ?? {}) as Record<string, string>) },
+    cloud: {
+      ...(plan.region ? { region: plan.region } : {}),
+      ...(plan.zone ? { zone: plan.zone } : {}),
+      ...(plan.project ? { project: plan.project } : {}),
+      ...(plan.dockerHost ? { dockerHost: plan.dockerHost } : {}),
+    },
     machines,
     cost,
     lifecycle: {
