@@ -61,9 +61,9 @@ async function importModule(name: string): Promise<Record<string, unknown> | und
   }
 }
 
-/** The driver class a module exports: the conventional name, else the one exported class named `*Driver` whose `provider` matches. */
-function driverClass(mod: Record<string, unknown>, provider: Provider): DriverClass | undefined {
-  const named = mod[DRIVER_MODULES[provider].exportName];
+/** The driver class a module exports: the conventional name, else its only export named `*Driver`. */
+function driverClass(mod: Record<string, unknown>, exportName: string): DriverClass | undefined {
+  const named = mod[exportName];
   if (typeof named === "function") return named as DriverClass;
   const candidates = Object.entries(mod).filter(([k, v]) => typeof v === "function" && /Driver$/.test(k));
   return candidates.length === 1 ? (candidates[0]![1] as DriverClass) : undefined;
@@ -84,13 +84,13 @@ export function buildDrivers(): DriverSource {
   };
 }
 
-/** Loads and constructs the driver of `provider`, or rejects with {@link DriverUnavailableError}. */
-export async function loadDriver(provider: Provider, ctx: DriverContext): Promise<ActionDriver> {
-  const entry = DRIVER_MODULES[provider];
+/** Loads and constructs the driver of `provider`, or rejects with {@link DriverUnavailableError}. `modules`: for tests. */
+export async function loadDriver(provider: Provider, ctx: DriverContext, modules: Readonly<Record<string, { module: string; exportName: string }>> = DRIVER_MODULES): Promise<ActionDriver> {
+  const entry = modules[provider];
   if (!entry) throw new DriverUnavailableError(provider, "unknown provider");
   const mod = await importModule(entry.module);
   if (!mod) throw new DriverUnavailableError(provider, `automation/actions/${entry.module}.ts is not part of it yet`);
-  const Driver = driverClass(mod, provider);
+  const Driver = driverClass(mod, entry.exportName);
   if (!Driver) throw new DriverUnavailableError(provider, `automation/actions/${entry.module}.ts exports no ${entry.exportName}`);
   return new Driver(ctx);
 }

@@ -103,7 +103,8 @@ export function snapshotFormationText(input: SnapshotFormationInput): { text: st
     schemaLine(hasSchema ? lines[0] : undefined, input.sourceFile, input.outFile),
     `# Launches ${input.machine} from snapshot ${input.image} of session ${input.session} (formations snapshot, ${input.now.toISOString()}).`,
   ].filter((l): l is string => Boolean(l));
-  const text = `${header.join("\n")}\n${String(doc)}`;
+  // lineWidth 0: never fold a long value (an SSH key) across lines; the text stays as the user wrote it.
+  const text = `${header.join("\n")}\n${doc.toString({ lineWidth: 0 })}`;
   const r = validateText(text, input.outFile);
   if (!r.valid) throw new FormationError(input.outFile, r.errors, r.source);
   return { text, name };
