@@ -93,6 +93,42 @@ export function buildProgram(io: Output, setCode: (code: number) => void): Comma
       setCode(await showCommand(session, opts, io));
     });
 
+  // Lifecycle actions (automation/actions/): the library's session actions, one thin verb each.
+  for (const verb of ["start", "stop", "hibernate", "reboot", "shutdown"] as const) {
+    const what = { start: "start stopped or hibernated machines", stop: "stop machines, disks kept", hibernate: "hibernate machines: memory saved to disk (Docker: pause)", reboot: "reboot machines", shutdown: "shut machines' operating systems down gracefully" }[verb];
+    sessionOptions(program.command(verb).description(`${what} (a whole session, clusters in tier order, or one machine)`))
+      .argument("<session>", "session name")
+      .option("--machine <name>", "only this machine (names: formations show <session>)")
+      .option("--force", "without a graceful shutdown / forced where the provider has it (stop, hibernate, reboot)")
+      .action(async (session: string, opts) => {
+        const { actionCommand } = await import("./actions.js");
+        setCode(await actionCommand(verb, session, opts, io));
+      });
+  }
+
+  sessionOptions(program.command("snapshot").description("a machine image of one machine (docker commit for a container), kept when the session is destroyed"))
+    .argument("<session>", "session name")
+    .requiredOption("--machine <name>", "the machine to image")
+    .option("--name <image>", "the image's name (default: <session>-<machine>-<time>)")
+    .option("--save-formation <file>", "also write a formation that launches the machine from the image (never over an existing file)")
+    .action(async (session: string, opts) => {
+      const { snapshotCommand } = await import("./snapshot.js");
+      setCode(await snapshotCommand(session, opts, io));
+    });
+
+  for (const action of ["stop", "terminate"] as const) {
+    sessionOptions(program.command(`${action}-all`).description(`${action} every machine of the sessions matching --label (or of --session), in parallel, one result per machine`))
+      .option("--label <k=v>", "only sessions with this label (repeat: all must match)", collect, [] as string[])
+      .option("--session <name>", "only this session")
+      .option("--yes", "act without asking (required when not on a terminal)")
+      .option("--parallel <n>", "machines acted on at once (default 10)")
+      .option("--timeout <seconds>", "time allowed per machine, retries included (default 300)")
+      .action(async (opts) => {
+        const { batchCommand } = await import("./batch.js");
+        setCode(await batchCommand(action, opts, io));
+      });
+  }
+
   return program;
 }
 
