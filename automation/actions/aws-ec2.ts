@@ -5,7 +5,7 @@
  * timeout, and two retry loops stacked would multiply attempts and hide throttling from it.
  */
 import type * as Ec2Sdk from "@aws-sdk/client-ec2";
-import type { EC2Client, EC2ClientConfig, Image, Instance } from "@aws-sdk/client-ec2";
+import type { EC2Client, EC2ClientConfig, Image, Instance, SpotInstanceRequest } from "@aws-sdk/client-ec2";
 import { classifyAwsError, ec2Raw, fromEc2State, type Ec2RawState } from "./aws-states.js";
 import { ActionError, type ActionTarget, type MachineState } from "./types.js";
 
@@ -71,15 +71,17 @@ export class Ec2Api {
     return { instance, raw: ec2Raw(instance), state: fromEc2State(instance) };
   }
 
-  /**
-   * Whether the instance came from a one-time spot request: such an instance can never be stopped
-   * (EC2 refuses), only terminated. Asks EC2 only for spot instances.
-   */
-  async oneTimeSpot(t: ActionTarget, instance: Instance | undefined, from: MachineState): Promise<boolean> {
-    if (t.spot === false || instance?.InstanceLifecycle !== "spot" || !instance.SpotInstanceRequestId) return false;
+  /** The spot request an instance came from (undefined for on-demand instances). Asks EC2 only for spot instances. */
+  async spotRequest(t: ActionTarget, instance: Instance | undefined, from: MachineState): Promise<SpotInstanceRequest | undefined> {
+    if (t.spot === false || instance?.InstanceLifecycle !== "spot" || !instance.SpotInstanceRequestId) return undefined;
     const ids = [instance.SpotInstanceRequestId];
     const out = await this.call(t, (sdk, c) => c.send(new sdk.DescribeSpotInstanceRequestsCommand({ SpotInstanceRequestIds: ids })), { from });
-    return out.SpotInstanceRequests?.[0]?.Type === "one-time";
+    return out.SpotInstanceRequests?.[0];
+  }
+
+  /** Whether the instance came from a one-time spot request: such an instance can never be stopped (EC2 refuses), only terminated. */
+  async oneTimeSpot(t: ActionTarget, instance: Instance | undefined, from: MachineState): Promise<boolean> {
+    return (await this.spotRequest(t, instance, from))?.Type === "one-time";
   }
 
   /** The AMI as EC2 describes it now (undefined while it is not visible yet). */

@@ -136,11 +136,20 @@ export class AwsDriver implements ActionDriver {
 
   terminate(t: ActionTarget): Promise<ActionResult> {
     // Root volumes go with the instance (DeleteOnTermination); shared storage is never an instance's volume.
-    return this.act(t, "terminate", () => ({
-      kind: "run",
-      run: (sdk, c, id) => sent(c.send(new sdk.TerminateInstancesCommand({ InstanceIds: [id] }))),
-      settled: (a) => a.state === "terminated" || GONE.has(a.raw),
-    }));
+    return this.act(t, "terminate", async (s) => {
+      // A persistent spot request whose instance is terminated launches a new one: cancel it first.
+      const request = await this.api.spotRequest(t, s.instance, s.state);
+      const open = request?.Type === "persistent" && !["cancelled", "closed"].includes(request.State ?? "");
+      const cancel = open ? request.SpotInstanceRequestId : undefined;
+      return {
+        kind: "run",
+        run: async (sdk, c, id) => {
+          if (cancel) await c.send(new sdk.CancelSpotInstanceRequestsCommand({ SpotInstanceRequestIds: [cancel] }));
+          await c.send(new sdk.TerminateInstancesCommand({ InstanceIds: [id] }));
+        },
+        settled: (a) => a.state === "terminated" || GONE.has(a.raw),
+      };
+    });
   }
 
   retryable(error: unknown): boolean {

@@ -5,6 +5,7 @@
  * hibernation, the one-time spot stop, error classes, and batches with throttling and a failure.
  */
 import {
+  CancelSpotInstanceRequestsCommand,
   CreateImageCommand,
   DescribeImagesCommand,
   DescribeInstancesCommand,
@@ -324,6 +325,19 @@ describe("reboot, snapshot, terminate", () => {
     expect(await driver().terminate(target())).toMatchObject({ outcome: "done", from: "stopped", to: "terminated" });
     expect(await driver().terminate(target())).toMatchObject({ outcome: "no-op", from: "terminated", to: "terminated" });
     expect(mutating()).toEqual([["TerminateInstancesCommand", { InstanceIds: ["i-1"] }]]);
+  });
+
+  it("terminating a persistent spot instance cancels its request first, or EC2 would launch a new one", async () => {
+    const spot = { InstanceLifecycle: "spot" as const, SpotInstanceRequestId: "sir-7" };
+    ec2.on(DescribeInstancesCommand).resolvesOnce(described("stopped", spot)).resolves(described("terminated", spot));
+    ec2.on(DescribeSpotInstanceRequestsCommand).resolves({ SpotInstanceRequests: [{ SpotInstanceRequestId: "sir-7", Type: "persistent", State: "disabled" }] });
+    ec2.on(CancelSpotInstanceRequestsCommand).resolves({});
+    ec2.on(TerminateInstancesCommand).resolves({});
+    expect(await driver().terminate(target())).toMatchObject({ outcome: "done", to: "terminated" });
+    expect(mutating()).toEqual([
+      ["CancelSpotInstanceRequestsCommand", { SpotInstanceRequestIds: ["sir-7"] }],
+      ["TerminateInstancesCommand", { InstanceIds: ["i-1"] }],
+    ]);
   });
 
   it("a lost race (EC2 says IncorrectInstanceState but the instance is already stopped) is a no-op", async () => {
