@@ -4,7 +4,7 @@
  * keeps the session record in step: written before an update so the program and the Pulumi CLI
  * see it, and again after every operation with its journal entry.
  */
-import { pricesForUp } from "../cost/price.js";
+import { pricesForUp } from "../cost/launch.js";
 import type { Formation } from "../format/types.js";
 import { catalogFor } from "../plan/catalog/index.js";
 import { planSession } from "../plan/index.js";
@@ -118,7 +118,7 @@ export async function deploy(env: OpEnv, input: DeployInput): Promise<DeployResu
     dropped: [...before].filter((n) => !names.has(n)),
   };
   // Launch prices, captured now: the ledger charges each machine at these from here on.
-  const prices = pricesForUp(catalogFor(formation.cloud.provider), plan.machines, changed.added, record.journal);
+  const prices = pricesForUp(catalogFor(formation.cloud.provider), plan, changed.added, record.journal);
   try {
     const r = await stack.up(run);
     await writeRecord(stack, journal(env, session, record, { action: "up", result: "ok", ...changed, ...(prices.length ? { prices } : {}) }));

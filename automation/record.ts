@@ -12,7 +12,7 @@
  *
  * Parsing is defensive: state written by an older or newer version must never crash a read.
  */
-import type { CapturedPrice } from "../cost/price.js";
+import type { CapturedPrice } from "../cost/launch.js";
 import type { PowerState } from "../plan/types.js";
 import type { ConfigEntry, OutputValue } from "./engine.js";
 

@@ -6,7 +6,7 @@
 import { loadFormationText } from "../format/load.js";
 import { planSession } from "../plan/index.js";
 import { SUMMARY_TAGS, tagsToLabels } from "./naming.js";
-import { microsToUsd, type ChargedAs, type IdleVerdict } from "../cost/index.js";
+import { ledgerJson, microsToUsd, type ChargedAs, type IdleVerdict, type LedgerJson } from "../cost/index.js";
 import { sessionLedger } from "./ledger.js";
 import type { JournalEntry, SessionRecord, SnapshotEntry } from "./record.js";
 import { machinesOf } from "./state.js";
@@ -80,6 +80,8 @@ export interface SessionDetails {
     warnings?: string[];
     /** Set when the journal cannot be billed; the amounts are then the catalog's (running machines only) and 0. */
     error?: string;
+    /** The whole ledger in USD: per machine (including machines gone since), per state (`formations cost`). */
+    ledger?: LedgerJson;
   };
   lifecycle: LifecycleDetails;
   snapshots: SnapshotEntry[];
@@ -135,7 +137,7 @@ export function sessionDetails(session: string, record: SessionRecord, outputs: 
   }
   const running = round(machines.filter((m) => m.state === "running").reduce((s, m) => s + m.hourlyUsd, 0));
   const cost: SessionDetails["cost"] = ledger
-    ? { hourlyUsd: microsToUsd(ledger.burnPerHourMicros), soFarUsd: microsToUsd(ledger.totalMicros), ...(since ? { since } : {}), byState: { running: microsToUsd(ledger.byState.running), stopped: microsToUsd(ledger.byState.stopped), hibernated: microsToUsd(ledger.byState.hibernated) }, ...(warnings.length ? { warnings } : {}) }
+    ? { hourlyUsd: microsToUsd(ledger.burnPerHourMicros), soFarUsd: microsToUsd(ledger.totalMicros), ...(since ? { since } : {}), byState: { running: microsToUsd(ledger.byState.running), stopped: microsToUsd(ledger.byState.stopped), hibernated: microsToUsd(ledger.byState.hibernated) }, ...(warnings.length ? { warnings } : {}), ledger: ledgerJson(ledger) }
     : { hourlyUsd: running, soFarUsd: 0, ...(since ? { since } : {}), ...(error ? { error } : {}) };
   const lc = formation.lifecycle;
   return {

@@ -4,5 +4,6 @@ export * from "./money.js";
 export * from "./ledger.js";
 export * from "./journal.js";
 export * from "./price.js";
+export * from "./launch.js";
 export * from "./budget.js";
 export * from "./report.js";

@@ -11,7 +11,7 @@
  * | `result`  | `failed` or `cancelled`: the entry changed nothing and is skipped; anything else (ok, recorded, done, no-op) counts |
  * | `added`   | on `up`: the machines it created; absent (older entries): every machine of the session not alive yet |
  * | `dropped` | on `up`: the machines it deleted |
- * | `prices`  | on `up`: launch prices captured from the catalog at that moment, one group per distinct price (`{machines: [...], computeUsdPerHour, diskUsdPerHour, source, spot, ...}`: a 1000-node cluster is two groups, not 1000 copies); a machine listed here that is alive and not in `added` was reshaped in place (a new instance type or disk): it is charged at the new price from this entry on, in the state it was in |
+ * | `prices`  | on `up`: launch prices captured from the catalog at that moment, one group per distinct price (`{machines: [...], computeUsdPerHour, diskUsdPerHour, source, spot, ...}`: a 1000-node cluster is two groups, not 1000 copies); every machine listed is charged at that price from this entry on: launched if it is not alive (a new machine, or the session's own resources `(session)`), re-priced in the state it is in if it is (reshaped in place: a new instance type or disk) |
  * | `price`   | on a launch: the captured launch price (else the entry's `prices` group of the machine, else the context's); on `price`: `computeUsdPerHour` and `source` |
  *
  * `actor`, `from` and `detail` are not read. Entries are read in time order (stable). Entries
@@ -138,11 +138,14 @@ export function eventsFromJournal(entries: readonly JournalEntry[], ctx: Journal
     if (e.result !== undefined && CHANGED_NOTHING.has(e.result)) {
       out.skipped.push({ index, why: `${e.result}: changed nothing` });
     } else if (LAUNCH.has(e.action)) {
-      const launching = e.machine !== undefined ? [e.machine] : (e.added ?? ctx.machines.filter((m) => !alive.has(m)));
+      const base = e.machine !== undefined ? [e.machine] : (e.added ?? ctx.machines.filter((m) => !alive.has(m)));
+      const priced = e.machine !== undefined || !Array.isArray(e.prices) ? [] : e.prices.flatMap((g) => (Array.isArray(g?.machines) ? g.machines : []));
+      const launching = [...base, ...priced.filter((m) => !alive.has(m) && !base.includes(m))];
       // Reshaped in place: alive, priced by this entry, not created by it; it keeps its state.
-      const priced = Array.isArray(e.prices) ? e.prices.flatMap((g) => (Array.isArray(g?.machines) ? g.machines : [])) : [];
-      const reshaped = e.machine !== undefined ? [] : priced.filter((m) => alive.has(m) && !launching.includes(m));
-      for (const machine of launching) launch(machine, e, index, isState(e.to) ? e.to : undefined);
+      const reshaped = priced.filter((m) => alive.has(m) && !launching.includes(m));
+      // A finished `up` left the machines it created up: say running, not pending (billed the same).
+      const launchedAs = isState(e.to) ? e.to : e.action === "up" && e.result === "ok" ? "running" : undefined;
+      for (const machine of launching) launch(machine, e, index, launchedAs);
       for (const machine of reshaped) launch(machine, e, index, stateOf.get(machine));
       for (const machine of e.dropped ?? []) {
         stateOf.delete(machine);

@@ -20,9 +20,10 @@ export interface LaunchObservations {
 /**
  * The launch price of a planned machine: compute from the catalog's on-demand price (plus the
  * Windows licence where billed), times the catalog's spot factor for spot machines unless the real
- * spot price is given; disk from the catalog's GB-month price over 730 hours.
+ * spot price is given, plus the managed big-data service's per-node fee for its nodes; disk from
+ * the catalog's GB-month price over 730 hours.
  */
-export function priceAtLaunch(catalog: ProviderCatalog, machine: Pick<PlannedMachine, "instanceType" | "diskGb" | "spot" | "image">, seen: LaunchObservations = {}): LaunchPrice {
+export function priceAtLaunch(catalog: ProviderCatalog, machine: Pick<PlannedMachine, "instanceType" | "diskGb" | "spot" | "image"> & Partial<Pick<PlannedMachine, "managedBy">>, seen: LaunchObservations = {}): LaunchPrice {
   // A catalog that lists no instance at all prices every type the same (Docker: nothing to pay).
   const known = catalog.instances[machine.instanceType] !== undefined || Object.keys(catalog.instances).length === 0;
   let computeUsdPerHour = computeHourlyUsd(catalog, machine.instanceType, machine.spot, machine.image.os);
@@ -35,6 +36,11 @@ export function priceAtLaunch(catalog: ProviderCatalog, machine: Pick<PlannedMac
   } else if (machine.spot && catalog.spotFactor !== 1) {
     source = `${source}; spot estimated at ${catalog.spotFactor} x on-demand (long-run average)`;
   }
+  if (machine.managedBy === "bigdata" && catalog.bigDataNodeUsd > 0) {
+    // The managed service (EMR, Dataproc, HDInsight) bills its fee per node-hour on top of the instance.
+    computeUsdPerHour += catalog.bigDataNodeUsd;
+    source = `${source}; + ${catalog.bigDataNodeUsd} USD/h managed big-data service fee`;
+  }
   return {
     computeUsdPerHour,
     diskUsdPerHour: diskHourlyUsd(catalog, machine.diskGb),
@@ -42,53 +48,4 @@ export function priceAtLaunch(catalog: ProviderCatalog, machine: Pick<PlannedMac
     source,
     spot: machine.spot,
   };
-}
-
-/**
- * Launch prices as an `up` records them in the session's journal: one group per distinct price,
- * with the shape it was captured for, so a later `up` can tell a reshaped machine (new instance
- * type, disk, spot or OS: a new price from then on) from a catalog update (which never re-prices
- * the past or the present: a machine keeps the price it was launched at).
- */
-export interface CapturedPrice extends LaunchPrice {
-  machines: string[];
-  instanceType: string;
-  diskGb: number;
-  os: "linux" | "windows";
-}
-
-type Shaped = Pick<PlannedMachine, "name" | "instanceType" | "diskGb" | "spot" | "image">;
-type Shape = Pick<CapturedPrice, "instanceType" | "diskGb" | "spot" | "os">;
-
-const sameShape = (a: Partial<Shape>, m: Shaped) => a.instanceType === m.instanceType && a.diskGb === m.diskGb && a.spot === m.spot && a.os === m.image.os;
-
-/** The last shape each machine's price was captured for, from journal entries carrying `prices`. */
-function lastShapes(journal: readonly { prices?: unknown }[]): Map<string, Partial<Shape>> {
-  const shapes = new Map<string, Partial<Shape>>();
-  for (const e of journal) {
-    if (!Array.isArray(e.prices)) continue;
-    for (const g of e.prices as Partial<CapturedPrice>[]) for (const name of Array.isArray(g?.machines) ? g.machines : []) shapes.set(name, g);
-  }
-  return shapes;
-}
-
-/**
- * The prices an `up` records: every machine it creates (`added`), and every other machine whose
- * shape differs from the one its last captured price was for, grouped by price. A machine with
- * no captured price (a session from before prices were recorded) is left alone: the ledger
- * prices it from the catalog, and says so.
- */
-export function pricesForUp(catalog: ProviderCatalog, machines: readonly Shaped[], added: readonly string[], journal: readonly { prices?: unknown }[]): CapturedPrice[] {
-  const shapes = lastShapes(journal);
-  const groups = new Map<string, CapturedPrice>();
-  for (const m of machines) {
-    const last = shapes.get(m.name);
-    if (!added.includes(m.name) && (last === undefined || sameShape(last, m))) continue;
-    const p = { ...priceAtLaunch(catalog, m), instanceType: m.instanceType, diskGb: m.diskGb, os: m.image.os };
-    const key = JSON.stringify(p);
-    const g = groups.get(key);
-    if (g) g.machines.push(m.name);
-    else groups.set(key, { machines: [m.name], ...p });
-  }
-  return [...groups.values()];
 }

@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { sessionLedger } from "../../automation/ledger.js";
+import { SESSION_RESOURCES } from "../../cost/launch.js";
 import type { JournalEntry } from "../../automation/record.js";
 import { loadFormationText } from "../../format/load.js";
 import { aws } from "../../plan/catalog/aws.js";
@@ -13,8 +14,9 @@ import { harness, poolYaml, type Harness } from "./helpers.js";
 
 const T0 = Date.parse("2026-01-01T08:00:00.000Z");
 const HOUR = 3_600_000;
-/** t3.medium on demand + 30 GB gp3, per hour, from the catalog. */
+/** 30 GB gp3 per hour, and the NAT gateway per hour, from the catalog. */
 const DISK = (30 * 0.088) / 730;
+const NAT = 0.053;
 
 let h: Harness;
 beforeEach(async () => {
@@ -30,8 +32,12 @@ describe("launch prices in the journal", () => {
     await s.up(await h.file("aws.yaml", poolYaml({ name: "cloud", provider: "aws", count: 2 })));
     const up = (await s.journal("cloud")).find((e) => e.action === "up")!;
     expect(up.added).toEqual(["machine-1", "machine-2"]);
-    // One group per distinct price: a 1000-node pool is one group, not 1000 copies.
-    expect(up.prices).toEqual([{ machines: ["machine-1", "machine-2"], computeUsdPerHour: 0.0456, diskUsdPerHour: DISK, source: aws.source, spot: false, instanceType: "t3.medium", diskGb: 30, os: "linux" }]);
+    // One group per distinct price: a 1000-node pool is one group, not 1000 copies. The machines
+    // have no public address (no allowFrom): the session's NAT gateway is priced too.
+    expect(up.prices).toEqual([
+      { machines: ["machine-1", "machine-2"], computeUsdPerHour: 0.0456, diskUsdPerHour: DISK, source: aws.source, spot: false, instanceType: "t3.medium", diskGb: 30, os: "linux" },
+      { machines: [SESSION_RESOURCES], computeUsdPerHour: 0, diskUsdPerHour: NAT, source: `${aws.source}; NAT gateway`, spot: false, instanceType: "nat", diskGb: 0, os: "linux" },
+    ]);
   });
 
   it("an up that changes nothing records no prices; one that adds a machine prices only that one", async () => {
@@ -40,7 +46,7 @@ describe("launch prices in the journal", () => {
     await s.up(await h.file("a.yaml", poolYaml({ name: "cloud", provider: "aws", count: 2 })));
     await s.up(await h.file("b.yaml", poolYaml({ name: "cloud", provider: "aws", count: 3 })));
     const ups = (await s.journal("cloud")).filter((e) => e.action === "up");
-    expect(ups.map((e) => (e.prices ?? []).map((g) => g.machines))).toEqual([[["machine-1", "machine-2"]], [], [["machine-3"]]]);
+    expect(ups.map((e) => (e.prices ?? []).map((g) => g.machines))).toEqual([[["machine-1", "machine-2"], [SESSION_RESOURCES]], [], [["machine-3"]]]);
   });
 
   it("show charges the price captured at launch, not a later catalog's, exactly", async () => {
@@ -57,7 +63,14 @@ describe("launch prices in the journal", () => {
         ["machine-1", 0.492164, 0.049216],
         ["machine-2", 0.492164, 0.049216],
       ]);
-      expect(d.cost).toEqual({ hourlyUsd: 0.098433, soFarUsd: 0.984329, since: "2026-01-01T08:00:00.000Z", byState: { running: 0.984329, stopped: 0, hibernated: 0 } });
+      const { ledger, ...totals } = d.cost;
+      // + 10 h of the NAT gateway at 0.053.
+      expect(totals).toEqual({ hourlyUsd: 0.151433, soFarUsd: 1.514329, since: "2026-01-01T08:00:00.000Z", byState: { running: 1.514329, stopped: 0, hibernated: 0 } });
+      expect(ledger?.machines.map((m) => [m.machine, m.state, m.source, m.byState])).toEqual([
+        [SESSION_RESOURCES, "running", `${aws.source}; NAT gateway`, { running: 0.53, stopped: 0, hibernated: 0 }],
+        ["machine-1", "running", aws.source, { running: 0.492164, stopped: 0, hibernated: 0 }],
+        ["machine-2", "running", aws.source, { running: 0.492164, stopped: 0, hibernated: 0 }],
+      ]);
     } finally {
       aws.instances["t3.medium"]!.usd = before;
     }
@@ -71,10 +84,11 @@ describe("launch prices in the journal", () => {
     await s.setDesiredState("cloud", "machine-1", "stopped", { action: "stop" });
     clock.t += 3 * HOUR;
     const d = await s.show("cloud");
-    // 2 h x (0.0456 + disk) + 3 h x disk = 0.0912 + 5 x 0.00361643835... = 0.109282 (rounded once)
-    expect(d.cost.soFarUsd).toBe(0.109282);
-    expect(d.cost.byState).toEqual({ running: 0.098433, stopped: 0.010849, hibernated: 0 });
-    expect(d.cost.hourlyUsd).toBe(0.003616);
+    // 2 h x (0.0456 + disk) + 3 h x disk = 0.0912 + 5 x 0.00361643835... = 0.109282, + 5 h of NAT = 0.265
+    expect(d.machines[0]!.accruedUsd).toBe(0.109282);
+    expect(d.cost.soFarUsd).toBe(0.374282);
+    expect(d.cost.byState).toEqual({ running: 0.363433, stopped: 0.010849, hibernated: 0 });
+    expect(d.cost.hourlyUsd).toBe(0.056616);
   });
 });
 

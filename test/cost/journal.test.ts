@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { eventsFromJournal, type JournalEntry } from "../../cost/journal.js";
 import { buildLedger } from "../../cost/ledger.js";
-import { priceAtLaunch, pricesForUp } from "../../cost/price.js";
+import { priceAtLaunch } from "../../cost/price.js";
+import { pricesForUp, SESSION_RESOURCES } from "../../cost/launch.js";
 import { LedgerError, type LaunchPrice } from "../../cost/events.js";
 import { aws } from "../../plan/catalog/aws.js";
 import { docker } from "../../plan/catalog/docker.js";
@@ -114,7 +115,8 @@ describe("eventsFromJournal", () => {
     const captured = { machines: ["head"], computeUsdPerHour: 0.1, diskUsdPerHour: 0.004, source: "aws catalog 2026-10", spot: false, instanceType: "t3.large", diskGb: 30 };
     const { events } = eventsFromJournal([{ at: h("08:00"), action: "up", result: "ok", added: ["head"], prices: [captured] }], ctx);
     // The shape fields ride along in the journal; the ledger reads the prices and the source only.
-    expect(events).toEqual([{ type: "launch", machine: "head", at: h("08:00"), price: { computeUsdPerHour: 0.1, diskUsdPerHour: 0.004, source: "aws catalog 2026-10", spot: false } }]);
+    // A finished up left its machines running (billed as pending would be, but named right).
+    expect(events).toEqual([{ type: "launch", machine: "head", at: h("08:00"), price: { computeUsdPerHour: 0.1, diskUsdPerHour: 0.004, source: "aws catalog 2026-10", spot: false }, state: "running" }]);
     expect(buildLedger(events, h("10:00")).totalMicros).toBe(208_000);
   });
 
@@ -129,7 +131,7 @@ describe("eventsFromJournal", () => {
       ctx,
     );
     expect(events.slice(3)).toEqual([
-      { type: "launch", machine: "head", at: h("10:00"), price: big, state: "pending" },
+      { type: "launch", machine: "head", at: h("10:00"), price: big, state: "running" },
       { type: "launch", machine: "compute-1", at: h("10:00"), price: big, state: "stopped" },
     ]);
     const ledger = buildLedger(events, h("11:00"));
@@ -182,16 +184,43 @@ describe("priceAtLaunch", () => {
   });
 
   it("an up records one price group per distinct price, and re-prices only reshaped machines", () => {
-    const m = (name: string, instanceType = "t3.medium") => ({ name, instanceType, diskGb: 30, spot: false, image: { os: "linux" as const } });
-    const first = pricesForUp(aws, [m("head", "m6i.large"), m("compute-1"), m("compute-2")], ["head", "compute-1", "compute-2"], []);
+    const m = (name: string, instanceType = "t3.medium") => ({ name, instanceType, diskGb: 30, spot: false, image: { os: "linux" as const }, public: true });
+    const plan = (...machines: ReturnType<typeof m>[]) => ({ machines, network: {} });
+    const first = pricesForUp(aws, plan(m("head", "m6i.large"), m("compute-1"), m("compute-2")), ["head", "compute-1", "compute-2"], []);
     expect(first.map((g) => [g.machines, g.instanceType, g.computeUsdPerHour])).toEqual([
       [["head"], "m6i.large", 0.107],
       [["compute-1", "compute-2"], "t3.medium", 0.0456],
     ]);
-    const journal = [{ prices: first }];
-    expect(pricesForUp(aws, [m("head", "m6i.large"), m("compute-1"), m("compute-2")], [], journal)).toEqual([]);
-    expect(pricesForUp(aws, [m("head", "m6i.xlarge"), m("compute-1"), m("compute-2"), m("compute-3")], ["compute-3"], journal).map((g) => g.machines)).toEqual([["head"], ["compute-3"]]);
+    const journal = [{ action: "up", result: "ok", prices: first }];
+    expect(pricesForUp(aws, plan(m("head", "m6i.large"), m("compute-1"), m("compute-2")), [], journal)).toEqual([]);
+    expect(pricesForUp(aws, plan(m("head", "m6i.xlarge"), m("compute-1"), m("compute-2"), m("compute-3")), ["compute-3"], journal).map((g) => g.machines)).toEqual([["head"], ["compute-3"]]);
     // No captured price (an older session): left to the ledger's fallback.
-    expect(pricesForUp(aws, [m("head", "m6i.xlarge")], [], [])).toEqual([]);
+    expect(pricesForUp(aws, plan(m("head", "m6i.xlarge")), [], [{ action: "up", result: "ok" }])).toEqual([]);
+  });
+
+  it("prices the session's own resources (shared storage, NAT gateway) on its first up, and again only when they change", () => {
+    const node = { name: "compute-1", instanceType: "t3.medium", diskGb: 30, spot: false, image: { os: "linux" as const }, public: false };
+    const plan = { machines: [node], storage: { sizeGb: 100, mountPath: "/shared", kind: "managed" as const }, network: {} };
+    const [, session] = pricesForUp(aws, plan, ["compute-1"], []);
+    const storage = (100 * aws.sharedStorageGbMonthUsd) / 730;
+    expect(session).toEqual({ machines: [SESSION_RESOURCES], computeUsdPerHour: 0, diskUsdPerHour: storage + aws.privateEgressUsd!, source: `${aws.source}; shared storage 100 GB + NAT gateway`, spot: false, instanceType: "nat", diskGb: 100, os: "linux" });
+    const journal = [{ action: "up", result: "ok", prices: [session] }];
+    expect(pricesForUp(aws, plan, [], journal)).toEqual([]);
+    expect(pricesForUp(aws, { ...plan, storage: { ...plan.storage, sizeGb: 200 } }, [], journal).map((g) => [g.machines, g.diskGb])).toEqual([[[SESSION_RESOURCES], 200]]);
+    // A given network: no NAT gateway of ours; no managed storage: nothing to price.
+    expect(pricesForUp(aws, { machines: [node], network: { existing: { id: "vpc-1" } } }, ["compute-1"], []).map((g) => g.machines)).toEqual([["compute-1"]]);
+    // The ledger charges them in every state, from the first up to the destroy.
+    const { events } = eventsFromJournal([{ at: h("08:00"), action: "up", result: "ok", added: ["compute-1"], prices: pricesForUp(aws, plan, ["compute-1"], []) }, { at: h("10:00"), action: "stop", to: "stopped", result: "ok" }, { at: h("12:00"), action: "destroy", result: "ok" }], { machines: ["compute-1"] });
+    const ledger = buildLedger(events, h("13:00"));
+    expect(ledger.machines.map((l) => [l.machine, l.accruedMicros])).toEqual([
+      [SESSION_RESOURCES, Math.round(4 * (storage + aws.privateEgressUsd!) * 1e6)],
+      ["compute-1", Math.round((2 * 0.0456 + (4 * 30 * 0.088) / 730) * 1e6)],
+    ]);
+  });
+
+  it("adds the managed big-data service's fee to its nodes' compute price", () => {
+    const p = priceAtLaunch(aws, { instanceType: "m6i.large", diskGb: 30, spot: false, image: { os: "linux" }, managedBy: "bigdata" });
+    expect(p.computeUsdPerHour).toBeCloseTo(0.107 + aws.bigDataNodeUsd, 12);
+    expect(p.source).toBe(`${aws.source}; + ${aws.bigDataNodeUsd} USD/h managed big-data service fee`);
   });
 });
