@@ -1,10 +1,17 @@
-/** `formations sessions [--label k=v]... [--json]`: every session, filtered by labels (all must match). */
+/**
+ * `formations sessions [--label k=v]... [--no-cost] [--json]`: every session, filtered by labels
+ * (all must match), with what it costs per hour now and has cost so far (its ledger: one read of
+ * its state per session; `--no-cost` lists from the stack tags alone, faster on a remote backend,
+ * with the plan's hourly estimate instead).
+ */
 import { parseSelector } from "../automation/naming.js";
+import { costsOf } from "./cost.js";
 import { EXIT } from "./exit.js";
 import type { Output } from "./output.js";
+import { usd } from "./show.js";
 import { reportError, table, usdPerHour, withSessions, type SessionDeps, type SessionFlags } from "./session-runtime.js";
 
-export async function sessionsCommand(flags: SessionFlags & { label?: string[] }, io: Output, deps: SessionDeps = {}): Promise<number> {
+export async function sessionsCommand(flags: SessionFlags & { label?: string[]; cost?: boolean }, io: Output, deps: SessionDeps = {}): Promise<number> {
   // A malformed selector is a usage error before any backend is touched.
   let selector: Record<string, string>;
   try {
@@ -13,7 +20,15 @@ export async function sessionsCommand(flags: SessionFlags & { label?: string[] }
     return reportError(err, io);
   }
   return withSessions(flags, io, deps, async (sessions) => {
-    const list = await sessions.list({ labels: selector });
+    const listed = await sessions.list({ labels: selector });
+    const withCost = flags.cost !== false;
+    const ledgers = new Map<string, { accruedUsd: number; burnUsdPerHour: number }>();
+    if (withCost) {
+      const { costs, failed } = await costsOf(sessions, listed.map((s) => s.session));
+      for (const c of costs) ledgers.set(c.session, { accruedUsd: c.accruedUsd, burnUsdPerHour: c.burnUsdPerHour });
+      for (const f of failed) io.err(`formations: ${f.session}: cost not read: ${f.error}`);
+    }
+    const list = listed.map((s) => ({ ...s, ...ledgers.get(s.session) }));
     if (flags.json) {
       io.out(JSON.stringify(list, null, 2));
       return EXIT.ok;
@@ -27,11 +42,13 @@ export async function sessionsCommand(flags: SessionFlags & { label?: string[] }
       s.kind ?? "?",
       s.provider ?? "?",
       s.machines === undefined ? "?" : String(s.machines),
-      usdPerHour(s.hourlyUsd),
+      // Now: the ledger's burn rate; without it, the plan's estimate with every machine running.
+      usdPerHour(s.burnUsdPerHour ?? s.hourlyUsd),
+      ...(withCost ? [s.accruedUsd === undefined ? "?" : usd(s.accruedUsd)] : []),
       s.updateInProgress ? "updating" : (s.lastUpdate ?? "-"),
       Object.entries(s.labels).map(([k, v]) => `${k}=${v}`).join(","),
     ]);
-    io.out(table(["SESSION", "KIND", "PROVIDER", "MACHINES", "COST", "LAST UPDATE", "LABELS"], rows));
+    io.out(table(["SESSION", "KIND", "PROVIDER", "MACHINES", "COST", ...(withCost ? ["SO FAR"] : []), "LAST UPDATE", "LABELS"], rows));
     return EXIT.ok;
   });
 }

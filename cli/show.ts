@@ -3,6 +3,7 @@
  * addresses and connection details, its labels, its cost (now, and so far from the ledger), its
  * lifecycle rules and each machine's last idle verdict where it can be read.
  */
+import { SESSION_RESOURCES } from "../cost/launch.js";
 import { formatUsd, usdToMicros } from "../cost/money.js";
 import type { MachineDetails, SessionDetails } from "../automation/show.js";
 import { withVerdicts, type VerdictSource } from "../automation/verdicts.js";
@@ -42,6 +43,12 @@ function lifecycleLine(d: SessionDetails): string {
   return `lifecycle ${parts.join("; ")}`;
 }
 
+/** The part of the cost that is the session's own (shared storage, NAT gateway), not a machine's. */
+function sessionResourcesLine(d: SessionDetails): string[] {
+  const own = d.cost.ledger?.machines.find((m) => m.machine === SESSION_RESOURCES);
+  return own ? [`          incl. ${usd(own.accruedUsd)} for the session's ${own.source.split("; ").at(-1)} (${usdPerHour(own.burnUsdPerHour)})`] : [];
+}
+
 export function renderDetails(d: SessionDetails): string {
   const c = d.cost;
   const byState = c.byState ? ` (running ${usd(c.byState.running)}, stopped ${usd(c.byState.stopped)}, hibernated ${usd(c.byState.hibernated)})` : "";
@@ -49,6 +56,7 @@ export function renderDetails(d: SessionDetails): string {
     `session   ${d.session} (${d.kind} on ${d.provider}, formation ${d.formation}${d.file ? ` from ${d.file}` : ""})`,
     `labels    ${Object.entries(d.labels).map(([k, v]) => `${k}=${v}`).join(", ") || "-"}`,
     `cost      ${usdPerHour(c.hourlyUsd)} now; about ${usd(c.soFarUsd)} so far${c.since ? ` since ${c.since}` : ""}${byState}`,
+    ...sessionResourcesLine(d),
     ...(c.error ? [`          ${c.error}`] : []),
     ...(c.warnings ?? []).map((w) => `          note: ${w}`),
     lifecycleLine(d),

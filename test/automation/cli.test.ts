@@ -204,6 +204,12 @@ describe("sessions and show", () => {
 
   it("sessions lists them as a table, filtered by --label", async () => {
     expect(await sessionsCommand({ label: ["team=chem"] }, io, deps())).toBe(0);
+    // COST is per hour now; SO FAR is the session's ledger (nothing to pay on Docker).
+    expect(out[0]!.split("\n")).toEqual(["SESSION   KIND  PROVIDER  MACHINES  COST       SO FAR  LAST UPDATE  LABELS", "chem-lab  Pool  docker    1         $0.0000/h  $0.00   -            team=chem"]);
+  });
+
+  it("sessions --no-cost lists from the tags alone", async () => {
+    expect(await sessionsCommand({ label: ["team=chem"], cost: false }, io, deps())).toBe(0);
     expect(out[0]!.split("\n")).toEqual(["SESSION   KIND  PROVIDER  MACHINES  COST       LAST UPDATE  LABELS", "chem-lab  Pool  docker    1         $0.0000/h  -            team=chem"]);
   });
 
