@@ -180,7 +180,7 @@ describe("two actions on one session never interleave", { timeout: SLOW }, () =>
 describe("a cluster in tier order", { timeout: SLOW }, () => {
   it("stop: compute nodes die before the head; start: the head starts before the compute nodes", async () => {
     const s = await session("tiers", (n) => hpc(2, { name: n }), [["head", "head"], ["compute-1", "compute"], ["compute-2", "compute"]]);
-    const since = Date.now() * 1e6;
+    const since = await settled(s, 3);
     await h.sessions.stop(s);
     await h.sessions.start(s, { pollMs: 50 });
     const ev = await dockerEvents(s, since);
@@ -264,8 +264,28 @@ function deps() {
   };
 }
 
+/**
+ * The engine's time of the last of `count` container starts of the session (its creation): the
+ * point after which events belong to the test. The engine may log a start a moment after the
+ * API call returned, so a wall-clock time taken here could fall before it.
+ */
+async function settled(session: string, count: number): Promise<number> {
+  for (let i = 0; i < 400; i++) {
+    // By machine: the engine's event log may repeat an event, and a repeat must not stand for a missing start.
+    const last = new Map<string, number>();
+    for (const e of await rawEvents(session, 0)) if (e.status === "start") last.set(e.Actor.Attributes["formations-machine"] ?? "", e.timeNano);
+    if (last.size >= count) return Math.max(...last.values());
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`the engine never reported ${count} container starts for ${session}`);
+}
+
 /** Docker's own record of the session's container starts and deaths since `sinceNs`, in order. */
 async function dockerEvents(session: string, sinceNs: number): Promise<string[]> {
+  return (await rawEvents(session, sinceNs)).map((e) => `${e.status} ${e.Actor.Attributes["formations-machine"]}`);
+}
+
+async function rawEvents(session: string, sinceNs: number): Promise<{ status: string; timeNano: number; Actor: { Attributes: Record<string, string> } }[]> {
   const stream = await docker.getEvents({
     since: Math.floor(sinceNs / 1e9),
     until: Math.ceil(Date.now() / 1000) + 1,
@@ -277,7 +297,7 @@ async function dockerEvents(session: string, sinceNs: number): Promise<string[]>
     .split("\n")
     .filter(Boolean)
     .map((l) => JSON.parse(l) as { status: string; timeNano: number; Actor: { Attributes: Record<string, string> } })
-    .filter((e) => e.timeNano >= sinceNs)
-    .sort((a, b) => a.timeNano - b.timeNano)
-    .map((e) => `${e.status} ${e.Actor.Attributes["formations-machine"]}`);
+    // Strictly after: nanosecond times lose their last digits in a double, so +1 would be lost.
+    .filter((e) => e.timeNano > sinceNs)
+    .sort((a, b) => a.timeNano - b.timeNano);
 }
