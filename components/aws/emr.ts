@@ -6,13 +6,12 @@
  * Users reach the cluster through the proxy instance, a member of the session group.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import * as ec2 from "@pulumi/aws/ec2/index.js";
-import * as emr from "@pulumi/aws/emr/index.js";
 import type { PlannedBigData, PlannedMachine } from "../../plan/types.js";
 import { aws as catalog } from "../../plan/catalog/aws.js";
 import type { BigDataHandle, EmitContext } from "../adapter.js";
 import { EGRESS_ALL, EMR_MANAGED_TAG, tagsFor, type AwsNetwork } from "./provider.js";
 import { emrRoles } from "./iam.js";
+import { ec2, emr } from "./sdk.js";
 
 /** Formation application names → EMR's. */
 export const EMR_APPLICATIONS: Readonly<Record<string, string>> = { spark: "Spark", hadoop: "Hadoop", hive: "Hive", jupyter: "JupyterHub", presto: "Presto" };

@@ -4,9 +4,9 @@
  * The v2 service policy only passes its default role name, so passing ours is granted explicitly.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import * as iam from "@pulumi/aws/iam/index.js";
 import type { EmitContext } from "../adapter.js";
 import { partitionOf, tagsFor, type AwsNetwork } from "./provider.js";
+import { iam } from "./sdk.js";
 
 export interface EmrRoles {
   serviceRole: iam.Role;

@@ -4,15 +4,13 @@
  * (InstanceState) and, with `lifecycle.autoStop`, a CloudWatch alarm that stops it when idle.
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as ec2 from "@pulumi/aws/ec2/index.js";
-import { InstanceState } from "@pulumi/aws/ec2transitgateway/index.js";
-import { MetricAlarm } from "@pulumi/aws/cloudwatch/index.js";
 import type { PlannedMachine, ResolvedImage } from "../../plan/types.js";
 import { userData } from "../../plan/cloudinit.js";
 import { aws as catalog } from "../../plan/catalog/aws.js";
 import type { Bootstrap, EmitContext, MachineHandle } from "../adapter.js";
 import { partitionOf, tagsFor, type AwsNetwork } from "./provider.js";
 import { usesSessionGroup } from "./security.js";
+import { ec2, InstanceState, MetricAlarm } from "./sdk.js";
 
 /** Graviton families (m7g, c6gn, t4g...) run arm64 images. */
 export function architectureOf(instanceType: string): "arm64" | "x86_64" {

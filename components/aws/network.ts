@@ -5,11 +5,11 @@
  * Then the default-deny security groups and the key pair.
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as ec2 from "@pulumi/aws/ec2/index.js";
 import { getAvailabilityZonesOutput } from "@pulumi/aws/getAvailabilityZones.js";
 import type { EmitContext } from "../adapter.js";
 import { EMR_MANAGED_TAG, sessionProvider, tagsFor, type AwsNetwork } from "./provider.js";
 import { securityGroups } from "./security.js";
+import { ec2 } from "./sdk.js";
 
 interface Subnets {
   vpcId: pulumi.Input<string>;

@@ -5,7 +5,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { Provider } from "@pulumi/aws/provider.js";
-import type { SecurityGroup } from "@pulumi/aws/ec2/index.js";
+import type { SecurityGroup } from "./sdk-ec2.js";
 import type { Role } from "../../plan/types.js";
 import type { EmitContext, NetworkHandle } from "../adapter.js";
 

@@ -5,10 +5,10 @@
  * Outbound is open.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import * as ec2 from "@pulumi/aws/ec2/index.js";
 import type { InboundRule, PlannedMachine, Role } from "../../plan/types.js";
 import type { EmitContext } from "../adapter.js";
 import { EGRESS_ALL, EMR_MANAGED_TAG, tagsFor } from "./provider.js";
+import { ec2 } from "./sdk.js";
 
 type Ingress = ec2.SecurityGroupArgs["ingress"] & unknown[];
 

@@ -4,11 +4,10 @@
  * `sharedStorage.sizeGb` sizes the estimate, not the file system.
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as ec2 from "@pulumi/aws/ec2/index.js";
-import * as efs from "@pulumi/aws/efs/index.js";
 import type { PlannedStorage } from "../../plan/types.js";
 import type { EmitContext, StorageHandle } from "../adapter.js";
 import { tagsFor, type AwsNetwork } from "./provider.js";
+import { ec2, efs } from "./sdk.js";
 
 export function createSharedStorage(ctx: EmitContext, net: AwsNetwork, storage: PlannedStorage): StorageHandle | undefined {
   // head-nfs: the head node exports the directory itself (cloud-init); volume: Docker only.

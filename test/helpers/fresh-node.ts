@@ -1,0 +1,103 @@
+/**
+ * Runs a script in a FRESH Node process (a vitest worker may already have loaded anything) with
+ * the project's TypeScript sources importable: a loader hook maps `.js` specifiers of our sources
+ * to the `.ts` beside them and transpiles them. Reports what got loaded, two ways:
+ * - `resolved`: every package an ESM import resolved to, in order, with "--mark--" where the
+ *   script called `await MARK()` (to tell start-up apart from first use);
+ * - `cached`: the files in Node's CommonJS cache at exit (every @pulumi package is CommonJS, so
+ *   all its files land there, even when imported from ESM).
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+
+export const ROOT = resolve(".");
+const typescript = pathToFileURL(createRequire(join(ROOT, "package.json")).resolve("typescript")).href;
+
+const hooks = (seen: string) => `
+import { appendFileSync, existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import ts from ${JSON.stringify(typescript)};
+const PKG = /\\/node_modules\\/((?:@[^/]+\\/)?[^/]+)\\//;
+export async function resolve(specifier, context, next) {
+  const parent = context.parentURL ?? "";
+  if (specifier.startsWith(".") && specifier.endsWith(".js") && parent.startsWith("file:") && !parent.includes("/node_modules/")) {
+    const url = new URL(specifier.slice(0, -3) + ".ts", parent);
+    if (existsSync(fileURLToPath(url))) return { url: url.href, shortCircuit: true };
+  }
+  const r = await next(specifier, context);
+  const m = PKG.exec(r.url);
+  if (m) appendFileSync(${JSON.stringify(seen)}, m[1] + "\\n");
+  return r;
+}
+export async function load(url, context, next) {
+  if (!url.endsWith(".ts")) return next(url, context);
+  const source = await readFile(fileURLToPath(url), "utf8");
+  const out = ts.transpileModule(source, { fileName: fileURLToPath(url), compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } });
+  return { format: "module", source: out.outputText, shortCircuit: true };
+}
+`;
+
+export interface FreshRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  /** Packages resolved by ESM imports, in order, "--mark--" where the script called MARK(). */
+  resolved: string[];
+  /** Files in the CommonJS module cache at exit. */
+  cached: string[];
+}
+
+/** A project source as an importable URL string literal, for scripts: `await import(${src("plan/index.ts")})`. */
+export const src = (path: string): string => JSON.stringify(pathToFileURL(join(ROOT, path)).href);
+
+/** Runs `script` (an ES module body; `ROOT`, `MARK()` and `projectRequire` are in scope). */
+export function runFresh(script: string, opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): FreshRun {
+  const dir = mkdtempSync(join(tmpdir(), "formations-fresh-"));
+  try {
+    const seen = join(dir, "seen.txt");
+    const cache = join(dir, "cache.json");
+    writeFileSync(seen, "");
+    writeFileSync(join(dir, "hooks.mjs"), hooks(seen));
+    writeFileSync(join(dir, "register.mjs"), `import { register } from "node:module"; register(${JSON.stringify(pathToFileURL(join(dir, "hooks.mjs")).href)});`);
+    const prelude = `
+import { appendFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+const ROOT = ${JSON.stringify(ROOT)};
+// Packages resolve from the project: this script lives in a temporary directory.
+const projectRequire = createRequire(ROOT + "/package.json");
+const MARK = async () => appendFileSync(${JSON.stringify(seen)}, "--mark--\\n");
+process.on("exit", () => writeFileSync(${JSON.stringify(cache)}, JSON.stringify(Object.keys(projectRequire.cache))));
+`;
+    writeFileSync(join(dir, "main.mjs"), `${prelude}\n${script}`);
+    const r = spawnSync(process.execPath, ["--import", pathToFileURL(join(dir, "register.mjs")).href, join(dir, "main.mjs")], {
+      cwd: ROOT,
+      encoding: "utf8",
+      timeout: opts.timeoutMs ?? 120_000,
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...opts.env },
+    });
+    let cached: string[] = [];
+    try {
+      cached = JSON.parse(readFileSync(cache, "utf8")) as string[];
+    } catch {
+      cached = [];
+    }
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr, resolved: readFileSync(seen, "utf8").split("\n").filter(Boolean), cached };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Files of `@pulumi/<name>` in a run's module cache. */
+export function pulumiFiles(run: FreshRun, name: string): string[] {
+  return run.cached.filter((f) => f.includes(`/node_modules/@pulumi/${name}/`)).map((f) => f.split(`/@pulumi/${name}/`)[1] ?? f);
+}
+
+/** Node's harmless start-up warnings (the loader hook API is experimental on Node 20). */
+export function unexpectedStderr(run: FreshRun): string {
+  return run.stderr.replace(/^.*ExperimentalWarning.*$|^.*--trace-warnings.*$/gm, "").trim();
+}
