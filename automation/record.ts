@@ -74,6 +74,8 @@ export interface JournalEntry {
    * (cost/journal.ts reads it).
    */
   prices?: CapturedPrice[];
+  /** `budget` entries (formations enforce): the budget acted on, so the same breach is acted on once (cost/budget.ts). */
+  budget?: { usd: number; action: "notify" | "stop" | "hibernate"; accruedMicros?: number; reason?: string };
   /** Machines this operation deleted (up, destroy). */
   dropped?: string[];
 }

@@ -34,7 +34,8 @@ export interface Enforcement {
 
 export interface SessionBudget {
   session: string;
-  ledger: Ledger;
+  /** The session's ledger (only its total is read). */
+  ledger: Pick<Ledger, "totalMicros">;
   /** The session's `lifecycle.budget`; absent = no budget. */
   budget?: BudgetPolicy;
   /** The session's journal, for the last enforcement. */
