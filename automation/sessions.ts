@@ -26,6 +26,7 @@ import { deploy, destroySession, refreshSession, type DeployResult, type Refresh
 import { Lifecycle, type ActionCallOptions, type ActionReport, type LifecycleOptions } from "./actions/session-actions.js";
 import { runSessionsBatch, type BatchCallOptions, type BatchReport } from "./actions/batch-sessions.js";
 import { takeSnapshot, type SnapshotOptions, type SnapshotReport } from "./actions/snapshot.js";
+import type { SessionStates } from "./actions/states.js";
 
 export interface SessionsOptions extends BackendOptions, LifecycleOptions {
   /** Receives every progress event (the same objects `--json` prints). A throwing listener is ignored. */
@@ -230,7 +231,7 @@ export class Sessions {
   // Lifecycle actions (automation/actions/): each is one operation holding the session, run by this runner.
   private life?: Lifecycle;
   private get lifecycle(): Lifecycle {
-    return (this.life ??= new Lifecycle({ ...(this.opts.drivers ? { drivers: this.opts.drivers } : {}), list: (labels) => this.list({ labels }), run: async (s, a, body, o) => (await this.prepared(), this.runner.run(s, a, async (ctx) => body(await this.env(ctx.signal, ctx.startedAt)), o)) }));
+    return (this.life ??= new Lifecycle({ ...(this.opts.drivers ? { drivers: this.opts.drivers } : {}), list: (labels) => this.list({ labels }), engine: () => this.prepared(), run: async (s, a, body, o) => (await this.prepared(), this.runner.run(s, a, async (ctx) => body(await this.env(ctx.signal, ctx.startedAt)), o)) }));
   }
   /** Starts the session's machines (or `opts.machine`), coordinators first. */
   start(session: string, opts?: ActionCallOptions): Promise<ActionReport> { return this.lifecycle.act("start", session, opts); }
@@ -246,6 +247,8 @@ export class Sessions {
   snapshot(session: string, opts: SnapshotOptions): Promise<SnapshotReport> { return takeSnapshot(this.lifecycle, session, opts); }
   /** Stops every machine of the sessions matching `labels` (or of `session`), one result per machine. */
   stopAll(opts?: BatchCallOptions): Promise<BatchReport> { return runSessionsBatch(this.lifecycle, "stop", opts); }
+  /** Machine states (pending ... interrupted): as recorded, or `live` from the provider. */
+  states(session: string, opts?: { live?: boolean }): Promise<SessionStates> { return this.lifecycle.states(session, opts); }
   /** Terminates every machine of the sessions matching `labels` (or of `session`), one result per machine. */
   terminateAll(opts?: BatchCallOptions): Promise<BatchReport> { return runSessionsBatch(this.lifecycle, "terminate", opts); }
 

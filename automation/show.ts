@@ -11,8 +11,8 @@ import { sessionLedger } from "./ledger.js";
 import type { JournalEntry, SessionRecord, SnapshotEntry } from "./record.js";
 import { machinesOf } from "./state.js";
 
-/** The contract's machine states. */
-export type MachineState = "pending" | "running" | "stopped" | "hibernated" | "terminated";
+/** The contract's machine states, plus `interrupted` (spot capacity reclaimed), which only a live read (`show --live`) reports. */
+export type MachineState = "pending" | "running" | "stopped" | "hibernated" | "terminated" | "interrupted";
 
 export interface MachineDetails {
   name: string;

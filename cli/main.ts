@@ -81,14 +81,25 @@ export function buildProgram(io: Output, setCode: (code: number) => void): Comma
 
   sessionOptions(program.command("sessions").description("list sessions, filtered by labels"))
     .option("--label <k=v>", "only sessions with this label (repeat: all must match)", collect, [] as string[])
+    .option("--states", "each session's machines counted by state (pending, running, stopped, hibernated, terminated, interrupted)")
+    .option("--live", "with --states: as each provider reports them now, not as recorded")
     .action(async (opts) => {
+      if (opts.states) {
+        const { sessionsStatesCommand } = await import("./states.js");
+        return setCode(await sessionsStatesCommand(opts, io));
+      }
       const { sessionsCommand } = await import("./sessions.js");
       setCode(await sessionsCommand(opts, io));
     });
 
   sessionOptions(program.command("show").description("a session's machines, states, addresses, connection details and cost so far"))
     .argument("<session>", "session name")
+    .option("--live", "machine states as each provider reports them now (interrupted: spot capacity reclaimed), not as recorded")
     .action(async (session: string, opts) => {
+      if (opts.live) {
+        const { showLiveCommand } = await import("./states.js");
+        return setCode(await showLiveCommand(session, opts, io));
+      }
       const { showCommand } = await import("./show.js");
       setCode(await showCommand(session, opts, io));
     });

@@ -14,7 +14,10 @@ import { tierOf } from "../../plan/tiers.js";
 import { ConcurrentUpdateError, SessionError } from "../errors.js";
 import { checkSessionName } from "../naming.js";
 import { refreshSession, type OpEnv } from "../ops.js";
+import type { Engine } from "../engine.js";
+import { storedSession } from "../queries.js";
 import type { SessionListing } from "../show.js";
+import { plainOutputs } from "../store.js";
 import { tierOrder } from "./cluster.js";
 import { SessionBusyError, sessionLocks } from "./lock.js";
 import { viaDriver, viaUp, type ActionTuning, type PathContext, type SessionActionResult } from "./paths.js";
@@ -22,6 +25,7 @@ import { buildDrivers, type DriverSource } from "./registry.js";
 import { hibernateRefusal, pathFor } from "./strategy.js";
 import { driverContext, selectMachines, sessionView, type SessionMachine } from "./targets.js";
 import { readRecord } from "./record-ops.js";
+import { sessionStates, type SessionStates } from "./states.js";
 import type { ActionDriver, SessionActionName } from "./types.js";
 
 /** What `Sessions` lends the actions: its per-session operation runner and its session list. */
@@ -30,6 +34,8 @@ export interface LifecycleHost {
   run<T>(session: string, action: string, body: (env: OpEnv) => Promise<T>, opts?: { signal?: AbortSignal }): Promise<T>;
   /** Sessions whose labels match every pair. */
   list(labels: Readonly<Record<string, string>>): Promise<SessionListing[]>;
+  /** The engine, ready, for reads that hold no session (machine states). */
+  engine(): Promise<Engine>;
   /** Where drivers come from (default: this build's driver modules, imported on first use). */
   drivers?: DriverSource;
 }
@@ -85,6 +91,16 @@ export class Lifecycle {
   /** Sessions matching labels (for batches). */
   list(labels: Readonly<Record<string, string>>): Promise<SessionListing[]> {
     return this.host.list(labels);
+  }
+
+  /** Machine states as recorded, or live from the provider; holds nothing, as `show`. */
+  states(session: string, opts: { live?: boolean } = {}): Promise<SessionStates> {
+    checkSessionName(session);
+    const read = async (s: string) => {
+      const { record, outputs } = await storedSession(await this.host.engine(), s, "show");
+      return { record, outputs: plainOutputs(outputs) };
+    };
+    return sessionStates(read, (plan) => this.driverFor(plan), session, opts);
   }
 
   /** The provider driver for a session's machines. */
