@@ -18,7 +18,7 @@ import { validateFormation } from "../../format/load.js";
 import { ActionError } from "../../automation/actions/types.js";
 import { harness, steppingClock, type Harness } from "../automation/helpers.js";
 import { pool } from "./formations.js";
-import { TestDoubleDriver } from "./test-double-driver.js";
+import { mirrorInto, TestDoubleDriver } from "./test-double-driver.js";
 
 let h: Harness;
 let driver: TestDoubleDriver;
@@ -29,6 +29,7 @@ const io: Output = { out: (l) => out.push(l), err: (l) => err.push(l), color: fa
 beforeEach(async () => {
   h = await harness();
   driver = new TestDoubleDriver();
+  mirrorInto(driver, h.engine);
   out = [];
   err = [];
 });
@@ -209,5 +210,40 @@ describe("stop-all | terminate-all", () => {
 
   it("--session names a session that must exist (exit 1)", async () => {
     expect(await batchCommand("stop", { session: "ghost", yes: true }, io, deps())).toBe(1);
+  });
+});
+
+describe("normalised machine states in show and sessions", () => {
+  it("show --live: each machine's state as the provider reports it (interrupted for reclaimed spot), the recorded one kept in --json", async () => {
+    const { showLiveCommand } = await import("../../cli/states.js");
+    await up("lab", pool(3));
+    driver.states.set("lab/machine-2", "interrupted");
+    driver.states.set("lab/machine-3", "stopped");
+    expect(await showLiveCommand("lab", { json: true }, io, { ...deps(), verdicts: async () => undefined })).toBe(0);
+    const d = JSON.parse(out[0]!);
+    expect(d.machines.map((m: { name: string; state: string; recordedState?: string }) => [m.name, m.state, m.recordedState])).toEqual([
+      ["machine-1", "running", "running"],
+      ["machine-2", "interrupted", "running"],
+      ["machine-3", "stopped", "running"],
+    ]);
+  });
+
+  it("sessions --states counts each session's machines by state; --live asks the provider", async () => {
+    const { sessionsStatesCommand } = await import("../../cli/states.js");
+    await up("bio-a", pool(2));
+    await up("bio-b", pool(1));
+    await actionCommand("stop", "bio-a", { machine: "machine-1" }, io, deps());
+    out = [];
+    expect(await sessionsStatesCommand({}, io, deps())).toBe(0);
+    expect(out[0]!.split("\n")).toEqual([
+      "SESSION  PROVIDER  MACHINES  STATES                SOURCE",
+      "bio-a    docker    2         1 running, 1 stopped  recorded",
+      "bio-b    docker    1         1 running             recorded",
+    ]);
+    driver.states.set("bio-b/machine-1", "interrupted");
+    out = [];
+    expect(await sessionsStatesCommand({ live: true, json: true }, io, deps())).toBe(0);
+    const doc = JSON.parse(out[0]!);
+    expect(doc[1]).toMatchObject({ session: "bio-b", source: "live", counts: { interrupted: 1 }, machines: [{ name: "machine-1", recorded: "running", observed: "interrupted", state: "interrupted" }] });
   });
 });

@@ -10,7 +10,7 @@ import { reportExitCode } from "../../automation/actions/session-actions.js";
 import type { Provider } from "../../format/types.js";
 import { harness, type Harness } from "../automation/helpers.js";
 import { hpc, lab, pool } from "./formations.js";
-import { TestDoubleDriver } from "./test-double-driver.js";
+import { mirrorInto, TestDoubleDriver } from "./test-double-driver.js";
 
 let h: Harness;
 let driver: TestDoubleDriver;
@@ -25,17 +25,10 @@ beforeEach(async () => {
       return driver;
     },
   });
-  mirror(driver, h);
+  mirrorInto(driver, h.engine);
 });
 afterEach(() => h.cleanup());
 
-/** What the driver did reaches FakeEngine's fake cloud, so its refresh reads it as Pulumi's would. */
-function mirror(d: TestDoubleDriver, hh: Harness): void {
-  d.onChange = (session, machine, state) => {
-    const cloud = hh.engine.stacks.get(session)?.cloud;
-    if (cloud) cloud[machine] = state === "terminated" ? "deleted" : state === "hibernated" ? "hibernated" : state === "running" ? "running" : "stopped";
-  };
-}
 
 async function up(text: string, session = "lab"): Promise<void> {
   await h.sessions.up(await h.file(`${session}.yaml`, text), { session });

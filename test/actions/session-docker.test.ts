@@ -246,6 +246,16 @@ describe("the CLI on a real engine", { timeout: SLOW }, () => {
     expect(await states(s, ["machine-1", "machine-2"])).toEqual(["running", "exited"]);
   });
 
+  it("show --live reads each container's state now: paused is hibernated, a container stopped behind formations' back is stopped", async () => {
+    const { showLiveCommand } = await import("../../cli/states.js");
+    const s = await session("live", (n) => pool(3, { name: n }), members(3));
+    await docker.getContainer(containerName(s, "machine-2")).pause();
+    await docker.getContainer(containerName(s, "machine-3")).stop({ t: 0 });
+    expect(await showLiveCommand(s, { json: true }, io, { ...deps(), verdicts: async () => undefined })).toBe(0);
+    const d = JSON.parse(out[0]!);
+    expect(d.machines.map((m: { state: string; recordedState: string }) => [m.state, m.recordedState])).toEqual([["running", "running"], ["hibernated", "running"], ["stopped", "running"]]);
+  });
+
   it("a container removed behind formations' back: stop of it fails with exit 3 and says so", async () => {
     const s = await session("gone", (n) => pool(1, { name: n }), members(1));
     await docker.getContainer(containerName(s, "machine-1")).remove({ force: true });

@@ -7,6 +7,7 @@
  * would then read it from the provider.
  */
 import type { Provider } from "../../format/types.js";
+import type { FakeEngine } from "../automation/fake-engine.js";
 import { ActionError, TARGET_STATE, type ActionDriver, type ActionName, type ActionResult, type ActionTarget, type MachineState } from "../../automation/actions/types.js";
 
 export class TestDoubleDriver implements ActionDriver {
@@ -84,4 +85,12 @@ export class TestDoubleDriver implements ActionDriver {
   retryable(error: unknown): boolean {
     return error instanceof ActionError && (error.kind === "throttled" || error.kind === "transient");
   }
+}
+
+/** What the driver does reaches FakeEngine's fake cloud, so the engine's refresh reads it as Pulumi's would from the provider. */
+export function mirrorInto(driver: TestDoubleDriver, engine: FakeEngine): void {
+  driver.onChange = (session, machine, state) => {
+    const cloud = engine.stacks.get(session)?.cloud;
+    if (cloud) cloud[machine] = state === "terminated" ? "deleted" : state === "hibernated" || state === "running" ? state : "stopped";
+  };
 }
