@@ -14,7 +14,7 @@ import { failed } from "./batch.js";
 import { actOnSession, type SessionActionOptions } from "./cluster.js";
 import { SessionLocks } from "./lock.js";
 import { commit, desiredAfter, entryOf, fallbackSnapshots, restoreDesired, withDesired } from "./record-ops.js";
-import { declarativeFallback, type Path } from "./strategy.js";
+import { declarativeFallback, declarativeRefusal, type Path } from "./strategy.js";
 import type { SessionMachine, SessionView } from "./targets.js";
 import { TARGET_STATE, type ActionDriver, type ActionResult, type SessionActionName } from "./types.js";
 
@@ -69,9 +69,14 @@ export async function viaUp(ctx: PathContext, members: readonly SessionMachine[]
   const fallback = declarativeFallback(view.plan.provider, action);
   const base = (m: SessionMachine) => ({ session: view.session, machine: m.planned.name, action, path: "declarative" as const, from: m.recorded });
   const noop = (m: SessionMachine) => m.recorded === target || (m.recorded === "terminated" && action !== "start");
-  const changing = members.filter((m) => !noop(m));
+  const refused = (m: SessionMachine) => declarativeRefusal(view.plan.provider, action, m);
+  const changing = members.filter((m) => !noop(m) && !refused(m));
   const names = changing.map((m) => m.planned.name);
-  const results = new Map<string, SessionActionResult>(members.filter(noop).map((m) => [m.planned.name, { ...base(m), outcome: "no-op", to: m.recorded }]));
+  const results = new Map<string, SessionActionResult>();
+  for (const m of members) {
+    if (noop(m)) results.set(m.planned.name, { ...base(m), outcome: "no-op", to: m.recorded });
+    else if (refused(m)) results.set(m.planned.name, { ...base(m), outcome: "failed", to: m.recorded, error: refused(m)! });
+  }
   let failure: string | undefined;
   if (changing.length) {
     let prior = view.record;

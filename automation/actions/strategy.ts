@@ -55,3 +55,15 @@ export function hibernateRefusal(provider: Provider, m: SessionMachine): string 
   if (provider === "gcp" && (p.spot || p.gpus)) return `${p.name} cannot be suspended on GCE (${p.spot ? "spot VM" : "it has GPUs"})`;
   return undefined;
 }
+
+/**
+ * Why the declarative path cannot take this machine from its recorded state, before any update:
+ * GCE suspends only a running instance (a stopped one has no memory to keep). OpenStack shelves
+ * a stopped server as well as a running one.
+ */
+export function declarativeRefusal(provider: Provider, action: ActionName, m: SessionMachine): string | undefined {
+  if (provider === "gcp" && action === "hibernate" && m.recorded === "stopped") {
+    return `${m.planned.name} is stopped: there is no memory to keep, so nothing to suspend (start it first, or leave it stopped)`;
+  }
+  return undefined;
+}

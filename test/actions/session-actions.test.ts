@@ -165,6 +165,17 @@ describe("the declarative path (the provider's resource holds the power state)",
     expect(desiredOf()).toEqual({ "machine-1": "hibernated" });
   });
 
+  it("GCP hibernate of a stopped machine fails before any update: there is no memory to keep", async () => {
+    await up(pool(2, { provider: "gcp" }));
+    await h.sessions.stop("lab", { machine: "machine-2" });
+    const before = engineOps().length;
+    const r = await h.sessions.hibernate("lab");
+    expect(r.results.map((x) => [x.machine, x.outcome])).toEqual([["machine-1", "done"], ["machine-2", "failed"]]);
+    expect(r.results[1]!.error).toBe("machine-2 is stopped: there is no memory to keep, so nothing to suspend (start it first, or leave it stopped)");
+    expect(desiredOf()).toEqual({ "machine-1": "hibernated", "machine-2": "stopped" });
+    expect(engineOps().slice(before)).toEqual(["up:lab"]);
+  });
+
   it("OpenStack hibernate shelves declaratively and reports the fallback", async () => {
     await up(pool(1, { provider: "openstack" }));
     const r = await h.sessions.hibernate("lab");
