@@ -79,8 +79,9 @@ export function buildProgram(io: Output, setCode: (code: number) => void): Comma
       setCode(await destroyCommand(session, opts, io));
     });
 
-  sessionOptions(program.command("sessions").description("list sessions, filtered by labels"))
+  sessionOptions(program.command("sessions").description("list sessions, filtered by labels, with their cost now and so far"))
     .option("--label <k=v>", "only sessions with this label (repeat: all must match)", collect, [] as string[])
+    .option("--no-cost", "skip the cost so far (one state read per session): list from the stack tags alone")
     .option("--states", "each session's machines counted by state (pending, running, stopped, hibernated, terminated, interrupted)")
     .option("--live", "with --states: as each provider reports them now, not as recorded")
     .action(async (opts) => {
@@ -139,6 +140,35 @@ export function buildProgram(io: Output, setCode: (code: number) => void): Comma
         setCode(await batchCommand(action, opts, io));
       });
   }
+
+  // Cost, budgets and idle stop, connecting (cost/, connect/).
+  sessionOptions(program.command("cost").description("what a session (or every session) has cost so far and costs now, by machine and by state"))
+    .argument("[session]", "session name (default: every session, with totals)")
+    .option("--label <k=v>", "without a session: only sessions with this label (repeat: all must match)", collect, [] as string[])
+    .action(async (session: string | undefined, opts) => {
+      const { costCommand } = await import("./cost.js");
+      setCode(await costCommand(session, opts, io));
+    });
+
+  sessionOptions(program.command("enforce").description("apply every session's budget and idle auto-stop rules (for cron or a pipeline); exit 3 if an action failed"))
+    .option("--label <k=v>", "only sessions with this label (repeat: all must match)", collect, [] as string[])
+    .option("--dry-run", "decide and report, act on nothing, journal nothing")
+    .action(async (opts) => {
+      const { enforceCommand } = await import("./enforce.js");
+      setCode(await enforceCommand(opts, io));
+    });
+
+  sessionOptions(program.command("connect").description("how to reach a session's machines: SSH command, ~/.ssh/config snippet, .rdp file, gateway URL, docker exec"))
+    .argument("<session>", "session name")
+    .option("--machine <name>", "only this machine (names: formations show <session>)")
+    .option("--ssh-config", "print the Host blocks for ~/.ssh/config (jumping through the proxy where a machine is private)")
+    .option("--write <file>", "with --ssh-config: write them into this file (e.g. ~/.ssh/config), replacing this session's earlier block")
+    .option("--rdp-file <path>", "write an .rdp file for the machine's remote desktop (no password in it)")
+    .option("--key <path>", "private key file for ssh -i and IdentityFile")
+    .action(async (session: string, opts) => {
+      const { connectCommand } = await import("./connect.js");
+      setCode(await connectCommand(session, opts, io));
+    });
 
   return program;
 }
