@@ -6,11 +6,10 @@
  *   copied out of the container (`docker cp`, which works on a stopped container too). The
  *   Docker adapter does not run the agent in containers (no cloud-init, no systemd there): a
  *   verdict exists where the image or the user runs the agent.
- * - aws, azure, gcp, openstack: the agent copies each verdict change to the serial console
- *   (`verdictFromConsole` reads it), which the cloud hands to the session's own credentials
- *   (EC2 GetConsoleOutput, GCE getSerialPortOutput, Nova os-getConsoleOutput, Azure boot
- *   diagnostics once the adapter enables them). No reader for those APIs is wired here yet: a
- *   `VerdictSource` can be passed in (tests, or a pipeline that fetches console output itself).
+ * - aws, azure, gcp, openstack: the agent copies each verdict change to the serial console,
+ *   which the cloud hands to the session's own credentials (verdicts-cloud.ts: EC2
+ *   GetConsoleOutput, GCE getSerialPortOutput, Azure boot diagnostics, Nova os-getConsoleOutput).
+ *   Read only when asked (`clouds`: `enforce` always, `show --idle`): a cloud API call per machine.
  */
 import type { Readable } from "node:stream";
 import type Dockerode from "dockerode";
@@ -22,8 +21,10 @@ import type { IdleReading, MachineDetails, SessionDetails } from "./show.js";
 export type VerdictSource = (details: SessionDetails, machine: MachineDetails) => Promise<IdleVerdict | undefined>;
 
 export interface VerdictOptions {
-  /** Where verdicts come from (default: the Docker engine for docker sessions, none elsewhere). */
+  /** Where verdicts come from (default: the Docker engine for docker sessions; the serial console on clouds with `clouds`). */
   source?: VerdictSource;
+  /** Read cloud machines' serial consoles (one API call per machine, with the session's credentials). */
+  clouds?: boolean;
 }
 
 /** Why a machine has no verdict to read before any call, or undefined when it may have one. */
@@ -35,11 +36,11 @@ function notApplicable(d: SessionDetails, m: MachineDetails): string | undefined
   return undefined;
 }
 
-const CLOUD_UNREAD = "not read from here: on the machine in /var/lib/formations/idle-verdict.json, and on its serial console";
+const CLOUD_UNREAD = "not read: it is on the machine's serial console (formations show --idle reads it) and in /var/lib/formations/idle-verdict.json";
 
 /** The session's details with each machine's `idle` filled in; never throws for an unreadable verdict. */
 export async function withVerdicts(d: SessionDetails, opts: VerdictOptions = {}): Promise<SessionDetails> {
-  const source = opts.source ?? (d.provider === "docker" ? dockerVerdictSource() : undefined);
+  const source = opts.source ?? (d.provider === "docker" ? dockerVerdictSource() : opts.clouds ? (await import("./verdicts-cloud.js")).consoleVerdictSource() : undefined);
   const machines = await Promise.all(
     d.machines.map(async (m): Promise<MachineDetails> => {
       const skip = notApplicable(d, m);

@@ -95,6 +95,7 @@ export function buildProgram(io: Output, setCode: (code: number) => void): Comma
 
   sessionOptions(program.command("show").description("a session's machines, states, addresses, connection details and cost so far"))
     .argument("<session>", "session name")
+    .option("--idle", "also read each cloud machine's last idle verdict from its serial console (one API call per machine)")
     .option("--live", "machine states as each provider reports them now (interrupted: spot capacity reclaimed), not as recorded")
     .action(async (session: string, opts) => {
       if (opts.live) {

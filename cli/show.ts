@@ -81,9 +81,9 @@ export interface ShowDeps extends SessionDeps {
   verdicts?: VerdictSource;
 }
 
-export async function showCommand(session: string, flags: SessionFlags, io: Output, deps: ShowDeps = {}): Promise<number> {
+export async function showCommand(session: string, flags: SessionFlags & { idle?: boolean }, io: Output, deps: ShowDeps = {}): Promise<number> {
   return withSessions(flags, io, deps, async (sessions) => {
-    const d = await withVerdicts(await sessions.show(session), deps.verdicts ? { source: deps.verdicts } : {});
+    const d = await withVerdicts(await sessions.show(session), deps.verdicts ? { source: deps.verdicts } : { clouds: flags.idle ?? false });
     io.out(flags.json ? JSON.stringify(d, null, 2) : renderDetails(d));
     return EXIT.ok;
   });

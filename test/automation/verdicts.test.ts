@@ -46,7 +46,7 @@ describe("withVerdicts", () => {
 
   it("reads nothing when auto-stop is off, and says where a cloud machine's verdict is when there is no reader", async () => {
     expect((await withVerdicts(details("docker", false, [m("a")]))).machines[0]!.idle).toEqual({ unavailable: "auto-stop is off" });
-    expect((await withVerdicts(details("gcp", true, [m("a")]))).machines[0]!.idle).toEqual({ unavailable: "not read from here: on the machine in /var/lib/formations/idle-verdict.json, and on its serial console" });
+    expect((await withVerdicts(details("gcp", true, [m("a")]))).machines[0]!.idle).toEqual({ unavailable: "not read: it is on the machine's serial console (formations show --idle reads it) and in /var/lib/formations/idle-verdict.json" });
   });
 
   it("finds the container from the machine's docker exec line, else by the adapter's naming", () => {
