@@ -108,7 +108,7 @@ function idleInputs(d: SessionDetails, journal: readonly JournalEntry[]): IdleIn
   const idleMinutes = d.lifecycle.autoStop?.idleMinutes;
   return d.machines.map((m) => {
     const start = lastStart(journal, m.name);
-    return { session: d.session, machine: m.name, state: m.state, ...(idleMinutes !== undefined ? { idleMinutes } : {}), ...(m.idle?.verdict ? { verdict: m.idle.verdict } : {}), ...(start ? { lastStartAt: start } : {}) };
+    return { session: d.session, machine: m.name, state: m.state, ...(idleMinutes !== undefined ? { idleMinutes } : {}), ...(m.idle?.verdict ? { verdict: m.idle.verdict } : {}), ...(m.idle?.changesOnly ? { changesOnly: true } : {}), ...(start ? { lastStartAt: start } : {}) };
   });
 }
 

@@ -48,6 +48,8 @@ export interface IdleReading {
   verdict?: IdleVerdict;
   /** Why there is none: auto-stop off, no agent on this machine, not readable on this provider... */
   unavailable?: string;
+  /** The verdict was read from the serial console, which shows the agent's changes only (so `at` is when it changed). */
+  changesOnly?: boolean;
 }
 
 /** The session's lifecycle rules, as `enforce` reads them. */

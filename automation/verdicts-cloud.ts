@@ -87,5 +87,5 @@ export function consoleReader(apis: ConsoleApis = {}): ConsoleReader {
 
 /** Verdicts read from each machine's console; undefined when the console shows none yet. */
 export function consoleVerdictSource(read: ConsoleReader = consoleReader()): VerdictSource {
-  return async (d, m) => verdictFromConsole(await read(d, m));
+  return Object.assign(async (d: SessionDetails, m: MachineDetails) => verdictFromConsole(await read(d, m)), { changesOnly: true });
 }

@@ -17,8 +17,12 @@ import { IDLE_AGENT_PATHS } from "../agent/idle-agent.js";
 import { parseVerdict, type IdleVerdict } from "../cost/idle.js";
 import type { IdleReading, MachineDetails, SessionDetails } from "./show.js";
 
-/** Reads one machine's last verdict; undefined = no verdict there yet. Throws with a one-line reason when it cannot read. */
-export type VerdictSource = (details: SessionDetails, machine: MachineDetails) => Promise<IdleVerdict | undefined>;
+/**
+ * Reads one machine's last verdict; undefined = no verdict there yet. Throws with a one-line
+ * reason when it cannot read. `changesOnly`: the place read holds the agent's verdict changes
+ * only (a console), not its latest run (the verdict file).
+ */
+export type VerdictSource = ((details: SessionDetails, machine: MachineDetails) => Promise<IdleVerdict | undefined>) & { changesOnly?: boolean };
 
 export interface VerdictOptions {
   /** Where verdicts come from (default: the Docker engine for docker sessions; the serial console on clouds with `clouds`). */
@@ -49,7 +53,7 @@ export async function withVerdicts(d: SessionDetails, opts: VerdictOptions = {})
       let idle: IdleReading;
       try {
         const verdict = await source(d, m);
-        idle = verdict ? { verdict } : { unavailable: "no verdict yet (the idle agent has not run on it)" };
+        idle = verdict ? { verdict, ...(source.changesOnly ? { changesOnly: true } : {}) } : { unavailable: "no verdict yet (the idle agent has not run on it)" };
       } catch (err) {
         idle = { unavailable: (err instanceof Error ? err.message : String(err)).split("\n")[0]! };
       }

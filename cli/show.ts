@@ -28,7 +28,8 @@ function idleLines(d: SessionDetails): string[] {
   const unavailable = new Map<string, string[]>();
   for (const m of d.machines) {
     const v = m.idle?.verdict;
-    if (v) out.push(`  ${m.name}  ${v.verdict} at ${v.at}${v.verdict === "busy" ? "" : ` (idle for ${mins(v.idleFor)})`}: ${v.reasons.join("; ")}`);
+    // From a console (changes only), `at` is when the verdict last changed.
+    if (v) out.push(`  ${m.name}  ${v.verdict} ${m.idle?.changesOnly ? "since" : "at"} ${v.at}${v.verdict === "busy" ? "" : ` (idle for ${mins(v.idleFor)}${m.idle?.changesOnly ? " then" : ""})`}: ${v.reasons.join("; ")}`);
     else if (m.idle?.unavailable) unavailable.set(m.idle.unavailable, [...(unavailable.get(m.idle.unavailable) ?? []), m.name]);
   }
   for (const [why, names] of unavailable) out.push(`  ${names.length === d.machines.length ? "every machine" : names.join(", ")}: ${why}`);

@@ -81,6 +81,11 @@ export interface IdleInput {
   verdict?: IdleVerdict;
   /** When the machine was last started (a verdict older than this is about the previous run). */
   lastStartAt?: string;
+  /**
+   * The verdict was read where the agent writes only its CHANGES (the serial console): an old
+   * `busy` or `idle` there means "since then", not an agent that stopped reporting.
+   */
+  changesOnly?: boolean;
 }
 
 export interface IdleDecision {
@@ -110,6 +115,7 @@ function decide(m: IdleInput, now: number, maxAgeMs: number): { stop: boolean; r
   const why = v.reasons.join("; ");
   if (now - at > maxAgeMs) {
     if (v.verdict === "stopping") return { stop: true, reason: `the idle agent decided to stop at ${v.at} and has not reported since; the session still records it ${m.state}: ${why}` };
+    if (m.changesOnly) return { stop: false, reason: `${v.verdict} since ${v.at} (its last change on the console): ${why}` };
     return { stop: false, reason: `last verdict is ${mins((now - at) / 1000)} old (${v.at}): the idle agent is not reporting` };
   }
   switch (v.verdict) {

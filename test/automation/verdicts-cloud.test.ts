@@ -117,5 +117,7 @@ describe("withVerdicts on a cloud session", () => {
     });
     expect((await withVerdicts(d, { source: failing })).machines[0]!.idle).toEqual({ unavailable: "AccessDenied: ec2:GetConsoleOutput" });
     expect((await withVerdicts(d, { source: consoleVerdictSource(async () => "[ 0.0] boot\n") })).machines[0]!.idle).toEqual({ unavailable: "no verdict yet (the idle agent has not run on it)" });
+    // A console holds the agent's changes only: the reading says so (enforce then reads an old busy as "busy since").
+    expect((await withVerdicts(d, { source: consoleVerdictSource(async () => CONSOLE) })).machines[0]!.idle).toEqual({ verdict: parsed, changesOnly: true });
   });
 });

@@ -112,6 +112,7 @@ describe("idle rule", () => {
     ["stale verdict", { verdict: verdict({ at: h("11:45") }) }, false, `last verdict is 15 min old (${h("11:45")}): the idle agent is not reporting`],
     // The agent went quiet because it shut the machine down (on Azure: still allocated and billed).
     ["stale stopping verdict", { verdict: verdict({ at: h("11:00"), verdict: "stopping" }) }, true, `the idle agent decided to stop at ${h("11:00")} and has not reported since; the session still records it running: no session on ports 22 3389; cpu 2% over the last 60s (threshold 10%)`],
+    ["old busy verdict read from the console, which shows changes only", { changesOnly: true, verdict: verdict({ at: h("10:00"), verdict: "busy", reasons: ["1 running Slurm job"], idleFor: 0 }) }, false, `busy since ${h("10:00")} (its last change on the console): 1 running Slurm job`],
     ["stale stopping verdict from before the last start", { verdict: verdict({ at: h("08:30"), verdict: "stopping" }) }, false, `last verdict (${h("08:30")}) is from before the last start (${h("09:00")})`],
   ];
   it.each(cases)("%s", (_name, input, stop, reason) => {
