@@ -1,15 +1,12 @@
 /**
- * Shared helpers of the Azure component tests: compile a formation under Pulumi's mock runtime
- * and look at what the Azure adapter registered.
+ * The Azure layer of the component-test harness (test/helpers/compile.ts): Azure's resource
+ * types, a VM's OS profile and boot script, and NSG rules.
  */
-import { join } from "node:path";
-import { expect } from "vitest";
-import { loadFormation, loadFormationText } from "../../format/load.js";
 import type { Formation } from "../../format/types.js";
-import { planSession, type PlanOptions } from "../../plan/index.js";
-import { emitPlan } from "../../components/index.js";
-import { isSecretValue, recordProgram, redact, unwrapSecrets, type RecordedResource } from "../../components/offline.js";
-import type { MachineOutput } from "../../components/base.js";
+import type { PlanOptions } from "../../plan/index.js";
+import { ACCESS, compile as compileFormation, examples, inlineFormation, secretInput, type Inputs } from "../helpers/compile.js";
+
+export { ACCESS, KEY, visible, type Inputs } from "../helpers/compile.js";
 
 export const T = {
   provider: "pulumi:providers:azure-native",
@@ -32,8 +29,6 @@ export const T = {
   bytes: "random:index/randomBytes:RandomBytes",
 } as const;
 
-export type Inputs = Record<string, unknown>;
-
 export interface Rule {
   name: string;
   priority: number;
@@ -47,47 +42,17 @@ export interface Rule {
 }
 
 export async function compile(f: Formation, opts: PlanOptions = {}) {
-  const plan = planSession(f, opts);
-  const rec = await recordProgram(() => emitPlan(plan), { stack: plan.session });
-  expect(rec.errors).toEqual([]);
-  const of = (type: string) => rec.resources.filter((r) => r.type === type);
-  const named = (type: string, suffix: string): Inputs => {
-    const r = rec.resources.find((x) => x.type === type && x.name === `${plan.session}-${suffix}`);
-    if (!r) throw new Error(`no ${type} ${suffix}`);
-    return r.inputs;
-  };
-  const outputs = rec.outputs.get(plan.session) ?? {};
-  const machines = (outputs.machines ?? []) as MachineOutput[];
+  const c = await compileFormation(f, opts);
   /** A VM's OS profile, unwrapped (it holds the custom data, a secret). */
-  const osProfile = (machine: string): Inputs => {
-    const raw = named(T.vm, machine).osProfile;
-    expect(isSecretValue(raw), `${machine} OS profile is a secret`).toBe(true);
-    return unwrapSecrets(raw) as Inputs;
-  };
+  const osProfile = (machine: string): Inputs => secretInput(c.named(T.vm, machine), "osProfile", `${machine} OS profile`) as Inputs;
   /** The boot script a VM gets, decoded from its custom data. */
   const bootScript = (machine: string) => Buffer.from(String(osProfile(machine).customData), "base64").toString("utf8");
-  const rules = (nsgSuffix: string) => (named(T.nsg, nsgSuffix).securityRules ?? []) as Rule[];
-  return { plan, rec, of, named, outputs, machines, osProfile, bootScript, rules };
+  const rules = (nsgSuffix: string) => (c.named(T.nsg, nsgSuffix).securityRules ?? []) as Rule[];
+  return { ...c, osProfile, bootScript, rules };
 }
 
-export const example = (name: string) => loadFormation(join("formations", "azure", name));
-
-const compiled = new Map<string, ReturnType<typeof compile>>();
-/** An example compiled once per test file (the recording is plain data; tests only read it). */
-export function compileExample(name: string): ReturnType<typeof compile> {
-  let c = compiled.get(name);
-  if (!c) {
-    c = example(name).then((f) => compile(f));
-    compiled.set(name, c);
-  }
-  return c;
-}
-
-export const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB7yK5YQQX7+PX1LdZ/1IhisRnKb6bgc7s1lYmM0jQyj alice@example.org";
-export const ACCESS = `access: { sshPublicKeys: ["${KEY}"], allowFrom: [203.0.113.0/24] }\n`;
-export const inline = (kind: string, spec: string, extra = ACCESS) =>
-  loadFormationText(`apiVersion: formations/v1\nkind: ${kind}\nmetadata: { name: t-${kind.toLowerCase()}, labels: { team: qa } }\ncloud: { provider: azure, region: westeurope }\n${extra}spec:\n${spec}`);
-/** Inputs with every secret replaced: what a plan shows and a log could print. */
-export const visible = (r: RecordedResource) => JSON.stringify(redact(r.inputs));
+export const { names: exampleNames, example, compileExample } = examples("azure", compile);
+/** An inline formation on Azure; unlike the other providers' it grants ACCESS unless told otherwise. */
+export const inline = (kind: string, spec: string, extra = ACCESS) => inlineFormation("azure", kind, spec, extra);
 /** Sources Azure reads as "anywhere": never allowed in an inbound Allow rule unless allowFrom lists them. */
 export const ANYWHERE = new Set(["*", "0.0.0.0/0", "::/0", "Internet", "Any"]);
