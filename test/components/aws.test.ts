@@ -4,30 +4,19 @@
  * spot and hibernation, IMDSv2, encryption, EFS, EMR, alarms, power state, secrets and outputs;
  * never a whole-object snapshot.
  */
-import { readdirSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { compileExample, ingress, T, visible, type Inputs } from "./aws-helpers.js";
-
-const examples = readdirSync(join("formations", "aws")).filter((f) => f.endsWith(".yaml"));
+import { expectNoPlainSecret, expectOneComponent } from "../helpers/compile.js";
+import { compileExample, exampleNames as examples, ingress, T, type Inputs } from "./aws-helpers.js";
 
 describe("every aws example", () => {
   it("covers the six kinds", () => expect(examples).toHaveLength(6));
 
   it.each(examples)("%s: one component, every child parented to it and named after the session", async (name) => {
-    const { plan, rec, of } = await compileExample(name);
-    const [component, ...children] = rec.resources;
-    expect(component).toMatchObject({ type: `formations:index:${plan.kind}`, name: plan.session, parent: null });
-    for (const r of children) {
-      expect(r.parent, `${r.type} ${r.name}`).toBe(plan.session);
-      expect(r.name.startsWith(`${plan.session}-`), r.name).toBe(true);
-    }
-    // Only AWS (and the session's generated secrets) under an aws formation.
-    expect(children.every((r) => r.type.startsWith("aws:") || r.type === T.provider || r.type.startsWith("random:"))).toBe(true);
-    const [provider] = of(T.provider);
-    expect(of(T.provider)).toHaveLength(1);
-    expect(provider?.inputs.region).toBe(plan.region);
-    expect(JSON.parse(String(provider?.inputs.defaultTags))).toEqual({ tags: plan.labels });
+    const { plan, rec } = await compileExample(name);
+    // Only AWS (and the session's generated secrets) under an aws formation, one AWS provider.
+    const { provider } = expectOneComponent({ plan, rec }, "aws:", T.provider);
+    expect(provider.inputs.region).toBe(plan.region);
+    expect(JSON.parse(String(provider.inputs.defaultTags))).toEqual({ tags: plan.labels });
   });
 
   it.each(examples)("%s: instances are tagged, IMDSv2-only, encrypted gp3, with secret user data", async (name) => {
@@ -53,7 +42,7 @@ describe("every aws example", () => {
 
   it.each(examples)("%s: no plain secret in any input, and security groups open only to allowFrom", async (name) => {
     const { plan, rec, of } = await compileExample(name);
-    for (const r of rec.resources) expect(visible(r), r.name).not.toMatch(/mock-secret-|bW9jay1zZWNyZXQt/);
+    expectNoPlainSecret(rec);
     const allowed = new Set(plan.allowFrom);
     for (const sg of of(T.sg)) {
       for (const rule of ingress(sg.inputs)) {

@@ -5,10 +5,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { loadFormationText } from "../../format/load.js";
-import { compile, inline, KEY, T, type Inputs, type Rule } from "./azure-helpers.js";
+import { ACCESS, compile, inline, KEY, T, type Inputs, type Rule } from "./azure-helpers.js";
 
 const POOL = "  count: 3\n  machine: { size: medium, spot: true }\n";
-const lifecycle = (interruption: string) => `${`access: { sshPublicKeys: ["${KEY}"], allowFrom: [203.0.113.0/24] }\n`}lifecycle: { spotInterruption: ${interruption} }\n`;
+const lifecycle = (interruption: string) => `${ACCESS}lifecycle: { spotInterruption: ${interruption} }\n`;
 
 describe("spot on azure", () => {
   it.each([

@@ -4,12 +4,10 @@
  * default-deny rules, secrets and outputs; never a whole-object snapshot. Kind-specific and
  * inline cases are in azure-kinds.test.ts and azure-options.test.ts.
  */
-import { readdirSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ANYWHERE, compileExample, T, visible, type Inputs } from "./azure-helpers.js";
+import { expectNoPlainSecret, expectOneComponent, MOCK_SECRET } from "../helpers/compile.js";
+import { ANYWHERE, compileExample, exampleNames as examples, T, type Inputs } from "./azure-helpers.js";
 
-const examples = readdirSync(join("formations", "azure")).filter((f) => f.endsWith(".yaml"));
 /** Azure resources without tags of their own (children of a tagged parent). */
 const UNTAGGED = new Set<string>([T.provider, T.subnet, T.share, T.container]);
 
@@ -18,16 +16,9 @@ describe("every azure example", () => {
 
   it.each(examples)("%s: one component, every child parented to it and named after the session, one provider", async (name) => {
     const { plan, rec, of } = await compileExample(name);
-    const [component, ...children] = rec.resources;
-    expect(component).toMatchObject({ type: `formations:index:${plan.kind}`, name: plan.session, parent: null });
-    for (const r of children) {
-      expect(r.parent, `${r.type} ${r.name}`).toBe(plan.session);
-      expect(r.name.startsWith(`${plan.session}-`), r.name).toBe(true);
-    }
-    // Only Azure (and the session's generated secrets) under an azure formation.
-    expect(children.every((r) => r.type.startsWith("azure-native:") || r.type === T.provider || r.type.startsWith("random:"))).toBe(true);
-    expect(of(T.provider)).toHaveLength(1);
-    expect(of(T.provider)[0]?.inputs.location).toBe(plan.region);
+    // Only Azure (and the session's generated secrets) under an azure formation, one Azure provider.
+    const { children, provider } = expectOneComponent({ plan, rec }, "azure-native:", T.provider);
+    expect(provider.inputs.location).toBe(plan.region);
     expect(of(T.rg)).toHaveLength(1);
     expect(of(T.rg)[0]?.inputs).toMatchObject({ resourceGroupName: `${plan.session}-rg`, location: plan.region });
     // Everything else lives in the session's resource group.
@@ -105,8 +96,8 @@ describe("every azure example", () => {
 
   it.each(examples)("%s: no plain secret in any input or output", async (name) => {
     const { rec } = await compileExample(name);
-    for (const r of rec.resources) expect(visible(r), r.name).not.toMatch(/mock-secret-|bW9jay1zZWNyZXQt/);
-    for (const [, o] of rec.outputs) expect(JSON.stringify(o)).not.toMatch(/mock-secret-|bW9jay1zZWNyZXQt/);
+    expectNoPlainSecret(rec);
+    for (const [, o] of rec.outputs) expect(JSON.stringify(o)).not.toMatch(MOCK_SECRET);
   });
 
   it.each(examples)("%s: outputs name every machine with its VM id, addresses, login and desired state", async (name) => {

@@ -4,15 +4,11 @@
  * labels, aliases, limits, images, volumes, secrets, ports, power state and outputs; never a
  * whole-object snapshot.
  */
-import { readdirSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadFormation, loadFormationText } from "../../format/load.js";
 import type { Formation } from "../../format/types.js";
-import { planSession, type PlanOptions } from "../../plan/index.js";
-import { emitPlan } from "../../components/index.js";
-import { isSecretValue, recordProgram, redact, unwrapSecrets, type RecordedResource } from "../../components/offline.js";
-import type { MachineOutput } from "../../components/base.js";
+import type { PlanOptions } from "../../plan/index.js";
+import { isSecretValue, redact, unwrapSecrets, type RecordedResource } from "../../components/offline.js";
+import { compile as compileFormation, examples as examplesOf, expectOneComponent, inlineFormation, visible } from "../helpers/compile.js";
 
 const CONTAINER = "docker:index/container:Container";
 const IMAGE = "docker:index/remoteImage:RemoteImage";
@@ -22,43 +18,23 @@ const PROVIDER = "pulumi:providers:docker";
 
 type Label = { label: string; value: string };
 
+/** The harness's compile, plus a machine's container by machine name. */
 async function compile(f: Formation, opts: PlanOptions = {}) {
-  const plan = planSession(f, opts);
-  const rec = await recordProgram(() => emitPlan(plan), { stack: plan.session });
-  expect(rec.errors).toEqual([]);
-  const of = (type: string) => rec.resources.filter((r) => r.type === type);
-  const container = (machine: string) => {
-    const c = of(CONTAINER).find((r) => r.name === `${plan.session}-${machine}`);
-    if (!c) throw new Error(`no container ${machine}`);
-    return c.inputs;
-  };
-  const outputs = rec.outputs.get(plan.session) ?? {};
-  const machines = outputs.machines as MachineOutput[];
-  return { plan, rec, of, container, outputs, machines };
+  const c = await compileFormation(f, opts);
+  const container = (machine: string) => c.named(CONTAINER, machine);
+  return { ...c, container };
 }
 
-const file = (name: string) => loadFormation(join("formations", "docker", name));
-const inline = (kind: string, spec: string, extra = "") =>
-  loadFormationText(`apiVersion: formations/v1\nkind: ${kind}\nmetadata: { name: t-${kind.toLowerCase()} }\ncloud: { provider: docker }\n${extra}spec:\n${spec}`);
+const { names: examples, example, compileExample } = examplesOf("docker", compile);
+const inline = (kind: string, spec: string, extra = "") => inlineFormation("docker", kind, spec, extra);
 const labelsOf = (inputs: Record<string, unknown>) => Object.fromEntries((inputs.labels as Label[]).map((l) => [l.label, l.value]));
-/** Inputs with every secret replaced: what a plan shows and a log could print. */
-const visible = (r: RecordedResource) => JSON.stringify(redact(r.inputs));
-
-const examples = readdirSync(join("formations", "docker")).filter((f) => f.endsWith(".yaml"));
 
 describe("every docker example", () => {
   it("covers the six kinds", () => expect(examples).toHaveLength(6));
 
   it.each(examples)("%s: engine, network, one labelled container per machine, all children of the component", async (name) => {
-    const { plan, rec, of } = await compile(await file(name));
-    const [component, ...children] = rec.resources;
-    expect(component?.type).toBe(`formations:index:${plan.kind}`);
-    expect(component?.name).toBe(plan.session);
-    for (const r of children) {
-      expect(r.parent, `${r.type} ${r.name}`).toBe(plan.session);
-      expect(r.name.startsWith(`${plan.session}-`), r.name).toBe(true);
-    }
-    expect(of(PROVIDER)).toHaveLength(1);
+    const { plan, rec, of } = await compileExample(name);
+    expectOneComponent({ plan, rec }, "docker:", PROVIDER);
     const [net] = of(NETWORK);
     expect(of(NETWORK)).toHaveLength(1);
     expect(net?.inputs).toMatchObject({ name: `${plan.session}-net`, driver: "bridge" });
@@ -87,14 +63,14 @@ describe("every docker example", () => {
   });
 
   it.each(examples)("%s: no secret in the clear in any input or output", async (name) => {
-    const { rec } = await compile(await file(name));
+    const { rec } = await compileExample(name);
     const everything = JSON.stringify([rec.resources.map((r) => redact(r.inputs)), [...rec.outputs.values()].map(redact)]);
     expect(everything).not.toContain("mock-secret-");
     expect(everything).not.toContain(Buffer.from("mock-secret-").toString("base64").slice(0, 12));
   });
 
   it.each(examples)("%s: outputs name every machine with its container id, address and docker exec", async (name) => {
-    const { plan, outputs, machines } = await compile(await file(name));
+    const { plan, outputs, machines } = await compileExample(name);
     expect(outputs).toMatchObject({ session: plan.session, kind: plan.kind, provider: "docker" });
     expect(machines.map((m) => m.name)).toEqual(plan.machines.map((m) => m.name));
     for (const m of machines) {
@@ -110,7 +86,7 @@ describe("every docker example", () => {
 
 describe("Machine and Pool", () => {
   it("a machine runs its alias's image, kept alive, with the size's limits and nothing published", async () => {
-    const { of, container, plan } = await compile(await file("machine.yaml"));
+    const { of, container, plan } = await compileExample("machine.yaml");
     expect(of(CONTAINER)).toHaveLength(1);
     expect(rec(of)).toEqual({ [PROVIDER]: 1, [NETWORK]: 1, [IMAGE]: 1, [CONTAINER]: 1 });
     const c = container("machine");
@@ -122,7 +98,7 @@ describe("Machine and Pool", () => {
   });
 
   it("a pool is count containers on the formation's remote engine, one image pulled once", async () => {
-    const { of, container, plan } = await compile(await file("pool.yaml"));
+    const { of, container, plan } = await compileExample("pool.yaml");
     expect(of(CONTAINER)).toHaveLength(15);
     expect(of(IMAGE)).toHaveLength(1);
     expect(of(PROVIDER)[0]?.inputs.host).toBe("ssh://labadmin@teaching-docker.example.org");
@@ -164,7 +140,7 @@ function rec(of: (type: string) => RecordedResource[]): Record<string, number> {
 
 describe("Docker kind", () => {
   it("runs the planned container with its env, named volume, limits and published ports", async () => {
-    const { of, container, outputs } = await compile(await file("docker.yaml"));
+    const { of, container, outputs } = await compileExample("docker.yaml");
     expect(rec(of)).toEqual({ [PROVIDER]: 1, [NETWORK]: 1, [IMAGE]: 1, [VOLUME]: 1, [CONTAINER]: 1 });
     const c = container("container");
     expect(c).toMatchObject({ image: "jupyter/scipy-notebook:2024-05-27", cpus: "2", memory: 4096, envs: ["TZ=Europe/Amsterdam", "JUPYTER_PORT=8888"] });
@@ -199,7 +175,7 @@ describe("Docker kind", () => {
 
 describe("HPCCluster", () => {
   it("head and compute run the Slurm image with our entrypoint, the shared volume on every node", async () => {
-    const { of, container, outputs, plan } = await compile(await file("hpc.yaml"));
+    const { of, container, outputs, plan } = await compileExample("hpc.yaml");
     expect(rec(of)).toEqual({ [PROVIDER]: 1, [NETWORK]: 1, [IMAGE]: 1, [VOLUME]: 1, [CONTAINER]: 5 });
     const [volume] = of(VOLUME);
     expect(volume?.inputs.name).toBe("slurm-training-shared");
@@ -219,7 +195,7 @@ describe("HPCCluster", () => {
   });
 
   it("the munge key is a secret upload on every node, never plain; slurm.conf lists the nodes", async () => {
-    const { rec: r, container, plan } = await compile(await file("hpc.yaml"));
+    const { rec: r, container, plan } = await compileExample("hpc.yaml");
     const key = Buffer.from("mock-secret-slurm-training-munge-key").toString("base64");
     for (const m of plan.machines) {
       const uploads = container(m.name).uploads;
@@ -232,7 +208,7 @@ describe("HPCCluster", () => {
   });
 
   it("a machine kept stopped by the session is created stopped and not restarted by up", async () => {
-    const { container } = await compile(await file("hpc.yaml"), { desired: { "compute-2": "stopped", "compute-3": "hibernated" } });
+    const { container } = await compile(await example("hpc.yaml"), { desired: { "compute-2": "stopped", "compute-3": "hibernated" } });
     expect(container("compute-2")).toMatchObject({ mustRun: false, start: false });
     expect(container("compute-1")).toMatchObject({ mustRun: true, start: true });
     // Hibernated = docker pause (an action); a paused container counts as running, so up keeps it.
@@ -250,7 +226,7 @@ describe("HPCCluster", () => {
 
 describe("EMRCluster", () => {
   it("self-managed Spark: master and workers on apache/spark, the proxy in front, no managed service", async () => {
-    const { of, container, outputs, machines } = await compile(await file("emr.yaml"));
+    const { of, container, outputs, machines } = await compileExample("emr.yaml");
     expect(rec(of)).toEqual({ [PROVIDER]: 1, [NETWORK]: 1, [IMAGE]: 2, [CONTAINER]: 5 });
     expect(of(PROVIDER)[0]?.inputs.host).toBe("tcp://spark-lab.example.org:2376");
     expect(container("master")).toMatchObject({ image: "apache/spark:3.5.3", cpus: "2", memory: 4096 });
@@ -272,7 +248,7 @@ describe("EMRCluster", () => {
 
 describe("VirtualLab", () => {
   it("Guacamole with a guacd sidecar and the target desktop; the password only as a secret", async () => {
-    const { of, container, outputs, plan } = await compile(await file("virtual-lab.yaml"));
+    const { of, container, outputs, plan } = await compileExample("virtual-lab.yaml");
     expect(rec(of)).toEqual({ [PROVIDER]: 1, [NETWORK]: 1, [IMAGE]: 3, [CONTAINER]: 3 });
     const guacd = container("guacd");
     expect(guacd.image).toBe("guacamole/guacd:1.5.5");

@@ -4,13 +4,10 @@
  * and counts, parents and names, labels and network tags, default-deny firewall rules, spot
  * scheduling, secrets, power state and outputs; never a whole-object snapshot.
  */
-import { readdirSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { gcpLabels } from "../../components/gcp/shapes.js";
-import { compileExample, T, visible, type Inputs } from "./gcp-helpers.js";
-
-const examples = readdirSync(join("formations", "gcp")).filter((f) => f.endsWith(".yaml"));
+import { expectNoPlainSecret, expectOneComponent, visible } from "../helpers/compile.js";
+import { compileExample, exampleNames as examples, T, type Inputs } from "./gcp-helpers.js";
 
 /** What each example registers, by type (random: the session's generated secrets). */
 const COUNTS: Record<string, Record<string, number>> = {
@@ -28,13 +25,7 @@ describe("every gcp example", () => {
   it.each(examples)("%s: the expected resources, each a child of the one component and named after the session", async (name) => {
     const { plan, rec, counts } = await compileExample(name);
     expect(counts()).toEqual(COUNTS[name]);
-    const [component, ...children] = rec.resources;
-    expect(component).toMatchObject({ type: `formations:index:${plan.kind}`, name: plan.session, parent: null });
-    for (const r of children) {
-      expect(r.parent, `${r.type} ${r.name}`).toBe(plan.session);
-      expect(r.name.startsWith(`${plan.session}-`), r.name).toBe(true);
-      expect(r.type.startsWith("gcp:") || r.type === T.provider || r.type.startsWith("random:"), r.type).toBe(true);
-    }
+    expectOneComponent({ plan, rec }, "gcp:", T.provider);
   });
 
   it.each(examples)("%s: one session provider with the plan's project, region, zone and labels", async (name) => {
@@ -85,7 +76,7 @@ describe("every gcp example", () => {
 
   it.each(examples)("%s: no plain secret in any input, and secrets in metadata stay secret", async (name) => {
     const { rec, of } = await compileExample(name);
-    for (const r of rec.resources) expect(visible(r), r.name).not.toMatch(/mock-secret-|bW9jay1zZWNyZXQt/);
+    expectNoPlainSecret(rec);
     for (const r of of(T.instance)) expect(visible(r)).toContain('"metadata":"[secret]"');
   });
 

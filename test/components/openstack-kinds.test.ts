@@ -7,9 +7,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { isSecretValue } from "../../components/offline.js";
+import { MOCK_SECRET } from "../helpers/compile.js";
 import { ACCESS, compile, compileExample, inline, T, type Inputs } from "./openstack-helpers.js";
-
-const MOCK_SECRET = /mock-secret-|bW9jay1zZWNyZXQt/;
 
 describe("Machine", () => {
   it("opens ssh and the extra ports to each allowFrom CIDR on the machine's group, and nothing else", async () => {

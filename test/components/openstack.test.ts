@@ -4,28 +4,18 @@
  * metadata, security-group rules, floating IPs, boot volumes, secrets, power state and outputs;
  * never a whole-object snapshot. Kind-specific behaviour is in openstack-kinds.test.ts.
  */
-import { readdirSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { compileExample, T, tagsOf, visible, type Inputs } from "./openstack-helpers.js";
-
-const examples = readdirSync(join("formations", "openstack")).filter((f) => f.endsWith(".yaml"));
+import { expectNoPlainSecret, expectOneComponent } from "../helpers/compile.js";
+import { compileExample, exampleNames as examples, T, tagsOf, type Inputs } from "./openstack-helpers.js";
 
 describe("every openstack example", () => {
   it("covers the six kinds", () => expect(examples).toHaveLength(6));
 
   it.each(examples)("%s: one component, every child parented to it and named after the session", async (name) => {
-    const { plan, rec, of } = await compileExample(name);
-    const [component, ...children] = rec.resources;
-    expect(component).toMatchObject({ type: `formations:index:${plan.kind}`, name: plan.session, parent: null });
-    for (const r of children) {
-      expect(r.parent, `${r.type} ${r.name}`).toBe(plan.session);
-      expect(r.name.startsWith(`${plan.session}-`), r.name).toBe(true);
-    }
-    // Only OpenStack (and the session's generated secrets) under an openstack formation.
-    expect(children.every((r) => r.type.startsWith("openstack:") || r.type === T.provider || r.type.startsWith("random:"))).toBe(true);
-    expect(of(T.provider)).toHaveLength(1);
-    expect(of(T.provider)[0]?.inputs.region).toBe(plan.region);
+    const { plan, rec } = await compileExample(name);
+    // Only OpenStack (and the session's generated secrets) under an openstack formation, one OpenStack provider.
+    const { provider } = expectOneComponent({ plan, rec }, "openstack:", T.provider);
+    expect(provider.inputs.region).toBe(plan.region);
   });
 
   it.each(examples)("%s: a network, subnet and router of the session, all tagged", async (name) => {
@@ -72,7 +62,7 @@ describe("every openstack example", () => {
 
   it.each(examples)("%s: default-deny groups: explicit egress only, ingress only from allowFrom or our groups, never the default group", async (name) => {
     const { plan, rec, of, id, rules } = await compileExample(name);
-    for (const r of rec.resources) expect(visible(r), r.name).not.toMatch(/mock-secret-|bW9jay1zZWNyZXQt/);
+    expectNoPlainSecret(rec);
     const allowed = new Set(plan.allowFrom);
     const groupIds = new Set(of(T.sg).map((g) => `${g.name}-id`));
     for (const g of of(T.sg)) {

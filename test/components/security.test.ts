@@ -5,16 +5,15 @@
  *   are outbound and may use them);
  * - no plain secret (the mock runtime's generated secret values) in any input or output.
  */
-import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadFormation } from "../../format/load.js";
-import { planSession } from "../../plan/index.js";
-import { emitPlan } from "../../components/index.js";
-import { recordProgram, redact } from "../../components/offline.js";
+import type { Provider } from "../../format/types.js";
+import { redact } from "../../components/offline.js";
+import { compile, examples as examplesOf } from "../helpers/compile.js";
 
 /** Providers whose adapters are in this build; every example of each is checked. */
-const PROVIDERS = ["aws", "azure", "docker", "gcp", "openstack"];
+const PROVIDERS: Provider[] = ["aws", "azure", "docker", "gcp", "openstack"];
 /** "Anywhere": the CIDRs, and Azure's wildcard and Internet service tag. */
 const OPEN = new Set(["0.0.0.0/0", "::/0", "*", "Internet", "0.0.0.0", "any"]);
 /** Keys under which a CIDR means "traffic from here is allowed in". */
@@ -36,7 +35,7 @@ export function inboundCidrs(type: string, value: unknown, key = ""): string[] {
   return [];
 }
 
-const examples = PROVIDERS.flatMap((p) => readdirSync(join("formations", p)).filter((f) => f.endsWith(".yaml")).map((f) => join("formations", p, f)));
+const examples = PROVIDERS.flatMap((p) => examplesOf(p).names.map((f) => join("formations", p, f)));
 
 describe("security invariants of every example", () => {
   it("covers every kind of every provider checked", () => {
@@ -45,9 +44,8 @@ describe("security invariants of every example", () => {
 
   it.each(examples)("%s: nothing open to the internet, no plain secret", async (file) => {
     const formation = await loadFormation(file);
-    const plan = planSession(formation);
-    const rec = await recordProgram(() => emitPlan(plan), { stack: plan.session });
-    expect(rec.errors).toEqual([]);
+    // compile fails the test on any error the program reports.
+    const { plan, rec } = await compile(formation);
     expect(rec.resources.length).toBeGreaterThan(plan.machines.length);
     const allowed = new Set(formation.access?.allowFrom ?? []);
     for (const r of rec.resources) {
