@@ -44,10 +44,17 @@ export function runsIdleAgent(plan: Pick<SessionPlan, "provider" | "autoStop">, 
  * run is a minute after boot, by which time the role's services are up). The script is written
  * gzip+base64: the same bytes on disk, a third of the size in user data (EC2 allows 16 KiB).
  */
+let scriptGz: { text: string; gz: string } | undefined;
+/** The script gzip+base64, compressed once per process (a 1000-node pool would otherwise compress it 1000 times). */
+function compressed(text: string): string {
+  if (scriptGz?.text !== text) scriptGz = { text, gz: gzipSync(text, { level: 9 }).toString("base64") };
+  return scriptGz.gz;
+}
+
 export function idleAgentParts(plan: SessionPlan, m: PlannedMachine, p: Parts): void {
   if (!runsIdleAgent(plan, m) || !plan.autoStop) return;
   for (const f of idleAgentFiles({ idleMinutes: plan.autoStop.idleMinutes, stopCommand: idleStopCommand(plan, m) })) {
-    if (f.path === IDLE_AGENT_PATHS.script) p.files.push({ path: f.path, permissions: f.permissions, encoding: "gz+b64", content: gzipSync(f.content, { level: 9 }).toString("base64") });
+    if (f.path === IDLE_AGENT_PATHS.script) p.files.push({ path: f.path, permissions: f.permissions, encoding: "gz+b64", content: compressed(f.content) });
     else p.files.push({ path: f.path, permissions: f.permissions, content: f.content });
   }
   p.commands.push(...idleAgentRunCmd);
