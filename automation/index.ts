@@ -24,3 +24,7 @@ export { CONFIG_KEYS, type SessionRecord, type JournalEntry, type SnapshotEntry,
 export type { DriftChange } from "./drift.js";
 export { createHomePassphrase, loadBackend, type BackendOptions, type ResolvedBackend } from "./backend.js";
 export type { Engine, EngineStack, EngineEvent } from "./engine.js";
+// Cost, budgets, idle stop and connecting (cost/README.md): pure or lazily loading, no Pulumi.
+export { enforce, type EnforceOptions, type EnforceReport, type Enforcement, type SessionCheck } from "./enforce.js";
+export { withVerdicts, dockerVerdictSource, type VerdictSource, type VerdictOptions } from "./verdicts.js";
+export type { IdleReading, LifecycleDetails } from "./show.js";
