@@ -114,6 +114,8 @@ function idleInputs(d: SessionDetails, journal: readonly JournalEntry[]): IdleIn
 
 async function enforceSession(sessions: Sessions, session: string, opts: EnforceOptions, at: string, actions: Enforcement[]): Promise<SessionCheck> {
   const shown = await sessions.show(session);
+  // Nothing to enforce: skip reading the journal (a state read per session on a remote backend).
+  if (!shown.lifecycle.budget && !shown.lifecycle.autoStop) return { session, idle: [] };
   // Cloud consoles too: the idle rule has nothing to go on without the verdicts.
   const d = shown.lifecycle.autoStop ? await withVerdicts(shown, opts.verdicts ? { source: opts.verdicts } : { clouds: true }) : shown;
   const journal = await sessions.journal(session);

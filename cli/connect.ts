@@ -38,7 +38,11 @@ function pick(d: SessionDetails, all: ConnectMachine[], machine: string | undefi
   const names = d.machines.map((m) => m.name);
   if (!names.includes(machine)) throw new SessionError(`no machine named '${machine}' in session '${d.session}' (machines: ${names.join(", ")})`, 1, d.session);
   const m = all.find((x) => x.machine === machine);
-  if (!m) throw new SessionError(`${d.session}/${machine} is ${d.machines.find((x) => x.name === machine)?.state}: nothing to connect to (formations start ${d.session} --machine ${machine})`, 1, d.session);
+  if (!m) {
+    const state = d.machines.find((x) => x.name === machine)?.state;
+    const why = state === "terminated" ? `was removed outside formations (formations start ${d.session} --machine ${machine} creates it again)` : "has no address recorded: not created yet, or a node the managed big-data service runs itself (reach it through the proxy)";
+    throw new SessionError(`${d.session}/${machine} ${why}`, 1, d.session);
+  }
   return [m];
 }
 

@@ -96,6 +96,13 @@ describe("connect: SSH", () => {
     expect(err).toEqual(["formations: no machine named 'compute-9' in session 'hpc' (machines: head, compute-1, compute-2)"]);
     expect(await connectCommand("nope", {}, io, deps())).toBe(1);
   });
+
+  it("a machine removed outside formations is exit 1, saying how to bring it back", async () => {
+    h.engine.state("hpc").cloud["compute-2"] = "deleted";
+    await h.sessions.refresh("hpc");
+    expect(await connectCommand("hpc", { machine: "compute-2" }, io, deps())).toBe(1);
+    expect(err).toEqual(["formations: hpc/compute-2 was removed outside formations (formations start hpc --machine compute-2 creates it again)"]);
+  });
 });
 
 describe("connect: VirtualLab and desktops", () => {
