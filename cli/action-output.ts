@@ -8,7 +8,8 @@ import type { SessionActionResult } from "../automation/actions/paths.js";
 import type { ActionReport } from "../automation/actions/session-actions.js";
 import type { Sessions, SessionsOptions } from "../automation/sessions.js";
 import type { Output } from "./output.js";
-import { table, type SessionDeps, type SessionFlags } from "./session-runtime.js";
+import { checkSessionName } from "../automation/naming.js";
+import { reportError, table, withSessions, type SessionDeps, type SessionFlags } from "./session-runtime.js";
 
 /** `lab/machine-1: stop done (running -> stopped)`, with the reason or fallback. */
 export function resultLine(r: SessionActionResult): string {
@@ -66,4 +67,15 @@ export function actionRuntime(flags: SessionFlags, deps: SessionDeps, concurrenc
     return deps.makeSessions ? deps.makeSessions(opts) : new (await import("../automation/sessions.js")).Sessions(opts);
   };
   return { flags: { ...flags, json: false }, deps: { ...deps, makeSessions: make } };
+}
+
+/** Checks the session's name (exit 1 for a bad one), then runs `body` on a Sessions set up for an action. */
+export async function withActionSession(session: string, flags: SessionFlags, io: Output, deps: SessionDeps, body: (s: Sessions) => Promise<number>): Promise<number> {
+  try {
+    checkSessionName(session);
+  } catch (err) {
+    return reportError(err, io);
+  }
+  const rt = actionRuntime(flags, deps);
+  return withSessions(rt.flags, io, rt.deps, body);
 }

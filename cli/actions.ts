@@ -7,11 +7,10 @@
  */
 import type { SessionActionName } from "../automation/actions/types.js";
 import { reportExitCode } from "../automation/actions/session-actions.js";
-import { checkSessionName } from "../automation/naming.js";
-import { actionRuntime, printReport, resultLine } from "./action-output.js";
+import { printReport, resultLine, withActionSession } from "./action-output.js";
 import { UsageError } from "./exit.js";
 import type { Output } from "./output.js";
-import { reportError, withSessions, type SessionDeps, type SessionFlags } from "./session-runtime.js";
+import type { SessionDeps, SessionFlags } from "./session-runtime.js";
 
 export type PowerVerb = Extract<SessionActionName, "start" | "stop" | "hibernate" | "reboot" | "shutdown">;
 
@@ -25,13 +24,7 @@ const FORCEABLE = new Set<PowerVerb>(["stop", "hibernate", "reboot"]);
 
 export async function actionCommand(verb: PowerVerb, session: string, flags: ActionFlags, io: Output, deps: SessionDeps = {}): Promise<number> {
   if (flags.force && !FORCEABLE.has(verb)) throw new UsageError(`${verb} has no forced variant (--force applies to stop, hibernate and reboot)`);
-  try {
-    checkSessionName(session);
-  } catch (err) {
-    return reportError(err, io);
-  }
-  const rt = actionRuntime(flags, deps);
-  return withSessions(rt.flags, io, rt.deps, async (sessions) => {
+  return withActionSession(session, flags, io, deps, async (sessions) => {
     const report = await sessions[verb](session, {
       ...(flags.machine ? { machine: flags.machine } : {}),
       ...(flags.force ? { force: true } : {}),

@@ -8,6 +8,8 @@ import { createInterface } from "node:readline/promises";
 import { createHomePassphrase, homePassphraseFile } from "../automation/backend.js";
 import { MissingPassphraseError, PulumiMissingError, SessionError } from "../automation/errors.js";
 import type { SessionEvent } from "../automation/events.js";
+import { parseSelector } from "../automation/naming.js";
+import type { SessionListing } from "../automation/show.js";
 import { jsonLine, plainLine } from "../automation/render.js";
 import type { Sessions, SessionsOptions } from "../automation/sessions.js";
 import { EXIT, UsageError } from "./exit.js";
@@ -143,6 +145,20 @@ export async function withSessions(flags: SessionFlags, io: Output, deps: Sessio
     view.stop();
     await sessions.close();
   }
+}
+
+/**
+ * Parses the --label selectors (a malformed one is a usage error before any backend is touched),
+ * then runs `body` with the sessions they select.
+ */
+export async function withSelectedSessions(flags: SessionFlags & { label?: string[] }, io: Output, deps: SessionDeps, body: (s: Sessions, listed: SessionListing[]) => Promise<number>): Promise<number> {
+  let selector: Record<string, string>;
+  try {
+    selector = parseSelector(flags.label ?? []);
+  } catch (err) {
+    return reportError(err, io);
+  }
+  return withSessions(flags, io, deps, async (sessions) => body(sessions, await sessions.list({ labels: selector })));
 }
 
 /** Aligned columns: the header, then one line per row. */

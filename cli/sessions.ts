@@ -4,23 +4,14 @@
  * its state per session; `--no-cost` lists from the stack tags alone, faster on a remote backend,
  * with the plan's hourly estimate instead).
  */
-import { parseSelector } from "../automation/naming.js";
 import { costsOf } from "./cost.js";
 import { EXIT } from "./exit.js";
 import type { Output } from "./output.js";
 import { usd } from "./show.js";
-import { reportError, table, usdPerHour, withSessions, type SessionDeps, type SessionFlags } from "./session-runtime.js";
+import { table, usdPerHour, withSelectedSessions, type SessionDeps, type SessionFlags } from "./session-runtime.js";
 
 export async function sessionsCommand(flags: SessionFlags & { label?: string[]; cost?: boolean }, io: Output, deps: SessionDeps = {}): Promise<number> {
-  // A malformed selector is a usage error before any backend is touched.
-  let selector: Record<string, string>;
-  try {
-    selector = parseSelector(flags.label ?? []);
-  } catch (err) {
-    return reportError(err, io);
-  }
-  return withSessions(flags, io, deps, async (sessions) => {
-    const listed = await sessions.list({ labels: selector });
+  return withSelectedSessions(flags, io, deps, async (sessions, listed) => {
     const withCost = flags.cost !== false;
     const ledgers = new Map<string, { accruedUsd: number; burnUsdPerHour: number }>();
     if (withCost) {
@@ -34,7 +25,7 @@ export async function sessionsCommand(flags: SessionFlags & { label?: string[]; 
       return EXIT.ok;
     }
     if (list.length === 0) {
-      io.err(Object.keys(selector).length ? "formations: no session matches those labels" : "formations: no sessions yet ('formations up <file>' creates one)");
+      io.err(flags.label?.length ? "formations: no session matches those labels" : "formations: no sessions yet ('formations up <file>' creates one)");
       return EXIT.ok;
     }
     const rows = list.map((s) => [

@@ -4,11 +4,10 @@
  * provider gives its id, recorded in the session, and with --save-formation a new formation
  * that launches the machine from it.
  */
-import { checkSessionName } from "../automation/naming.js";
-import { actionRuntime } from "./action-output.js";
+import { withActionSession } from "./action-output.js";
 import { EXIT } from "./exit.js";
 import type { Output } from "./output.js";
-import { reportError, withSessions, type SessionDeps, type SessionFlags } from "./session-runtime.js";
+import type { SessionDeps, SessionFlags } from "./session-runtime.js";
 
 export interface SnapshotFlags extends SessionFlags {
   machine: string;
@@ -17,13 +16,7 @@ export interface SnapshotFlags extends SessionFlags {
 }
 
 export async function snapshotCommand(session: string, flags: SnapshotFlags, io: Output, deps: SessionDeps = {}): Promise<number> {
-  try {
-    checkSessionName(session);
-  } catch (err) {
-    return reportError(err, io);
-  }
-  const rt = actionRuntime(flags, deps);
-  return withSessions(rt.flags, io, rt.deps, async (sessions) => {
+  return withActionSession(session, flags, io, deps, async (sessions) => {
     const r = await sessions.snapshot(session, {
       machine: flags.machine,
       ...(flags.name ? { name: flags.name } : {}),

@@ -9,13 +9,12 @@
  */
 import type { SessionStates } from "../automation/actions/states.js";
 import { countsText } from "../automation/actions/states.js";
-import { parseSelector } from "../automation/naming.js";
 import type { SessionDetails } from "../automation/show.js";
 import { withVerdicts } from "../automation/verdicts.js";
 import { EXIT } from "./exit.js";
 import type { Output } from "./output.js";
 import { renderDetails, type ShowDeps } from "./show.js";
-import { reportError, table, withSessions, type SessionDeps, type SessionFlags } from "./session-runtime.js";
+import { table, withSelectedSessions, withSessions, type SessionDeps, type SessionFlags } from "./session-runtime.js";
 
 /** The details with live states; the recorded one kept beside each. */
 export function withLiveStates(d: SessionDetails, live: SessionStates): SessionDetails {
@@ -43,14 +42,7 @@ export async function showLiveCommand(session: string, flags: SessionFlags, io: 
 }
 
 export async function sessionsStatesCommand(flags: SessionFlags & { label?: string[]; live?: boolean }, io: Output, deps: SessionDeps = {}): Promise<number> {
-  let selector: Record<string, string>;
-  try {
-    selector = parseSelector(flags.label ?? []);
-  } catch (err) {
-    return reportError(err, io);
-  }
-  return withSessions(flags, io, deps, async (sessions) => {
-    const listed = await sessions.list({ labels: selector });
+  return withSelectedSessions(flags, io, deps, async (sessions, listed) => {
     const read = await Promise.all(
       listed.map(async (s) => {
         try {
