@@ -28,3 +28,8 @@ export type { Engine, EngineStack, EngineEvent } from "./engine.js";
 export { enforce, type EnforceOptions, type EnforceReport, type Enforcement, type SessionCheck } from "./enforce.js";
 export { withVerdicts, dockerVerdictSource, type VerdictSource, type VerdictOptions } from "./verdicts.js";
 export type { IdleReading, LifecycleDetails } from "./show.js";
+export type { ActionReport } from "./actions/session-actions.js";
+export type { BatchReport } from "./actions/batch-sessions.js";
+export type { SnapshotReport } from "./actions/snapshot.js";
+export type { SessionStates } from "./actions/states.js";
+export type { ActionResult, MachineState as NormalisedMachineState, ActionName } from "./actions/types.js";
