@@ -45,12 +45,7 @@ export function hostlist(names: readonly string[]): string {
 /** CPUs and memory of the compute nodes from the price catalog, when it knows the instance type. */
 function nodeShape(plan: SessionPlan, computeType: string | undefined): string {
   if (!computeType) return "";
-  let known: { vcpus: number; memoryGb: number } | undefined;
-  try {
-    known = catalogFor(plan.provider).instances[computeType];
-  } catch {
-    known = undefined;
-  }
+  const known = catalogFor(plan.provider).instances[computeType];
   // slurmd drains a node that reports less memory than configured: leave headroom for the OS.
   return known ? ` CPUs=${known.vcpus} RealMemory=${Math.floor(known.memoryGb * 1024 * 0.9)}` : "";
 }
