@@ -77,6 +77,13 @@ export abstract class FormationComponent extends pulumi.ComponentResource {
     return h;
   }
 
+  /** Machines that need nothing of each other (Machine, Pool, Docker): each made on its own. */
+  protected createIndependentMachines(): void {
+    const net = this.network();
+    const secrets = this.createSecrets();
+    for (const m of this.plan.machines) this.track(m, this.adapter.machine(this.ctx, net, m, { secrets }));
+  }
+
   protected network(): NetworkHandle {
     return this.adapter.network(this.ctx);
   }

@@ -8,9 +8,7 @@ import { FormationComponent, type FormationArgs } from "./base.js";
 export class Docker extends FormationComponent {
   constructor(name: string, args: FormationArgs, opts?: pulumi.ComponentResourceOptions) {
     super("Docker", name, args, opts);
-    const net = this.network();
-    const secrets = this.createSecrets();
-    for (const m of this.plan.machines) this.track(m, this.adapter.machine(this.ctx, net, m, { secrets }));
+    this.createIndependentMachines();
     this.finish({ image: this.plan.container?.image ?? "" });
   }
 }
