@@ -5,7 +5,7 @@
  * that did not record prices is charged at today's catalog, and the ledger says so.
  */
 import { buildLedger, eventsFromJournal, LedgerError, priceAtLaunch, type LaunchPrice, type Ledger } from "../cost/index.js";
-import { catalogFor } from "../plan/catalog/index.js";
+import { catalogFor } from "../clouds/index.js";
 import type { SessionPlan } from "../plan/types.js";
 import type { JournalEntry } from "./record.js";
 

@@ -6,7 +6,7 @@
  */
 import { pricesForUp } from "../cost/launch.js";
 import type { Formation } from "../format/types.js";
-import { catalogFor } from "../plan/catalog/index.js";
+import { catalogFor } from "../clouds/index.js";
 import { planSession } from "../plan/index.js";
 import type { Engine, EngineEvent, EngineStack } from "./engine.js";
 import { ConcurrentUpdateError, classify, engineSummary, PendingOperationsError } from "./errors.js";

@@ -15,10 +15,10 @@
  * `idleFor` are as of that change, which is what `enforce` needs (a `stopping` verdict) and what
  * `show` reports. Loaded only when a cloud session's verdicts are asked for.
  */
-import { Ec2Api } from "./actions/aws-ec2.js";
-import { AzureArm } from "./actions/azure-arm.js";
-import { GceApi, instancePath, type InstanceRef } from "./actions/gcp-api.js";
-import { NovaApi } from "./actions/openstack-api.js";
+import { Ec2Api } from "../clouds/aws/actions/ec2.js";
+import { AzureArm } from "../clouds/azure/actions/arm.js";
+import { GceApi, instancePath, type InstanceRef } from "../clouds/gcp/actions/api.js";
+import { NovaApi } from "../clouds/openstack/actions/nova.js";
 import type { ActionTarget } from "./actions/types.js";
 import { verdictFromConsole } from "../cost/idle.js";
 import type { MachineDetails, SessionDetails } from "./show.js";

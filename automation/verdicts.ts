@@ -99,7 +99,7 @@ export function dockerVerdictSource(): VerdictSource {
     if (!clients.has(key)) {
       clients.set(
         key,
-        Promise.all([import("dockerode"), import("./actions/docker-engine.js")]).then(([{ default: Docker }, { dockerOptions }]) => new Docker(dockerOptions(host))),
+        Promise.all([import("dockerode"), import("../clouds/docker/engine.js")]).then(([{ default: Docker }, { dockerOptions }]) => new Docker(dockerOptions(host))),
       );
     }
     const docker = await clients.get(key)!;
@@ -115,7 +115,7 @@ export function dockerVerdictSource(): VerdictSource {
         if (exists) return undefined;
         throw new Error(`container ${name} not found`, { cause: err });
       }
-      const { classifyDockerError } = await import("./actions/docker-engine.js");
+      const { classifyDockerError } = await import("../clouds/docker/engine.js");
       throw new Error(classifyDockerError(err, { ...(host ? { host } : {}), what: name }).message, { cause: err });
     }
     const file = firstFileOfTar(tar);

@@ -24,15 +24,15 @@ export const COMPONENTS: Record<Kind, ComponentClass> = { Machine, Docker, Pool,
 export async function loadAdapter(provider: Provider): Promise<CloudAdapter> {
   switch (provider) {
     case "aws":
-      return (await import("./aws/index.js")).awsAdapter;
+      return (await import("../clouds/aws/emit/index.js")).awsAdapter;
     case "docker":
-      return (await import("./docker/index.js")).dockerAdapter;
+      return (await import("../clouds/docker/emit/index.js")).dockerAdapter;
     case "openstack":
-      return (await import("./openstack/index.js")).openstackAdapter;
+      return (await import("../clouds/openstack/emit/index.js")).openstackAdapter;
     case "azure":
-      return (await import("./azure/index.js")).azureAdapter;
+      return (await import("../clouds/azure/emit/index.js")).azureAdapter;
     case "gcp":
-      return (await import("./gcp/index.js")).gcpAdapter;
+      return (await import("../clouds/gcp/emit/index.js")).gcpAdapter;
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import type { Formation } from "../format/types.js";
 import type { PlannedBigData, PlannedContainer, PlannedSecret, PlannedStorage, PowerState, SessionPlan } from "./types.js";
-import { catalogFor } from "./catalog/index.js";
+import { catalogFor } from "../clouds/index.js";
 import { planMachines } from "./machines.js";
 import { estimate } from "./cost.js";
 

@@ -1,7 +1,7 @@
 /** Machines of a session, by kind: names, roles, tiers, sizes and images resolved per provider. */
 import type { Formation, MachineBlock } from "../format/types.js";
 import type { PlannedMachine, PowerState, Role } from "./types.js";
-import { catalogFor, osOf, type ImageAlias, type ProviderCatalog, type Size } from "./catalog/index.js";
+import { catalogFor, osOf, type ImageAlias, type ProviderCatalog, type Size } from "../clouds/index.js";
 import { inboundRules, connectPorts, isEntryPoint } from "./network.js";
 import { machineHourlyUsd } from "./cost.js";
 import { tierOf } from "./tiers.js";

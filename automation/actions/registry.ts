@@ -26,11 +26,11 @@ export type DriverSource = (provider: Provider, ctx: DriverContext) => ActionDri
 
 /** The module and class of each provider's driver. */
 export const DRIVER_MODULES: Readonly<Record<Provider, { module: string; exportName: string }>> = {
-  docker: { module: "docker", exportName: "DockerDriver" },
-  aws: { module: "aws", exportName: "AwsDriver" },
-  azure: { module: "azure", exportName: "AzureDriver" },
-  gcp: { module: "gcp", exportName: "GcpDriver" },
-  openstack: { module: "openstack", exportName: "OpenStackDriver" },
+  docker: { module: "../../clouds/docker/actions/driver", exportName: "DockerDriver" },
+  aws: { module: "../../clouds/aws/actions/driver", exportName: "AwsDriver" },
+  azure: { module: "../../clouds/azure/actions/driver", exportName: "AzureDriver" },
+  gcp: { module: "../../clouds/gcp/actions/driver", exportName: "GcpDriver" },
+  openstack: { module: "../../clouds/openstack/actions/driver", exportName: "OpenStackDriver" },
 };
 
 /** No driver for this provider in this build (its module is missing or exports no driver). */

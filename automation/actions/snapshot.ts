@@ -7,7 +7,7 @@
  */
 import { OperationFailedError, SessionError } from "../errors.js";
 import { runOne } from "./batch.js";
-import { containerName, stamp } from "./docker-names.js";
+import { containerName, stamp } from "../../clouds/docker/names.js";
 import { commit, entryOf, readRecord } from "./record-ops.js";
 import type { ActionTuning } from "./paths.js";
 import type { Lifecycle } from "./session-actions.js";

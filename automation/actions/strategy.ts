@@ -19,7 +19,7 @@ const DECLARATIVE: Readonly<Record<Provider, ReadonlySet<ActionName>>> = {
   openstack: new Set(["start", "stop", "shutdown", "hibernate"]), // powerState active / shutoff / shelved_offloaded
   // @pulumi/docker has no pause and `up` does not stop a running container: Docker's API does it all.
   docker: new Set(),
-  azure: new Set(), // no declarative power state on Azure VMs (components/azure/README.md)
+  azure: new Set(), // no declarative power state on Azure VMs (clouds/azure/README.md)
 };
 
 /** The path for one machine. */

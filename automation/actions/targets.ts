@@ -56,7 +56,7 @@ export function sessionView(session: string, record: SessionRecord, outputs: Rec
       session,
       machine: m.name,
       role: m.role,
-      // Docker containers are found by the name the adapter gives them (docker-names.ts): stable
+      // Docker containers are found by the name the adapter gives them (clouds/docker/names.ts): stable
       // across replacements, and what a pipeline sees in `docker ps`.
       ...(cloudId && !docker ? { providerId: cloudId } : {}),
       ...(plan.region ? { region: plan.region } : {}),

@@ -8,7 +8,7 @@
  * its slurmd registers. The head's own address is written into slurm.conf at first boot.
  */
 import type { PlannedMachine, SessionPlan } from "../types.js";
-import { catalogFor } from "../catalog/index.js";
+import { catalogFor } from "../../clouds/index.js";
 import { exportNfs, mountNfs, needEpel, shq, type Parts } from "./parts.js";
 
 export const HEAD_ADDRESS_PLACEHOLDER = "@HEAD_ADDRESS@";

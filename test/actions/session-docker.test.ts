@@ -11,7 +11,7 @@ import { EventEmitter } from "node:events";
 import { join } from "node:path";
 import type Docker from "dockerode";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { containerName } from "../../automation/actions/docker-names.js";
+import { containerName } from "../../clouds/docker/names.js";
 import { ConcurrentUpdateError } from "../../automation/errors.js";
 import { Sessions, type SessionsOptions } from "../../automation/sessions.js";
 import { actionCommand } from "../../cli/actions.js";

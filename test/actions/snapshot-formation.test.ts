@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DockerDriver } from "../../automation/actions/docker.js";
+import { DockerDriver } from "../../clouds/docker/actions/driver.js";
 import { DriverUnavailableError, loadDriver } from "../../automation/actions/registry.js";
 import { freshName, machineBlockPath, saveSnapshotFormation, snapshotFormationText } from "../../automation/actions/snapshot-formation.js";
 import { hibernateRefusal, pathFor } from "../../automation/actions/strategy.js";

@@ -8,7 +8,7 @@ import { sessionLedger } from "../../automation/ledger.js";
 import { SESSION_RESOURCES } from "../../cost/launch.js";
 import type { JournalEntry } from "../../automation/record.js";
 import { loadFormationText } from "../../format/load.js";
-import { aws } from "../../plan/catalog/aws.js";
+import { aws } from "../../clouds/aws/catalog.js";
 import { planSession } from "../../plan/index.js";
 import { harness, poolYaml, type Harness } from "./helpers.js";
 

@@ -4,8 +4,8 @@ import { buildLedger } from "../../cost/ledger.js";
 import { priceAtLaunch } from "../../cost/price.js";
 import { pricesForUp, SESSION_RESOURCES } from "../../cost/launch.js";
 import { LedgerError, type LaunchPrice } from "../../cost/events.js";
-import { aws } from "../../plan/catalog/aws.js";
-import { docker } from "../../plan/catalog/docker.js";
+import { aws } from "../../clouds/aws/catalog.js";
+import { docker } from "../../clouds/docker/catalog.js";
 
 const h = (hhmm: string) => `2026-11-01T${hhmm}:00Z`;
 const head: LaunchPrice = { computeUsdPerHour: 0.107, diskUsdPerHour: 0.003, source: "aws list", spot: false };
