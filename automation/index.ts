@@ -26,7 +26,8 @@ export { createHomePassphrase, loadBackend, type BackendOptions, type ResolvedBa
 export type { Engine, EngineStack, EngineEvent } from "./engine.js";
 // Cost, budgets, idle stop and connecting (cost/README.md): pure or lazily loading, no Pulumi.
 export { enforce, type EnforceOptions, type EnforceReport, type Enforcement, type SessionCheck } from "./enforce.js";
-export { withVerdicts, dockerVerdictSource, type VerdictSource, type VerdictOptions } from "./verdicts.js";
+export { withVerdicts, type VerdictSource, type VerdictOptions } from "./verdicts.js";
+export { dockerVerdictSource } from "../clouds/docker/verdicts.js";
 export type { IdleReading, LifecycleDetails } from "./show.js";
 export type { ActionReport } from "./actions/session-actions.js";
 export type { BatchReport } from "./actions/batch-sessions.js";

@@ -21,12 +21,12 @@ import { plainOutputs } from "../store.js";
 import { tierOrder } from "./cluster.js";
 import { SessionBusyError, sessionLocks } from "./lock.js";
 import { viaDriver, viaUp, type ActionTuning, type PathContext, type SessionActionResult } from "./paths.js";
-import { buildDrivers, type DriverSource } from "./registry.js";
+import { cloudOf } from "../../clouds/index.js";
 import { hibernateRefusal, pathFor } from "./strategy.js";
 import { driverContext, selectMachines, sessionView, type SessionMachine } from "./targets.js";
 import { readRecord } from "./record-ops.js";
 import { sessionStates, type SessionStates } from "./states.js";
-import type { ActionDriver, SessionActionName } from "./types.js";
+import type { ActionDriver, DriverSource, SessionActionName } from "./types.js";
 
 /** What `Sessions` lends the actions: its per-session operation runner and its session list. */
 export interface LifecycleHost {
@@ -36,13 +36,13 @@ export interface LifecycleHost {
   list(labels: Readonly<Record<string, string>>): Promise<SessionListing[]>;
   /** The engine, ready, for reads that hold no session (machine states). */
   engine(): Promise<Engine>;
-  /** Where drivers come from (default: this build's driver modules, imported on first use). */
+  /** Where drivers come from (default: each provider's cloud, its driver imported on first use). */
   drivers?: DriverSource;
 }
 
 /** Options of `Sessions` for actions. */
 export interface LifecycleOptions {
-  /** Gives the driver for a provider (default: automation/actions/<provider>.ts). Tests pass a test double. */
+  /** Gives the driver for a provider (default: the provider's cloud, clouds/<provider>/). Tests pass a test double. */
   drivers?: DriverSource;
 }
 
@@ -81,11 +81,26 @@ export function reportExitCode(reports: readonly { results: readonly { outcome: 
 
 const UPWARDS = new Set<SessionActionName>(["start", "reboot"]);
 
+/** Each provider's driver from its cloud, loaded on first use and kept per place (a failed load is retried next time). */
+function cloudDrivers(): DriverSource {
+  const cache = new Map<string, Promise<ActionDriver>>();
+  return (provider, ctx) => {
+    const key = JSON.stringify([provider, ctx.region ?? "", ctx.zone ?? "", ctx.project ?? "", ctx.host ?? ""]);
+    let driver = cache.get(key);
+    if (!driver) {
+      driver = cloudOf(provider).actions.driver(ctx);
+      cache.set(key, driver);
+      driver.catch(() => cache.delete(key));
+    }
+    return driver;
+  };
+}
+
 export class Lifecycle {
   private readonly drivers: DriverSource;
 
   constructor(private readonly host: LifecycleHost) {
-    this.drivers = host.drivers ?? buildDrivers();
+    this.drivers = host.drivers ?? cloudDrivers();
   }
 
   /** Sessions matching labels (for batches). */

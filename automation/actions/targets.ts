@@ -10,8 +10,8 @@ import type { PlannedMachine, SessionPlan } from "../../plan/types.js";
 import { SessionError } from "../errors.js";
 import type { SessionRecord } from "../record.js";
 import { machinesOf } from "../state.js";
-import type { DriverContext } from "./registry.js";
-import type { ActionTarget, MachineState } from "./types.js";
+import { cloudOf } from "../../clouds/index.js";
+import type { ActionTarget, DriverContext, MachineState } from "./types.js";
 
 /** One machine of a session, with what its record says about it. */
 export interface SessionMachine {
@@ -33,9 +33,6 @@ export interface SessionView {
   machines: SessionMachine[];
 }
 
-/** Providers where the plan's `hibernation` decides whether `hibernate` may be asked at all. */
-const HIBERNATING = new Set(["aws", "azure", "gcp"]);
-
 /** Parses the formation the session holds (it validated when it was applied; a newer schema may disagree). */
 export function storedFormation(record: SessionRecord): Formation {
   const r = validateText(record.formation, record.file || "<session>");
@@ -48,7 +45,7 @@ export function sessionView(session: string, record: SessionRecord, outputs: Rec
   const formation = storedFormation(record);
   const plan = planSession(formation, { session, desired: record.desired });
   const deployed = new Map(machinesOf(outputs).map((m) => [m.name, m]));
-  const docker = plan.provider === "docker";
+  const { byName, hibernationAtLaunch } = cloudOf(plan.provider).actions;
   const machines = plan.machines.map((m): SessionMachine => {
     const cloudId = deployed.get(m.name)?.cloudId;
     const recorded: MachineState = record.removed[m.name] ? "terminated" : !cloudId ? "pending" : m.desiredState;
@@ -56,13 +53,13 @@ export function sessionView(session: string, record: SessionRecord, outputs: Rec
       session,
       machine: m.name,
       role: m.role,
-      // Docker containers are found by the name the adapter gives them (clouds/docker/names.ts): stable
-      // across replacements, and what a pipeline sees in `docker ps`.
-      ...(cloudId && !docker ? { providerId: cloudId } : {}),
+      // Where machines are found by the name the adapter gives them (Docker containers), no id is passed.
+      ...(cloudId && !byName ? { providerId: cloudId } : {}),
       ...(plan.region ? { region: plan.region } : {}),
       ...(plan.zone ? { zone: plan.zone } : {}),
       ...(plan.project ? { project: plan.project } : {}),
-      ...(HIBERNATING.has(plan.provider) ? { hibernation: m.hibernation } : {}),
+      // Where hibernation is enabled at launch, the plan says whether it was.
+      ...(hibernationAtLaunch ? { hibernation: m.hibernation } : {}),
       spot: m.spot,
     };
     return { target, planned: m, recorded, oneTimeSpot: m.spot && plan.spotInterruption === "terminate" };

@@ -1,8 +1,8 @@
 /**
  * What a user should know about a plan on Azure that the provider-neutral planner cannot say:
  * Azure-only rules (no hibernating spot VMs, HDInsight's fixed head and ZooKeeper nodes, a
- * nightly schedule rather than an idle stop). Pure; the adapter appends them to the plan's notes
- * when it emits the session, so `formations plan` prints them with the others.
+ * nightly schedule rather than an idle stop). Pure; the planner adds them to the plan's notes,
+ * so `formations plan` prints them with the others.
  */
 import type { PlannedMachine, SessionPlan } from "../../plan/types.js";
 

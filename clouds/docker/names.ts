@@ -12,9 +12,7 @@ export function containerName(session: string, machine: string): string {
 export const LABELS = { session: "formations-session", machine: "formations-machine", role: "formations-role", managedBy: "managed-by" } as const;
 
 /** UTC yyyymmddhhmmss: sortable, and valid in a Docker repository name. */
-export function stamp(d: Date): string {
-  return d.toISOString().replace(/[-:T]/g, "").slice(0, 14);
-}
+export { stamp } from "../../automation/actions/rest.js";
 
 /** `repo[:tag]`, where a colon followed by a slash belongs to a registry port, not a tag. */
 export function splitReference(ref: string): { repo: string; tag: string } {

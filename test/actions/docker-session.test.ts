@@ -5,7 +5,8 @@
  */
 import type Docker from "dockerode";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { actOnMachine, actOnSession, actOnSessions, DockerDriver, runBatch, SessionBusyError, SessionLocks, type ActionTarget } from "../../automation/actions/index.js";
+import { actOnMachine, actOnSession, actOnSessions, runBatch, SessionBusyError, SessionLocks, type ActionTarget } from "../../automation/actions/index.js";
+import { DockerDriver } from "../../clouds/docker/actions/driver.js";
 import type { Role } from "../../plan/types.js";
 import { cleanup, createMachine, ensureEngine, rawState, uniqueSession } from "./engine.js";
 

@@ -9,7 +9,8 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import Docker from "dockerode";
 import type { Role } from "../../plan/types.js";
-import { containerName, LABELS, type ActionTarget } from "../../automation/actions/index.js";
+import type { ActionTarget } from "../../automation/actions/index.js";
+import { containerName, LABELS } from "../../clouds/docker/names.js";
 
 export const IMAGE = "formations-test/busybox:latest";
 const SCRIPT = fileURLToPath(new URL("../../scripts/docker-engine.sh", import.meta.url));

@@ -328,11 +328,10 @@ describe("errors", () => {
     await expect(h.sessions.stop("lab", { machine: "machine-9" })).rejects.toThrow("no machine named 'machine-9' in session 'lab' (machines: machine-1, machine-2)");
   });
 
-  it("a provider without a driver in this build: each machine fails saying so (exit 3)", async () => {
-    const { DriverUnavailableError } = await import("../../automation/actions/registry.js");
+  it("a provider whose driver cannot be loaded: each machine fails saying so (exit 3)", async () => {
     const bare = await harness({
       drivers: (p) => {
-        throw new DriverUnavailableError(p, "automation/actions/azure.ts is not part of it yet");
+        throw new Error(`actions on ${p} machines through the ${p} API are not available in this build (automation/actions/azure.ts is not part of it yet)`);
       },
     });
     try {

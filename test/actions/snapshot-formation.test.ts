@@ -1,20 +1,20 @@
 /**
  * The parts of the actions layer that need neither an engine nor a driver: the formation a
  * snapshot writes (which block, which name, which schema line, validated before writing), the
- * driver registry (a module that is not in the build), and the path each provider and action takes.
+ * driver each provider's cloud gives, and the path each provider and action takes.
  */
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DockerDriver } from "../../clouds/docker/actions/driver.js";
-import { DriverUnavailableError, loadDriver } from "../../automation/actions/registry.js";
+import { cloudOf, CLOUDS } from "../../clouds/index.js";
 import { freshName, machineBlockPath, saveSnapshotFormation, snapshotFormationText } from "../../automation/actions/snapshot-formation.js";
 import { hibernateRefusal, pathFor } from "../../automation/actions/strategy.js";
 import { sessionView } from "../../automation/actions/targets.js";
 import { emptyRecord } from "../../automation/record.js";
 import { loadFormationText } from "../../format/load.js";
-import type { Provider } from "../../format/types.js";
+import { PROVIDERS, type Provider } from "../../format/types.js";
 import { hpc, lab, pool } from "./formations.js";
 
 let dir: string;
@@ -74,21 +74,16 @@ describe("a formation from a snapshot", () => {
   });
 });
 
-describe("the driver registry", () => {
+describe("the drivers of the clouds table", () => {
   it("loads the Docker driver by provider name", async () => {
-    const d = await loadDriver("docker", { host: "unix:///nowhere.sock" });
+    const d = await cloudOf("docker").actions.driver({ host: "unix:///nowhere.sock" });
     expect(d).toBeInstanceOf(DockerDriver);
     expect(d.provider).toBe("docker");
   });
 
-  it("a driver module that is not in the build is 'not available', not a crash", async () => {
-    const err = await loadDriver("aws", {}, { aws: { module: "no-such-driver", exportName: "AwsDriver" } }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(DriverUnavailableError);
-    expect((err as Error).message).toBe("actions on aws machines through the aws API are not available in this build (automation/actions/no-such-driver.ts is not part of it yet)");
-  });
-
-  it("a module without a driver class says so", async () => {
-    await expect(loadDriver("aws", {}, { aws: { module: "batch", exportName: "AwsDriver" } })).rejects.toThrow("automation/actions/batch.ts exports no AwsDriver");
+  it("every provider of the schema has a cloud, whose driver acts on that provider", async () => {
+    expect(Object.keys(CLOUDS).sort()).toEqual([...PROVIDERS].sort());
+    for (const p of PROVIDERS) expect((await cloudOf(p).actions.driver({})).provider).toBe(p);
   });
 });
 

@@ -1,7 +1,8 @@
 /** Which machines `show` reads an idle verdict for, and what it says when it cannot (no engine, no cloud call). */
 import { describe, expect, it } from "vitest";
 import type { MachineDetails, SessionDetails } from "../../automation/show.js";
-import { containerOf, withVerdicts } from "../../automation/verdicts.js";
+import { withVerdicts } from "../../automation/verdicts.js";
+import { containerOf } from "../../clouds/docker/verdicts.js";
 import type { IdleVerdict } from "../../cost/idle.js";
 
 const m = (name: string, more: Partial<MachineDetails> = {}): MachineDetails => ({ name, role: "member", state: "running", os: "linux", hourlyUsd: 0, ...more });

@@ -12,7 +12,7 @@
  */
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import { CRASH_CONSISTENT, createImage, Ec2Api, instanceId, label, pollUntil, type Sdk, type Seen } from "./ec2.js";
-import { stamp } from "../../docker/names.js";
+import { stamp } from "../../../automation/actions/rest.js";
 import { ActionError, type ActionDriver, type ActionName, type ActionResult, type ActionTarget, type MachineState, type SessionActionName } from "../../../automation/actions/types.js";
 
 /** Options of the AWS driver. */

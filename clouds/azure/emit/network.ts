@@ -18,7 +18,6 @@ import type { Role } from "../../../plan/types.js";
 import type { EmitContext } from "../../../components/adapter.js";
 import { azureSshKeys, sessionProvider, tagsFor, uniqueOf, withoutVersionAliases, type AzureNetwork } from "./provider.js";
 import { bigDataNsgRules, ownMachines, securityGroups, toSecurityRule } from "./security.js";
-import { azureNotes } from "../notes.js";
 
 const VNET_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/virtualNetworks\/([^/]+)$/i;
 
@@ -84,8 +83,6 @@ function newNetwork(ctx: EmitContext, rg: pulumi.Output<string>, opts: pulumi.Cu
 
 export function createNetwork(ctx: EmitContext): AzureNetwork {
   const plan = ctx.plan;
-  // Azure-only facts the planner cannot know, printed with the plan's own notes.
-  for (const n of azureNotes(plan)) if (!plan.notes.includes(n)) plan.notes.push(n);
   const provider = sessionProvider(ctx);
   const opts: pulumi.CustomResourceOptions = { parent: ctx.parent, provider, transformations: [withoutVersionAliases] };
   const rg = new ResourceGroup(ctx.name("rg"), { resourceGroupName: ctx.name("rg"), location: plan.region!, tags: tagsFor(ctx) }, opts);

@@ -8,18 +8,8 @@ import type Dockerode from "dockerode";
 import type { Role } from "../../../plan/types.js";
 import { classifyDockerError, dockerOptions } from "../engine.js";
 import { containerName, LABELS, splitReference, stamp } from "../names.js";
-import {
-  ActionError,
-  TARGET_STATE,
-  fromDockerState,
-  type ActionDriver,
-  type ActionName,
-  type ActionResult,
-  type ActionTarget,
-  type DockerRawState,
-  type MachineState,
-  type SessionActionName,
-} from "../../../automation/actions/types.js";
+import { ActionError, TARGET_STATE, type ActionDriver, type ActionName, type ActionResult, type ActionTarget, type MachineState, type SessionActionName } from "../../../automation/actions/types.js";
+import { fromDockerState, type DockerRawState } from "./states.js";
 
 /** Options of the Docker driver. */
 export interface DockerDriverOptions {

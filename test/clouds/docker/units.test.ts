@@ -1,6 +1,8 @@
 /** Pure parts of the Docker driver and of session ordering: engine URLs, error classes, image names, tiers. */
 import { describe, expect, it } from "vitest";
-import { classifyDockerError, dockerOptions, splitReference, tierOrder, type ActionTarget } from "../../../automation/actions/index.js";
+import { tierOrder, type ActionTarget } from "../../../automation/actions/index.js";
+import { classifyDockerError, dockerOptions } from "../../../clouds/docker/engine.js";
+import { splitReference } from "../../../clouds/docker/names.js";
 import { tierOf } from "../../../plan/index.js";
 import type { Role } from "../../../plan/types.js";
 

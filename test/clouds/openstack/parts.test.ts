@@ -9,7 +9,7 @@ import { TAG_LIMIT, tagsOf } from "../../../clouds/openstack/emit/provider.js";
 import { ingressSpecs } from "../../../clouds/openstack/emit/security.js";
 import { parse } from "yaml";
 import { cloudbaseScript, openstackUserData } from "../../../clouds/openstack/emit/userdata.js";
-import { openstackNotes } from "../../../clouds/openstack/emit/index.js";
+import { openstackNotes } from "../../../clouds/openstack/notes.js";
 import { openstack as catalog } from "../../../clouds/openstack/catalog.js";
 import { catalogFor, type ImageAlias } from "../../../clouds/index.js";
 import { planSession } from "../../../plan/index.js";

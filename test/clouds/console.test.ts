@@ -8,11 +8,15 @@ import { mockClient } from "aws-sdk-client-mock";
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AzureArm } from "../../clouds/azure/actions/arm.js";
+import { azureConsole } from "../../clouds/azure/console.js";
+import { ec2Console } from "../../clouds/aws/console.js";
+import { gceConsole, gceRef } from "../../clouds/gcp/console.js";
+import { novaConsole } from "../../clouds/openstack/console.js";
 import { GceApi } from "../../clouds/gcp/actions/api.js";
 import { NovaApi } from "../../clouds/openstack/actions/nova.js";
 import { Keystone, type OpenStackCloud } from "../../clouds/openstack/actions/keystone.js";
-import type { MachineDetails, SessionDetails } from "../../automation/show.js";
-import { consoleReader, consoleVerdictSource, gceRef } from "../../automation/verdicts-cloud.js";
+import type { MachineDetails, SessionDetails } from "../../automation/details.js";
+import { consoleVerdictSource } from "../../clouds/console.js";
 import { withVerdicts } from "../../automation/verdicts.js";
 import { FakeApi, mockHttp } from "../actions/rest-mock.js";
 
@@ -43,7 +47,7 @@ describe("aws: EC2 GetConsoleOutput", () => {
   it("asks for the latest output of the instance and finds the last verdict", async () => {
     ec2.on(GetConsoleOutputCommand).resolves({ InstanceId: "i-0abc", Output: Buffer.from(CONSOLE).toString("base64") });
     const d = session("aws", { region: "eu-west-1" }, "i-0abc");
-    expect(await consoleVerdictSource()(d, d.machines[0]!)).toEqual(parsed);
+    expect(await consoleVerdictSource(ec2Console())(d, d.machines[0]!)).toEqual(parsed);
     expect(ec2.commandCalls(GetConsoleOutputCommand).map((c) => c.args[0].input)).toEqual([{ InstanceId: "i-0abc", Latest: true }]);
   });
 
@@ -53,7 +57,7 @@ describe("aws: EC2 GetConsoleOutput", () => {
       return { Output: Buffer.from(VERDICT).toString("base64") };
     });
     const d = session("aws", { region: "eu-west-1" }, "i-0abc");
-    expect(await consoleVerdictSource()(d, d.machines[0]!)).toEqual(parsed);
+    expect(await consoleVerdictSource(ec2Console())(d, d.machines[0]!)).toEqual(parsed);
     expect(ec2.commandCalls(GetConsoleOutputCommand).map((c) => c.args[0].input)).toEqual([{ InstanceId: "i-0abc", Latest: true }, { InstanceId: "i-0abc" }]);
   });
 });
@@ -66,7 +70,7 @@ describe("gcp, openstack: REST", () => {
   it("gcp: GET the instance's serial port 1, the instance named as the adapter names it", async () => {
     const api = new FakeApi(http.agent, "https://compute.googleapis.com").on("GET", "/compute/v1/projects/lab-project/zones/europe-west1-b/instances/lab-head/serialPort?port=1", { status: 200, body: { contents: CONSOLE, start: "0", next: "4096" } });
     const d = session("gcp", { region: "europe-west1", project: "lab-project" }, "8432987423987");
-    const read = consoleReader({ gce: new GceApi({ auth: { accessToken: async () => "tok-1" } }) });
+    const read = gceConsole(new GceApi({ auth: { accessToken: async () => "tok-1" } }));
     expect(await consoleVerdictSource(read)(d, d.machines[0]!)).toEqual(parsed);
     expect(api.calls()).toEqual(["GET /compute/v1/projects/lab-project/zones/europe-west1-b/instances/lab-head/serialPort?port=1"]);
     expect(api.log[0]!.headers.authorization).toBe("Bearer tok-1");
@@ -79,7 +83,7 @@ describe("gcp, openstack: REST", () => {
     const nova = new FakeApi(http.agent, "https://nova.test:8774").on("POST", "/v2.1/servers/srv-1/action", { status: 200, body: { output: CONSOLE } });
     const cloud: OpenStackCloud = { auth: { auth_url: "https://keystone.test:5000", username: "alice", password: "s3cret", project_name: "lab", user_domain_name: "Default", project_domain_name: "Default" }, region_name: "RegionOne" };
     const d = session("openstack", { region: "RegionOne" }, "srv-1");
-    const read = consoleReader({ nova: new NovaApi({ keystone: new Keystone(async () => cloud) }) });
+    const read = novaConsole(new NovaApi({ keystone: new Keystone(async () => cloud) }));
     expect(await consoleVerdictSource(read)(d, d.machines[0]!)).toEqual(parsed);
     expect(nova.log.map((r) => [r.method, r.path, r.body])).toEqual([["POST", "/v2.1/servers/srv-1/action", { "os-getConsoleOutput": { length: 500 } }]]);
   });
@@ -101,7 +105,7 @@ describe("azure: boot diagnostics serial log", () => {
     const fetched: string[] = [];
     const fetchLog = (async (url: string) => (fetched.push(url), new Response(CONSOLE))) as unknown as typeof fetch;
     const d = session("azure", { region: "westeurope" }, VM);
-    const read = consoleReader({ azure: new AzureArm({ credential }), fetch: fetchLog });
+    const read = azureConsole(new AzureArm({ credential }), fetchLog);
     expect(await consoleVerdictSource(read)(d, d.machines[0]!)).toEqual(parsed);
     expect(arm.isDone()).toBe(true);
     expect(fetched).toEqual(["https://diag.blob.core.windows.net/serial.log?sig=y"]);
