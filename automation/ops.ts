@@ -7,13 +7,14 @@
 import { pricesForUp } from "../cost/launch.js";
 import type { Formation } from "../format/types.js";
 import { catalogFor } from "../clouds/index.js";
-import { planSession } from "../plan/index.js";
+import { planSession, withDesiredStates } from "../plan/index.js";
+import type { SessionPlan } from "../plan/types.js";
 import type { Engine, EngineEvent, EngineStack } from "./engine.js";
 import { ConcurrentUpdateError, classify, engineSummary, PendingOperationsError } from "./errors.js";
 import type { SessionEvent } from "./events.js";
 import { applyDrift, detectDrift, excludedUrns, type DriftChange } from "./drift.js";
 import { sessionProgram } from "./inline-program.js";
-import { noRecord } from "./queries.js";
+import { noRecord } from "./stored.js";
 import { emptyRecord, recordToConfig, withJournal, type JournalEntry, type SessionRecord } from "./record.js";
 import { machinesOf, pendingOperations, resourcesOf } from "./state.js";
 import { assertNoPending, desiredTags, plainOutputs, readSession, syncTags, writeRecord } from "./store.js";
@@ -52,6 +53,8 @@ export interface RefreshResult {
 export interface DeployInput {
   session: string;
   formation: Formation;
+  /** The formation's plan for this session, when the caller has made it already (a stored session); else it is made here. */
+  plan?: SessionPlan;
   text: string;
   file: string;
   mode: "apply" | "preview" | { confirm: (p: { session: string; changes: Record<string, number>; created: boolean }) => boolean | Promise<boolean> };
@@ -83,11 +86,13 @@ export async function deploy(env: OpEnv, input: DeployInput): Promise<DeployResu
   const [{ record: prior, outputs }, deployment] = await Promise.all([readSession(stack), stack.exportState()]);
   assertNoPending(session, deployment);
   const created = !prior && resourcesOf(deployment).length === 0;
-  const plan = planSession(formation, { session, desired: prior?.desired ?? {} });
+  // The desired states are the record's as read now: an action may just have changed them.
+  const desired = prior?.desired ?? {};
+  const plan = input.plan ? withDesiredStates(input.plan, desired) : planSession(formation, { session, desired });
   const names = new Set(plan.machines.map((m) => m.name));
   const base = prior ?? emptyRecord(text, file);
   const record: SessionRecord = { ...base, formation: text, file, desired: pick(base.desired, names), removed: pick(base.removed, names) };
-  const program = sessionProgram({ formation, session, desired: record.desired, record, hourlyUsd: plan.cost.hourlyUsd });
+  const program = sessionProgram({ plan, record });
   const run = { program, exclude: excludedUrns(record), onEvent: env.onEngineEvent(session), signal: env.signal };
   const dropIfNew = async () => {
     if (created) await env.engine.removeStack(session).catch(() => undefined);

@@ -1,33 +1,17 @@
 /**
- * Read-only questions about sessions (`sessions`, `show`, the journal): no lock taken, bounded
- * parallel reads, the tags index first and each session's state only when the tags say nothing.
+ * Read-only questions about sessions (`sessions`, `show`): no lock taken, bounded parallel reads,
+ * the tags index first and each session's state only when the tags say nothing.
  */
 import type { LimitFunction } from "p-limit";
 import type { Engine } from "./engine.js";
-import { SessionError, classify } from "./errors.js";
+import { classify } from "./errors.js";
 import { matchesSelector } from "./naming.js";
-import type { SessionRecord } from "./record.js";
 import { listingFromRecord, listingFromTags, sessionDetails, type SessionDetails, type SessionListing } from "./show.js";
-import { plainOutputs, readSession, type StoredSession } from "./store.js";
-
-/** The session's stored record and outputs; unknown session → exit 1, no record → exit 1. */
-export async function storedSession(engine: Engine, session: string, action: string): Promise<StoredSession & { record: SessionRecord }> {
-  try {
-    const stored = await readSession(await engine.selectStack(session));
-    if (!stored.record) throw noRecord(session);
-    return { ...stored, record: stored.record };
-  } catch (err) {
-    throw classify(err, { session, action });
-  }
-}
-
-export function noRecord(session: string): SessionError {
-  return new SessionError(`session '${session}' holds no formation: it was not created by 'formations up', or its first update never got as far as saving it`, 1, session);
-}
+import { readSession } from "./store.js";
+import { storedSession } from "./stored.js";
 
 export async function showSession(engine: Engine, session: string, now: Date): Promise<SessionDetails> {
-  const { record, outputs } = await storedSession(engine, session, "show");
-  return sessionDetails(session, record, plainOutputs(outputs), now);
+  return sessionDetails(await storedSession(engine, session, "show"), now);
 }
 
 /** Every session, filtered by labels (all must match), sorted by name. */

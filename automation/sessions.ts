@@ -7,9 +7,8 @@
  *   await sessions.up("formations/hpc.yaml", { session: "hpc-dev" });
  */
 import pLimit, { type LimitFunction } from "p-limit";
-import { validateFormation, validateText, FormationError } from "../format/load.js";
+import { validateFormation, FormationError } from "../format/load.js";
 import type { Formation } from "../format/types.js";
-import { planSession } from "../plan/index.js";
 import type { PowerState } from "../plan/types.js";
 import { actor as currentActor } from "./actor.js";
 import { loadBackend, prepareBackend, type BackendOptions, type ResolvedBackend } from "./backend.js";
@@ -18,7 +17,8 @@ import { classify, SessionError } from "./errors.js";
 import { fromEngineEvent, safeListener, type SessionEvent } from "./events.js";
 import { OperationRunner } from "./operation.js";
 import { checkSessionName, parseSelector } from "./naming.js";
-import { listSessions, showSession, storedSession } from "./queries.js";
+import { listSessions, showSession } from "./queries.js";
+import { storedRecord, storedSession } from "./stored.js";
 import { withJournal, type JournalEntry, type SessionRecord, type SnapshotEntry } from "./record.js";
 import type { SessionDetails, SessionListing } from "./show.js";
 import { writeRecord } from "./store.js";
@@ -132,9 +132,8 @@ export class Sessions {
     await this.prepared();
     return this.runner.run(session, "up", async (ctx) => {
       const env = await this.env(ctx.signal, ctx.startedAt);
-      const { record } = await storedSession(env.engine, session, "up");
-      const { formation } = await loadText(record.formation, record.file);
-      return deploy(env, { session, formation, text: record.formation, file: record.file, mode: "apply" });
+      const { record, formation, plan } = await storedSession(env.engine, session, "up");
+      return deploy(env, { session, formation, plan, text: record.formation, file: record.file, mode: "apply" });
     }, opts);
   }
 
@@ -175,7 +174,7 @@ export class Sessions {
   /** The session's action journal, oldest first. */
   async journal(session: string): Promise<JournalEntry[]> {
     checkSessionName(session);
-    return (await storedSession(await this.prepared(), session, "journal")).record.journal;
+    return (await storedRecord(await this.prepared(), session, "journal")).journal;
   }
 
   /**
@@ -216,9 +215,8 @@ export class Sessions {
     return this.runner.run(session, "record", async () => {
       const engine = await this.prepared();
       const stack: EngineStack = await engine.selectStack(session);
-      const { record } = await storedSession(engine, session, "record");
-      const { formation } = await loadText(record.formation, record.file);
-      const names = planSession(formation, { session, desired: record.desired }).machines.map((m) => m.name);
+      const { record, plan } = await storedSession(engine, session, "record");
+      const names = plan.machines.map((m) => m.name);
       const { next, entry } = change(record, names);
       const full: JournalEntry = { at: this.now().toISOString(), actor: this.actorName, ...entry };
       const saved = withJournal(next, full);
@@ -274,10 +272,4 @@ async function load(file: string): Promise<{ formation: Formation; text: string 
   const r = await validateFormation(file);
   if (!r.valid) throw new FormationError(file, r.errors, r.source);
   return { formation: r.formation, text: r.source };
-}
-
-async function loadText(text: string, file: string): Promise<{ formation: Formation }> {
-  const r = validateText(text, file || "<session>");
-  if (!r.valid) throw new FormationError(file, r.errors, r.source);
-  return { formation: r.formation };
 }

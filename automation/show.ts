@@ -3,23 +3,21 @@
  * and its tags. Pure: no engine calls here. Machine states are the ones the session records
  * (set by up, the actions and refresh's drift), not a live query of the cloud.
  */
-import { loadFormationText } from "../format/load.js";
-import { planSession } from "../plan/index.js";
 import { SUMMARY_TAGS, tagsToLabels } from "./naming.js";
 import { ledgerJson, microsToUsd } from "../cost/index.js";
 import { sessionLedger } from "./ledger.js";
 import type { SessionRecord } from "./record.js";
 import { machinesOf } from "./state.js";
+import { plannedSession, type StoredSession } from "./stored.js";
 import type { MachineDetails, MachineState, SessionDetails, SessionListing } from "./details.js";
 
 export type * from "./details.js";
 
 const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
 
-/** Details of a session from its record and (plain) outputs; `journalTail` entries of the journal are kept. */
-export function sessionDetails(session: string, record: SessionRecord, outputs: Record<string, unknown>, now: Date, journalTail = 20): SessionDetails {
-  const formation = loadFormationText(record.formation, record.file || "<session>");
-  const plan = planSession(formation, { session, desired: record.desired });
+/** Details of a stored session (its record, outputs and plan); `journalTail` entries of the journal are kept. */
+export function sessionDetails(stored: StoredSession, now: Date, journalTail = 20): SessionDetails {
+  const { session, record, outputs, formation, plan } = stored;
   const deployed = new Map(machinesOf(outputs).map((m) => [m.name, m]));
   const machines: MachineDetails[] = plan.machines.map((m) => {
     const o = deployed.get(m.name);
@@ -100,8 +98,7 @@ export function listingFromTags(session: string, tags: Readonly<Record<string, s
 
 /** A `sessions` row from the session's record, when its stack has no tags (older file backends). */
 export function listingFromRecord(session: string, record: SessionRecord): SessionListing {
-  const f = loadFormationText(record.formation, record.file || "<session>");
-  const plan = planSession(f, { session, desired: record.desired });
+  const { formation: f, plan } = plannedSession(session, record);
   return {
     session,
     formation: f.metadata.name,

@@ -6,7 +6,7 @@ import type { Formation } from "../format/types.js";
 import type { PlannedBigData, PlannedContainer, PlannedSecret, PlannedStorage, PowerState, SessionPlan } from "./types.js";
 import { cloudOf } from "../clouds/index.js";
 import type { Cloud } from "../clouds/cloud.js";
-import { planMachines } from "./machines.js";
+import { desiredStateOf, planMachines } from "./machines.js";
 import { estimate } from "./cost.js";
 
 export interface PlanOptions {
@@ -112,6 +112,15 @@ export function planSession(f: Formation, opts: PlanOptions = {}): SessionPlan {
   // What only the cloud can say (its spot market, its storage, its schedules), after the planner's own notes.
   for (const n of cloud.notes?.(plan) ?? []) if (!notes.includes(n)) notes.push(n);
   return plan;
+}
+
+/**
+ * The plan with other desired power states: what changes between two updates of a session when
+ * an action records a new desired state. Only each machine's `desiredState` depends on them, so
+ * the plan is not made again (its notes stay those of the first plan).
+ */
+export function withDesiredStates(plan: SessionPlan, desired: Readonly<Record<string, PowerState>>): SessionPlan {
+  return { ...plan, machines: plan.machines.map((m) => ({ ...m, desiredState: desiredStateOf(desired, m.name) })) };
 }
 
 export type * from "./types.js";

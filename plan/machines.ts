@@ -34,6 +34,11 @@ export function resolveImage(catalog: ProviderCatalog, image: string | undefined
   return { id: name, os: osOf(name.toLowerCase().includes("windows") ? "windows" : "linux") };
 }
 
+/** A machine's desired power state as the session keeps it: running unless recorded otherwise. */
+export function desiredStateOf(desired: Readonly<Record<string, PowerState>>, machine: string): PowerState {
+  return desired[machine] ?? "running";
+}
+
 interface Slot {
   name: string;
   role: Role;
@@ -98,7 +103,7 @@ export function planMachines(f: Formation, cloud: Cloud, desired: Readonly<Recor
       public: allowFrom.length > 0 && isEntryPoint(f.kind, s.role),
       inbound: [],
       hibernation,
-      desiredState: desired[s.name] ?? "running",
+      desiredState: desiredStateOf(desired, s.name),
       connect: [],
       hourlyUsd: machineHourlyUsd(catalog, instanceType, diskGb, spot, image.os),
     };

@@ -85,7 +85,7 @@ export async function viaUp(ctx: PathContext, members: readonly SessionMachine[]
       return withDesired(r, Object.fromEntries(names.map((n) => [n, target])));
     });
     try {
-      await deploy(env, { session: view.session, formation: view.formation, text: next.formation, file: next.file, mode: "apply" });
+      await deploy(env, { session: view.session, formation: view.formation, plan: view.plan, text: next.formation, file: next.file, mode: "apply" });
     } catch (err) {
       failure = `${engineSummary(classify(err, { session: view.session, action: "up" }).message)}; the desired state was put back (run 'formations refresh ${view.session}' to read what the cloud did)`;
     }

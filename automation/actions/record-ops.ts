@@ -5,19 +5,17 @@
  */
 import type { PowerState } from "../../plan/types.js";
 import type { OpEnv } from "../ops.js";
-import { noRecord } from "../queries.js";
+import { noRecord, readStoredSession, type StoredSession } from "../stored.js";
 import { withJournal, type JournalEntry, type SessionRecord, type SnapshotEntry } from "../record.js";
-import { plainOutputs, readSession, writeRecord } from "../store.js";
+import { readSession, writeRecord } from "../store.js";
 import { TARGET_STATE, type ActionResult } from "./types.js";
 
 /** A journal entry before its time and author are stamped. */
 export type EntryDraft = Omit<JournalEntry, "at" | "actor">;
 
-/** The session's record and plain outputs, read fresh (another operation may have changed them). */
-export async function readRecord(env: OpEnv, session: string): Promise<{ record: SessionRecord; outputs: Record<string, unknown> }> {
-  const { record, outputs } = await readSession(await env.engine.selectStack(session));
-  if (!record) throw noRecord(session);
-  return { record, outputs: plainOutputs(outputs) };
+/** The session's record, plain outputs and plan, read fresh (another operation may have changed them). */
+export async function readRecord(env: OpEnv, session: string): Promise<StoredSession> {
+  return readStoredSession(await env.engine.selectStack(session), session);
 }
 
 /**

@@ -15,9 +15,8 @@ import { ConcurrentUpdateError, SessionError } from "../errors.js";
 import { checkSessionName } from "../naming.js";
 import { refreshSession, type OpEnv } from "../ops.js";
 import type { Engine } from "../engine.js";
-import { storedSession } from "../queries.js";
+import { storedSession } from "../stored.js";
 import type { SessionListing } from "../show.js";
-import { plainOutputs } from "../store.js";
 import { tierOrder } from "./cluster.js";
 import { SessionBusyError, sessionLocks } from "./lock.js";
 import { viaDriver, viaUp, type ActionTuning, type PathContext, type SessionActionResult } from "./paths.js";
@@ -111,10 +110,7 @@ export class Lifecycle {
   /** Machine states as recorded, or live from the provider; holds nothing, as `show`. */
   states(session: string, opts: { live?: boolean } = {}): Promise<SessionStates> {
     checkSessionName(session);
-    const read = async (s: string) => {
-      const { record, outputs } = await storedSession(await this.host.engine(), s, "show");
-      return { record, outputs: plainOutputs(outputs) };
-    };
+    const read = async (s: string) => storedSession(await this.host.engine(), s, "show");
     return sessionStates(read, (plan) => this.driverFor(plan), session, opts);
   }
 
@@ -144,8 +140,7 @@ export class Lifecycle {
   }
 
   private async body(env: OpEnv, action: SessionActionName, session: string, opts: ActionCallOptions): Promise<ActionReport> {
-    const { record, outputs } = await readRecord(env, session);
-    const view = sessionView(session, record, outputs);
+    const view = sessionView(await readRecord(env, session));
     const { selected, skipped } = selectMachines(view, opts.machine);
     const provider = view.plan.provider;
     const force = Boolean(opts.force);

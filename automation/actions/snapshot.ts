@@ -46,8 +46,7 @@ export async function takeSnapshot(life: Lifecycle, session: string, opts: Snaps
   if (!opts.machine) throw new SessionError("a snapshot is of one machine: name it with --machine", 2, session);
   const now = new Date();
   const taken = await life.exclusive(session, `snapshot ${opts.machine}`, opts, async (env) => {
-    const { record, outputs } = await readRecord(env, session);
-    const view = sessionView(session, record, outputs);
+    const view = sessionView(await readRecord(env, session));
     const [m] = selectMachines(view, opts.machine).selected;
     // Where the image's name is the reference a formation launches from (Docker), it is always chosen here.
     const reference = cloudOf(view.plan.provider).actions.snapshotReference;

@@ -3,13 +3,12 @@
  * lives) joined with the session's outputs (the provider's id) and its record (the state it was
  * last left in). Pure: the stored record and outputs in, targets out.
  */
-import { validateText, FormationError } from "../../format/load.js";
 import type { Formation } from "../../format/types.js";
-import { planSession } from "../../plan/index.js";
 import type { PlannedMachine, SessionPlan } from "../../plan/types.js";
 import { SessionError } from "../errors.js";
 import type { SessionRecord } from "../record.js";
 import { machinesOf } from "../state.js";
+import type { StoredSession } from "../stored.js";
 import { cloudOf } from "../../clouds/index.js";
 import type { ActionTarget, DriverContext, MachineState } from "./types.js";
 
@@ -33,17 +32,9 @@ export interface SessionView {
   machines: SessionMachine[];
 }
 
-/** Parses the formation the session holds (it validated when it was applied; a newer schema may disagree). */
-export function storedFormation(record: SessionRecord): Formation {
-  const r = validateText(record.formation, record.file || "<session>");
-  if (!r.valid) throw new FormationError(record.file || "<session>", r.errors, r.source);
-  return r.formation;
-}
-
-/** The session's machines from its record and (plain) outputs. */
-export function sessionView(session: string, record: SessionRecord, outputs: Record<string, unknown>): SessionView {
-  const formation = storedFormation(record);
-  const plan = planSession(formation, { session, desired: record.desired });
+/** The session's machines from a stored session (record, plain outputs and plan, read once by the caller). */
+export function sessionView(stored: StoredSession): SessionView {
+  const { session, record, outputs, formation, plan } = stored;
   const deployed = new Map(machinesOf(outputs).map((m) => [m.name, m]));
   const { byName, hibernationAtLaunch } = cloudOf(plan.provider).actions;
   const machines = plan.machines.map((m): SessionMachine => {

@@ -13,6 +13,7 @@ import { freshName, machineBlockPath, saveSnapshotFormation, snapshotFormationTe
 import { hibernateRefusal, pathFor } from "../../automation/actions/strategy.js";
 import { sessionView } from "../../automation/actions/targets.js";
 import { emptyRecord } from "../../automation/record.js";
+import { plannedSession } from "../../automation/stored.js";
 import { loadFormationText } from "../../format/load.js";
 import { PROVIDERS, type Provider } from "../../format/types.js";
 import { hpc, lab, pool } from "./formations.js";
@@ -89,7 +90,7 @@ describe("the drivers of the clouds table", () => {
 
 describe("which path an action takes", () => {
   const view = (text: string, provider: Provider) => {
-    const v = sessionView("lab", emptyRecord(text, ""), { machines: [{ name: "machine-1", cloudId: "i-1" }] });
+    const v = sessionView(plannedSession("lab", emptyRecord(text, ""), { machines: [{ name: "machine-1", cloudId: "i-1" }] }));
     expect(v.plan.provider).toBe(provider);
     return v.machines[0]!;
   };

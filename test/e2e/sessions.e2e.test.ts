@@ -170,7 +170,7 @@ describe.skipIf(Boolean(skip))("sessions against the real Pulumi engine and Dock
       const stack = await eng.selectStack(SESSION);
       const { record } = await readSession(stack);
       const formation = loadFormationText(record!.formation);
-      const program = sessionProgram({ formation, session: SESSION, desired: record!.desired, record: record!, hourlyUsd: planSession(formation, { session: SESSION }).cost.hourlyUsd });
+      const program = sessionProgram({ plan: planSession(formation, { session: SESSION, desired: record!.desired }), record: record! });
       let release!: () => void;
       let started!: () => void;
       const programStarted = new Promise<void>((r) => (started = r));
