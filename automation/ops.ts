@@ -9,7 +9,7 @@ import type { Formation } from "../format/types.js";
 import { catalogFor } from "../plan/catalog/index.js";
 import { planSession } from "../plan/index.js";
 import type { Engine, EngineEvent, EngineStack } from "./engine.js";
-import { ConcurrentUpdateError, classify, engineSummary, PendingOperationsError } from "./errors.js";
+import { ConcurrentUpdateError, classify, engineSummary } from "./errors.js";
 import type { SessionEvent } from "./events.js";
 import { applyDrift, detectDrift, excludedUrns, type DriftChange } from "./drift.js";
 import { sessionProgram } from "./inline-program.js";
@@ -81,7 +81,7 @@ export async function deploy(env: OpEnv, input: DeployInput): Promise<DeployResu
   const { session, formation, text, file } = input;
   const stack = await env.engine.createOrSelectStack(session);
   const [{ record: prior, outputs }, deployment] = await Promise.all([readSession(stack), stack.exportState()]);
-  assertNoPending(session, deployment);
+  await assertNoPending(stack, session, deployment);
   const created = !prior && resourcesOf(deployment).length === 0;
   const plan = planSession(formation, { session, desired: prior?.desired ?? {} });
   const names = new Set(plan.machines.map((m) => m.name));
@@ -134,7 +134,7 @@ export async function refreshSession(env: OpEnv, session: string, clearPending: 
   const [{ record, outputs }, before] = await Promise.all([readSession(stack), stack.exportState()]);
   if (!record) throw noRecord(session);
   const pending = pendingOperations(before);
-  if (pending.length && !clearPending) throw new PendingOperationsError(session, pending);
+  if (!clearPending) await assertNoPending(stack, session, before);
   let changes: Record<string, number>;
   try {
     changes = (await stack.refresh({ onEvent: env.onEngineEvent(session), signal: env.signal, clearPendingCreates: pending.length > 0 })).changes;

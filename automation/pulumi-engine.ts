@@ -98,6 +98,19 @@ class PulumiStack implements EngineStack {
   async cancel(): Promise<void> {
     await this.stack.cancel();
   }
+
+  async assertUnlocked(): Promise<void> {
+    // No CLI command reads a lock, but `pulumi stack init` of an existing stack takes the backend's
+    // lock before it finds the stack exists (pkg/backend/diy CreateStack): "already exists" means
+    // nobody holds it, and nothing changed; a held lock fails as any locked operation does.
+    try {
+      await this.stack.workspace.createStack(this.stack.name);
+    } catch (err) {
+      if (/already exists/.test(String((err as Error).message))) return;
+      throw err;
+    }
+    // A backend that creates without locking (none of Pulumi's today) would have made a new stack: impossible here, the stack exists.
+  }
 }
 
 export class PulumiEngine implements Engine {
