@@ -16,6 +16,8 @@ import type * as Auto from "@pulumi/pulumi/automation/index.js";
 import type { ResolvedBackend } from "./backend.js";
 import { privateDir } from "./backend.js";
 import type { ConfigEntry, Deployment, Engine, EngineEvent, EngineStack, OperationOptions, OperationResult, OutputValue, RefreshOptions, StackListing, UpdateOptions } from "./engine.js";
+import { PulumiMissingError } from "./errors.js";
+import { locatePulumi } from "./pulumi-cli.js";
 import { detachedPulumiCommand } from "./pulumi-command.js";
 import { secretsSettings } from "./state.js";
 
@@ -122,10 +124,12 @@ export class PulumiEngine implements Engine {
 
   private workspace() {
     this.ready ??= (async () => {
-      const auto = await import("@pulumi/pulumi/automation/index.js");
       const b = this.opts.backend;
-      // Finds the CLI first: a missing one fails here with ENOENT, which errors.ts turns into the install hint.
-      const pulumiCommand = await detachedPulumiCommand(auto);
+      // Finds the CLI before loading the Automation API: a missing one is reported without paying for it.
+      const cli = await locatePulumi({ ...process.env, ...b.env }, b.home);
+      if (!cli) throw new PulumiMissingError(undefined, b.home);
+      const auto = await import("@pulumi/pulumi/automation/index.js");
+      const pulumiCommand = await detachedPulumiCommand(auto, cli.root);
       let dir = this.opts.workDir;
       const owned = dir === undefined;
       if (dir === undefined) {
@@ -142,6 +146,8 @@ export class PulumiEngine implements Engine {
       });
       return { auto, ws, dir, owned };
     })();
+    // A failure (no CLI yet) is not remembered: the caller may install the CLI and try again.
+    this.ready.catch(() => (this.ready = undefined));
     return this.ready;
   }
 
