@@ -41,9 +41,22 @@ const WORDS: Record<string, Observed> = {
 
 const FIELDS = ["instanceState", "state", "status", "currentStatus", "powerState", "vmState"];
 
-/** What a machine's resource says about its power state. */
-export function observedState(resource: StateResource | undefined): Observed {
+/**
+ * Docker's provider keeps no status word: a refresh that finds a container stopped while it
+ * was meant to run (`mustRun`) turns `mustRun` false in the state. That flip, from the state
+ * before the refresh to the state after, is the one sign of a container stopped outside the
+ * engine; without it the generic status fields are read (the provider has none today).
+ */
+function dockerFlag(resource: StateResource, before: StateResource | undefined): Observed | undefined {
+  if (resource.type !== "docker:index/container:Container") return undefined;
+  return before?.outputs?.mustRun === true && resource.outputs?.mustRun === false ? "stopped" : undefined;
+}
+
+/** What a machine's resource says about its power state (`before`: the same resource before the refresh). */
+export function observedState(resource: StateResource | undefined, before?: StateResource): Observed {
   if (!resource) return "terminated";
+  const flagged = dockerFlag(resource, before);
+  if (flagged) return flagged;
   const out = resource.outputs ?? {};
   for (const f of FIELDS) {
     const v = out[f];
@@ -95,7 +108,7 @@ export function detectDrift(
     const was = before.find((r) => r.custom !== false && r.id === m.cloudId);
     if (!was) continue;
     const now = after.find((r) => r.urn === was.urn && r.id === m.cloudId);
-    const observed = observedState(now);
+    const observed = observedState(now, was);
     const from = desired[m.name] ?? "running";
     if (observed === "terminated") changes.push({ machine: m.name, from, to: "removed", observed, urns: withChildren(was, before) });
     // A hibernated machine reads as stopped on most providers: that is not drift.

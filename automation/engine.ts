@@ -134,6 +134,12 @@ export interface EngineStack {
   importState(deployment: Deployment): Promise<void>;
   /** Cancels the stack's running update, wherever it runs (Pulumi Cloud; releases the lock elsewhere). */
   cancel(): Promise<void>;
+  /**
+   * Rejects with the engine's busy error (naming the holder) when another process holds the
+   * stack's lock; resolves, changing nothing, when none does. An update in flight elsewhere has
+   * pending operations in the state too: this tells it from an interrupted one.
+   */
+  assertUnlocked(): Promise<void>;
 }
 
 export interface Engine {

@@ -73,8 +73,17 @@ export class PendingOperationsError extends SessionError {
 export const PULUMI_INSTALL = "curl -fsSL https://get.pulumi.com | sh (or see https://www.pulumi.com/docs/install/)";
 
 export class PulumiMissingError extends SessionError {
-  constructor(details?: string) {
-    super(`the Pulumi CLI is not installed (or not on PATH); install it: ${PULUMI_INSTALL}`, 3, undefined, details);
+  constructor(
+    details?: string,
+    /** The formations home, where `--install-pulumi` puts the pinned CLI (when known). */
+    readonly home?: string,
+  ) {
+    super(
+      `the Pulumi CLI is not installed (or not on PATH); install it: ${PULUMI_INSTALL}; or run again with --install-pulumi to download the version formations is pinned to into ${home ? `${home}/pulumi` : "the formations home"}; or, without internet, build it from source in a clone of formations: scripts/pulumi-engine.sh build (or set FORMATIONS_PULUMI to a .../bin/pulumi)`,
+      3,
+      undefined,
+      details,
+    );
     this.name = "PulumiMissingError";
   }
 }

@@ -10,7 +10,7 @@ import { catalogFor } from "../clouds/index.js";
 import { planSession, withDesiredStates } from "../plan/index.js";
 import type { SessionPlan } from "../plan/types.js";
 import type { Engine, EngineEvent, EngineStack } from "./engine.js";
-import { ConcurrentUpdateError, classify, engineSummary, PendingOperationsError } from "./errors.js";
+import { ConcurrentUpdateError, classify, engineSummary } from "./errors.js";
 import type { SessionEvent } from "./events.js";
 import { applyDrift, detectDrift, excludedUrns, type DriftChange } from "./drift.js";
 import { sessionProgram } from "./inline-program.js";
@@ -84,7 +84,7 @@ export async function deploy(env: OpEnv, input: DeployInput): Promise<DeployResu
   const { session, formation, text, file } = input;
   const stack = await env.engine.createOrSelectStack(session);
   const [{ record: prior, outputs }, deployment] = await Promise.all([readSession(stack), stack.exportState()]);
-  assertNoPending(session, deployment);
+  await assertNoPending(stack, session, deployment);
   const created = !prior && resourcesOf(deployment).length === 0;
   // The desired states are the record's as read now: an action may just have changed them.
   const desired = prior?.desired ?? {};
@@ -139,7 +139,7 @@ export async function refreshSession(env: OpEnv, session: string, clearPending: 
   const [{ record, outputs }, before] = await Promise.all([readSession(stack), stack.exportState()]);
   if (!record) throw noRecord(session);
   const pending = pendingOperations(before);
-  if (pending.length && !clearPending) throw new PendingOperationsError(session, pending);
+  if (!clearPending) await assertNoPending(stack, session, before);
   let changes: Record<string, number>;
   try {
     changes = (await stack.refresh({ onEvent: env.onEngineEvent(session), signal: env.signal, clearPendingCreates: pending.length > 0 })).changes;

@@ -67,9 +67,12 @@ export function runDetached(internals: Internals, command: string): Run {
     });
 }
 
-/** The Pulumi CLI on PATH (version-checked by the Automation API), run in its own process group. */
-export async function detachedPulumiCommand(auto: Automation): Promise<PulumiCommand> {
-  const real = await auto.PulumiCommand.get();
+/**
+ * The Pulumi CLI (version-checked by the Automation API), run in its own process group: the one
+ * in `root`/bin (found by pulumi-cli.ts), else `pulumi` on PATH.
+ */
+export async function detachedPulumiCommand(auto: Automation, root?: string): Promise<PulumiCommand> {
+  const real = await auto.PulumiCommand.get(root ? { root } : undefined);
   const internals = auto as unknown as Partial<Internals>;
   if (typeof internals.CommandResult !== "function" || typeof internals.createCommandError !== "function") return real;
   if (typeof (real as unknown as { run?: unknown }).run !== "function") return real;

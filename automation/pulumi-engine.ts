@@ -16,6 +16,8 @@ import type * as Auto from "@pulumi/pulumi/automation/index.js";
 import type { ResolvedBackend } from "./backend.js";
 import { privateDir } from "./backend.js";
 import type { ConfigEntry, Deployment, Engine, EngineEvent, EngineStack, OperationOptions, OperationResult, OutputValue, RefreshOptions, StackListing, UpdateOptions } from "./engine.js";
+import { PulumiMissingError } from "./errors.js";
+import { locatePulumi } from "./pulumi-cli.js";
 import { detachedPulumiCommand } from "./pulumi-command.js";
 import { secretsSettings } from "./state.js";
 
@@ -98,6 +100,19 @@ class PulumiStack implements EngineStack {
   async cancel(): Promise<void> {
     await this.stack.cancel();
   }
+
+  async assertUnlocked(): Promise<void> {
+    // No CLI command reads a lock, but `pulumi stack init` of an existing stack takes the backend's
+    // lock before it finds the stack exists (pkg/backend/diy CreateStack): "already exists" means
+    // nobody holds it, and nothing changed; a held lock fails as any locked operation does.
+    try {
+      await this.stack.workspace.createStack(this.stack.name);
+    } catch (err) {
+      if (/already exists/.test(String((err as Error).message))) return;
+      throw err;
+    }
+    // A backend that creates without locking (none of Pulumi's today) would have made a new stack: impossible here, the stack exists.
+  }
 }
 
 export class PulumiEngine implements Engine {
@@ -109,10 +124,12 @@ export class PulumiEngine implements Engine {
 
   private workspace() {
     this.ready ??= (async () => {
-      const auto = await import("@pulumi/pulumi/automation/index.js");
       const b = this.opts.backend;
-      // Finds the CLI first: a missing one fails here with ENOENT, which errors.ts turns into the install hint.
-      const pulumiCommand = await detachedPulumiCommand(auto);
+      // Finds the CLI before loading the Automation API: a missing one is reported without paying for it.
+      const cli = await locatePulumi({ ...process.env, ...b.env }, b.home);
+      if (!cli) throw new PulumiMissingError(undefined, b.home);
+      const auto = await import("@pulumi/pulumi/automation/index.js");
+      const pulumiCommand = await detachedPulumiCommand(auto, cli.root);
       let dir = this.opts.workDir;
       const owned = dir === undefined;
       if (dir === undefined) {
@@ -129,6 +146,8 @@ export class PulumiEngine implements Engine {
       });
       return { auto, ws, dir, owned };
     })();
+    // A failure (no CLI yet) is not remembered: the caller may install the CLI and try again.
+    this.ready.catch(() => (this.ready = undefined));
     return this.ready;
   }
 

@@ -45,10 +45,15 @@ export async function writeRecord(stack: EngineStack, record: SessionRecord, dep
   if (patched) await stack.importState(patched);
 }
 
-/** Fails with the recovery steps when an interrupted update left pending operations. */
-export function assertNoPending(session: string, d: Deployment): void {
+/**
+ * Fails with the recovery steps when an interrupted update left pending operations, or with the
+ * engine's busy error when they belong to an update still running elsewhere.
+ */
+export async function assertNoPending(stack: EngineStack, session: string, d: Deployment): Promise<void> {
   const pending = pendingOperations(d);
-  if (pending.length) throw new PendingOperationsError(session, pending);
+  if (!pending.length) return;
+  await stack.assertUnlocked();
+  throw new PendingOperationsError(session, pending);
 }
 
 export interface Summary {

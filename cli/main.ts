@@ -43,6 +43,7 @@ export function buildProgram(io: Output, setCode: (code: number) => void): Comma
       .option("--backend-url <url>", "state backend (default: PULUMI_BACKEND_URL, else file://~/.formations/state)")
       .option("--secrets-provider <provider>", "Pulumi secrets provider (default: passphrase)")
       .option("--create-passphrase", "create a passphrase in FORMATIONS_HOME when none is set (local default backend)")
+      .option("--install-pulumi", "when no Pulumi CLI is found, download the pinned version into FORMATIONS_HOME (needs the internet)")
       .addOption(new Option("--json", "print newline-delimited JSON events (sessions, show: one JSON document)"));
   const collect = (v: string, all: string[]) => [...all, v];
 

@@ -21,6 +21,7 @@ export interface SessionFlags {
   backendUrl?: string;
   secretsProvider?: string;
   createPassphrase?: boolean;
+  installPulumi?: boolean;
 }
 
 /** What the verbs take from the process; tests replace each. */
@@ -37,6 +38,8 @@ export interface SessionDeps {
   exit?: (code: number) => never;
   /** Draws the live view (default: log-update on stderr, when stderr is a terminal and not --json). */
   live?: boolean;
+  /** Installs the pinned Pulumi CLI into the home (default: the Automation API's installer). */
+  installPulumi?: (home: string) => Promise<{ path: string }>;
 }
 
 export function isInteractive(deps: SessionDeps): boolean {
@@ -127,17 +130,37 @@ export async function withSessions(flags: SessionFlags, io: Output, deps: Sessio
     (deps.exit ?? process.exit)(EXIT.failed);
   };
   signals.on("SIGINT", onSigint);
-  try {
+  // What may be missing and offered, each at most once: the passphrase, the Pulumi CLI.
+  const fixes = new Set<string>();
+  const attempt = async (): Promise<number> => {
     try {
       return await body(sessions);
     } catch (err) {
-      if (!(err instanceof MissingPassphraseError) || !err.localDefault) throw err;
-      const create = flags.createPassphrase || (isInteractive(deps) && (await confirm(deps, `formations: no secrets passphrase is set. Create one in ${homePassphraseFile(err.home)} (mode 0600)?`)));
-      if (!create) throw err;
-      const file = await createHomePassphrase(err.home);
-      io.err(`formations: created a passphrase in ${file} (mode 0600); back it up: without it this machine's sessions' secrets cannot be read`);
-      return await body(sessions);
+      if (err instanceof MissingPassphraseError && err.localDefault && !fixes.has("passphrase")) {
+        fixes.add("passphrase");
+        const create = flags.createPassphrase || (isInteractive(deps) && (await confirm(deps, `formations: no secrets passphrase is set. Create one in ${homePassphraseFile(err.home)} (mode 0600)?`)));
+        if (!create) throw err;
+        const file = await createHomePassphrase(err.home);
+        io.err(`formations: created a passphrase in ${file} (mode 0600); back it up: without it this machine's sessions' secrets cannot be read`);
+        return attempt();
+      }
+      if (err instanceof PulumiMissingError && err.home && !fixes.has("pulumi")) {
+        fixes.add("pulumi");
+        const home = err.home;
+        const install = flags.installPulumi || (isInteractive(deps) && (await confirm(deps, `formations: the Pulumi CLI is missing. Download the version formations is pinned to into ${home}/pulumi?`)));
+        if (!install) throw err;
+        io.err(`formations: downloading the Pulumi CLI into ${home}/pulumi ...`);
+        const cli = await (deps.installPulumi ?? (async (h: string) => (await import("../automation/pulumi-cli.js")).installPulumi(h)))(home).catch((e: unknown) => {
+          throw new SessionError(`could not install the Pulumi CLI: ${e instanceof Error ? e.message : String(e)}; without internet, build it from source in a clone of formations: scripts/pulumi-engine.sh build`, 3);
+        });
+        io.err(`formations: installed ${cli.path}`);
+        return attempt();
+      }
+      throw err;
     }
+  };
+  try {
+    return await attempt();
   } catch (err) {
     return reportError(err, io);
   } finally {

@@ -22,6 +22,14 @@ describe("reading a machine's power state from its refreshed resource", () => {
     expect(observedState({ urn: "u", type, id: "i", outputs })).toBe(expected);
   });
 
+  it("a Docker container stopped outside the engine: the provider turns mustRun false in the refreshed state (seen on the real engine)", () => {
+    const container = (mustRun: boolean): StateResource => ({ urn: "u", type: "docker:index/container:Container", id: "c", inputs: { mustRun }, outputs: { mustRun, exitCode: mustRun ? null : 143 } });
+    expect(observedState(container(false), container(true))).toBe("stopped");
+    // Meant to be stopped and still stopped, or running as meant: no sign either way.
+    expect(observedState(container(false), container(false))).toBe("unknown");
+    expect(observedState(container(true), container(true))).toBe("unknown");
+  });
+
   it("a resource gone from the refreshed state is terminated", () => {
     expect(observedState(undefined)).toBe("terminated");
   });

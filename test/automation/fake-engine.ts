@@ -246,4 +246,8 @@ class FakeStack implements EngineStack {
   async cancel() {
     this.engine.calls.push(`cancel:${this.name}`);
   }
+  async assertUnlocked() {
+    this.engine.calls.push(`lock-probe:${this.name}`);
+    if (this.s.lockedBy) throw engineError("ConcurrentUpdateError", `error: the stack is currently locked by 1 lock(s).\n  x.json: created by ${this.s.lockedBy} (pid 4242) at 2026-01-01T00:00:00Z`);
+  }
 }
