@@ -5,12 +5,12 @@
  * the offer to create a passphrase, and printing errors with the contract's exit codes.
  */
 import { createInterface } from "node:readline/promises";
-import { createHomePassphrase, homePassphraseFile } from "../automation/backend.js";
-import { MissingPassphraseError, PulumiMissingError, SessionError } from "../automation/errors.js";
-import type { SessionEvent } from "../automation/events.js";
-import { parseSelector } from "../automation/naming.js";
-import type { SessionListing } from "../automation/show.js";
-import { jsonLine, plainLine } from "../automation/render.js";
+import { createHomePassphrase, homePassphraseFile } from "../automation/session/backend.js";
+import { MissingPassphraseError, PulumiMissingError, SessionError } from "../automation/session/errors.js";
+import type { SessionEvent } from "../automation/session/events.js";
+import { parseSelector } from "../automation/session/naming.js";
+import type { SessionListing } from "../automation/session/show.js";
+import { jsonLine, plainLine } from "./render.js";
 import type { Sessions, SessionsOptions } from "../automation/sessions.js";
 import { EXIT, UsageError } from "./exit.js";
 import { paint, type Output } from "./output.js";
@@ -95,7 +95,7 @@ interface Progress {
 async function progress(flags: SessionFlags, io: Output, deps: SessionDeps): Promise<Progress> {
   if (flags.json) return { onEvent: (e) => io.out(jsonLine(e)), stop: () => {} };
   if (deps.live ?? (Boolean(process.stderr.isTTY) && process.env.TERM !== "dumb")) {
-    const { liveRenderer } = await import("../automation/render-live.js");
+    const { liveRenderer } = await import("./render-live.js");
     return liveRenderer(process.stderr);
   }
   return {
@@ -150,7 +150,7 @@ export async function withSessions(flags: SessionFlags, io: Output, deps: Sessio
         const install = flags.installPulumi || (isInteractive(deps) && (await confirm(deps, `formations: the Pulumi CLI is missing. Download the version formations is pinned to into ${home}/pulumi?`)));
         if (!install) throw err;
         io.err(`formations: downloading the Pulumi CLI into ${home}/pulumi ...`);
-        const cli = await (deps.installPulumi ?? (async (h: string) => (await import("../automation/pulumi-cli.js")).installPulumi(h)))(home).catch((e: unknown) => {
+        const cli = await (deps.installPulumi ?? (async (h: string) => (await import("../automation/session/pulumi-cli.js")).installPulumi(h)))(home).catch((e: unknown) => {
           throw new SessionError(`could not install the Pulumi CLI: ${e instanceof Error ? e.message : String(e)}; without internet, build it from source in a clone of formations: scripts/pulumi-engine.sh build`, 3);
         });
         io.err(`formations: installed ${cli.path}`);

@@ -15,7 +15,7 @@ import type { ProviderCatalog } from "../plan/catalog.js";
 import type { MachineState, PlannedMachine, SessionPlan } from "../plan/types.js";
 import type { CloudAdapter } from "../components/adapter.js";
 import type { ActionDriver, ActionName, DriverContext } from "../automation/actions/types.js";
-import type { MachineDetails, SessionDetails } from "../automation/details.js";
+import type { MachineDetails, SessionDetails } from "../automation/session/details.js";
 import type { IdleVerdict } from "../cost/idle.js";
 
 export interface Cloud {

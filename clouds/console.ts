@@ -17,7 +17,7 @@
  */
 import { verdictFromConsole } from "../cost/idle.js";
 import type { ActionTarget } from "../automation/actions/types.js";
-import type { MachineDetails, SessionDetails } from "../automation/details.js";
+import type { MachineDetails, SessionDetails } from "../automation/session/details.js";
 import type { VerdictSource } from "./cloud.js";
 
 /** Reads a machine's console output (text); throws a one-line reason when it cannot. */

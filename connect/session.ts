@@ -7,7 +7,7 @@
  * the proxy, an HPC cluster's compute nodes through the head node, when they have no public
  * address and the entry point has one.
  */
-import type { MachineDetails, SessionDetails } from "../automation/show.js";
+import type { MachineDetails, SessionDetails } from "../automation/session/show.js";
 import type { Kind, Provider } from "../format/types.js";
 import type { Role } from "../plan/types.js";
 import type { ConnectMachine, ConnectProxy } from "./artifacts.js";

@@ -7,8 +7,8 @@
  * running; its result says so.
  */
 import pLimit from "p-limit";
-import { SessionError, StackNotFoundError } from "../errors.js";
-import { checkSessionName, matchesSelector, parseSelector } from "../naming.js";
+import { SessionError, StackNotFoundError } from "../session/errors.js";
+import { checkSessionName, matchesSelector, parseSelector } from "../session/naming.js";
 import { BATCH_DEFAULTS } from "./batch.js";
 import type { ActionCallOptions, ActionReport, Lifecycle } from "./session-actions.js";
 import type { SessionActionResult } from "./paths.js";

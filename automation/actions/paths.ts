@@ -8,12 +8,12 @@
  *   refreshes afterwards so the engine's state matches.
  */
 import type { PowerState } from "../../plan/types.js";
-import { classify, engineSummary } from "../errors.js";
-import { deploy, type OpEnv } from "../ops.js";
+import { classify, engineSummary } from "../session/errors.js";
+import { deploy, type OpEnv } from "../session/engine-operations.js";
 import { failed } from "./batch.js";
 import { actOnSession, type SessionActionOptions } from "./cluster.js";
 import { SessionLocks } from "./lock.js";
-import { commit, desiredAfter, entryOf, fallbackSnapshots, restoreDesired, withDesired } from "./record-ops.js";
+import { commit, desiredAfter, entryOf, fallbackSnapshots, restoreDesired, withDesired } from "./record-changes.js";
 import { declarativeFallback, declarativeRefusal, type Path } from "./strategy.js";
 import type { SessionMachine, SessionView } from "./targets.js";
 import { TARGET_STATE, type ActionDriver, type ActionResult, type SessionActionName } from "./types.js";

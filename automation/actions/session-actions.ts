@@ -11,19 +11,19 @@
  */
 import type { SessionPlan } from "../../plan/types.js";
 import { tierOf } from "../../plan/tiers.js";
-import { ConcurrentUpdateError, SessionError } from "../errors.js";
-import { checkSessionName } from "../naming.js";
-import { refreshSession, type OpEnv } from "../ops.js";
-import type { Engine } from "../engine.js";
-import { storedSession } from "../stored.js";
-import type { SessionListing } from "../show.js";
+import { ConcurrentUpdateError, SessionError } from "../session/errors.js";
+import { checkSessionName } from "../session/naming.js";
+import { refreshSession, type OpEnv } from "../session/engine-operations.js";
+import type { Engine } from "../session/engine.js";
+import { storedSession } from "../session/stored-session.js";
+import type { SessionListing } from "../session/show.js";
 import { tierOrder } from "./cluster.js";
 import { SessionBusyError, sessionLocks } from "./lock.js";
 import { viaDriver, viaUp, type ActionTuning, type PathContext, type SessionActionResult } from "./paths.js";
 import { cloudOf } from "../../clouds/index.js";
 import { hibernateRefusal, pathFor } from "./strategy.js";
 import { driverContext, selectMachines, sessionView, type SessionMachine } from "./targets.js";
-import { readRecord } from "./record-ops.js";
+import { readRecord } from "./record-changes.js";
 import { sessionStates, type SessionStates } from "./states.js";
 import type { ActionDriver, DriverSource, SessionActionName } from "./types.js";
 

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { parseDocument } from "yaml";
 import { FormationError, validateText } from "../../format/load.js";
 import type { Formation } from "../../format/types.js";
-import { SessionError } from "../errors.js";
+import { SessionError } from "../session/errors.js";
 import { stamp } from "../../clouds/docker/names.js";
 
 /** Where the machine block of `machine` is, per kind (plan/machines.ts names the machines). Pool members share one. */

@@ -5,10 +5,10 @@
  * outlives `destroy`), its id handed to the caller as soon as the provider gives it, and
  * optionally a new formation that launches from it.
  */
-import { OperationFailedError, SessionError } from "../errors.js";
+import { OperationFailedError, SessionError } from "../session/errors.js";
 import { runOne } from "./batch.js";
 import { cloudOf } from "../../clouds/index.js";
-import { commit, entryOf, readRecord } from "./record-ops.js";
+import { commit, entryOf, readRecord } from "./record-changes.js";
 import type { ActionTuning } from "./paths.js";
 import type { Lifecycle } from "./session-actions.js";
 import { saveSnapshotFormation } from "./snapshot-formation.js";

@@ -6,7 +6,7 @@
  */
 import pLimit from "p-limit";
 import type { Provider } from "../../format/types.js";
-import type { StoredSession } from "../stored.js";
+import type { StoredSession } from "../session/stored-session.js";
 import { sessionView } from "./targets.js";
 import type { ActionDriver, MachineState, ObservedState } from "./types.js";
 import type { SessionPlan } from "../../plan/types.js";

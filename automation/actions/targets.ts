@@ -5,10 +5,10 @@
  */
 import type { Formation } from "../../format/types.js";
 import type { PlannedMachine, SessionPlan } from "../../plan/types.js";
-import { SessionError } from "../errors.js";
-import type { SessionRecord } from "../record.js";
-import { machinesOf } from "../state.js";
-import type { StoredSession } from "../stored.js";
+import { SessionError } from "../session/errors.js";
+import type { SessionRecord } from "../session/session-record.js";
+import { machinesOf } from "../session/stack-state.js";
+import type { StoredSession } from "../session/stored-session.js";
 import { cloudOf } from "../../clouds/index.js";
 import type { ActionTarget, DriverContext, MachineState } from "./types.js";
 

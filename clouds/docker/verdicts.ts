@@ -9,7 +9,7 @@ import type { Readable } from "node:stream";
 import type Dockerode from "dockerode";
 import { IDLE_AGENT_PATHS } from "../../agent/idle-agent.js";
 import { parseVerdict } from "../../cost/idle.js";
-import type { MachineDetails } from "../../automation/details.js";
+import type { MachineDetails } from "../../automation/session/details.js";
 import type { VerdictSource } from "../cloud.js";
 
 /** The contents of the first regular file in a tar stream (what the engine's archive endpoint returns). */

@@ -1,5 +1,5 @@
 /** The serial port of a GCE instance (getSerialPortOutput, port 1), for idle verdicts (clouds/console.ts). */
-import type { MachineDetails, SessionDetails } from "../../automation/details.js";
+import type { MachineDetails, SessionDetails } from "../../automation/session/details.js";
 import type { ConsoleReader } from "../console.js";
 import { GceApi, instancePath, type InstanceRef } from "./actions/api.js";
 

@@ -6,7 +6,7 @@ import { EventEmitter } from "node:events";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { PulumiMissingError } from "../../automation/errors.js";
+import { PulumiMissingError } from "../../automation/session/errors.js";
 import { Sessions, type SessionsOptions } from "../../automation/sessions.js";
 import type { Output } from "../../cli/output.js";
 import type { SessionDeps } from "../../cli/session-runtime.js";

@@ -23,12 +23,12 @@ vi.mock("../../plan/index.js", async (importOriginal) => {
 });
 
 const { harness } = await import("./helpers.js");
-const { pool } = await import("../actions/formations.js");
-const { TestDoubleDriver, mirrorInto } = await import("../actions/test-double-driver.js");
+const { pool } = await import("./actions/formations.js");
+const { TestDoubleDriver, mirrorInto } = await import("./actions/test-double-driver.js");
 const { loadFormationText } = await import("../../format/load.js");
 const { planSession } = await import("../../plan/index.js");
-const { sessionProgram } = await import("../../automation/inline-program.js");
-const { emptyRecord } = await import("../../automation/record.js");
+const { sessionProgram } = await import("../../automation/session/inline-program.js");
+const { emptyRecord } = await import("../../automation/session/session-record.js");
 const { recordProgram } = await import("../../components/offline.js");
 
 type H = Awaited<ReturnType<typeof harness>>;

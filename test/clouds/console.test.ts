@@ -15,10 +15,10 @@ import { novaConsole } from "../../clouds/openstack/console.js";
 import { GceApi } from "../../clouds/gcp/actions/api.js";
 import { NovaApi } from "../../clouds/openstack/actions/nova.js";
 import { Keystone, type OpenStackCloud } from "../../clouds/openstack/actions/keystone.js";
-import type { MachineDetails, SessionDetails } from "../../automation/details.js";
+import type { MachineDetails, SessionDetails } from "../../automation/session/details.js";
 import { consoleVerdictSource } from "../../clouds/console.js";
-import { withVerdicts } from "../../automation/verdicts.js";
-import { FakeApi, mockHttp } from "../actions/rest-mock.js";
+import { withVerdicts } from "../../automation/policy/verdicts.js";
+import { FakeApi, mockHttp } from "../automation/actions/rest-mock.js";
 
 const VERDICT = '{"at":"2026-11-01T12:00:00Z","verdict":"stopping","reasons":["no session on ports 22","idle for 3600s (limit 60 min): running: shutdown -h now"],"idleFor":3600}';
 const CONSOLE = `[    0.000000] Linux version 6.8.0\r\n{"at":"2026-11-01T11:00:00Z","verdict":"idle","reasons":["idle for 0s of 3600s"],"idleFor":0}\r\n${VERDICT}\r\n[ 3601.5] reboot: Power down\r\n`;

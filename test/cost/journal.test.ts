@@ -13,7 +13,7 @@ const node: LaunchPrice = { computeUsdPerHour: 0.0456, diskUsdPerHour: 0.002, so
 const ctx = { machines: ["head", "compute-1"], prices: { head, "compute-1": node } };
 
 describe("eventsFromJournal", () => {
-  // As the session layer writes it (automation/record.ts): result ok/failed/cancelled/recorded.
+  // As the session layer writes it (automation/session/session-record.ts): result ok/failed/cancelled/recorded.
   const journal: JournalEntry[] = [
     { at: h("08:00"), actor: "alice@lab", action: "up", result: "ok" },
     { at: h("09:00"), actor: "alice@lab", action: "stop", machine: "compute-1", from: "running", to: "stopped", result: "ok" },

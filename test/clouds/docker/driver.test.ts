@@ -8,7 +8,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runOne, type ActionTarget } from "../../../automation/actions/index.js";
 import { DockerDriver } from "../../../clouds/docker/actions/driver.js";
 import { fromDockerState } from "../../../clouds/docker/actions/states.js";
-import { cleanup, createMachine, ensureEngine, rawState, uniqueSession } from "../../actions/engine.js";
+import { cleanup, createMachine, ensureEngine, rawState, uniqueSession } from "../../automation/actions/engine.js";
 
 /** Real containers on a shared, sometimes busy machine: a bound, not a speed claim. */
 const SLOW = 60_000;

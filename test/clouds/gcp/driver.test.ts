@@ -11,7 +11,7 @@ import { classifyGceError, operationError } from "../../../clouds/gcp/actions/ap
 import { fromGceStatus, machineImageName } from "../../../clouds/gcp/actions/states.js";
 import { runBatch } from "../../../automation/actions/batch.js";
 import { ActionError, type ActionTarget, type MachineState } from "../../../automation/actions/types.js";
-import { drive, FAKE_TIMERS, FakeApi, mockHttp } from "../../actions/rest-mock.js";
+import { drive, FAKE_TIMERS, FakeApi, mockHttp } from "../../automation/actions/rest-mock.js";
 
 const ORIGIN = "https://compute.googleapis.com";
 const ZONE = "/compute/v1/projects/p1/zones/europe-west1-b";

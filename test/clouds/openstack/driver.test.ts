@@ -16,7 +16,7 @@ import { cloudFromEnv, cloudFromFile, computeEndpoint, Keystone, tokenRequest, t
 import { fromNovaStatus } from "../../../clouds/openstack/actions/states.js";
 import { runBatch } from "../../../automation/actions/batch.js";
 import type { ActionTarget, MachineState } from "../../../automation/actions/types.js";
-import { drive, FAKE_TIMERS, FakeApi, mockHttp, type Reply } from "../../actions/rest-mock.js";
+import { drive, FAKE_TIMERS, FakeApi, mockHttp, type Reply } from "../../automation/actions/rest-mock.js";
 
 const ID = "9f0c1e52-6a3b-4a47-8a57-2d2f4d1f6b10";
 const SRV = `/v2.1/servers/${ID}`;
