@@ -12,7 +12,9 @@ import { parseSelector } from "../automation/session/naming.js";
 import type { SessionListing } from "../automation/session/show.js";
 import { jsonLine, plainLine } from "./render.js";
 import type { Sessions, SessionsOptions } from "../automation/sessions.js";
-import { EXIT, UsageError } from "./exit.js";
+import { FormationError } from "../format/diagnostics.js";
+import { UserError } from "../user-error.js";
+import { EXIT } from "./exit.js";
 import { paint, type Output } from "./output.js";
 
 /** Options every session verb accepts. */
@@ -63,28 +65,23 @@ export async function confirm(deps: SessionDeps, question: string): Promise<bool
   return /^y(es)?$/i.test((await ask(deps, `${question} [y/N] `)).trim());
 }
 
-/** Prints an error the way the contract says (one clear message; engine details for exit 3) and returns its exit code. */
+/**
+ * Prints a user error the way the contract says (one clear message, its hint, the engine's
+ * details for a failed operation) and returns its exit code; anything else is a bug: rethrown.
+ */
 export function reportError(err: unknown, io: Output): number {
-  if (err instanceof UsageError) {
-    io.err(`formations: ${err.message}`);
-    return EXIT.usage;
+  if (!(err instanceof UserError)) throw err;
+  // A formation's diagnostics are printed as they are (file:line:col, the line, a caret), coloured on a terminal.
+  io.err(err instanceof FormationError ? paint(err.message, io.color) : `formations: ${err.message}`);
+  if (err.hint) io.err(`hint: ${err.hint}`);
+  if (err instanceof SessionError && err.exitCode === 3 && err.details && !(err instanceof PulumiMissingError)) {
+    const lines = err.details
+      .split(/\r?\n/)
+      .map((l) => l.replace(/^\s*(stdout|stderr|err\?):\s?/, ""))
+      .filter((l) => l.trim() && !/^\s*code:\s*-?\d+\s*$/.test(l));
+    if (lines.length) io.err(["details (from the engine):", ...lines.slice(-25).map((l) => `  ${l}`)].join("\n"));
   }
-  if (err instanceof Error && err.name === "FormationError") {
-    io.err(paint(err.message, io.color));
-    return EXIT.invalid;
-  }
-  if (err instanceof SessionError) {
-    io.err(`formations: ${err.message}`);
-    if (err.exitCode === 3 && err.details && !(err instanceof PulumiMissingError)) {
-      const lines = err.details
-        .split(/\r?\n/)
-        .map((l) => l.replace(/^\s*(stdout|stderr|err\?):\s?/, ""))
-        .filter((l) => l.trim() && !/^\s*code:\s*-?\d+\s*$/.test(l));
-      if (lines.length) io.err(["details (from the engine):", ...lines.slice(-25).map((l) => `  ${l}`)].join("\n"));
-    }
-    return err.exitCode;
-  }
-  throw err;
+  return err.exitCode;
 }
 
 interface Progress {

@@ -5,6 +5,7 @@
  */
 import type { Provider } from "../../format/types.js";
 import type { MachineState, Role } from "../../plan/types.js";
+import { UserError } from "../../user-error.js";
 
 /** The contract's machine states, plus `interrupted` for spot capacity reclaimed by the cloud (plan/types.ts). */
 export type { MachineState };
@@ -103,8 +104,8 @@ export type ErrorKind =
   | "timeout"
   | "other";
 
-/** A classified failure of one action on one target. Drivers throw it; batches turn it into a result. */
-export class ActionError extends Error {
+/** A classified failure of one action on one target (exit 3). Drivers throw it; batches turn it into a result. */
+export class ActionError extends UserError {
   override readonly name = "ActionError";
   /** State read before the action, if it was read. */
   readonly from: ObservedState;
@@ -117,7 +118,7 @@ export class ActionError extends Error {
     states: { from?: ObservedState; to?: ObservedState } = {},
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(message, 3, undefined, options);
     this.from = states.from ?? "unknown";
     this.to = states.to ?? this.from;
   }

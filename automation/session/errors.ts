@@ -5,20 +5,22 @@
  * test double that throws the same text is classified the same way.
  */
 
-export type ExitCode = 0 | 1 | 2 | 3;
+import { exitCodeOf, UserError, type ExitCode } from "../../user-error.js";
 
-/** A failure the user can act on: its message says what happened and how to fix it. */
-export class SessionError extends Error {
+export { exitCodeOf, type ExitCode };
+
+/** A failure of a session the user can act on: its message says what happened and how to fix it. */
+export class SessionError extends UserError {
   constructor(
     message: string,
     /** The contract's exit code for this failure. */
-    readonly exitCode: ExitCode,
+    exitCode: Exclude<ExitCode, 0>,
     /** The session concerned, when there is one. */
     readonly session?: string,
     /** The engine's own words (stderr), for `--json` and debugging; never holds a secret the engine did not mask. */
     readonly details?: string,
   ) {
-    super(message);
+    super(message, exitCode);
     this.name = "SessionError";
   }
 }
@@ -148,12 +150,11 @@ function textOf(err: unknown): string {
 }
 
 /**
- * Classifies any error thrown by an operation into a SessionError (FormationError passes
- * through: it is already a located, user-facing error with exit 1).
+ * Classifies any error thrown by an operation into a SessionError; a user error of another kind
+ * (a formation's located FormationError, exit 1) passes through as it is.
  */
 export function classify(err: unknown, ctx: { session?: string; action: string }): Error {
-  if (err instanceof SessionError) return err;
-  if (err instanceof Error && err.name === "FormationError") return err;
+  if (err instanceof UserError) return err;
   const text = textOf(err);
   const name = err instanceof Error ? err.name : "";
   const session = ctx.session ?? "";
@@ -170,12 +171,4 @@ export function classify(err: unknown, ctx: { session?: string; action: string }
     return new SessionError(`the secrets passphrase does not open session '${session}': use the passphrase it was created with`, 2, ctx.session, text);
   }
   return new OperationFailedError(ctx.session, ctx.action, engineSummary(text), text);
-}
-
-/** The contract's exit code for an error thrown by a session operation. */
-export function exitCodeOf(err: unknown): ExitCode {
-  if (err instanceof SessionError) return err.exitCode;
-  if (err instanceof Error && err.name === "FormationError") return 1;
-  if (err instanceof Error && err.name === "UsageError") return 2;
-  return 3;
 }

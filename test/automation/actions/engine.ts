@@ -13,7 +13,7 @@ import type { ActionTarget } from "../../../automation/actions/index.js";
 import { containerName, LABELS } from "../../../clouds/docker/names.js";
 
 export const IMAGE = "formations-test/busybox:latest";
-const SCRIPT = fileURLToPath(new URL("../../scripts/docker-engine.sh", import.meta.url));
+const SCRIPT = fileURLToPath(new URL("../../../scripts/docker-engine.sh", import.meta.url));
 const run = promisify(execFile);
 
 async function answers(): Promise<boolean> {
