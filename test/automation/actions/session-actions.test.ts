@@ -331,14 +331,14 @@ describe("errors", () => {
   it("a provider whose driver cannot be loaded: each machine fails saying so (exit 3)", async () => {
     const bare = await harness({
       drivers: (p) => {
-        throw new Error(`actions on ${p} machines through the ${p} API are not available in this build (automation/actions/azure.ts is not part of it yet)`);
+        throw new Error(`the ${p} driver could not be loaded: Cannot find module '@azure/arm-compute'`);
       },
     });
     try {
       await bare.sessions.up(await bare.file("a.yaml", pool(2, { provider: "azure" })), { session: "az" });
       const r = await bare.sessions.stop("az");
       expect(r.results.map((x) => x.outcome)).toEqual(["failed", "failed"]);
-      expect(r.results[0]!.error).toBe("actions on azure machines through the azure API are not available in this build (automation/actions/azure.ts is not part of it yet)");
+      expect(r.results[0]!.error).toBe("the azure driver could not be loaded: Cannot find module '@azure/arm-compute'");
       expect(reportExitCode([r])).toBe(3);
     } finally {
       await bare.cleanup();
