@@ -60,7 +60,8 @@ export function fromEngineEvent(session: string, e: EngineEvent): SessionEvent |
   }
   if (e.diagnosticEvent) {
     const d = e.diagnosticEvent;
-    if (d.ephemeral) return undefined;
+    // Debug diagnostics are the SDK's own tracing ("Registering resource: ...", one per resource).
+    if (d.ephemeral || d.severity === "debug") return undefined;
     const message = d.message.replace(ANSI, "").trim();
     if (!message) return undefined;
     const severity = d.severity === "error" ? "error" : d.severity === "warning" ? "warning" : "info";

@@ -46,6 +46,14 @@ function mountsOf(specs: readonly VolumeSpec[], named: ReadonlyMap<string, pulum
   });
 }
 
+/**
+ * CPUs as the provider reads them back from Docker's NanoCPUs ("2.0", "0.5"): sent any other way
+ * ("2"), every refresh shows a change, and `cpus` replaces the container.
+ */
+export function dockerCpus(cpus: number): string {
+  return Number.isInteger(cpus) ? cpus.toFixed(1) : String(cpus);
+}
+
 export function createContainer(ctx: EmitContext, net: DockerNetwork, m: PlannedMachine, spec: ContainerSpec, o: ContainerOptions): Container {
   const name = ctx.name(o.suffix);
   const img = remoteImage(ctx, net, spec.image);
@@ -59,13 +67,17 @@ export function createContainer(ctx: EmitContext, net: DockerNetwork, m: Planned
     networksAdvanced: [{ name: net.network.name, aliases: o.aliases }],
     restart: "unless-stopped",
     ...powerSwitches(m.desiredState),
-    capabilities: { drops: ["ALL"], adds: [...spec.caps] },
+    // As Docker reads them back (CAP_ prefixed): any other spelling is a diff at every refresh,
+    // and capabilities replace the container.
+    capabilities: { drops: ["ALL"], adds: spec.caps.map((c) => `CAP_${c}`) },
     ...(spec.noNewPrivileges ? { securityOpts: ["no-new-privileges:true"] } : {}),
     // tini reaps zombies and forwards SIGTERM for the keep-alive command (not for images with
     // their own init, s6-overlay refuses not to be PID 1).
     ...(spec.slot === "machine" ? { init: true } : {}),
-    ...(spec.cpus !== undefined ? { cpus: String(spec.cpus) } : {}),
-    ...(spec.memoryMb !== undefined ? { memory: spec.memoryMb } : {}),
+    ...(spec.cpus !== undefined ? { cpus: dockerCpus(spec.cpus) } : {}),
+    // No swap beyond the limit, as a VM of that size; left unset, Docker sets twice the memory,
+    // which the next refresh reads back as a change.
+    ...(spec.memoryMb !== undefined ? { memory: spec.memoryMb, memorySwap: spec.memoryMb } : {}),
     ...(m.gpus && o.suffix === m.name ? { deviceRequests: [{ driver: "nvidia", count: m.gpus.count, capabilities: ["gpu"] }] } : {}),
     ...(spec.entrypoint ? { entrypoints: spec.entrypoint } : {}),
     ...(spec.command ? { command: spec.command } : {}),

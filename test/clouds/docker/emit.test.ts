@@ -90,7 +90,10 @@ describe("Machine and Pool", () => {
     expect(of(CONTAINER)).toHaveLength(1);
     expect(rec(of)).toEqual({ [PROVIDER]: 1, [NETWORK]: 1, [IMAGE]: 1, [CONTAINER]: 1 });
     const c = container("machine");
-    expect(c).toMatchObject({ image: "ubuntu:24.04", command: ["sleep", "infinity"], init: true, cpus: "2", memory: 2048, hostname: "machine" });
+    expect(c).toMatchObject({ image: "ubuntu:24.04", command: ["sleep", "infinity"], init: true, cpus: "2.0", memory: 2048, hostname: "machine" });
+    // Spelled as Docker reads them back (the real engine showed any other spelling replacing the
+    // container at the next up): CAP_-prefixed capabilities, swap set to the memory limit.
+    expect(c).toMatchObject({ capabilities: { drops: ["ALL"], adds: ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_SETGID", "CAP_SETUID"] }, memorySwap: 2048 });
     expect(c.ports).toBeUndefined();
     // allowFrom opens only ssh, and these containers are reached with docker exec: stay internal.
     expect(plan.allowFrom.length).toBeGreaterThan(0);
@@ -102,7 +105,7 @@ describe("Machine and Pool", () => {
     expect(of(CONTAINER)).toHaveLength(15);
     expect(of(IMAGE)).toHaveLength(1);
     expect(of(PROVIDER)[0]?.inputs.host).toBe("ssh://labadmin@teaching-docker.example.org");
-    expect(container("machine-15")).toMatchObject({ image: "ubuntu:22.04", cpus: "1", memory: 1024 });
+    expect(container("machine-15")).toMatchObject({ image: "ubuntu:22.04", cpus: "1.0", memory: 1024 });
     expect(labelsOf(container("machine-7"))["formations-machine"]).toBe("machine-7");
     expect(plan.machines.every((m) => m.role === "member")).toBe(true);
   });
@@ -121,12 +124,12 @@ describe("Machine and Pool", () => {
   it("GPUs become an NVIDIA device request on the machine's container", async () => {
     const { container } = await compile(inline("Machine", "  machine: { size: large, gpus: { count: 2, type: nvidia-t4 } }\n"));
     expect(container("machine").deviceRequests).toEqual([{ driver: "nvidia", count: 2, capabilities: ["gpu"] }]);
-    expect(container("machine")).toMatchObject({ cpus: "4", memory: 8192 });
+    expect(container("machine")).toMatchObject({ cpus: "4.0", memory: 8192 });
   });
 
   it("an image that is not an alias is used as is, and gets sh when it is Alpine", async () => {
     const { container, machines } = await compile(inline("Pool", "  count: 2\n  machine: { size: medium, image: alpine:3.20 }\n"));
-    expect(container("machine-1")).toMatchObject({ image: "alpine:3.20", command: ["sleep", "infinity"], cpus: "2", memory: 4096 });
+    expect(container("machine-1")).toMatchObject({ image: "alpine:3.20", command: ["sleep", "infinity"], cpus: "2.0", memory: 4096 });
     expect(machines[0]?.connect).toBe("docker exec -it t-pool-machine-1 /bin/sh");
   });
 });
@@ -143,7 +146,7 @@ describe("Docker kind", () => {
     const { of, container, outputs } = await compileExample("docker.yaml");
     expect(rec(of)).toEqual({ [PROVIDER]: 1, [NETWORK]: 1, [IMAGE]: 1, [VOLUME]: 1, [CONTAINER]: 1 });
     const c = container("container");
-    expect(c).toMatchObject({ image: "jupyter/scipy-notebook:2024-05-27", cpus: "2", memory: 4096, envs: ["TZ=Europe/Amsterdam", "JUPYTER_PORT=8888"] });
+    expect(c).toMatchObject({ image: "jupyter/scipy-notebook:2024-05-27", cpus: "2.0", memory: 4096, envs: ["TZ=Europe/Amsterdam", "JUPYTER_PORT=8888"] });
     expect(c.command).toBeUndefined();
     const [volume] = of(VOLUME);
     expect(volume?.name).toBe("jupyter-scipy-volume-ds101-notebooks");
@@ -168,7 +171,7 @@ describe("Docker kind", () => {
     expect(c.command).toEqual(["nginx", "-g", "daemon off;"]);
     expect(c.volumes).toEqual([{ hostPath: "/srv/site", containerPath: "/usr/share/nginx/html", readOnly: true }]);
     // memoryMb from the container, cpus from the host block's default size (small).
-    expect(c).toMatchObject({ memory: 256, cpus: "1" });
+    expect(c).toMatchObject({ memory: 256, cpus: "1.0" });
     expect(of(VOLUME)).toHaveLength(0);
   });
 });
@@ -187,8 +190,8 @@ describe("HPCCluster", () => {
       expect(c.command).toEqual([m.role === "head" ? "slurmctld" : "slurmd"]);
       expect(c.hostname).toBe(m.name);
     }
-    expect(container("head")).toMatchObject({ cpus: "1", memory: 2048 });
-    expect(container("compute-4")).toMatchObject({ cpus: "2", memory: 2048 });
+    expect(container("head")).toMatchObject({ cpus: "1.0", memory: 2048 });
+    expect(container("compute-4")).toMatchObject({ cpus: "2.0", memory: 2048 });
     expect(of(NETWORK)[0]?.inputs.internal).toBe(true);
     expect(outputs).toMatchObject({ scheduler: "slurm", computeNodes: 4, mountPath: "/shared" });
     expect(outputs.headAddress).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
@@ -229,7 +232,7 @@ describe("EMRCluster", () => {
     const { of, container, outputs, machines } = await compileExample("emr.yaml");
     expect(rec(of)).toEqual({ [PROVIDER]: 1, [NETWORK]: 1, [IMAGE]: 2, [CONTAINER]: 5 });
     expect(of(PROVIDER)[0]?.inputs.host).toBe("tcp://spark-lab.example.org:2376");
-    expect(container("master")).toMatchObject({ image: "apache/spark:3.5.3", cpus: "2", memory: 4096 });
+    expect(container("master")).toMatchObject({ image: "apache/spark:3.5.3", cpus: "2.0", memory: 4096 });
     expect(container("master").command).toEqual(expect.arrayContaining(["org.apache.spark.deploy.master.Master", "--host", "master"]));
     for (const w of ["worker-1", "worker-2", "worker-3"]) {
       const c = container(w);
