@@ -18,7 +18,7 @@ export interface EngineEvent {
   /** Unix time, seconds. */
   timestamp: number;
   cancelEvent?: Record<string, never>;
-  diagnosticEvent?: { urn?: string; message: string; severity: "info" | "info#err" | "warning" | "error"; ephemeral?: boolean };
+  diagnosticEvent?: { urn?: string; message: string; severity: "debug" | "info" | "info#err" | "warning" | "error"; ephemeral?: boolean };
   preludeEvent?: { config: Record<string, string> };
   summaryEvent?: { maybeCorrupt: boolean; durationSeconds: number; resourceChanges: Record<string, number> };
   resourcePreEvent?: { metadata: StepMetadata; planning?: boolean };
