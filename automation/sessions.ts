@@ -115,6 +115,7 @@ export class Sessions {
         const ev = fromEngineEvent(session, e);
         if (ev) this.emit(ev);
       },
+      observe: (session, record, outputs, machines) => this.lifecycle.observe(session, record, outputs, machines),
     };
   }
 

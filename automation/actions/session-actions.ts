@@ -15,7 +15,7 @@ import { ConcurrentUpdateError, SessionError } from "../session/errors.js";
 import { checkSessionName } from "../session/naming.js";
 import { refreshSession, type OpEnv } from "../session/engine-operations.js";
 import type { Engine } from "../session/engine.js";
-import { storedSession } from "../session/stored-session.js";
+import { plannedSession, storedSession } from "../session/stored-session.js";
 import type { SessionListing } from "../session/show.js";
 import { tierOrder } from "./cluster.js";
 import { SessionBusyError, sessionLocks } from "./lock.js";
@@ -26,6 +26,9 @@ import { driverContext, selectMachines, sessionView, type SessionMachine } from 
 import { readRecord } from "./record-changes.js";
 import { sessionStates, type SessionStates } from "./states.js";
 import type { ActionDriver, DriverSource, SessionActionName } from "./types.js";
+import type { MachineState } from "../../plan/types.js";
+import type { Observed } from "../session/drift.js";
+import type { SessionRecord } from "../session/session-record.js";
 
 /** What `Sessions` lends the actions: its per-session operation runner and its session list. */
 export interface LifecycleHost {
@@ -114,6 +117,19 @@ export class Lifecycle {
     return sessionStates(read, (plan) => this.driverFor(plan), session, opts);
   }
 
+  /**
+   * The named machines' states read from their provider, as drift needs them (running,
+   * stopped, hibernated, terminated; anything else `unknown`). Reads, holds nothing.
+   */
+  async observe(session: string, record: SessionRecord, outputs: Record<string, unknown>, names: readonly string[]): Promise<Record<string, Observed>> {
+    // Planned here only when a refresh meets machines its state says nothing of (Docker).
+    const view = sessionView(plannedSession(session, record, outputs));
+    const driver = await this.driverFor(view.plan);
+    const wanted = view.machines.filter((m) => names.includes(m.planned.name));
+    const read = await Promise.all(wanted.map(async (m) => [m.planned.name, toObserved(await driver.state(m.target).catch(() => undefined))] as const));
+    return Object.fromEntries(read);
+  }
+
   /** The provider driver for a session's machines. */
   async driverFor(plan: SessionPlan): Promise<ActionDriver> {
     return this.drivers(plan.provider, driverContext(plan));
@@ -193,6 +209,10 @@ export class Lifecycle {
     report.results = selected.map((m) => results.get(m.planned.name)!);
     return report;
   }
+}
+
+function toObserved(s: MachineState | undefined): Observed {
+  return s === "running" || s === "stopped" || s === "hibernated" || s === "terminated" ? s : "unknown";
 }
 
 /** Hibernate honestly: refused before any call when a machine cannot, naming each and offering stop. */

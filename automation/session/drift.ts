@@ -29,6 +29,7 @@ const WORDS: Record<string, Observed> = {
   deallocated: "stopped",
   exited: "stopped",
   created: "stopped",
+  hibernated: "hibernated",
   suspended: "hibernated",
   suspending: "hibernated",
   paused: "hibernated",
@@ -41,22 +42,9 @@ const WORDS: Record<string, Observed> = {
 
 const FIELDS = ["instanceState", "state", "status", "currentStatus", "powerState", "vmState"];
 
-/**
- * Docker's provider keeps no status word: a refresh that finds a container stopped while it
- * was meant to run (`mustRun`) turns `mustRun` false in the state. That flip, from the state
- * before the refresh to the state after, is the one sign of a container stopped outside the
- * engine; without it the generic status fields are read (the provider has none today).
- */
-function dockerFlag(resource: StateResource, before: StateResource | undefined): Observed | undefined {
-  if (resource.type !== "docker:index/container:Container") return undefined;
-  return before?.outputs?.mustRun === true && resource.outputs?.mustRun === false ? "stopped" : undefined;
-}
-
-/** What a machine's resource says about its power state (`before`: the same resource before the refresh). */
-export function observedState(resource: StateResource | undefined, before?: StateResource): Observed {
+/** What a machine's resource says about its power state. */
+export function observedState(resource: StateResource | undefined): Observed {
   if (!resource) return "terminated";
-  const flagged = dockerFlag(resource, before);
-  if (flagged) return flagged;
   const out = resource.outputs ?? {};
   for (const f of FIELDS) {
     const v = out[f];
@@ -91,24 +79,43 @@ function withChildren(root: StateResource, all: readonly StateResource[]): strin
   return urns;
 }
 
+/** A machine's resource before the refresh, and after (undefined: gone). */
+function resourcesOfMachine(m: MachineRef, before: readonly StateResource[], after: readonly StateResource[]): { was?: StateResource; now?: StateResource } {
+  if (!m.cloudId) return {};
+  const was = before.find((r) => r.custom !== false && r.id === m.cloudId);
+  return was ? { was, now: after.find((r) => r.urn === was.urn && r.id === m.cloudId) } : {};
+}
+
 /**
- * Compares each machine's desired state with what the refreshed state shows. Machines whose
- * resource is unknown before the refresh (never created, or managed by a big-data service) and
- * machines whose state we cannot read are left alone.
+ * Machines that still exist but whose refreshed resource says nothing about their power (a
+ * Docker container's has no status): their state must be read from the provider itself.
+ */
+export function machinesSilentOnPower(machines: readonly MachineRef[], before: readonly StateResource[], after: readonly StateResource[]): string[] {
+  return machines.filter((m) => {
+    const { was, now } = resourcesOfMachine(m, before, after);
+    return was !== undefined && now !== undefined && observedState(now) === "unknown";
+  }).map((m) => m.name);
+}
+
+/**
+ * Compares each machine's desired state with what the refreshed state shows, or, where the state
+ * is silent, with what `live` read from the provider. Machines whose resource is unknown before
+ * the refresh (never created, or managed by a big-data service) and machines whose state we
+ * cannot read are left alone.
  */
 export function detectDrift(
   machines: readonly MachineRef[],
   desired: Readonly<Record<string, PowerState>>,
   before: readonly StateResource[],
   after: readonly StateResource[],
+  live: Readonly<Record<string, Observed>> = {},
 ): DriftChange[] {
   const changes: DriftChange[] = [];
   for (const m of machines) {
-    if (!m.cloudId) continue;
-    const was = before.find((r) => r.custom !== false && r.id === m.cloudId);
+    const { was, now } = resourcesOfMachine(m, before, after);
     if (!was) continue;
-    const now = after.find((r) => r.urn === was.urn && r.id === m.cloudId);
-    const observed = observedState(now, was);
+    const fromState = observedState(now);
+    const observed = fromState === "unknown" ? (live[m.name] ?? "unknown") : fromState;
     const from = desired[m.name] ?? "running";
     if (observed === "terminated") changes.push({ machine: m.name, from, to: "removed", observed, urns: withChildren(was, before) });
     // A hibernated machine reads as stopped on most providers: that is not drift.

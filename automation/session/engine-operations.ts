@@ -12,7 +12,7 @@ import type { SessionPlan } from "../../plan/types.js";
 import type { Engine, EngineEvent, EngineStack } from "./engine.js";
 import { ConcurrentUpdateError, classify, engineSummary } from "./errors.js";
 import type { SessionEvent } from "./events.js";
-import { applyDrift, detectDrift, excludedUrns, type DriftChange } from "./drift.js";
+import { applyDrift, detectDrift, excludedUrns, machinesSilentOnPower, type DriftChange, type Observed } from "./drift.js";
 import { sessionProgram } from "./inline-program.js";
 import { noRecord } from "./stored-session.js";
 import { emptyRecord, recordToConfig, withJournal, type JournalEntry, type SessionRecord } from "./session-record.js";
@@ -29,6 +29,12 @@ export interface OpEnv {
   now: () => Date;
   emit: (e: SessionEvent) => void;
   onEngineEvent: (session: string) => (e: EngineEvent) => void;
+  /**
+   * Reads the named machines' states from their provider (the action drivers' reading), for
+   * refresh's drift where the engine's state says nothing of a machine's power (a Docker
+   * container's resource has no status). Absent: such machines are left alone.
+   */
+  observe?: (session: string, record: SessionRecord, outputs: Record<string, unknown>, machines: readonly string[]) => Promise<Record<string, Observed>>;
 }
 
 export interface DeployResult {
@@ -62,8 +68,8 @@ export interface DeployInput {
 
 const pick = <T>(o: Readonly<Record<string, T>>, keep: ReadonlySet<string>) => Object.fromEntries(Object.entries(o).filter(([k]) => keep.has(k)));
 
-function journal(env: OpEnv, session: string, record: SessionRecord, entry: Omit<JournalEntry, "at" | "actor">): SessionRecord {
-  const full = { at: env.startedAt, actor: env.actor, ...entry };
+function journal(env: OpEnv, session: string, record: SessionRecord, entry: Omit<JournalEntry, "at" | "actor">, at = env.startedAt): SessionRecord {
+  const full = { at, actor: env.actor, ...entry };
   env.emit({ type: "journal", session, at: env.now().toISOString(), entry: full });
   return withJournal(record, full);
 }
@@ -135,6 +141,8 @@ export async function deploy(env: OpEnv, input: DeployInput): Promise<DeployResu
 }
 
 export async function refreshSession(env: OpEnv, session: string, clearPending: boolean): Promise<RefreshResult> {
+  // Its own start, not the operation's: after an action, the refresh follows the action's entries.
+  const started = env.now().toISOString();
   const stack = await env.engine.selectStack(session);
   const [{ record, outputs }, before] = await Promise.all([readSession(stack), stack.exportState()]);
   if (!record) throw noRecord(session);
@@ -150,12 +158,15 @@ export async function refreshSession(env: OpEnv, session: string, clearPending: 
   // `--clear-pending-creates` drops pending creates; any other pending operation goes when the
   // record is written (an import), since the user asked for every one gone.
   const after = await stack.exportState();
-  const drift = detectDrift(machinesOf(plainOutputs(outputs)), record.desired, resourcesOf(before), resourcesOf(after));
+  const machines = machinesOf(plainOutputs(outputs));
+  const silent = machinesSilentOnPower(machines, resourcesOf(before), resourcesOf(after));
+  const live = silent.length && env.observe ? await env.observe(session, record, plainOutputs(outputs), silent).catch(() => ({})) : {};
+  const drift = detectDrift(machines, record.desired, resourcesOf(before), resourcesOf(after), live);
   const at = env.now().toISOString();
   for (const c of drift) env.emit({ type: "drift", session, at, machine: c.machine, from: c.from, to: c.to === "removed" ? "terminated" : c.to, observed: c.observed });
   let next = applyDrift(record, drift, at, env.actor);
   for (const e of next.journal.slice(record.journal.length)) env.emit({ type: "journal", session, at, entry: e });
-  next = journal(env, session, next, { action: "refresh", result: "ok", ...(pending.length ? { detail: `cleared ${pending.length} pending operation(s)` } : {}) });
+  next = journal(env, session, next, { action: "refresh", result: "ok", ...(pending.length ? { detail: `cleared ${pending.length} pending operation(s)` } : {}) }, started);
   await writeRecord(stack, next, after, { clearPending: pending.length > 0 });
   return { session, changes, drift, cleared: pending };
 }

@@ -60,8 +60,9 @@ export function fromEngineEvent(session: string, e: EngineEvent): SessionEvent |
   }
   if (e.diagnosticEvent) {
     const d = e.diagnosticEvent;
-    // Debug diagnostics are the SDK's own tracing ("Registering resource: ...", one per resource).
-    if (d.ephemeral || d.severity === "debug") return undefined;
+    // Debug diagnostics are the SDK's own tracing ("Registering resource: ...", one per resource);
+    // the real engine sends them though the Automation API's typings leave "debug" out.
+    if (d.ephemeral || (d.severity as string) === "debug") return undefined;
     const message = d.message.replace(ANSI, "").trim();
     if (!message) return undefined;
     const severity = d.severity === "error" ? "error" : d.severity === "warning" ? "warning" : "info";

@@ -20,7 +20,7 @@ describe("engine events become typed session events", () => {
     expect(fromEngineEvent("lab", ev({ resourcePreEvent: meta("create", "urn:x::default", "pulumi:providers:docker") }))).toBeUndefined();
     expect(fromEngineEvent("lab", ev({ diagnosticEvent: { message: "x", severity: "info", ephemeral: true } }))).toBeUndefined();
     // The SDK's tracing, as the real engine sends it for every resource.
-    expect(fromEngineEvent("lab", ev({ diagnosticEvent: { message: "Registering resource: t=pulumi:pulumi:Stack, name=formations-lab, custom=false, remote=false\n", severity: "debug" } }))).toBeUndefined();
+    expect(fromEngineEvent("lab", ev({ diagnosticEvent: { message: "Registering resource: t=pulumi:pulumi:Stack, name=formations-lab, custom=false, remote=false\n", severity: "debug" as "info" } }))).toBeUndefined();
     expect(fromEngineEvent("lab", ev({ diagnosticEvent: { message: "\u001b[31m \u001b[0m", severity: "warning" } }))).toBeUndefined();
     expect(fromEngineEvent("lab", { sequence: 1, timestamp: 1 } as EngineEvent)).toBeUndefined();
   });

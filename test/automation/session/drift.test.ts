@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyDrift, detectDrift, excludedUrns, observedState } from "../../../automation/session/drift.js";
+import { applyDrift, detectDrift, excludedUrns, machinesSilentOnPower, observedState } from "../../../automation/session/drift.js";
 import type { StateResource } from "../../../automation/session/engine.js";
 import { emptyRecord } from "../../../automation/session/session-record.js";
 
@@ -22,16 +22,33 @@ describe("reading a machine's power state from its refreshed resource", () => {
     expect(observedState({ urn: "u", type, id: "i", outputs })).toBe(expected);
   });
 
-  it("a Docker container stopped outside the engine: the provider turns mustRun false in the refreshed state (seen on the real engine)", () => {
-    const container = (mustRun: boolean): StateResource => ({ urn: "u", type: "docker:index/container:Container", id: "c", inputs: { mustRun }, outputs: { mustRun, exitCode: mustRun ? null : 143 } });
-    expect(observedState(container(false), container(true))).toBe("stopped");
-    // Meant to be stopped and still stopped, or running as meant: no sign either way.
-    expect(observedState(container(false), container(false))).toBe("unknown");
-    expect(observedState(container(true), container(true))).toBe("unknown");
-  });
-
   it("a resource gone from the refreshed state is terminated", () => {
     expect(observedState(undefined)).toBe("terminated");
+  });
+});
+
+describe("machines whose refreshed resource says nothing of their power: read from the provider", () => {
+  // What the real Docker provider's container looks like: no status output at all.
+  const container = (urn: string, id: string): StateResource => ({ urn, type: "docker:index/container:Container", id, custom: true, inputs: { mustRun: true }, outputs: { mustRun: true, exitCode: null } });
+  const machines = [
+    { name: "machine-1", cloudId: "c1" },
+    { name: "machine-2", cloudId: "c2" },
+    { name: "machine-3", cloudId: "c3" },
+  ];
+  const before = [container("urn:m1", "c1"), container("urn:m2", "c2"), container("urn:m3", "c3")];
+  const after = [container("urn:m1", "c1"), container("urn:m2", "c2")];
+
+  it("are the existing machines with a silent resource (a removed one is known: terminated)", () => {
+    expect(machinesSilentOnPower(machines, before, after)).toEqual(["machine-1", "machine-2"]);
+  });
+
+  it("their live state decides the drift; without one they are left alone", () => {
+    const desired = { "machine-1": "running", "machine-2": "running", "machine-3": "running" } as const;
+    expect(detectDrift(machines, desired, before, after, { "machine-1": "running", "machine-2": "stopped" }).map((c) => [c.machine, c.to])).toEqual([
+      ["machine-2", "stopped"],
+      ["machine-3", "removed"],
+    ]);
+    expect(detectDrift(machines, desired, before, after).map((c) => c.machine)).toEqual(["machine-3"]);
   });
 });
 
