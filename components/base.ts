@@ -90,8 +90,10 @@ export abstract class FormationComponent extends pulumi.ComponentResource {
 
   /** Registers the outputs that describe the session; call last in every constructor. */
   protected finish(extra: Record<string, pulumi.Input<unknown>> = {}): void {
+    // A machine deleted outside formations is excluded from the update: its outputs are unknown,
+    // and one unknown row would leave the session's whole `machines` output unknown (unsaved).
     const rows = this.plan.machines
-      .filter((m) => this.handles.has(m.name))
+      .filter((m) => this.handles.has(m.name) && !m.removed)
       .map((m) => {
         const h = this.handles.get(m.name)!;
         return pulumi.all([h.cloudId, h.privateIp, h.publicIp, h.connect]).apply(([cloudId, privateIp, publicIp, connect]): MachineOutput => {

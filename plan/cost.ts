@@ -29,6 +29,7 @@ export function machineHourlyUsd(catalog: ProviderCatalog, instanceType: string,
 export function estimate(catalog: ProviderCatalog, machines: readonly PlannedMachine[], storage: PlannedStorage | undefined, managedNodes: number, privateEgress = false): CostEstimate {
   const groups = new Map<string, CostLine>();
   for (const m of machines) {
+    if (m.removed) continue;
     const role = m.role.replace(/^member$/, "machine");
     const item = `${m.instanceType} (${role}${m.spot ? ", spot" : ""}, ${m.diskGb} GB disk)`;
     const line = groups.get(item) ?? { item, count: 0, hourlyUsd: 0 };

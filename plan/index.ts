@@ -3,7 +3,7 @@
  * cost). Pure: no I/O, no `@pulumi/*`; the emitter turns the plan into resources.
  */
 import type { Formation } from "../format/types.js";
-import type { PlannedBigData, PlannedContainer, PlannedSecret, PlannedStorage, PowerState, SessionPlan } from "./types.js";
+import type { PlannedBigData, PlannedContainer, PlannedMachine, PlannedSecret, PlannedStorage, PowerState, SessionPlan } from "./types.js";
 import { cloudOf } from "../clouds/index.js";
 import type { Cloud } from "../clouds/cloud.js";
 import { desiredStateOf, planMachines } from "./machines.js";
@@ -14,6 +14,8 @@ export interface PlanOptions {
   session?: string;
   /** Desired power state per machine, as kept in the session's state; default: running. */
   desired?: Readonly<Record<string, PowerState>>;
+  /** Machines deleted outside formations, as the session records them: planned, but neither emitted nor priced. */
+  removed?: readonly string[];
 }
 
 export const SESSION_NAME = /^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$/;
@@ -69,7 +71,7 @@ export function planSession(f: Formation, opts: PlanOptions = {}): SessionPlan {
   const cloud = cloudOf(f.cloud.provider);
   const catalog = cloud.catalog;
   const notes: string[] = [];
-  const machines = planMachines(f, cloud, opts.desired ?? {}, notes);
+  const machines = planMachines(f, cloud, opts.desired ?? {}, notes, opts.removed);
   const bigData = planBigData(f, cloud);
   if (bigData?.managed) for (const m of machines) if (m.role === "master" || m.role === "worker") m.managedBy = "bigdata";
   const storage = planStorage(f, cloud);
@@ -119,8 +121,9 @@ export function planSession(f: Formation, opts: PlanOptions = {}): SessionPlan {
  * an action records a new desired state. Only each machine's `desiredState` depends on them, so
  * the plan is not made again (its notes stay those of the first plan).
  */
-export function withDesiredStates(plan: SessionPlan, desired: Readonly<Record<string, PowerState>>): SessionPlan {
-  return { ...plan, machines: plan.machines.map((m) => ({ ...m, desiredState: desiredStateOf(desired, m.name) })) };
+export function withDesiredStates(plan: SessionPlan, desired: Readonly<Record<string, PowerState>>, removed: readonly string[] = []): SessionPlan {
+  const machines = plan.machines.map(({ removed: _was, ...m }): PlannedMachine => ({ ...m, desiredState: desiredStateOf(desired, m.name), ...(removed.includes(m.name) ? { removed: true as const } : {}) }));
+  return { ...plan, machines };
 }
 
 export type * from "./types.js";

@@ -76,7 +76,7 @@ export function slots(f: Formation, cloud: Pick<Cloud, "planning">): Slot[] {
   }
 }
 
-export function planMachines(f: Formation, cloud: Cloud, desired: Readonly<Record<string, PowerState>>, notes: string[]): PlannedMachine[] {
+export function planMachines(f: Formation, cloud: Cloud, desired: Readonly<Record<string, PowerState>>, notes: string[], removed: readonly string[] = []): PlannedMachine[] {
   const catalog = cloud.catalog;
   const allowFrom = f.access?.allowFrom ?? [];
   // Instance types are resolved once per distinct block: a 1,000-node pool shares one answer.
@@ -104,6 +104,7 @@ export function planMachines(f: Formation, cloud: Cloud, desired: Readonly<Recor
       inbound: [],
       hibernation,
       desiredState: desiredStateOf(desired, s.name),
+      ...(removed.includes(s.name) ? { removed: true as const } : {}),
       connect: [],
       hourlyUsd: machineHourlyUsd(catalog, instanceType, diskGb, spot, image.os),
     };

@@ -68,6 +68,11 @@ export interface PlannedMachine {
   /** Hibernation enabled at launch (the size supports it, on a provider that has it). */
   hibernation: boolean;
   desiredState: PowerState;
+  /**
+   * Deleted outside formations (the session recorded it at a refresh): the next `up` neither
+   * recreates it nor lists it among the session's machines, and it costs nothing.
+   */
+  removed?: true;
   /** Ports users connect to, for connection details (22 ssh, 3389 rdp, 443 gateway...). */
   connect: { protocol: "ssh" | "rdp" | "vnc" | "https"; port: number }[];
   /** Created by the managed big-data service (EMR, Dataproc, HDInsight), not as an instance of ours. */
