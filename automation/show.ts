@@ -10,6 +10,8 @@ import { ledgerJson, microsToUsd, type ChargedAs, type IdleVerdict, type LedgerJ
 import { sessionLedger } from "./ledger.js";
 import type { JournalEntry, SessionRecord, SnapshotEntry } from "./record.js";
 import { machinesOf } from "./state.js";
+import { refusals } from "./actions/strategy.js";
+import type { ActionName } from "./actions/types.js";
 
 /** The contract's machine states, plus `interrupted` (spot capacity reclaimed), which only a live read (`show --live`) reports. */
 export type MachineState = "pending" | "running" | "stopped" | "hibernated" | "terminated" | "interrupted";
@@ -40,6 +42,8 @@ export interface MachineDetails {
   burnUsdPerHour?: number;
   /** The idle agent's last verdict, when it could be read (filled by `withVerdicts`, not by `show` itself). */
   idle?: IdleReading;
+  /** Actions this machine can never be asked, with the reason (a managed node; hibernation not enabled). */
+  refused?: Partial<Record<ActionName, string>>;
 }
 
 /** What `show` knows of a machine's idle agent. */
@@ -114,6 +118,7 @@ export function sessionDetails(session: string, record: SessionRecord, outputs: 
   const machines: MachineDetails[] = plan.machines.map((m) => {
     const o = deployed.get(m.name);
     const state: MachineState = record.removed[m.name] ? "terminated" : !o?.cloudId ? "pending" : m.desiredState;
+    const refused = refusals(plan.provider, m);
     return {
       name: m.name,
       role: m.role,
@@ -129,6 +134,7 @@ export function sessionDetails(session: string, record: SessionRecord, outputs: 
       spot: m.spot,
       hibernation: m.hibernation,
       hourlyUsd: m.hourlyUsd,
+      ...(Object.keys(refused).length ? { refused } : {}),
     };
   });
   const { ledger, error, warnings, since } = sessionLedger(plan, record.journal, now);

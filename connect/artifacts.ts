@@ -80,13 +80,14 @@ export const TUNNEL_PORTS = { rdp: { local: 13389, remote: 3389 }, vnc: { local:
 
 export const aliasOf = (session: string, machine: string) => `${session}-${machine}`;
 
-interface Route {
+export interface Route {
   host: string;
   /** Set when the machine is reached through the proxy. */
   via?: ConnectProxy;
 }
 
-function routeOf(m: ConnectMachine): Route {
+/** Where a machine is reached: its own address, or a private one through the proxy. Throws when it has none yet. */
+export function routeOf(m: ConnectMachine): Route {
   if (m.publicAddress) return { host: m.publicAddress };
   const host = m.privateAddress;
   if (!host) throw new Error(`${m.session}/${m.machine}: no address yet (is the machine running? run \`formations refresh ${m.session}\`)`);
@@ -132,7 +133,7 @@ export function sshConfigSnippet(machines: readonly ConnectMachine[], opts: Conn
 }
 
 /** Whether users reach the machine with SSH (not a container, not Windows, not a desktop-only target). */
-function speaksSsh(m: ConnectMachine): boolean {
+export function speaksSsh(m: ConnectMachine): boolean {
   if (m.provider === "docker" || m.os === "windows") return false;
   return !(m.kind === "VirtualLab" && m.role === "target" && m.protocol !== "ssh");
 }

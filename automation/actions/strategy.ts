@@ -7,6 +7,7 @@
  * Also: what to refuse before any call (hibernate where the machine cannot).
  */
 import type { Provider } from "../../format/types.js";
+import type { PlannedMachine } from "../../plan/types.js";
 import type { SessionMachine } from "./targets.js";
 import type { ActionName } from "./types.js";
 
@@ -45,7 +46,7 @@ export function declarativeFallback(provider: Provider, action: ActionName): str
  * Docker pauses (always possible); OpenStack shelves (reported as a fallback); the clouds need
  * hibernation enabled at launch, which the plan knows, and GCE cannot suspend spot or GPU machines.
  */
-export function hibernateRefusal(provider: Provider, m: SessionMachine): string | undefined {
+export function hibernateRefusal(provider: Provider, m: Pick<SessionMachine, "planned">): string | undefined {
   const p = m.planned;
   if (provider === "docker" || provider === "openstack") return undefined;
   if (!p.hibernation) {
@@ -66,4 +67,18 @@ export function declarativeRefusal(provider: Provider, action: ActionName, m: Se
     return `${m.planned.name} is stopped: there is no memory to keep, so nothing to suspend (start it first, or leave it stopped)`;
   }
   return undefined;
+}
+
+/**
+ * What a machine can never be asked, whatever its state, with the reason: every action of a node
+ * the managed big-data service runs itself, and hibernate where it was not enabled at launch.
+ * `show` reports it so a console can disable the action and say why before anyone clicks.
+ */
+export function refusals(provider: Provider, planned: PlannedMachine): Partial<Record<ActionName, string>> {
+  if (planned.managedBy) {
+    const why = `${planned.name} is a node of the managed big-data service, which starts and stops it itself: act on the other machines, or destroy the session`;
+    return Object.fromEntries((["start", "stop", "hibernate", "reboot", "shutdown", "snapshot", "terminate"] as const).map((a) => [a, why]));
+  }
+  const hibernate = hibernateRefusal(provider, { planned });
+  return hibernate ? { hibernate } : {};
 }
