@@ -18,8 +18,8 @@ export type ConsoleMessage =
   | { type: "event"; event: SessionEvent }
   /** A session's fresh view, after something changed it. */
   | { type: "session"; page: SessionPage }
-  /** The session is gone (destroyed). */
-  | { type: "removed"; session: string }
+  /** The session is gone (destroyed), as found by a read that began at `at`. */
+  | { type: "removed"; session: string; at: string }
   /** A session could not be read again. */
   | { type: "unreadable"; session: string; error: string }
   | { type: "task"; task: Task };
@@ -50,7 +50,7 @@ export class Hub {
    * Gives a session's fresh view, `{ gone: true }` when it no longer exists, or why it could not
    * be read. Set when the console starts (the hub exists first: the Sessions' `onEvent` feeds it).
    */
-  reader?: (session: string) => Promise<SessionPage | { gone: true } | { error: string }>;
+  reader?: (session: string) => Promise<SessionPage | { gone: true; at: string } | { error: string }>;
 
   subscribe(listener: (m: ConsoleMessage) => void): () => void {
     this.listeners.add(listener);
@@ -93,7 +93,7 @@ export class Hub {
         do {
           state.stale = false;
           const r = await read(session).catch((err: unknown) => ({ error: err instanceof Error ? err.message.split("\n")[0]! : String(err) }));
-          if ("gone" in r) this.publish({ type: "removed", session });
+          if ("gone" in r) this.publish({ type: "removed", session, at: r.at });
           else if ("error" in r) this.publish({ type: "unreadable", session, error: r.error });
           else this.publish({ type: "session", page: r });
         } while (state.stale);

@@ -66,6 +66,8 @@ export interface MachineRow {
 }
 
 export interface SessionPage {
+  /** When the read began: a page keeps the newest read, so a slow read never overwrites a fresher one. */
+  readAt: string;
   row: SessionRow;
   cloud: SessionDetails["cloud"];
   lifecycle: SessionDetails["lifecycle"];
@@ -109,8 +111,8 @@ function connectInfo(a: ConnectionArtifacts, putty: ReturnType<typeof puttyComma
   };
 }
 
-/** The Machines view of a session: each machine with its menu and how to reach it. */
-export function sessionPage(d: SessionDetails, now: Date): SessionPage {
+/** The Machines view of a session, read at `readAt`: each machine with its menu and how to reach it. */
+export function sessionPage(d: SessionDetails, now: Date, readAt: Date = now): SessionPage {
   const reachable = new Map(connectMachines(d).map((c) => [c.machine, c]));
   const machines = d.machines.map((m): MachineRow => {
     const c = reachable.get(m.name);
@@ -138,7 +140,7 @@ export function sessionPage(d: SessionDetails, now: Date): SessionPage {
       ...(connect ? { connect } : {}),
     };
   });
-  return { row: sessionRow(d, now), cloud: d.cloud, lifecycle: d.lifecycle, machines, snapshots: d.snapshots, journal: d.journal };
+  return { readAt: readAt.toISOString(), row: sessionRow(d, now), cloud: d.cloud, lifecycle: d.lifecycle, machines, snapshots: d.snapshots, journal: d.journal };
 }
 
 /** The .rdp file of one machine (no password: the client asks), or why there is none. */

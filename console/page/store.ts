@@ -13,13 +13,15 @@ export interface State {
   pages: Map<string, SessionPage>;
   /** Why a session could not be read again. */
   unreadable: Map<string, string>;
+  /** Sessions found gone, and when: an older read of them must not bring them back. */
+  gone: Map<string, string>;
   tasks: Task[];
   events: Map<string, SessionEvent[]>;
   /** The live stream is open. */
   live: boolean;
 }
 
-let state: State = { rows: new Map(), pages: new Map(), unreadable: new Map(), tasks: [], events: new Map(), live: false };
+let state: State = { rows: new Map(), pages: new Map(), unreadable: new Map(), gone: new Map(), tasks: [], events: new Map(), live: false };
 const listeners = new Set<() => void>();
 
 export function getState(): State {
@@ -54,22 +56,27 @@ export function receive(type: string, data: unknown): void {
     }
     case "event": {
       const e = (data as { event: SessionEvent }).event;
+      // A provider's info lines (Docker's whole `inspect` dumps) would push the resource steps out.
+      if (e.type === "diagnostic" && e.severity === "info") return;
       return update((s) => ({ events: new Map(s.events).set(e.session, [...(s.events.get(e.session) ?? []), e].slice(-KEPT_EVENTS)) }));
     }
     case "session": {
       const page = (data as { page: SessionPage }).page;
+      // Reads of one session may end out of order (a slow engine): keep the one that began last.
+      const held = state.pages.get(page.row.session);
+      if ((held && held.readAt > page.readAt) || (state.gone.get(page.row.session) ?? "") > page.readAt) return;
       const unreadable = new Map(state.unreadable);
       unreadable.delete(page.row.session);
       return update((s) => ({ pages: new Map(s.pages).set(page.row.session, page), rows: new Map(s.rows).set(page.row.session, page.row), unreadable }));
     }
     case "removed": {
-      const { session } = data as { session: string };
+      const { session, at } = data as { session: string; at: string };
       return update((s) => {
         const rows = new Map(s.rows);
         const pages = new Map(s.pages);
         rows.delete(session);
         pages.delete(session);
-        return { rows, pages };
+        return { rows, pages, gone: new Map(s.gone).set(session, at) };
       });
     }
     case "unreadable": {

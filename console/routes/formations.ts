@@ -7,7 +7,7 @@
  * Only files inside the folder are read: a path is resolved, must stay inside the folder (links
  * included) and be a formation file the folder listing shows.
  */
-import { realpath } from "node:fs/promises";
+import { readFile, realpath } from "node:fs/promises";
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import type { Hono } from "hono";
 import { validateFormation } from "../../format/load.js";
@@ -15,10 +15,14 @@ import { planSession, SESSION_NAME } from "../../plan/index.js";
 import { expandPaths } from "../../cli/files.js";
 import { body, json, messageOf, str, unconfirmed, type ConsoleContext } from "../context.js";
 
-/** Every *.yaml / *.yml under `dir` (dot-folders and node_modules skipped, links not followed). */
+/** A formation says so on a line of its own; other YAML (CI files, Pulumi.yaml) is not offered. */
+const FORMATION = /^\s*apiVersion:\s*["']?formations\//m;
+
+/** Every formation file under `dir`: *.yaml / *.yml naming `apiVersion: formations/...` (dot-folders and node_modules skipped, links not followed). */
 export async function formationFiles(dir: string): Promise<{ rel: string; abs: string }[]> {
   const found = await expandPaths([dir]).catch(() => [] as string[]);
-  return found.map((abs) => ({ rel: relative(dir, abs).split(sep).join("/"), abs }));
+  const kept = await Promise.all(found.map(async (abs) => (FORMATION.test(await readFile(abs, "utf8").catch(() => "")) ? [abs] : [])));
+  return kept.flat().map((abs) => ({ rel: relative(dir, abs).split(sep).join("/"), abs }));
 }
 
 /** The absolute path of `rel` when it names a formation file inside `dir`, else why not. */

@@ -22,12 +22,19 @@ export async function sessionRows(ctx: ConsoleContext, labels: readonly string[]
   };
 }
 
+/** One session's Machines view, stamped with when the read began. */
+async function showPage(ctx: ConsoleContext, session: string) {
+  const started = ctx.now();
+  return sessionPage(await ctx.sessions.show(session), ctx.now(), started);
+}
+
 /** The fresh view of one session for the live hub: `gone` once it was destroyed. */
 export async function readPage(ctx: ConsoleContext, session: string) {
+  const at = ctx.now().toISOString();
   try {
-    return sessionPage(await ctx.sessions.show(session), ctx.now());
+    return await showPage(ctx, session);
   } catch (err) {
-    if (err instanceof StackNotFoundError) return { gone: true as const };
+    if (err instanceof StackNotFoundError) return { gone: true as const, at };
     return { error: messageOf(err).split("\n")[0]! };
   }
 }
@@ -45,7 +52,7 @@ export function sessionRoutes(app: Hono, ctx: ConsoleContext): void {
 
   app.get("/api/sessions/:session", async (c) => {
     try {
-      return json(c, sessionPage(await ctx.sessions.show(c.req.param("session")), ctx.now()));
+      return json(c, await showPage(ctx, c.req.param("session")));
     } catch (err) {
       return failure(c, err);
     }

@@ -54,7 +54,7 @@ describe("the console in a real browser (sessions on FakeEngine, a test double)"
     const after = await changedText(b.page, "tr[data-session=desk] .money", before);
     expect(Number(after.slice(1))).toBeGreaterThan(Number(before.slice(1)));
     expect(requests).toEqual([]);
-    await b.shot("sessions");
+    await b.shot("fake-sessions");
   });
 
   it("filters by label", async () => {
@@ -78,7 +78,7 @@ describe("the console in a real browser (sessions on FakeEngine, a test double)"
     expect(await menu.locator("button[role=menuitem]").allTextContents()).toEqual(["Start", "Stop …", "Hibernate", "Reboot …", "Force Reboot …", "Shutdown …", "Force Stop …", "Force Hibernate", "Delete", "Connect", "Snapshot", "Snapshot Container"]);
     expect(await menu.locator("[data-action=hibernate]").isDisabled()).toBe(true);
     expect(await menu.locator(".menu-item", { has: b.page.locator("[data-action=hibernate]") }).locator(".reason").textContent()).toMatch(/^target was not launched with hibernation/);
-    await b.shot("machines-menu");
+    await b.shot("fake-machines-menu");
     await menu.locator("[data-action=stop]").click();
     expect(await confirmDialog()).toBe("Stop desk/target (running): it shuts down and stops costing compute; its disk is kept.");
     await target.locator("[data-state=stopped]").waitFor();
@@ -113,7 +113,7 @@ describe("the console in a real browser (sessions on FakeEngine, a test double)"
     const row = b.page.locator("tr[data-image]").first();
     await row.waitFor();
     expect(await row.locator("td").nth(1).textContent()).toBe("lab");
-    await b.shot("images");
+    await b.shot("fake-images");
     await row.getByRole("link", { name: "Launch a session from this image" }).click();
     await b.page.locator(".plan .plan-cost").waitFor();
     expect(await b.page.locator(".files button.chosen").textContent()).toMatch(/^snapshots\/lab-machine-1-\d+\.yaml$/);
@@ -133,7 +133,7 @@ describe("the console in a real browser (sessions on FakeEngine, a test double)"
     await b.page.locator(".progress h3", { hasText: "Launching lab-3: done" }).waitFor();
     await b.page.locator(".progress .states", { hasText: "3 running" }).waitFor();
     expect(await b.page.locator(".progress .events li").count()).toBeGreaterThan(2);
-    await b.shot("formations");
+    await b.shot("fake-formations");
   });
 
   it("Stop All over a label: the confirmation names exactly the sessions and machines", async () => {
@@ -143,9 +143,18 @@ describe("the console in a real browser (sessions on FakeEngine, a test double)"
     await b.page.locator("tr[data-session=desk]").waitFor({ state: "detached" });
     await b.page.getByRole("button", { name: "Stop All" }).click();
     expect(await confirmDialog()).toBe("Stop All over the sessions labelled team=bio: every machine of 2 session(s), lab (machine-1, machine-2, machine-3); lab-3 (machine-1, machine-2, machine-3). Each is stopped, its disk kept.");
+    await b.page.locator(".task.done", { hasText: "stop all team=bio" }).waitFor();
     await b.page.locator("tr[data-session=lab] .states", { hasText: "3 stopped" }).waitFor();
     await b.page.locator("tr[data-session=lab-3] .states", { hasText: "3 stopped" }).waitFor();
     expect((await h.sessions.journal("lab-3")).filter((e) => e.action === "stop").map((e) => e.actor)).toEqual(["tester@host (console)", "tester@host (console)", "tester@host (console)"]);
+  });
+
+  it("Delete of a session, confirmed, takes its row away live", async () => {
+    const row = b.page.locator("tr[data-session=lab-3]");
+    await row.getByRole("button", { name: "Delete" }).click();
+    expect(await confirmDialog()).toBe("Delete session lab-3 (Pool on docker): destroys every resource of it, including machine-1, machine-2, machine-3. Its snapshots are kept.");
+    await row.waitFor({ state: "detached" });
+    expect((await h.sessions.list()).map((s) => s.session)).toEqual(["desk", "lab"]);
   });
 });
 

@@ -164,7 +164,7 @@ describe("Stop All, Terminate All and Delete", () => {
     const { words, task } = await confirmed("/api/sessions/lab/destroy", {});
     expect(words).toBe("Delete session lab (Pool on docker): destroys every resource of it, including machine-1, machine-2, machine-3. Its snapshots are kept.");
     expect(task.state).toBe("done");
-    expect(messages).toContainEqual({ type: "removed", session: "lab" });
+    expect(messages).toContainEqual({ type: "removed", session: "lab", at: expect.any(String) });
     expect((await h.get("/api/sessions/lab")).status).toBe(404);
   });
 });
