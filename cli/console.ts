@@ -7,8 +7,8 @@
  */
 import { resolve } from "node:path";
 import { stat } from "node:fs/promises";
-import { actor as currentActor } from "../automation/actor.js";
-import { parseSelector } from "../automation/naming.js";
+import { actor as currentActor } from "../automation/session/actor.js";
+import { parseSelector } from "../automation/session/naming.js";
 import { Hub } from "../console/live.js";
 import { startConsole } from "../console/serve.js";
 import { EXIT, UsageError } from "./exit.js";
@@ -54,7 +54,13 @@ export async function consoleCommand(flags: ConsoleFlags, io: Output, deps: Cons
     throw err;
   }
   const dir = resolve(flags.dir ?? ".");
-  if (!(await stat(dir).then((s) => s.isDirectory(), () => false))) throw new UsageError(`--dir ${dir} is not a folder`);
+  if (
+    !(await stat(dir).then(
+      (s) => s.isDirectory(),
+      () => false,
+    ))
+  )
+    throw new UsageError(`--dir ${dir} is not a folder`);
   const hub = new Hub();
   const actor = consoleActor();
   const make = deps.makeSessions ?? (async (o) => new (await import("../automation/sessions.js")).Sessions(o));
@@ -69,7 +75,8 @@ export async function consoleCommand(flags: ConsoleFlags, io: Output, deps: Cons
     const running = await startConsole({ sessions, hub, host: where.host, port: where.port, dir, labels: flags.label ?? [], actor });
     io.out(flags.json ? JSON.stringify({ url: running.url, port: running.port }) : running.url);
     io.err(`formations: console for ${dir} at the URL above (it holds a secret token: share it with no one); Ctrl-C stops it`);
-    if (where.host !== "127.0.0.1" && where.host !== "localhost" && where.host !== "::1") io.err(`formations: warning: listening on ${where.host}, not the loopback address: anyone who can reach it and has the token can act on your sessions`);
+    if (where.host !== "127.0.0.1" && where.host !== "localhost" && where.host !== "::1")
+      io.err(`formations: warning: listening on ${where.host}, not the loopback address: anyone who can reach it and has the token can act on your sessions`);
     deps.onStart?.({ url: running.url, port: running.port });
     await (deps.stopped ?? new Promise((r) => (deps.signals ?? process).on("SIGINT", r)));
     io.err("formations: console stopping (running actions finish and save their state)");

@@ -40,13 +40,16 @@ export function ppkOf(key: string): string {
 
 /** PuTTY and plink command lines, or undefined for a machine not reached with SSH (a container, a desktop). */
 export function puttyCommands(m: ConnectMachine, opts: ConnectOptions = {}): PuttyCommands | undefined {
-  if (m.provider === "docker" || !speaksSsh(m)) return undefined;
+  if (!speaksSsh(m)) return undefined;
   const route = routeOf(m);
   const key = opts.keyPath ? ppkOf(opts.keyPath) : undefined;
   const i = key ? ["-i", windowsWord(key)] : [];
   const proxyKey = key ? ["-i", proxyWord(key)] : [];
-  const jump = route.via ? ["-proxycmd", `"${["plink", "-batch", ...proxyKey, "-nc", "%host:%port", proxyWord(`${route.via.user}@${route.via.address}`)].join(" ")}"`] : [];
+  const jump = route.via
+    ? ["-proxycmd", `"${["plink", "-batch", ...proxyKey, "-nc", "%host:%port", proxyWord(`${route.via.user}@${route.via.address}`)].join(" ")}"`]
+    : [];
   const args = [...i, ...jump, windowsWord(`${m.user}@${route.host}`)];
-  const notes = key && key !== opts.keyPath ? [`PuTTY reads .ppk keys: convert yours once with 'puttygen ${windowsWord(opts.keyPath!)} -o ${windowsWord(key)}'`] : [];
+  const notes =
+    key && key !== opts.keyPath ? [`PuTTY reads .ppk keys: convert yours once with 'puttygen ${windowsWord(opts.keyPath!)} -o ${windowsWord(key)}'`] : [];
   return { machine: m.machine, putty: ["putty", "-ssh", ...args].join(" "), plink: ["plink", "-ssh", ...args].join(" "), notes };
 }

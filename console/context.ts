@@ -5,7 +5,7 @@
  */
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { SessionError, StackNotFoundError } from "../automation/errors.js";
+import { SessionError, StackNotFoundError } from "../automation/session/errors.js";
 import type { Sessions } from "../automation/sessions.js";
 import type { Hub } from "./live.js";
 import { withoutSecrets } from "./views.js";

@@ -11,7 +11,7 @@
  * request open and every page sees every action, whoever started it.
  */
 import { randomUUID } from "node:crypto";
-import type { SessionEvent } from "../automation/events.js";
+import type { SessionEvent } from "../automation/session/events.js";
 import type { SessionPage } from "./views.js";
 
 export type ConsoleMessage =
@@ -108,13 +108,15 @@ export class Hub {
     this.tasks.set(task.id, task);
     this.publish({ type: "task", task: { ...task } });
     this.track(
-      body().then(
-        (result) => Object.assign(task, { state: "done", result, endedAt: now().toISOString() }),
-        (err: unknown) => Object.assign(task, { state: "failed", error: err instanceof Error ? err.message : String(err), endedAt: now().toISOString() }),
-      ).then(() => {
-        this.publish({ type: "task", task: { ...task } });
-        if (session) this.reread(session);
-      }),
+      body()
+        .then(
+          (result) => Object.assign(task, { state: "done", result, endedAt: now().toISOString() }),
+          (err: unknown) => Object.assign(task, { state: "failed", error: err instanceof Error ? err.message : String(err), endedAt: now().toISOString() }),
+        )
+        .then(() => {
+          this.publish({ type: "task", task: { ...task } });
+          if (session) this.reread(session);
+        }),
     );
     return { ...task };
   }

@@ -4,7 +4,8 @@
  * such action yet). Pure: from `show`'s machine and the session's provider. The page only draws
  * it, so what is offered is decided (and unit-tested) here, and the server refuses the same way.
  */
-import type { MachineDetails } from "../automation/show.js";
+import { findCloud } from "../clouds/index.js";
+import type { MachineDetails } from "../automation/session/details.js";
 import type { ActionName, SessionActionName } from "../automation/actions/types.js";
 
 /** What a menu item runs: a library action (with `force`), a snapshot, or one of the connect views. */
@@ -66,13 +67,18 @@ function connectReason(m: MachineDetails): string | undefined {
 function imageItems(m: MachineDetails, provider: string): MenuItem[] {
   const refused = m.refused?.snapshot;
   const gone = m.state === "pending" || m.state === "terminated" ? `${m.name} is ${m.state}: there is nothing to image` : undefined;
-  const container = provider === "docker";
+  const container = runsContainers(provider);
   const vm = refused ?? gone ?? (container ? "a container is imaged with Snapshot Container (docker commit)" : undefined);
   const ctr = refused ?? gone ?? (container ? undefined : "this machine is a virtual machine, not a container: use Snapshot");
   return [
     { id: "snapshot", label: "Snapshot", enabled: !vm, ...(vm ? { reason: vm } : {}), destructive: false },
     { id: "snapshot-container", label: "Snapshot Container", enabled: !ctr, ...(ctr ? { reason: ctr } : {}), destructive: false },
   ];
+}
+
+/** The provider's machines are containers on a Docker engine (imaged with `docker commit`). */
+export function runsContainers(provider: string): boolean {
+  return findCloud(provider)?.planning.machines === "containers";
 }
 
 /** The menu of one machine of a session on `provider`. */

@@ -42,7 +42,8 @@ export function tokenOf(authorization: string | undefined, query: string | undef
 }
 
 export const HEADERS: Readonly<Record<string, string>> = {
-  "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  "Content-Security-Policy":
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   "Referrer-Policy": "no-referrer",
   "X-Content-Type-Options": "nosniff",
   "X-Frame-Options": "DENY",
@@ -52,12 +53,18 @@ export const HEADERS: Readonly<Record<string, string>> = {
 };
 
 /** Why a request is refused (status and one line), or undefined when it may proceed. */
-export function refusal(req: { method: string; host?: string; origin?: string; fetchSite?: string; contentType?: string; token?: string }, opts: SecurityOptions): { status: 400 | 401 | 403 | 415; message: string } | undefined {
+export function refusal(
+  req: { method: string; host?: string; origin?: string; fetchSite?: string; contentType?: string; token?: string },
+  opts: SecurityOptions,
+): { status: 400 | 401 | 403 | 415; message: string } | undefined {
   const host = (req.host ?? "").toLowerCase();
-  if (!opts.hosts.includes(host)) return { status: 403, message: `refused: Host '${req.host ?? ""}' is not this console (DNS rebinding protection); open the URL the console printed` };
+  if (!opts.hosts.includes(host))
+    return { status: 403, message: `refused: Host '${req.host ?? ""}' is not this console (DNS rebinding protection); open the URL the console printed` };
   const origins = opts.hosts.map((h) => `http://${h}`);
-  if (req.origin !== undefined && !origins.includes(req.origin.toLowerCase())) return { status: 403, message: `refused: a request from another origin (${req.origin})` };
-  if (req.fetchSite !== undefined && req.fetchSite !== "same-origin" && req.fetchSite !== "none") return { status: 403, message: `refused: a ${req.fetchSite} request` };
+  if (req.origin !== undefined && !origins.includes(req.origin.toLowerCase()))
+    return { status: 403, message: `refused: a request from another origin (${req.origin})` };
+  if (req.fetchSite !== undefined && req.fetchSite !== "same-origin" && req.fetchSite !== "none")
+    return { status: 403, message: `refused: a ${req.fetchSite} request` };
   if (!sameToken(req.token, opts.token)) return { status: 401, message: "refused: this console needs the token from the URL it printed (formations console)" };
   if (req.method !== "GET" && req.method !== "HEAD") {
     if (req.origin === undefined) return { status: 403, message: "refused: an action must come from the console's page (no Origin header)" };

@@ -70,7 +70,15 @@ export async function startConsole(opts: StartOptions): Promise<RunningConsole> 
   const host = opts.host ?? "127.0.0.1";
   const token = opts.token ?? newToken();
   const assets = await loadAssets();
-  const ctx: ConsoleContext = { sessions: opts.sessions, hub: opts.hub, dir: opts.dir, labels: opts.labels ?? [], actor: opts.actor, plan: opts.plan ?? planInChild, now: opts.now ?? (() => new Date()) };
+  const ctx: ConsoleContext = {
+    sessions: opts.sessions,
+    hub: opts.hub,
+    dir: opts.dir,
+    labels: opts.labels ?? [],
+    actor: opts.actor,
+    plan: opts.plan ?? planInChild,
+    now: opts.now ?? (() => new Date()),
+  };
   opts.hub.reader = (session) => readPage(ctx, session);
   // Filled once the port is known (port 0 picks one); the security check reads it on every request.
   const hosts: string[] = [];

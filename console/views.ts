@@ -8,8 +8,8 @@
 import { connectionArtifacts, sshConfigSnippet, type ConnectionArtifacts } from "../connect/artifacts.js";
 import { puttyCommands } from "../connect/putty.js";
 import { connectMachines } from "../connect/session.js";
-import type { JournalEntry, SnapshotEntry } from "../automation/record.js";
-import type { MachineDetails, MachineState, SessionDetails } from "../automation/show.js";
+import type { JournalEntry, SnapshotEntry } from "../automation/session/session-record.js";
+import type { MachineDetails, MachineState, SessionDetails } from "../automation/session/show.js";
 import { machineMenu, type MenuItem } from "./menu.js";
 
 export interface SessionRow {
@@ -87,17 +87,32 @@ export function sessionRow(d: SessionDetails, now: Date): SessionRow {
     labels: d.labels,
     machines: d.machines.length,
     states,
-    cost: { soFarUsd: d.cost.soFarUsd, hourlyUsd: d.cost.hourlyUsd, at: d.cost.ledger?.now ?? now.toISOString(), ...(d.cost.since ? { since: d.cost.since } : {}), warnings: [...(d.cost.warnings ?? []), ...(d.cost.error ? [d.cost.error] : [])] },
+    cost: {
+      soFarUsd: d.cost.soFarUsd,
+      hourlyUsd: d.cost.hourlyUsd,
+      at: d.cost.ledger?.now ?? now.toISOString(),
+      ...(d.cost.since ? { since: d.cost.since } : {}),
+      warnings: [...(d.cost.warnings ?? []), ...(d.cost.error ? [d.cost.error] : [])],
+    },
     snapshots: d.snapshots.length,
   };
 }
 
 function connectInfo(a: ConnectionArtifacts, putty: ReturnType<typeof puttyCommands>, m: MachineDetails, kind: string): ConnectInfo {
   const missing: ConnectInfo["missing"] = {};
-  if (!a.ssh && !a.dockerExec) missing.ssh = m.os === "windows" ? "a Windows machine is reached with Remote Desktop" : "this machine is a desktop reached through the lab's gateway";
-  if (!a.rdpFile) missing.rdp = a.dockerExec && !a.ssh ? "a container has no Remote Desktop of its own" : m.protocol === "vnc" ? "this desktop speaks VNC, not RDP" : "this machine has no Remote Desktop (it is reached with SSH)";
+  if (!a.ssh && !a.dockerExec)
+    missing.ssh = m.os === "windows" ? "a Windows machine is reached with Remote Desktop" : "this machine is a desktop reached through the lab's gateway";
+  if (!a.rdpFile)
+    missing.rdp =
+      a.dockerExec && !a.ssh
+        ? "a container has no Remote Desktop of its own"
+        : m.protocol === "vnc"
+          ? "this desktop speaks VNC, not RDP"
+          : "this machine has no Remote Desktop (it is reached with SSH)";
   if (!a.url) missing.url = kind === "VirtualLab" ? "the gateway has no address yet" : "only a VirtualLab has a browser gateway";
-  if (!putty) missing.putty = a.dockerExec && !a.ssh ? "a container is entered with docker exec, not SSH" : "PuTTY is for SSH, and this machine is reached with Remote Desktop";
+  if (!putty)
+    missing.putty =
+      a.dockerExec && !a.ssh ? "a container is entered with docker exec, not SSH" : "PuTTY is for SSH, and this machine is reached with Remote Desktop";
   return {
     ...(a.ssh ? { ssh: a.ssh } : {}),
     ...(a.sshConfig ? { sshConfig: a.sshConfig } : {}),
@@ -136,11 +151,21 @@ export function sessionPage(d: SessionDetails, now: Date, readAt: Date = now): S
       hourlyUsd: m.hourlyUsd,
       accruedUsd: m.accruedUsd ?? 0,
       burnUsdPerHour: m.burnUsdPerHour ?? 0,
-      menu: machineMenu(m, d.provider).map((i) => (i.id === "connect" && i.enabled && !connect ? { ...i, enabled: false, reason: `${m.name} has no address yet: Refresh reads it again` } : i)),
+      menu: machineMenu(m, d.provider).map((i) =>
+        i.id === "connect" && i.enabled && !connect ? { ...i, enabled: false, reason: `${m.name} has no address yet: Refresh reads it again` } : i,
+      ),
       ...(connect ? { connect } : {}),
     };
   });
-  return { readAt: readAt.toISOString(), row: sessionRow(d, now), cloud: d.cloud, lifecycle: d.lifecycle, machines, snapshots: d.snapshots, journal: d.journal };
+  return {
+    readAt: readAt.toISOString(),
+    row: sessionRow(d, now),
+    cloud: d.cloud,
+    lifecycle: d.lifecycle,
+    machines,
+    snapshots: d.snapshots,
+    journal: d.journal,
+  };
 }
 
 /** The .rdp file of one machine (no password: the client asks), or why there is none. */
@@ -162,5 +187,9 @@ const SECRET_KEY = /pass(word|phrase)|secret|private.?key|api.?key|credential|^t
 export function withoutSecrets<T>(value: T): T {
   if (Array.isArray(value)) return value.map(withoutSecrets) as T;
   if (value === null || typeof value !== "object") return value;
-  return Object.fromEntries(Object.entries(value).filter(([k]) => !SECRET_KEY.test(k)).map(([k, v]) => [k, withoutSecrets(v)])) as T;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([k]) => !SECRET_KEY.test(k))
+      .map(([k, v]) => [k, withoutSecrets(v)]),
+  ) as T;
 }

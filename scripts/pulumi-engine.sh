@@ -44,8 +44,9 @@ command -v node >/dev/null || die "node is not on PATH"
 PULUMI_V=$(lock_version @pulumi/pulumi)
 DOCKER_V=$(lock_version @pulumi/docker)
 RANDOM_V=$(lock_version @pulumi/random)
+# Relative paths only: every checkout (worktree, CI clone) of the same sources shares one build.
 KEY=$( { echo "$PULUMI_V $DOCKER_V $RANDOM_V"; go version; cat "$0";
-         find "$SRC" -type f -print0 | sort -z | xargs -0 sha256sum; } | sha256sum | cut -c1-16)
+         cd "$SRC" && find . -type f -print0 | sort -z | xargs -0 sha256sum; } | sha256sum | cut -c1-16)
 OUT=$CACHE/$KEY
 BIN=$OUT/bin
 PLUGINS=$OUT/plugins

@@ -23,7 +23,9 @@ export function ConfirmDialog() {
         <h2 id="confirm-title">Please confirm</h2>
         <p class="confirm-words">{q.words}</p>
         <div class="buttons">
-          <button type="button" onClick={() => close(false)}>Cancel</button>
+          <button type="button" onClick={() => close(false)}>
+            Cancel
+          </button>
           <button type="button" class="danger" autoFocus onClick={() => close(true)}>
             Confirm
           </button>
@@ -77,7 +79,10 @@ export function Tasks() {
 export function Copyable(props: { label: string; text: string; multiline?: boolean }) {
   const [copied, setCopied] = useState(false);
   const copy = () => {
-    void navigator.clipboard?.writeText(props.text).then(() => setCopied(true), () => setCopied(false));
+    void navigator.clipboard?.writeText(props.text).then(
+      () => setCopied(true),
+      () => setCopied(false),
+    );
   };
   return (
     <div class="copyable">

@@ -5,7 +5,7 @@
  */
 import type { JSX } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import type { SessionEvent } from "../../automation/events.js";
+import type { SessionEvent } from "../../automation/session/events.js";
 import type { PlanView } from "../context.js";
 import { act, get } from "./api.js";
 import { ErrorLine } from "./dialogs.js";
@@ -61,7 +61,9 @@ function eventLine(e: SessionEvent): string {
     case "operation-end":
       return `${e.action} ${e.result}${e.error ? `: ${e.error}` : ""}`;
     case "summary":
-      return `changes: ${Object.entries(e.changes).map(([k, n]) => `${n} ${k}`).join(", ")}`;
+      return `changes: ${Object.entries(e.changes)
+        .map(([k, n]) => `${n} ${k}`)
+        .join(", ")}`;
     case "drift":
       return `${e.machine} found ${e.observed} (was ${e.from})`;
     default:

@@ -52,7 +52,13 @@ export function ImagesView() {
               <td>{i.machine}</td>
               <td>{i.provider ?? ""}</td>
               <td>{when(i.at)}</td>
-              <td>{i.formation ? <a href={`#/formations?file=${encodeURIComponent(i.formation)}`}>Launch a session from this image</a> : <span class="sub">no saved formation in the folder</span>}</td>
+              <td>
+                {i.formation ? (
+                  <a href={`#/formations?file=${encodeURIComponent(i.formation)}`}>Launch a session from this image</a>
+                ) : (
+                  <span class="sub">no saved formation in the folder</span>
+                )}
+              </td>
             </tr>
           ))}
         </tbody>

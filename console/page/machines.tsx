@@ -100,7 +100,8 @@ export function MachinesView(props: { session: string }) {
       </div>
       <p class="summary">
         {r.kind} on {r.provider}
-        {page.cloud.region ? ` (${page.cloud.region})` : ""} · <Labels labels={r.labels} /> · <States states={r.states} /> · so far <Ticking cost={r.cost} now={now} /> · now <span class="rate session-rate">{perHour(r.cost.hourlyUsd)}</span>
+        {page.cloud.region ? ` (${page.cloud.region})` : ""} · <Labels labels={r.labels} /> · <States states={r.states} /> · so far{" "}
+        <Ticking cost={r.cost} now={now} /> · now <span class="rate session-rate">{perHour(r.cost.hourlyUsd)}</span>
       </p>
       <ErrorLine error={error ?? unreadable} />
       {r.cost.warnings.map((w) => (

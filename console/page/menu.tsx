@@ -27,7 +27,14 @@ export function ContextMenu(props: { at: MenuAt; onPick: (item: MenuItem) => voi
   }, [props.at]);
   const style = { left: `${Math.min(props.at.x, window.innerWidth - 320)}px`, top: `${props.at.y}px` };
   return (
-    <div class="context-menu" role="menu" aria-label={`Actions for ${props.at.machine.name}`} ref={ref} style={style} onKeyDown={(e) => e.key === "Escape" && props.onClose()}>
+    <div
+      class="context-menu"
+      role="menu"
+      aria-label={`Actions for ${props.at.machine.name}`}
+      ref={ref}
+      style={style}
+      onKeyDown={(e) => e.key === "Escape" && props.onClose()}
+    >
       {props.at.machine.menu.map((item) => (
         <div key={item.id} class="menu-item">
           <button type="button" role="menuitem" data-action={item.id} disabled={!item.enabled} title={item.reason ?? ""} onClick={() => props.onPick(item)}>
@@ -67,7 +74,11 @@ export function ConnectDialog(props: { session: string; machine: MachineRow; onC
           {c.tunnel && <Copyable label="Tunnel to the desktop (open it first)" text={c.tunnel} />}
           {c.rdp ? (
             <p>
-              <a class="button" href={withToken(`/api/sessions/${props.session}/machines/${props.machine.name}/rdp`)} download={`${props.session}-${props.machine.name}.rdp`}>
+              <a
+                class="button"
+                href={withToken(`/api/sessions/${props.session}/machines/${props.machine.name}/rdp`)}
+                download={`${props.session}-${props.machine.name}.rdp`}
+              >
                 Get RDP File
               </a>{" "}
               (no password in it: the client asks)

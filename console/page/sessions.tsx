@@ -87,7 +87,13 @@ export function SessionsView(props: { initialFilter: string[] }) {
           }}
         >
           <label>
-            Filter by label <input name="filter" placeholder="team=bio, course=gen101" value={filterText} onInput={(e) => setFilterText((e.target as HTMLInputElement).value)} />
+            Filter by label{" "}
+            <input
+              name="filter"
+              placeholder="team=bio, course=gen101"
+              value={filterText}
+              onInput={(e) => setFilterText((e.target as HTMLInputElement).value)}
+            />
           </label>
           <button type="submit">Apply</button>
         </form>
@@ -148,7 +154,9 @@ export function SessionsView(props: { initialFilter: string[] }) {
         </tbody>
         <tfoot>
           <tr>
-            <td colSpan={5}>{rows.length ? `${rows.length} session(s)` : loading ? "Reading the sessions…" : "No session matches. Launch one from Formations."}</td>
+            <td colSpan={5}>
+              {rows.length ? `${rows.length} session(s)` : loading ? "Reading the sessions…" : "No session matches. Launch one from Formations."}
+            </td>
             <td class="num">{usd(totalSoFar)}</td>
             <td class="num">{perHour(totalRate)}</td>
             <td />

@@ -4,7 +4,7 @@
  * events per session (a launch's progress). Views subscribe with `useStore`.
  */
 import { useEffect, useState } from "preact/hooks";
-import type { SessionEvent } from "../../automation/events.js";
+import type { SessionEvent } from "../../automation/session/events.js";
 import type { Task } from "../live.js";
 import type { SessionPage, SessionRow } from "../views.js";
 
@@ -88,7 +88,10 @@ export function receive(type: string, data: unknown): void {
 
 /** `k=v` pairs of a filter text (`team=bio, course=gen101`), ignoring blanks. */
 export function parseFilter(text: string): string[] {
-  return text.split(/[\s,]+/).map((p) => p.trim()).filter(Boolean);
+  return text
+    .split(/[\s,]+/)
+    .map((p) => p.trim())
+    .filter(Boolean);
 }
 
 export function matches(labels: Record<string, string>, filter: readonly string[]): boolean {

@@ -11,10 +11,10 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Hono } from "hono";
 import pLimit from "p-limit";
-import type { SessionDetails } from "../../automation/show.js";
+import type { SessionDetails } from "../../automation/session/show.js";
 import { freshName } from "../../automation/actions/snapshot-formation.js";
 import { body, failure, json, str, unconfirmed, type ConsoleContext } from "../context.js";
-import { machineMenu, POWER, type MenuId } from "../menu.js";
+import { machineMenu, POWER, runsContainers, type MenuId } from "../menu.js";
 import { rdpFileOf } from "../views.js";
 
 const WORDS: Readonly<Partial<Record<MenuId, (t: string) => string>>> = {
@@ -81,7 +81,11 @@ export function actionRoutes(app: Hono, ctx: ConsoleContext): void {
     if (ask) return ask;
     const title = `${power.label.toLowerCase()} ${session}${machine ? `/${machine}` : ""}`;
     const opts = { ...(machine ? { machine } : {}), ...(power.force ? { force: true } : {}) };
-    return json(c, ctx.hub.run(title, session, () => ctx.sessions[power.action](session, opts)), 202);
+    return json(
+      c,
+      ctx.hub.run(title, session, () => ctx.sessions[power.action](session, opts)),
+      202,
+    );
   });
 
   app.post("/api/sessions/:session/snapshot", async (c) => {
@@ -97,10 +101,14 @@ export function actionRoutes(app: Hono, ctx: ConsoleContext): void {
     }
     const m = d.machines.find((x) => x.name === machine);
     if (!m) return json(c, { error: `no machine named '${machine}' in session '${session}'` }, 404);
-    const item = machineMenu(m, d.provider).find((i) => i.id === (d.provider === "docker" ? "snapshot-container" : "snapshot"));
+    const item = machineMenu(m, d.provider).find((i) => i.id === (runsContainers(d.provider) ? "snapshot-container" : "snapshot"));
     if (item && !item.enabled) return json(c, { error: `${item.label} is not available for ${session}/${machine}: ${item.reason}` }, 400);
     const saveFormation = await snapshotFile(ctx, d, machine);
-    return json(c, ctx.hub.run(`snapshot ${session}/${machine}`, session, () => ctx.sessions.snapshot(session, { machine, saveFormation })), 202);
+    return json(
+      c,
+      ctx.hub.run(`snapshot ${session}/${machine}`, session, () => ctx.sessions.snapshot(session, { machine, saveFormation })),
+      202,
+    );
   });
 
   app.post("/api/batch", async (c) => {
@@ -119,7 +127,14 @@ export function actionRoutes(app: Hono, ctx: ConsoleContext): void {
     const list = targets.map((t) => `${t.session} (${t.machines.join(", ") || "no machine"})`).join("; ");
     const verb = action === "stop" ? "Stop All" : "Terminate All";
     const effect = action === "stop" ? "each is stopped, its disk kept" : "each is terminated and its disk deleted; Start creates it again from the formation";
-    const ask = unconfirmed(c, b, names.length ? `${verb} over ${what}: every machine of ${names.length} session(s), ${list}. ${effect[0]!.toUpperCase()}${effect.slice(1)}.` : `${verb} over ${what}: no session matches, nothing would be done.`, { sessions: names });
+    const ask = unconfirmed(
+      c,
+      b,
+      names.length
+        ? `${verb} over ${what}: every machine of ${names.length} session(s), ${list}. ${effect[0]!.toUpperCase()}${effect.slice(1)}.`
+        : `${verb} over ${what}: no session matches, nothing would be done.`,
+      { sessions: names },
+    );
     if (ask) return ask;
     const expect = Array.isArray(b.sessions) ? b.sessions.filter((s): s is string => typeof s === "string").sort() : undefined;
     // Exactly what was confirmed, or nothing: a session labelled or created since is not acted on by surprise.
@@ -127,7 +142,10 @@ export function actionRoutes(app: Hono, ctx: ConsoleContext): void {
     const run = () => (action === "stop" ? ctx.sessions.stopAll({ labels, confirm }) : ctx.sessions.terminateAll({ labels, confirm }));
     const task = ctx.hub.run(`${verb.toLowerCase()} ${labels.join(",") || "(every session)"}`, undefined, async () => {
       const report = await run();
-      if (report.result === "declined") throw new Error(`the selection changed since it was confirmed (now: ${report.sessions.join(", ") || "none"}): nothing was done; look again and confirm`);
+      if (report.result === "declined")
+        throw new Error(
+          `the selection changed since it was confirmed (now: ${report.sessions.join(", ") || "none"}): nothing was done; look again and confirm`,
+        );
       for (const s of report.sessions) ctx.hub.reread(s);
       return report;
     });

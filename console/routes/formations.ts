@@ -42,7 +42,9 @@ export function formationRoutes(app: Hono, ctx: ConsoleContext): void {
     const rows = await Promise.all(
       files.map(async (f) => {
         const r = await validateFormation(f.abs);
-        return r.valid ? { file: f.rel, valid: true, name: r.formation.metadata.name, kind: r.formation.kind, provider: r.formation.cloud.provider } : { file: f.rel, valid: false, errors: r.errors.length };
+        return r.valid
+          ? { file: f.rel, valid: true, name: r.formation.metadata.name, kind: r.formation.kind, provider: r.formation.cloud.provider }
+          : { file: f.rel, valid: false, errors: r.errors.length };
       }),
     );
     return json(c, { dir: ctx.dir, files: rows });
@@ -52,9 +54,19 @@ export function formationRoutes(app: Hono, ctx: ConsoleContext): void {
     const where = await insideFolder(ctx.dir, c.req.query("file"));
     if ("error" in where) return json(c, { error: where.error }, 400);
     const r = await validateFormation(where.abs);
-    if (!r.valid) return json(c, { valid: false, errors: r.errors.map((e) => ({ line: e.line, col: e.col, pointer: e.pointer, message: e.message, ...(e.hint ? { hint: e.hint } : {}) })) });
+    if (!r.valid)
+      return json(c, {
+        valid: false,
+        errors: r.errors.map((e) => ({ line: e.line, col: e.col, pointer: e.pointer, message: e.message, ...(e.hint ? { hint: e.hint } : {}) })),
+      });
     try {
-      return json(c, { valid: true, name: r.formation.metadata.name, kind: r.formation.kind, provider: r.formation.cloud.provider, plan: await ctx.plan(where.abs) });
+      return json(c, {
+        valid: true,
+        name: r.formation.metadata.name,
+        kind: r.formation.kind,
+        provider: r.formation.cloud.provider,
+        plan: await ctx.plan(where.abs),
+      });
     } catch (err) {
       return json(c, { valid: true, name: r.formation.metadata.name, kind: r.formation.kind, provider: r.formation.cloud.provider, planError: messageOf(err) });
     }
@@ -67,12 +79,22 @@ export function formationRoutes(app: Hono, ctx: ConsoleContext): void {
     const r = await validateFormation(where.abs);
     if (!r.valid) return json(c, { error: `${str(b.file)} is not valid: ${r.errors.length} error(s) (see its check)` }, 400);
     const session = str(b.session) ?? r.formation.metadata.name;
-    if (!SESSION_NAME.test(session)) return json(c, { error: `invalid session name '${session}': lower-case letters, digits and dashes, starting with a letter, at most 40 characters` }, 400);
+    if (!SESSION_NAME.test(session))
+      return json(c, { error: `invalid session name '${session}': lower-case letters, digits and dashes, starting with a letter, at most 40 characters` }, 400);
     const plan = planSession(r.formation, { session });
     const existing = (await ctx.sessions.list().catch(() => [])).some((s) => s.session === session);
     const cost = `about $${plan.cost.hourlyUsd.toFixed(4)}/h while running (${plan.cost.source})`;
-    const ask = unconfirmed(c, b, `${existing ? "Update" : "Launch"} session ${session} from ${str(b.file)}: ${plan.machines.length} machine(s) (${plan.machines.map((m) => m.name).join(", ")}) on ${plan.provider}, ${cost}.`, { session });
+    const ask = unconfirmed(
+      c,
+      b,
+      `${existing ? "Update" : "Launch"} session ${session} from ${str(b.file)}: ${plan.machines.length} machine(s) (${plan.machines.map((m) => m.name).join(", ")}) on ${plan.provider}, ${cost}.`,
+      { session },
+    );
     if (ask) return ask;
-    return json(c, ctx.hub.run(`launch ${session}`, session, () => ctx.sessions.up(where.abs, { session, yes: true })), 202);
+    return json(
+      c,
+      ctx.hub.run(`launch ${session}`, session, () => ctx.sessions.up(where.abs, { session, yes: true })),
+      202,
+    );
   });
 }

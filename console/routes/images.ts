@@ -26,7 +26,8 @@ export interface ImageRow {
   formation?: string;
 }
 
-export const IMAGES_GAP = "Images of destroyed sessions are not listed: formations keeps a snapshot's record in its session, which destroy removes (the image itself is kept by the provider).";
+export const IMAGES_GAP =
+  "Images of destroyed sessions are not listed: formations keeps a snapshot's record in its session, which destroy removes (the image itself is kept by the provider).";
 
 export function imageRoutes(app: Hono, ctx: ConsoleContext): void {
   app.get("/api/images", async (c) => {
@@ -41,7 +42,15 @@ export function imageRoutes(app: Hono, ctx: ConsoleContext): void {
           const provider = typeof s.provider === "string" ? s.provider : d!.provider;
           const refs = [s.name, s.id].filter((r): r is string => Boolean(r));
           const formation = texts.find((t) => refs.some((r) => t.text.includes(`image: ${r}`)))?.rel;
-          return { ...(s.id ? { id: s.id } : {}), name: s.name, session: d!.session, machine: s.machine, provider, at: s.at, ...(formation ? { formation } : {}) };
+          return {
+            ...(s.id ? { id: s.id } : {}),
+            name: s.name,
+            session: d!.session,
+            machine: s.machine,
+            provider,
+            at: s.at,
+            ...(formation ? { formation } : {}),
+          };
         }),
       );
       images.sort((a, b) => b.at.localeCompare(a.at));

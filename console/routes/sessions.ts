@@ -5,16 +5,28 @@
  */
 import type { Hono } from "hono";
 import pLimit from "p-limit";
-import { StackNotFoundError } from "../../automation/errors.js";
-import type { SessionDetails } from "../../automation/show.js";
+import { StackNotFoundError } from "../../automation/session/errors.js";
+import type { SessionDetails } from "../../automation/session/show.js";
 import { body, failure, json, messageOf, unconfirmed, type ConsoleContext } from "../context.js";
 import { sessionPage, sessionRow, type SessionRow } from "../views.js";
 
 /** Every session matching `labels`, each with its states and cost (`show`), four reads at once. */
-export async function sessionRows(ctx: ConsoleContext, labels: readonly string[]): Promise<{ rows: SessionRow[]; unreadable: { session: string; error: string }[] }> {
+export async function sessionRows(
+  ctx: ConsoleContext,
+  labels: readonly string[],
+): Promise<{ rows: SessionRow[]; unreadable: { session: string; error: string }[] }> {
   const listed = await ctx.sessions.list({ labels });
   const limit = pLimit(4);
-  const read = await Promise.all(listed.map((s) => limit(() => ctx.sessions.show(s.session).then((d): { d: SessionDetails } => ({ d }), (err: unknown) => ({ session: s.session, error: messageOf(err).split("\n")[0]! })))));
+  const read = await Promise.all(
+    listed.map((s) =>
+      limit(() =>
+        ctx.sessions.show(s.session).then(
+          (d): { d: SessionDetails } => ({ d }),
+          (err: unknown) => ({ session: s.session, error: messageOf(err).split("\n")[0]! }),
+        ),
+      ),
+    ),
+  );
   const now = ctx.now();
   return {
     rows: read.flatMap((r) => ("d" in r ? [sessionRow(r.d, now)] : [])),
@@ -63,7 +75,11 @@ export function sessionRoutes(app: Hono, ctx: ConsoleContext): void {
   // Reads the clouds again: the engine's refresh records machines changed outside formations.
   app.post("/api/sessions/:session/refresh", async (c) => {
     const session = c.req.param("session");
-    return json(c, ctx.hub.run(`refresh ${session}`, session, () => ctx.sessions.refresh(session)), 202);
+    return json(
+      c,
+      ctx.hub.run(`refresh ${session}`, session, () => ctx.sessions.refresh(session)),
+      202,
+    );
   });
 
   app.post("/api/sessions/:session/destroy", async (c) => {
@@ -77,8 +93,16 @@ export function sessionRoutes(app: Hono, ctx: ConsoleContext): void {
       return failure(c, err);
     }
     const live = d.machines.filter((m) => m.state !== "terminated" && m.state !== "pending").map((m) => m.name);
-    const ask = unconfirmed(c, b, `Delete session ${session} (${d.kind} on ${d.provider}): destroys every resource of it${live.length ? `, including ${live.join(", ")}` : ""}. Its snapshots are kept.`);
+    const ask = unconfirmed(
+      c,
+      b,
+      `Delete session ${session} (${d.kind} on ${d.provider}): destroys every resource of it${live.length ? `, including ${live.join(", ")}` : ""}. Its snapshots are kept.`,
+    );
     if (ask) return ask;
-    return json(c, ctx.hub.run(`delete session ${session}`, session, () => ctx.sessions.destroy(session)), 202);
+    return json(
+      c,
+      ctx.hub.run(`delete session ${session}`, session, () => ctx.sessions.destroy(session)),
+      202,
+    );
   });
 }

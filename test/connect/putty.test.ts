@@ -7,7 +7,17 @@ import { describe, expect, it } from "vitest";
 import type { ConnectMachine } from "../../connect/artifacts.js";
 import { ppkOf, puttyCommands, windowsWord } from "../../connect/putty.js";
 
-const base: ConnectMachine = { session: "hpc", machine: "head", provider: "aws", kind: "HPCCluster", role: "head", os: "linux", user: "ubuntu", publicAddress: "203.0.113.10", privateAddress: "10.0.0.4" };
+const base: ConnectMachine = {
+  session: "hpc",
+  machine: "head",
+  provider: "aws",
+  kind: "HPCCluster",
+  role: "head",
+  os: "linux",
+  user: "ubuntu",
+  publicAddress: "203.0.113.10",
+  privateAddress: "10.0.0.4",
+};
 
 describe("puttyCommands", () => {
   it("opens a public machine directly", () => {
@@ -15,12 +25,23 @@ describe("puttyCommands", () => {
   });
 
   it("jumps through the proxy with plink -nc, the key on both legs, and says how to make the .ppk", () => {
-    const node: ConnectMachine = { ...base, machine: "compute-1", role: "compute", publicAddress: undefined, privateAddress: "10.0.0.7", proxy: { machine: "head", address: "203.0.113.10", user: "ubuntu" } };
+    const node: ConnectMachine = {
+      ...base,
+      machine: "compute-1",
+      role: "compute",
+      publicAddress: undefined,
+      privateAddress: "10.0.0.7",
+      proxy: { machine: "head", address: "203.0.113.10", user: "ubuntu" },
+    };
     const r = puttyCommands(node, { keyPath: "C:\\Users\\Ada Lovelace\\hpc" })!;
     // On the command line the proxy command is one argument; PuTTY then reads \\ as one backslash in it.
-    expect(r.putty).toBe(String.raw`putty -ssh -i "C:\Users\Ada Lovelace\hpc.ppk" -proxycmd "plink -batch -i \"C:\\Users\\Ada Lovelace\\hpc.ppk\" -nc %host:%port ubuntu@203.0.113.10" ubuntu@10.0.0.7`);
+    expect(r.putty).toBe(
+      String.raw`putty -ssh -i "C:\Users\Ada Lovelace\hpc.ppk" -proxycmd "plink -batch -i \"C:\\Users\\Ada Lovelace\\hpc.ppk\" -nc %host:%port ubuntu@203.0.113.10" ubuntu@10.0.0.7`,
+    );
     expect(r.plink.startsWith("plink -ssh -i ")).toBe(true);
-    expect(r.notes).toEqual(['PuTTY reads .ppk keys: convert yours once with \'puttygen "C:\\Users\\Ada Lovelace\\hpc" -o "C:\\Users\\Ada Lovelace\\hpc.ppk"\'']);
+    expect(r.notes).toEqual([
+      'PuTTY reads .ppk keys: convert yours once with \'puttygen "C:\\Users\\Ada Lovelace\\hpc" -o "C:\\Users\\Ada Lovelace\\hpc.ppk"\'',
+    ]);
   });
 
   it("keeps a key already in PuTTY's format, with no note", () => {

@@ -27,9 +27,23 @@ export async function openBrowser(opts: { mapHosts?: string[] } = {}): Promise<B
   const profile = await mkdtemp(join(tmpdir(), "formations-chromium-"));
   const shots = resolve(process.env.FORMATIONS_SCREENSHOTS ?? (await mkdtemp(join(tmpdir(), "formations-shots-"))));
   await mkdir(shots, { recursive: true });
-  const args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+  const args = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ];
   if (opts.mapHosts?.length) args.push(`--host-resolver-rules=${opts.mapHosts.map((h) => `MAP ${h} 127.0.0.1`).join(", ")}`);
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args, viewport: { width: 1360, height: 860 }, acceptDownloads: true });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args,
+    viewport: { width: 1360, height: 860 },
+    acceptDownloads: true,
+  });
   // The machine is shared and loaded: waits are for events, with room to spare.
   context.setDefaultTimeout(120_000);
   const page = context.pages()[0] ?? (await context.newPage());
@@ -53,6 +67,9 @@ export async function changedText(page: Page, selector: string, before: string):
   // Runs in the page (a function, not a string: the console's CSP forbids eval); typed by hand, as
   // this file is compiled without the DOM's types.
   type Doc = { querySelector(s: string): { textContent: string | null } | null };
-  await page.waitForFunction(([s, b]) => (globalThis as unknown as { document: Doc }).document.querySelector(s)?.textContent !== b, [selector, before] as [string, string]);
+  await page.waitForFunction(([s, b]) => (globalThis as unknown as { document: Doc }).document.querySelector(s)?.textContent !== b, [selector, before] as [
+    string,
+    string,
+  ]);
   return (await page.locator(selector).first().textContent()) ?? "";
 }

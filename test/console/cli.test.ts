@@ -80,11 +80,21 @@ describe("the real bin (after `npm run build`)", () => {
   const root = fileURLToPath(new URL("../..", import.meta.url));
   const exec = promisify(execFile);
   it("loads no server framework for another verb, nor for console --help", async () => {
-    for (const args of [["validate", join(root, "formations/docker/pool.yaml")], ["console", "--help"]]) {
+    for (const args of [
+      ["validate", join(root, "formations/docker/pool.yaml")],
+      ["console", "--help"],
+    ]) {
       const trace = join(home, `${args[0]}.trace`);
-      await exec(process.execPath, ["--import", join(root, "test/cli/trace-modules.mjs"), join(root, "bin/formations.js"), ...args], { cwd: root, env: { ...process.env, FORMATIONS_TRACE: trace }, timeout: 120_000 });
+      await exec(process.execPath, ["--import", join(root, "test/cli/trace-modules.mjs"), join(root, "bin/formations.js"), ...args], {
+        cwd: root,
+        env: { ...process.env, FORMATIONS_TRACE: trace },
+        timeout: 120_000,
+      });
       const modules = (await readFile(trace, "utf8")).split("\n");
-      expect(modules.some((m) => m.includes("dist/cli/main.js")), "the trace recorded the run").toBe(true);
+      expect(
+        modules.some((m) => m.includes("dist/cli/main.js")),
+        "the trace recorded the run",
+      ).toBe(true);
       expect(modules.filter((m) => /node_modules\/(hono|@hono)\/|dist\/console\//.test(m))).toEqual([]);
     }
   });

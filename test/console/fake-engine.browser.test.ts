@@ -75,9 +75,27 @@ describe("the console in a real browser (sessions on FakeEngine, a test double)"
     await target.click({ button: "right" });
     const menu = b.page.locator(".context-menu");
     await menu.waitFor();
-    expect(await menu.locator("button[role=menuitem]").allTextContents()).toEqual(["Start", "Stop …", "Hibernate", "Reboot …", "Force Reboot …", "Shutdown …", "Force Stop …", "Force Hibernate", "Delete", "Connect", "Snapshot", "Snapshot Container"]);
+    expect(await menu.locator("button[role=menuitem]").allTextContents()).toEqual([
+      "Start",
+      "Stop …",
+      "Hibernate",
+      "Reboot …",
+      "Force Reboot …",
+      "Shutdown …",
+      "Force Stop …",
+      "Force Hibernate",
+      "Delete",
+      "Connect",
+      "Snapshot",
+      "Snapshot Container",
+    ]);
     expect(await menu.locator("[data-action=hibernate]").isDisabled()).toBe(true);
-    expect(await menu.locator(".menu-item", { has: b.page.locator("[data-action=hibernate]") }).locator(".reason").textContent()).toMatch(/^target was not launched with hibernation/);
+    expect(
+      await menu
+        .locator(".menu-item", { has: b.page.locator("[data-action=hibernate]") })
+        .locator(".reason")
+        .textContent(),
+    ).toMatch(/^target was not launched with hibernation/);
     await b.shot("fake-machines-menu");
     await menu.locator("[data-action=stop]").click();
     expect(await confirmDialog()).toBe("Stop desk/target (running): it shuts down and stops costing compute; its disk is kept.");
@@ -142,17 +160,25 @@ describe("the console in a real browser (sessions on FakeEngine, a test double)"
     await b.page.getByRole("button", { name: "Apply" }).click();
     await b.page.locator("tr[data-session=desk]").waitFor({ state: "detached" });
     await b.page.getByRole("button", { name: "Stop All" }).click();
-    expect(await confirmDialog()).toBe("Stop All over the sessions labelled team=bio: every machine of 2 session(s), lab (machine-1, machine-2, machine-3); lab-3 (machine-1, machine-2, machine-3). Each is stopped, its disk kept.");
+    expect(await confirmDialog()).toBe(
+      "Stop All over the sessions labelled team=bio: every machine of 2 session(s), lab (machine-1, machine-2, machine-3); lab-3 (machine-1, machine-2, machine-3). Each is stopped, its disk kept.",
+    );
     await b.page.locator(".task.done", { hasText: "stop all team=bio" }).waitFor();
     await b.page.locator("tr[data-session=lab] .states", { hasText: "3 stopped" }).waitFor();
     await b.page.locator("tr[data-session=lab-3] .states", { hasText: "3 stopped" }).waitFor();
-    expect((await h.sessions.journal("lab-3")).filter((e) => e.action === "stop").map((e) => e.actor)).toEqual(["tester@host (console)", "tester@host (console)", "tester@host (console)"]);
+    expect((await h.sessions.journal("lab-3")).filter((e) => e.action === "stop").map((e) => e.actor)).toEqual([
+      "tester@host (console)",
+      "tester@host (console)",
+      "tester@host (console)",
+    ]);
   });
 
   it("Delete of a session, confirmed, takes its row away live", async () => {
     const row = b.page.locator("tr[data-session=lab-3]");
     await row.getByRole("button", { name: "Delete" }).click();
-    expect(await confirmDialog()).toBe("Delete session lab-3 (Pool on docker): destroys every resource of it, including machine-1, machine-2, machine-3. Its snapshots are kept.");
+    expect(await confirmDialog()).toBe(
+      "Delete session lab-3 (Pool on docker): destroys every resource of it, including machine-1, machine-2, machine-3. Its snapshots are kept.",
+    );
     await row.waitFor({ state: "detached" });
     expect((await h.sessions.list()).map((s) => s.session)).toEqual(["desk", "lab"]);
   });
@@ -166,7 +192,9 @@ describe("security, as a browser meets it", () => {
     attacker = createServer((_req, res) => {
       const action = `${url.replace("/?", "/api/batch?")}`;
       res.setHeader("Content-Type", "text/html");
-      res.end(`<form id=f method=POST action="${action}"><input name=action value=terminate><input name=confirmed value=true></form><script>document.getElementById('f').submit()</script>`);
+      res.end(
+        `<form id=f method=POST action="${action}"><input name=action value=terminate><input name=confirmed value=true></form><script>document.getElementById('f').submit()</script>`,
+      );
     });
     await new Promise<void>((r) => attacker.listen(0, "127.0.0.1", r));
     attackerPort = (attacker.address() as AddressInfo).port;

@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Hono } from "hono";
-import type { SessionEvent } from "../../automation/events.js";
+import type { SessionEvent } from "../../automation/session/events.js";
 import { Sessions } from "../../automation/sessions.js";
 import { planSession } from "../../plan/index.js";
 import { loadFormation } from "../../format/load.js";
@@ -21,8 +21,8 @@ import { readPage } from "../../console/routes/sessions.js";
 import { allowedHosts } from "../../console/security.js";
 import { startConsole, type RunningConsole } from "../../console/serve.js";
 import { FakeEngine } from "../automation/fake-engine.js";
-import { lab, pool } from "../actions/formations.js";
-import { mirrorInto, TestDoubleDriver } from "../actions/test-double-driver.js";
+import { lab, pool } from "../automation/actions/formations.js";
+import { mirrorInto, TestDoubleDriver } from "../automation/actions/test-double-driver.js";
 
 export const TOKEN = "test-token-0123456789abcdefghijklmnopqrstu";
 export const PORT = 4321;
@@ -54,20 +54,27 @@ async function planDouble(file: string): Promise<PlanView> {
   const plan = planSession(await loadFormation(file));
   return {
     session: plan.session,
-    resources: [{ type: `formations:index:${plan.kind}`, name: plan.session, parent: null }, ...plan.machines.map((m) => ({ type: "docker:index/container:Container", name: `${plan.session}-${m.name}`, parent: plan.session }))],
+    resources: [
+      { type: `formations:index:${plan.kind}`, name: plan.session, parent: null },
+      ...plan.machines.map((m) => ({ type: "docker:index/container:Container", name: `${plan.session}-${m.name}`, parent: plan.session })),
+    ],
     cost: { hourlyUsd: plan.cost.hourlyUsd, lines: plan.cost.lines, source: plan.cost.source },
     notes: plan.notes,
   };
 }
 
-export const INVALID = "apiVersion: formations/v1\nkind: Pool\nmetadata:\n  name: broken\ncloud:\n  provider: docker\nspec:\n  count: 0\n  machine:\n    imagee: formations-test/busybox:latest\n";
+export const INVALID =
+  "apiVersion: formations/v1\nkind: Pool\nmetadata:\n  name: broken\ncloud:\n  provider: docker\nspec:\n  count: 0\n  machine:\n    imagee: formations-test/busybox:latest\n";
 
 export async function consoleHarness(): Promise<ConsoleHarness> {
   const home = await mkdtemp(join(tmpdir(), "formations-console-"));
   const dir = join(home, "formations");
   await mkdir(join(dir, "labs"), { recursive: true });
   await writeFile(join(dir, "pool.yaml"), pool(3, { name: "lab", labels: { team: "bio", course: "gen101" } }));
-  await writeFile(join(dir, "labs", "desktop.yaml"), lab({ name: "desk", provider: "aws", labels: { team: "chem" }, machine: ["instanceType: c7g.large"] }).replace("protocol: ssh", "protocol: rdp"));
+  await writeFile(
+    join(dir, "labs", "desktop.yaml"),
+    lab({ name: "desk", provider: "aws", labels: { team: "chem" }, machine: ["instanceType: c7g.large"] }).replace("protocol: ssh", "protocol: rdp"),
+  );
   await writeFile(join(dir, "broken.yaml"), INVALID);
   await writeFile(join(dir, "ci.yaml"), "jobs:\n  test: { runs-on: debian }\n"); // not a formation: not offered
   const engine = new FakeEngine();
@@ -103,7 +110,8 @@ export async function consoleHarness(): Promise<ConsoleHarness> {
     events,
     app,
     get: async (path, headers = {}) => app.request(path, { headers: { ...auth, ...headers } }),
-    post: async (path, body, headers = {}) => app.request(path, { method: "POST", headers: { ...auth, Origin: ORIGIN, "Content-Type": "application/json", ...headers }, body: JSON.stringify(body) }),
+    post: async (path, body, headers = {}) =>
+      app.request(path, { method: "POST", headers: { ...auth, Origin: ORIGIN, "Content-Type": "application/json", ...headers }, body: JSON.stringify(body) }),
     launch: async (file, session) => {
       await sessions.up(join(dir, file), session ? { session } : {});
     },

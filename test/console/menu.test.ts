@@ -3,22 +3,57 @@
  * order, each disabled with the reason where the provider or formations cannot do it.
  */
 import { describe, expect, it } from "vitest";
-import type { MachineDetails } from "../../automation/show.js";
+import type { MachineDetails } from "../../automation/session/show.js";
 import { DELETE_MACHINE_GAP, machineMenu } from "../../console/menu.js";
 
-const machine = (over: Partial<MachineDetails> = {}): MachineDetails => ({ name: "m", role: "machine", state: "running", os: "linux", hourlyUsd: 0.1, ...over });
+const machine = (over: Partial<MachineDetails> = {}): MachineDetails => ({
+  name: "m",
+  role: "machine",
+  state: "running",
+  os: "linux",
+  hourlyUsd: 0.1,
+  ...over,
+});
 const reasons = (items: ReturnType<typeof machineMenu>) => Object.fromEntries(items.map((i) => [i.label, i.enabled ? "enabled" : i.reason]));
 
 describe("machineMenu", () => {
   it("lists every action in the seed console's order, destructive ones marked", () => {
     const items = machineMenu(machine(), "aws");
-    expect(items.map((i) => i.label)).toEqual(["Start", "Stop", "Hibernate", "Reboot", "Force Reboot", "Shutdown", "Force Stop", "Force Hibernate", "Delete", "Connect", "Snapshot", "Snapshot Container"]);
-    expect(items.filter((i) => i.destructive).map((i) => i.id)).toEqual(["stop", "hibernate", "reboot", "force-reboot", "shutdown", "force-stop", "force-hibernate", "delete"]);
+    expect(items.map((i) => i.label)).toEqual([
+      "Start",
+      "Stop",
+      "Hibernate",
+      "Reboot",
+      "Force Reboot",
+      "Shutdown",
+      "Force Stop",
+      "Force Hibernate",
+      "Delete",
+      "Connect",
+      "Snapshot",
+      "Snapshot Container",
+    ]);
+    expect(items.filter((i) => i.destructive).map((i) => i.id)).toEqual([
+      "stop",
+      "hibernate",
+      "reboot",
+      "force-reboot",
+      "shutdown",
+      "force-stop",
+      "force-hibernate",
+      "delete",
+    ]);
   });
 
   it("offers Snapshot for a VM and Snapshot Container for a container, each saying why not the other", () => {
-    expect(reasons(machineMenu(machine(), "gcp"))).toMatchObject({ Snapshot: "enabled", "Snapshot Container": "this machine is a virtual machine, not a container: use Snapshot" });
-    expect(reasons(machineMenu(machine(), "docker"))).toMatchObject({ Snapshot: "a container is imaged with Snapshot Container (docker commit)", "Snapshot Container": "enabled" });
+    expect(reasons(machineMenu(machine(), "gcp"))).toMatchObject({
+      Snapshot: "enabled",
+      "Snapshot Container": "this machine is a virtual machine, not a container: use Snapshot",
+    });
+    expect(reasons(machineMenu(machine(), "docker"))).toMatchObject({
+      Snapshot: "a container is imaged with Snapshot Container (docker commit)",
+      "Snapshot Container": "enabled",
+    });
   });
 
   it("takes the library's refusals as they are (hibernation, a managed node)", () => {

@@ -61,9 +61,18 @@ const stateOf = async (session: string, machine: string) => (await containers(se
 
 beforeAll(async () => {
   const absent = await missing();
-  if (absent) throw new Error(`the console's real-engine browser test cannot run: ${absent.replace(/^end-to-end session tests SKIPPED: /, "")}; eval "$(scripts/pulumi-engine.sh build)" puts the engine on PATH`);
+  if (absent)
+    throw new Error(
+      `the console's real-engine browser test cannot run: ${absent.replace(/^end-to-end session tests SKIPPED: /, "")}; eval "$(scripts/pulumi-engine.sh build)" puts the engine on PATH`,
+    );
   home = await mkdtemp(join(tmpdir(), "formations-console-e2e-"));
-  env = { ...process.env, FORMATIONS_HOME: join(home, ".formations"), PULUMI_CONFIG_PASSPHRASE: `console-${randomBytes(12).toString("hex")}`, PULUMI_BACKEND_URL: `file://${join(home, "state")}`, NO_COLOR: "1" };
+  env = {
+    ...process.env,
+    FORMATIONS_HOME: join(home, ".formations"),
+    PULUMI_CONFIG_PASSPHRASE: `console-${randomBytes(12).toString("hex")}`,
+    PULUMI_BACKEND_URL: `file://${join(home, "state")}`,
+    NO_COLOR: "1",
+  };
   await writeFile(join(home, "pool.yaml"), pool("lab", LABEL));
   await writeFile(join(home, "other.yaml"), pool("other", `${LABEL}-other`));
   // Another session, with another label: Stop All over LABEL must leave it running.
@@ -91,8 +100,14 @@ afterAll(async () => {
   for (const s of [A, B]) await cli("destroy", s, "--yes").catch(() => undefined);
   for (const s of [A, B]) {
     await attempt(containers(s).then((list) => Promise.all(list.map((c) => docker.getContainer(c.Id).remove({ force: true })))));
-    await attempt(docker.listNetworks({ filters: { label: [`formations-session=${s}`] } }).then((list) => Promise.all(list.map((n) => docker.getNetwork(n.Id).remove()))));
-    await attempt(docker.listImages({ filters: { label: [`formations-snapshot-of=${s}/machine-1`] } }).then((list) => Promise.all(list.map((i) => docker.getImage(i.Id).remove({ force: true })))));
+    await attempt(
+      docker.listNetworks({ filters: { label: [`formations-session=${s}`] } }).then((list) => Promise.all(list.map((n) => docker.getNetwork(n.Id).remove()))),
+    );
+    await attempt(
+      docker
+        .listImages({ filters: { label: [`formations-snapshot-of=${s}/machine-1`] } })
+        .then((list) => Promise.all(list.map((i) => docker.getImage(i.Id).remove({ force: true })))),
+    );
   }
   if (home) await rm(home, { recursive: true, force: true });
   if (errors.length) throw new AggregateError(errors, `could not remove everything this test made on ${process.env.DOCKER_HOST} (sessions ${A}, ${B})`);
@@ -166,7 +181,9 @@ describe("the console on the real Pulumi engine and Docker, in a real browser", 
     expect(await b.page.locator("tbody tr[data-session]").count()).toBe(1);
     await b.shot("sessions");
     await b.page.getByRole("button", { name: "Stop All" }).click();
-    expect(await confirm()).toBe(`Stop All over the sessions labelled team=${LABEL}: every machine of 1 session(s), ${A} (machine-1, machine-2). Each is stopped, its disk kept.`);
+    expect(await confirm()).toBe(
+      `Stop All over the sessions labelled team=${LABEL}: every machine of 1 session(s), ${A} (machine-1, machine-2). Each is stopped, its disk kept.`,
+    );
     // The batch ends with a refresh that holds the session: its task says when it let go.
     await b.page.locator(".task.done", { hasText: `stop all team=${LABEL}` }).waitFor({ timeout: 600_000 });
     await b.page.locator(`tr[data-session=${A}] .states`, { hasText: "2 stopped" }).waitFor();
@@ -177,7 +194,9 @@ describe("the console on the real Pulumi engine and Docker, in a real browser", 
   it("deletes the session once confirmed: its containers go, the snapshot image stays", async () => {
     const row = b.page.locator(`tr[data-session=${A}]`);
     await row.getByRole("button", { name: "Delete" }).click();
-    expect(await confirm()).toBe(`Delete session ${A} (Pool on docker): destroys every resource of it, including machine-1, machine-2. Its snapshots are kept.`);
+    expect(await confirm()).toBe(
+      `Delete session ${A} (Pool on docker): destroys every resource of it, including machine-1, machine-2. Its snapshots are kept.`,
+    );
     await row.waitFor({ state: "detached", timeout: 600_000 });
     expect(await containers(A)).toEqual([]);
     expect((await docker.listImages({ filters: { label: [`formations-snapshot-of=${A}/machine-1`] } })).length).toBe(1);
@@ -193,7 +212,9 @@ describe("security, on the running console", () => {
   beforeAll(async () => {
     attacker = createServer((_req, res) => {
       res.setHeader("Content-Type", "text/html");
-      res.end(`<form id=f method=POST action="${url.replace("/?", "/api/batch?")}"><input name=action value=terminate><input name=confirmed value=true></form><script>document.getElementById('f').submit()</script>`);
+      res.end(
+        `<form id=f method=POST action="${url.replace("/?", "/api/batch?")}"><input name=action value=terminate><input name=confirmed value=true></form><script>document.getElementById('f').submit()</script>`,
+      );
     });
     await new Promise<void>((r) => attacker.listen(0, "127.0.0.1", r));
   });

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ConsoleMessage, Task } from "../../console/live.js";
 import type { SessionPage, SessionRow } from "../../console/views.js";
-import { hpc } from "../actions/formations.js";
+import { hpc } from "../automation/actions/formations.js";
 import { consoleHarness, type ConsoleHarness } from "./harness.js";
 
 let h: ConsoleHarness;
@@ -77,7 +77,11 @@ describe("the Machines view and its menu", () => {
     expect(menu).toMatchObject({ start: "on", stop: "on", hibernate: "on", "force-reboot": "on", connect: "on", "snapshot-container": "on" });
     expect(menu.snapshot).toBe("a container is imaged with Snapshot Container (docker commit)");
     expect(menu.delete).toMatch(/^formations deletes whole sessions only/);
-    expect(m.connect).toMatchObject({ dockerExec: "docker exec -it fake-lab-machine-1 sh", rdp: false, missing: { rdp: "a container has no Remote Desktop of its own" } });
+    expect(m.connect).toMatchObject({
+      dockerExec: "docker exec -it fake-lab-machine-1 sh",
+      rdp: false,
+      missing: { rdp: "a container has no Remote Desktop of its own" },
+    });
   });
 
   it("disables what the provider cannot do, with the reason, and the server refuses it too", async () => {
@@ -94,7 +98,16 @@ describe("the Machines view and its menu", () => {
   });
 
   it("disables every action of a managed node with the reason (an EMR cluster on aws)", async () => {
-    await writeFileIn(h, "emr.yaml", hpc(1, { name: "emr", provider: "aws" }).replace("kind: HPCCluster", "kind: EMRCluster").replace(/spec:[\s\S]*/, "spec:\n  master:\n    machine:\n      image: ubuntu-22.04\n  workers:\n    count: 2\n    machine:\n      image: ubuntu-22.04\n"));
+    await writeFileIn(
+      h,
+      "emr.yaml",
+      hpc(1, { name: "emr", provider: "aws" })
+        .replace("kind: HPCCluster", "kind: EMRCluster")
+        .replace(
+          /spec:[\s\S]*/,
+          "spec:\n  master:\n    machine:\n      image: ubuntu-22.04\n  workers:\n    count: 2\n    machine:\n      image: ubuntu-22.04\n",
+        ),
+    );
     await h.launch("emr.yaml");
     const page = await jsonOf<SessionPage>(h.get("/api/sessions/emr"));
     const worker = page.machines.find((m) => m.role === "worker")!;
@@ -142,7 +155,9 @@ describe("Stop All, Terminate All and Delete", () => {
     await h.launch("pool.yaml");
     await h.launch("labs/desktop.yaml");
     const { words, task } = await confirmed("/api/batch", { action: "stop", labels: ["team=bio"] });
-    expect(words).toBe("Stop All over the sessions labelled team=bio: every machine of 1 session(s), lab (machine-1, machine-2, machine-3). Each is stopped, its disk kept.");
+    expect(words).toBe(
+      "Stop All over the sessions labelled team=bio: every machine of 1 session(s), lab (machine-1, machine-2, machine-3). Each is stopped, its disk kept.",
+    );
     expect(task.state).toBe("done");
     expect(h.driver.calls.sort()).toEqual(["stop lab/machine-1", "stop lab/machine-2", "stop lab/machine-3"]);
     expect((await jsonOf<SessionPage>(h.get("/api/sessions/desk"))).row.states).toEqual({ running: 2 });
@@ -162,7 +177,9 @@ describe("Stop All, Terminate All and Delete", () => {
   it("Delete of a session destroys it once confirmed; the pages are told it is gone", async () => {
     await h.launch("pool.yaml");
     const { words, task } = await confirmed("/api/sessions/lab/destroy", {});
-    expect(words).toBe("Delete session lab (Pool on docker): destroys every resource of it, including machine-1, machine-2, machine-3. Its snapshots are kept.");
+    expect(words).toBe(
+      "Delete session lab (Pool on docker): destroys every resource of it, including machine-1, machine-2, machine-3. Its snapshots are kept.",
+    );
     expect(task.state).toBe("done");
     expect(messages).toContainEqual({ type: "removed", session: "lab", at: expect.any(String) });
     expect((await h.get("/api/sessions/lab")).status).toBe(404);
@@ -176,7 +193,9 @@ describe("snapshots and Images", () => {
     expect(r.status).toBe(202);
     await h.hub.idle();
     expect(h.hub.list()[0]).toMatchObject({ state: "done", title: "snapshot lab/machine-1" });
-    const { images, gap } = await jsonOf<{ images: { name: string; session: string; machine: string; formation?: string }[]; gap: string }>(h.get("/api/images"));
+    const { images, gap } = await jsonOf<{ images: { name: string; session: string; machine: string; formation?: string }[]; gap: string }>(
+      h.get("/api/images"),
+    );
     expect(images).toHaveLength(1);
     expect(images[0]).toMatchObject({ session: "lab", machine: "machine-1", name: expect.stringMatching(/^lab-machine-1-snapshot:\d+/) });
     expect(images[0]!.formation).toMatch(/^snapshots\/lab-machine-1-\d+\.yaml$/);
@@ -196,14 +215,18 @@ describe("the Formations view", () => {
   });
 
   it("shows validation errors with line, column and hint, or the plan with its hourly cost", async () => {
-    const bad = await jsonOf<{ valid: boolean; errors: { line: number; col: number; message: string; hint?: string }[] }>(h.get("/api/formations/check?file=broken.yaml"));
+    const bad = await jsonOf<{ valid: boolean; errors: { line: number; col: number; message: string; hint?: string }[] }>(
+      h.get("/api/formations/check?file=broken.yaml"),
+    );
     expect(bad.valid).toBe(false);
     expect(bad.errors.map((e) => [e.line, e.col])).toEqual([
       [8, 10],
       [10, 5],
     ]);
     expect(bad.errors[1]!.hint).toBe("did you mean 'image'?");
-    const good = await jsonOf<{ valid: boolean; plan: { cost: { hourlyUsd: number }; resources: { name: string }[] } }>(h.get("/api/formations/check?file=pool.yaml"));
+    const good = await jsonOf<{ valid: boolean; plan: { cost: { hourlyUsd: number }; resources: { name: string }[] } }>(
+      h.get("/api/formations/check?file=pool.yaml"),
+    );
     expect(good.valid).toBe(true);
     expect(good.plan.resources.map((r) => r.name)).toEqual(["lab", "lab-machine-1", "lab-machine-2", "lab-machine-3"]);
   });
@@ -217,7 +240,9 @@ describe("the Formations view", () => {
 
   it("launches a formation once confirmed with its machines and cost, and its progress arrives as events", async () => {
     const { words, task } = await confirmed("/api/formations/launch", { file: "pool.yaml", session: "lab-2" });
-    expect(words).toMatch(/^Launch session lab-2 from pool\.yaml: 3 machine\(s\) \(machine-1, machine-2, machine-3\) on docker, about \$\d+\.\d{4}\/h while running/);
+    expect(words).toMatch(
+      /^Launch session lab-2 from pool\.yaml: 3 machine\(s\) \(machine-1, machine-2, machine-3\) on docker, about \$\d+\.\d{4}\/h while running/,
+    );
     expect(task).toMatchObject({ state: "done", title: "launch lab-2" });
     const kinds = messages.filter((m) => m.type === "event" && m.event.session === "lab-2").map((m) => (m as { event: { type: string } }).event.type);
     expect(kinds).toEqual(expect.arrayContaining(["operation-start", "resource-start", "resource-done", "summary", "operation-end"]));
@@ -239,7 +264,9 @@ describe("connecting, and no secret on the page", () => {
 
   it("never sends the passphrase or any field named like a secret", async () => {
     await h.launch("labs/desktop.yaml");
-    const bodies = await Promise.all(["/api/sessions", "/api/sessions/desk", "/api/images", "/api/config", "/api/formations"].map(async (p) => (await h.get(p)).text()));
+    const bodies = await Promise.all(
+      ["/api/sessions", "/api/sessions/desk", "/api/images", "/api/config", "/api/formations"].map(async (p) => (await h.get(p)).text()),
+    );
     for (const b of [...bodies, JSON.stringify(messages)]) {
       expect(b).not.toContain("test-passphrase");
       expect(b).not.toMatch(/"(password|passphrase|secret|privateKey)"\s*:/i);

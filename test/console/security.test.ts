@@ -69,17 +69,31 @@ describe("Host and Origin", () => {
   });
 
   it("takes actions only as a JSON POST carrying this origin", async () => {
-    const noOrigin = await raw("/api/batch", { method: "POST", headers: { Host: HOST, Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/json" }, body: "{}" });
+    const noOrigin = await raw("/api/batch", {
+      method: "POST",
+      headers: { Host: HOST, Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/json" },
+      body: "{}",
+    });
     expect(noOrigin.status).toBe(403);
-    const form = await raw("/api/batch", { method: "POST", headers: { Host: HOST, Origin: ORIGIN, Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/x-www-form-urlencoded" }, body: "action=stop" });
+    const form = await raw("/api/batch", {
+      method: "POST",
+      headers: { Host: HOST, Origin: ORIGIN, Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/x-www-form-urlencoded" },
+      body: "action=stop",
+    });
     expect(form.status).toBe(415);
-    expect(refusal({ method: "POST", host: HOST, origin: ORIGIN, contentType: "application/json; charset=utf-8", token: TOKEN }, { token: TOKEN, hosts: [HOST] })).toBeUndefined();
+    expect(
+      refusal({ method: "POST", host: HOST, origin: ORIGIN, contentType: "application/json; charset=utf-8", token: TOKEN }, { token: TOKEN, hosts: [HOST] }),
+    ).toBeUndefined();
   });
 
   it("refuses a body over 64 KiB before reading it, and answers hostile JSON with 400", async () => {
     const big = await h.post("/api/batch", { action: "stop", pad: "x".repeat(70_000) });
     expect(big.status).toBe(413);
-    const bad = await raw("/api/batch", { method: "POST", headers: { Host: HOST, Origin: ORIGIN, Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/json" }, body: "{not json" });
+    const bad = await raw("/api/batch", {
+      method: "POST",
+      headers: { Host: HOST, Origin: ORIGIN, Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/json" },
+      body: "{not json",
+    });
     expect(bad.status).toBe(400);
     expect((await h.post("/api/sessions/lab/actions", ["stop"])).status).toBe(400);
   });
