@@ -174,6 +174,17 @@ export function buildProgram(io: Output, setCode: (code: number) => void): Comma
       setCode(await connectCommand(session, opts, io));
     });
 
+  // The web console (console/): a local server over the same library; the framework loads only here.
+  sessionOptions(program.command("console").description("the local web console: sessions, machines, images and formations in a browser, live (prints its URL with a secret token)"))
+    .option("--port <n>", "port to listen on (default: a free one)")
+    .option("--host <address>", "address to listen on (default 127.0.0.1: this machine only)")
+    .option("--label <k=v>", "open the Sessions view filtered by this label (repeat: all must match)", collect, [] as string[])
+    .option("--dir <folder>", "the folder of formation files the Formations view offers, and where snapshots save theirs (default: the current folder)")
+    .action(async (opts) => {
+      const { consoleCommand } = await import("./console.js");
+      setCode(await consoleCommand(opts, io));
+    });
+
   return program;
 }
 

@@ -81,13 +81,14 @@ export const TUNNEL_PORTS = { rdp: { local: 13389, remote: 3389 }, vnc: { local:
 
 export const aliasOf = (session: string, machine: string) => `${session}-${machine}`;
 
-interface Route {
+export interface Route {
   host: string;
   /** Set when the machine is reached through the proxy. */
   via?: ConnectProxy;
 }
 
-function routeOf(m: ConnectMachine): Route {
+/** Where a machine is reached: its own address, or a private one through the proxy. Throws when it has none yet. */
+export function routeOf(m: ConnectMachine): Route {
   if (m.publicAddress) return { host: m.publicAddress };
   const host = m.privateAddress;
   if (!host) throw new Error(`${m.session}/${m.machine}: no address yet (is the machine running? run \`formations refresh ${m.session}\`)`);
@@ -133,12 +134,12 @@ export function sshConfigSnippet(machines: readonly ConnectMachine[], opts: Conn
 }
 
 /** The machine is a container on a Docker engine (its cloud runs machines as containers): reached with `docker exec`. */
-function isContainer(m: ConnectMachine): boolean {
+export function isContainer(m: ConnectMachine): boolean {
   return cloudOf(m.provider).planning.machines === "containers";
 }
 
 /** Whether users reach the machine with SSH (not a container, not Windows, not a desktop-only target). */
-function speaksSsh(m: ConnectMachine): boolean {
+export function speaksSsh(m: ConnectMachine): boolean {
   if (isContainer(m) || m.os === "windows") return false;
   return !(m.kind === "VirtualLab" && m.role === "target" && m.protocol !== "ssh");
 }

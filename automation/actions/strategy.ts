@@ -8,6 +8,7 @@
  */
 import type { Provider } from "../../format/types.js";
 import { cloudOf } from "../../clouds/index.js";
+import { hibernationRefusal } from "../session/refusals.js";
 import type { SessionMachine } from "./targets.js";
 import type { ActionName } from "./types.js";
 
@@ -34,15 +35,8 @@ export function declarativeFallback(provider: Provider, action: ActionName): str
  * more (GCE: spot or GPU machines); elsewhere the cloud does its closest (Docker pauses,
  * OpenStack shelves, reported as a fallback).
  */
-export function hibernateRefusal(provider: Provider, m: SessionMachine): string | undefined {
-  const actions = cloudOf(provider).actions;
-  const p = m.planned;
-  if (!actions.hibernationAtLaunch) return undefined;
-  if (!p.hibernation) {
-    const why = p.image.os === "windows" ? "its image is Windows" : `${p.instanceType} does not support it on ${provider}`;
-    return `${p.name} was not launched with hibernation (${why})`;
-  }
-  return actions.hibernateRefusal?.(p);
+export function hibernateRefusal(provider: Provider, m: Pick<SessionMachine, "planned">): string | undefined {
+  return hibernationRefusal(provider, m.planned);
 }
 
 /** Why the declarative path cannot take this machine from its recorded state, before any update. */

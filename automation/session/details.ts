@@ -7,6 +7,7 @@
 import type { ChargedAs, IdleVerdict, LedgerJson } from "../../cost/index.js";
 import type { MachineState } from "../../plan/types.js";
 import type { JournalEntry, SnapshotEntry } from "./session-record.js";
+import type { MachineAction } from "./refusals.js";
 
 export type { MachineState };
 
@@ -36,6 +37,8 @@ export interface MachineDetails {
   burnUsdPerHour?: number;
   /** The idle agent's last verdict, when it could be read (filled by `withVerdicts`, not by `show` itself). */
   idle?: IdleReading;
+  /** Actions this machine can never be asked, with the reason (a managed node; hibernation not enabled). */
+  refused?: Partial<Record<MachineAction, string>>;
 }
 
 /** What `show` knows of a machine's idle agent. */

@@ -9,6 +9,7 @@ import { sessionLedger } from "../../cost/session-ledger.js";
 import { catalogFor } from "../../clouds/index.js";
 import type { SessionRecord } from "./session-record.js";
 import { machinesOf } from "./stack-state.js";
+import { refusals } from "./refusals.js";
 import { plannedSession, type StoredSession } from "./stored-session.js";
 import type { MachineDetails, MachineState, SessionDetails, SessionListing } from "./details.js";
 
@@ -23,6 +24,7 @@ export function sessionDetails(stored: StoredSession, now: Date, journalTail = 2
   const machines: MachineDetails[] = plan.machines.map((m) => {
     const o = deployed.get(m.name);
     const state: MachineState = record.removed[m.name] ? "terminated" : !o?.cloudId ? "pending" : m.desiredState;
+    const refused = refusals(plan.provider, m);
     return {
       name: m.name,
       role: m.role,
@@ -38,6 +40,7 @@ export function sessionDetails(stored: StoredSession, now: Date, journalTail = 2
       spot: m.spot,
       hibernation: m.hibernation,
       hourlyUsd: m.hourlyUsd,
+      ...(Object.keys(refused).length ? { refused } : {}),
     };
   });
   const { ledger, error, warnings, since } = sessionLedger(catalogFor(plan.provider), plan, record.journal, now);
