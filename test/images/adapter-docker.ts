@@ -32,7 +32,7 @@ export async function docker(args: string[], opts: { timeoutMs?: number; input?:
     return stdout;
   } catch (e) {
     const err = e as { stderr?: string; stdout?: string; message: string };
-    throw new Error(`docker ${args.slice(0, 6).join(" ")} ...: ${err.stderr || err.message}\n${err.stdout ?? ""}`);
+    throw new Error(`docker ${args.slice(0, 6).join(" ")} ...: ${err.stderr || err.message}\n${err.stdout ?? ""}`, { cause: e });
   }
 }
 
