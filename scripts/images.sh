@@ -11,7 +11,8 @@
 # Each image is `formations-local/<name>:<hash12>`, the hash being a content hash of its recipe
 # folder (scripts/images/<name>/) and of this script: a warm run finds every tag on the engine
 # and does nothing. A recipe folder holds
-#   recipe    bash variables: SUITE (Debian release), PACKAGES (installed without recommends),
+#   recipe    bash variables: SUITE (Debian release), UPDATES (which of its `updates` and
+#             `security` suites to use; both by default), PACKAGES (installed without recommends),
 #             CHANGES (Dockerfile instructions for `docker import --change`: USER, CMD, ENV...)
 #   files/    copied over the root file system after the packages (entrypoints, configuration)
 #   setup.sh  optional, run inside the root file system after that (users, permissions)
@@ -109,7 +110,7 @@ build_one() {
   image=$(tag_of "$name")
   if present "$image"; then log "$name: $image is up to date"; echo "$name=$image"; return 0; fi
   host_tools
-  local SUITE='' PACKAGES=() CHANGES=()
+  local SUITE='' UPDATES='updates security' PACKAGES=() CHANGES=()
   # shellcheck source=/dev/null
   source "$RECIPES/$name/recipe"
   [[ -n $SUITE ]] || die "$name: recipe sets no SUITE"
@@ -124,8 +125,11 @@ build_one() {
   cp /etc/resolv.conf "$ROOTFS/etc/resolv.conf"
   printf '#!/bin/sh\nexit 101\n' >"$ROOTFS/usr/sbin/policy-rc.d"
   chmod 755 "$ROOTFS/usr/sbin/policy-rc.d"
-  local security="$SUITE-security"
-  printf 'deb %s %s main\ndeb %s %s-updates main\ndeb %s-security %s main\n' "$MIRROR" "$SUITE" "$MIRROR" "$SUITE" "$MIRROR" "$security" >"$ROOTFS/etc/apt/sources.list"
+  {
+    echo "deb $MIRROR $SUITE main"
+    [[ $UPDATES != *updates* ]] || echo "deb $MIRROR $SUITE-updates main"
+    [[ $UPDATES != *security* ]] || echo "deb $MIRROR-security $SUITE-security main"
+  } >"$ROOTFS/etc/apt/sources.list"
   printf 'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\n' >"$ROOTFS/etc/apt/apt.conf.d/90formations"
   mount -t proc proc "$ROOTFS/proc"
   mount --bind "$CACHE/debs/$SUITE" "$ROOTFS/var/cache/apt/archives"

@@ -139,12 +139,11 @@ export interface Session {
 
 /**
  * Creates and starts a formation's containers as the adapter would (in the adapter's own
- * registration order, which puts every container after those it depends on). `replace` swaps
- * exact strings in environment values (a mock secret for a password chosen by the test).
+ * registration order, which puts every container after those it depends on). `env` rewrites
+ * environment entries (a mock secret becomes a password chosen by the test, given at run time).
  */
-export async function launch(f: Formation, session: string, replace: Record<string, string> = {}): Promise<Session> {
+export async function launch(f: Formation, session: string, env: (entry: string) => string = (e) => e): Promise<Session> {
   const { plan, of } = await compile(f, { session });
-  const swap = (s: string) => Object.entries(replace).reduce((acc, [from, to]) => acc.split(from).join(to), s);
   const labels = { [TEST_LABEL]: session };
   const prefix = `${plan.session}-`;
   const byMachine = new Map<string, Inputs>();
@@ -185,7 +184,7 @@ export async function launch(f: Formation, session: string, replace: Record<stri
     }
     for (const r of of(CONTAINER)) {
       const i = unwrapSecrets(r.inputs) as Inputs;
-      if (Array.isArray(i.envs)) i.envs = (i.envs as string[]).map(swap);
+      if (Array.isArray(i.envs)) i.envs = (i.envs as string[]).map(env);
       byMachine.set(String(i.name).slice(prefix.length), i);
       await docker(createArgs(i, labels));
       await upload(String(i.name), (i.uploads ?? []) as Upload[]);
