@@ -151,9 +151,9 @@ build_one() {
   fi
   in_root apt-get clean
   unmount_all
-  # What an image does not need: the package lists, documentation, the build's resolver.
+  # What an image does not need: package lists, documentation, translations, the build's resolver.
   rm -rf "$ROOTFS"/var/lib/apt/lists/* "$ROOTFS"/usr/share/doc/* "$ROOTFS"/usr/share/man/* \
-    "$ROOTFS"/usr/share/info/* "$ROOTFS"/var/log/*.log "$ROOTFS"/tmp/* "$ROOTFS"/var/tmp/* \
+    "$ROOTFS"/usr/share/info/* "$ROOTFS"/usr/share/locale/* "$ROOTFS"/var/log/*.log "$ROOTFS"/tmp/* "$ROOTFS"/var/tmp/* \
     "$ROOTFS/usr/sbin/policy-rc.d" "$ROOTFS/etc/apt/apt.conf.d/90formations"
   : >"$ROOTFS/etc/resolv.conf"
   local args=() c

@@ -64,6 +64,14 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined>
   }
 }
 
+/**
+ * `fetch` with a deadline: a published port may accept a connection that its container never
+ * answers while it starts, and fetch alone would wait for minutes.
+ */
+export function http(url: string, init: RequestInit = {}, timeoutMs = 30_000): Promise<Response> {
+  return fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+}
+
 /** The image built by scripts/images.sh for NAME (a no-op in seconds when it is there). */
 export async function buildImage(name: string): Promise<string> {
   const { stdout } = await run("bash", ["scripts/images.sh", "build", name], { timeout: 3_600_000, maxBuffer: 64 * 1024 * 1024 });

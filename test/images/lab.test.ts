@@ -12,7 +12,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadFormationText } from "../../format/load.js";
 import { PROXY_HTTP_PORT } from "../../components/docker/ports.js";
-import { buildImage, exec, launch, until, type Session } from "./adapter-docker.js";
+import { buildImage, exec, http, launch, until, type Session } from "./adapter-docker.js";
 
 const formation = (protocol: string, gateway: string, desktop: string) =>
   loadFormationText(`apiVersion: formations/v1
@@ -56,7 +56,7 @@ interface Screen { size: [number, number]; images: number; opcodes: Set<string>;
  */
 async function openDesktop(base: string, token: string, connection: string): Promise<Screen> {
   const body = new URLSearchParams({ token, GUAC_ID: connection, GUAC_WIDTH: "1024", GUAC_HEIGHT: "768", GUAC_DPI: "96" });
-  const res = await fetch(`${base}/tunnel?connect`, { method: "POST", body });
+  const res = await http(`${base}/tunnel?connect`, { method: "POST", body });
   expect(res.status).toBe(200);
   const uuid = (await res.text()).trim();
   const tunnelToken = res.headers.get("Guacamole-Tunnel-Token");
@@ -65,7 +65,7 @@ async function openDesktop(base: string, token: string, connection: string): Pro
   const deadline = Date.now() + 120_000;
   try {
     for (let n = 0; Date.now() < deadline; n++) {
-      const read = await fetch(`${base}/tunnel?read:${uuid}:${n}`, { headers });
+      const read = await http(`${base}/tunnel?read:${uuid}:${n}`, { headers }, 120_000);
       if (!read.ok || !read.body) throw new Error(`tunnel read ${n}: HTTP ${read.status}`);
       let buffer = "";
       const decoder = new TextDecoder();
@@ -85,7 +85,7 @@ async function openDesktop(base: string, token: string, connection: string): Pro
     }
     return screen;
   } finally {
-    await fetch(`${base}/tunnel?write:${uuid}`, { method: "POST", headers: { ...headers, "Content-Type": "application/octet-stream" }, body: "10.disconnect;" }).catch(() => undefined);
+    await http(`${base}/tunnel?write:${uuid}`, { method: "POST", headers: { ...headers, "Content-Type": "application/octet-stream" }, body: "10.disconnect;" }).catch(() => undefined);
   }
 }
 
@@ -121,7 +121,7 @@ describe.each([
   });
 
   it("the gateway logs in with the password given at run time, and refuses another", async () => {
-    const login = (pw: string) => fetch(`${base}/api/tokens`, { method: "POST", body: new URLSearchParams({ username: "lab", password: pw }) });
+    const login = (pw: string) => http(`${base}/api/tokens`, { method: "POST", body: new URLSearchParams({ username: "lab", password: pw }) });
     const ok = await until(
       "the gateway's login answering",
       async () => {
@@ -129,15 +129,15 @@ describe.each([
         const r = await login(password);
         return r.status === 200 ? r : undefined;
       },
-      300_000,
+      480_000,
       2000,
     );
     const body = (await ok.json()) as { authToken: string; username: string; dataSource: string };
     expect(body).toMatchObject({ username: "lab", dataSource: "default" });
     expect(body.authToken).toMatch(/^[0-9A-F]{64}$/);
     expect((await login(`${password}x`)).status).toBe(403);
-    expect((await fetch(`${base}/`)).status).toBe(200);
-  }, 360_000);
+    expect((await http(`${base}/`)).status).toBe(200);
+  }, 540_000);
 
   it(`the gateway reaches the desktop over ${protocol}: its screen comes back through the tunnel`, async () => {
     if (protocol === "vnc") {
@@ -145,9 +145,9 @@ describe.each([
       const banner = await until("the target's VNC server", () => exec(s.container("proxy"), ["bash", "-c", "exec 3<>/dev/tcp/target/5901; head -c 12 <&3"]), 120_000, 2000);
       expect(banner).toBe("RFB 003.008\n");
     }
-    const login = await fetch(`${base}/api/tokens`, { method: "POST", body: new URLSearchParams({ username: "lab", password }) });
+    const login = await http(`${base}/api/tokens`, { method: "POST", body: new URLSearchParams({ username: "lab", password }) });
     const { authToken } = (await login.json()) as { authToken: string };
-    const connections = (await (await fetch(`${base}/api/session/data/default/connections?token=${authToken}`)).json()) as Record<string, { protocol: string }>;
+    const connections = (await (await http(`${base}/api/session/data/default/connections?token=${authToken}`)).json()) as Record<string, { protocol: string }>;
     const [id, connection] = Object.entries(connections)[0]!;
     expect(connection.protocol).toBe(protocol);
     // The desktop's server may still be starting: retry the whole connection until it draws.

@@ -9,7 +9,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadFormationText } from "../../format/load.js";
-import { buildImage, exec, launch, until, type Session } from "./adapter-docker.js";
+import { buildImage, exec, http, launch, until, type Session } from "./adapter-docker.js";
 import { PROXY_HTTP_PORT } from "../../components/docker/ports.js";
 
 const formation = (spark: string, nginx: string) =>
@@ -54,7 +54,7 @@ describe("Spark image, started as the Docker adapter starts it", () => {
       "two alive workers in the master's JSON, through the proxy",
       async () => {
         await s.healthy();
-        const res = await fetch(`${ui}/json/`);
+        const res = await http(`${ui}/json/`);
         if (!res.ok) return undefined;
         const j = (await res.json()) as MasterState;
         return j.aliveworkers === 2 ? j : undefined;
@@ -65,7 +65,7 @@ describe("Spark image, started as the Docker adapter starts it", () => {
     expect(state.status).toBe("ALIVE");
     expect(state.workers.map((w) => w.host).sort()).toEqual(expect.arrayContaining([expect.any(String), expect.any(String)]));
     expect(state.workers.every((w) => w.state === "ALIVE")).toBe(true);
-    const page = await (await fetch(`${ui}/`)).text();
+    const page = await (await http(`${ui}/`)).text();
     expect(page).toContain("Spark Master at spark://master:7077");
   }, 360_000);
 
@@ -82,7 +82,7 @@ describe("Spark image, started as the Docker adapter starts it", () => {
     expect(executors.length).toBeGreaterThan(0);
     for (const e of executors) expect(["worker-1", "worker-2"]).toContain(e);
     // The master's record of the finished application.
-    const done = (await (await fetch(`${ui}/json/`)).json()) as { completedapps: { name: string; state: string }[] };
+    const done = (await (await http(`${ui}/json/`)).json()) as { completedapps: { name: string; state: string }[] };
     expect(done.completedapps.map((a) => [a.name, a.state])).toContainEqual(["Formations Pi", "FINISHED"]);
   }, 540_000);
 });
