@@ -3,7 +3,9 @@ import { formationValidator } from "./validator.js";
 import { diagnosticsFromAjv } from "./messages.js";
 import { runRules } from "./rules.js";
 import { locate } from "./locate.js";
-import { sortAndDedupe, renderDiagnostic, type Diagnostic } from "./diagnostics.js";
+import { FormationError, sortAndDedupe, type Diagnostic } from "./diagnostics.js";
+
+export { FormationError };
 import type { Formation } from "./types.js";
 
 /** The outcome of validating one file: the formation when valid, else every located problem. */
@@ -11,17 +13,6 @@ export type ValidationResult =
   | { file: string; valid: true; formation: Formation; errors: []; source: string }
   | { file: string; valid: false; errors: Diagnostic[]; source?: string };
 
-/** A user mistake in a formation file: carries every diagnostic; its message is ready to print. */
-export class FormationError extends Error {
-  constructor(
-    readonly file: string,
-    readonly diagnostics: Diagnostic[],
-    readonly source?: string,
-  ) {
-    super(diagnostics.map((d) => renderDiagnostic(d, source)).join("\n"));
-    this.name = "FormationError";
-  }
-}
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {

@@ -80,9 +80,25 @@ export async function buildImage(name: string): Promise<string> {
   return line.slice(name.length + 1);
 }
 
-interface Upload { file: string; content?: string; contentBase64?: string; executable?: boolean; permissions?: string }
-interface Port { internal: number; external?: number; ip?: string; protocol?: string }
-interface Mount { containerPath: string; volumeName?: string; hostPath?: string; readOnly?: boolean }
+interface Upload {
+  file: string;
+  content?: string;
+  contentBase64?: string;
+  executable?: boolean;
+  permissions?: string;
+}
+interface Port {
+  internal: number;
+  external?: number;
+  ip?: string;
+  protocol?: string;
+}
+interface Mount {
+  containerPath: string;
+  volumeName?: string;
+  hostPath?: string;
+  readOnly?: boolean;
+}
 
 /** The `docker create` arguments that the provider's container inputs stand for. */
 export function createArgs(c: Inputs, extraLabels: Record<string, string>): string[] {
@@ -173,7 +189,10 @@ export async function launch(f: Formation, session: string, env: (entry: string)
       for (const name of [...byMachine.keys()].map((m) => `${prefix}${m}`)) {
         const [status, restarts] = (await docker(["inspect", "-f", "{{.State.Status}} {{.RestartCount}}", name])).trim().split(" ");
         if (status !== "running" || restarts !== "0") {
-          const logs = await run("sh", ["-c", `docker logs --tail 40 "$1" 2>&1`, "sh", name]).then((r) => r.stdout, (e: Error) => e.message);
+          const logs = await run("sh", ["-c", `docker logs --tail 40 "$1" 2>&1`, "sh", name]).then(
+            (r) => r.stdout,
+            (e: Error) => e.message,
+          );
           throw new Fatal(`${name} is ${status} after ${restarts} restarts; its last lines:\n${logs}`);
         }
       }
@@ -184,7 +203,16 @@ export async function launch(f: Formation, session: string, env: (entry: string)
   try {
     for (const n of of(NETWORK)) {
       const i = unwrapSecrets(n.inputs) as Inputs;
-      await docker(["network", "create", "--driver", String(i.driver ?? "bridge"), ...(i.internal ? ["--internal"] : []), "--label", `${TEST_LABEL}=${session}`, String(i.name)]);
+      await docker([
+        "network",
+        "create",
+        "--driver",
+        String(i.driver ?? "bridge"),
+        ...(i.internal ? ["--internal"] : []),
+        "--label",
+        `${TEST_LABEL}=${session}`,
+        String(i.name),
+      ]);
     }
     for (const v of of(VOLUME)) {
       const i = unwrapSecrets(v.inputs) as Inputs;

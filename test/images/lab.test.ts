@@ -11,7 +11,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadFormationText } from "../../format/load.js";
-import { PROXY_HTTP_PORT } from "../../components/docker/ports.js";
+import { PROXY_HTTP_PORT } from "../../clouds/docker/emit/ports.js";
 import { buildImage, exec, http, launch, until, type Session } from "./adapter-docker.js";
 
 const formation = (protocol: string, gateway: string, desktop: string) =>
@@ -48,7 +48,12 @@ function parse(buffer: string): { instructions: string[][]; rest: string } {
   return { instructions, rest: buffer.slice(start) };
 }
 
-interface Screen { size: [number, number]; images: number; opcodes: Set<string>; error?: string }
+interface Screen {
+  size: [number, number];
+  images: number;
+  opcodes: Set<string>;
+  error?: string;
+}
 
 /**
  * Opens the lab's connection over the gateway's HTTP tunnel (as guacamole-common-js does) and
@@ -85,7 +90,11 @@ async function openDesktop(base: string, token: string, connection: string): Pro
     }
     return screen;
   } finally {
-    await http(`${base}/tunnel?write:${uuid}`, { method: "POST", headers: { ...headers, "Content-Type": "application/octet-stream" }, body: "10.disconnect;" }).catch(() => undefined);
+    await http(`${base}/tunnel?write:${uuid}`, {
+      method: "POST",
+      headers: { ...headers, "Content-Type": "application/octet-stream" },
+      body: "10.disconnect;",
+    }).catch(() => undefined);
   }
 }
 
@@ -142,7 +151,12 @@ describe.each([
   it(`the gateway reaches the desktop over ${protocol}: its screen comes back through the tunnel`, async () => {
     if (protocol === "vnc") {
       // The VNC handshake as the gateway's network sees it: the target speaks RFB on 5901.
-      const banner = await until("the target's VNC server", () => exec(s.container("proxy"), ["bash", "-c", "exec 3<>/dev/tcp/target/5901; head -c 12 <&3"]), 120_000, 2000);
+      const banner = await until(
+        "the target's VNC server",
+        () => exec(s.container("proxy"), ["bash", "-c", "exec 3<>/dev/tcp/target/5901; head -c 12 <&3"]),
+        120_000,
+        2000,
+      );
       expect(banner).toBe("RFB 003.008\n");
     }
     const login = await http(`${base}/api/tokens`, { method: "POST", body: new URLSearchParams({ username: "lab", password }) });

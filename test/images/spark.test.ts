@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadFormationText } from "../../format/load.js";
 import { buildImage, exec, http, launch, until, type Session } from "./adapter-docker.js";
-import { PROXY_HTTP_PORT } from "../../components/docker/ports.js";
+import { PROXY_HTTP_PORT } from "../../clouds/docker/emit/ports.js";
 
 const formation = (spark: string, nginx: string) =>
   loadFormationText(`apiVersion: formations/v1
@@ -24,7 +24,11 @@ spec:
   proxy: { machine: { instanceType: 1cpu-512m, image: "${nginx}" } }
 `);
 
-interface MasterState { status: string; aliveworkers: number; workers: { host: string; state: string }[] }
+interface MasterState {
+  status: string;
+  aliveworkers: number;
+  workers: { host: string; state: string }[];
+}
 
 describe("Spark image, started as the Docker adapter starts it", () => {
   let s: Session;
@@ -72,13 +76,28 @@ describe("Spark image, started as the Docker adapter starts it", () => {
   it("a Pi job submitted to the cluster completes on the workers", async () => {
     const out = await exec(
       s.container("master"),
-      ["/opt/spark/bin/spark-submit", "--master", "spark://master:7077", "--executor-memory", "512m", "--class", "FormationsPi", "/opt/spark/examples/jars/formations-pi.jar", "4"],
+      [
+        "/opt/spark/bin/spark-submit",
+        "--master",
+        "spark://master:7077",
+        "--executor-memory",
+        "512m",
+        "--class",
+        "FormationsPi",
+        "/opt/spark/examples/jars/formations-pi.jar",
+        "4",
+      ],
       { timeoutMs: 480_000 },
     );
     const line = out.split("\n").find((l) => l.startsWith("Pi is roughly"));
     console.log(`spark-submit: ${line}\n${out.split("\n").find((l) => l.startsWith("Executors ran on")) ?? ""}`);
     expect(line).toMatch(/^Pi is roughly 3\.1\d*$/);
-    const executors = out.split("\n").find((l) => l.startsWith("Executors ran on "))?.slice("Executors ran on ".length).split(",") ?? [];
+    const executors =
+      out
+        .split("\n")
+        .find((l) => l.startsWith("Executors ran on "))
+        ?.slice("Executors ran on ".length)
+        .split(",") ?? [];
     expect(executors.length).toBeGreaterThan(0);
     for (const e of executors) expect(["worker-1", "worker-2"]).toContain(e);
     // The master's record of the finished application.
