@@ -13,4 +13,9 @@ export default tseslint.config(
       "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
     },
   },
+  // The lab gateway's page script runs in the browser, beside guacamole-common-js.
+  {
+    files: ["scripts/images/*/webapp/web/**/*.js"],
+    languageOptions: { sourceType: "script", globals: { document: "readonly", window: "readonly", fetch: "readonly", URLSearchParams: "readonly", Guacamole: "readonly" } },
+  },
 );

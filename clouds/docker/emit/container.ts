@@ -79,6 +79,7 @@ export function createContainer(ctx: EmitContext, net: DockerNetwork, m: Planned
     // which the next refresh reads back as a change.
     ...(spec.memoryMb !== undefined ? { memory: spec.memoryMb, memorySwap: spec.memoryMb } : {}),
     ...(m.gpus && o.suffix === m.name ? { deviceRequests: [{ driver: "nvidia", count: m.gpus.count, capabilities: ["gpu"] }] } : {}),
+    ...(spec.user !== undefined ? { user: spec.user } : {}),
     ...(spec.entrypoint ? { entrypoints: spec.entrypoint } : {}),
     ...(spec.command ? { command: spec.command } : {}),
     ...(spec.env.length > 0 ? { envs: spec.env } : {}),

@@ -45,6 +45,8 @@ export interface ContainerSpec {
   noNewPrivileges: boolean;
   cpus?: number;
   memoryMb?: number;
+  /** The user the container runs as, when the role needs one the image may not default to. */
+  user?: string;
 }
 
 /** What a root shell needs to install packages and manage files (apt and dpkg drop to _apt). */
@@ -154,10 +156,14 @@ export function containerSpec(plan: SessionPlan, m: PlannedMachine, boot: Bootst
     }
     case "desktop-ssh":
       if (!password) throw new Error("a VirtualLab session has a gateway password");
+      // sshd and xrdp log users in: root, which the linuxserver images default to anyway, and
+      // which an image whose default user is an unprivileged desktop user needs said.
+      spec.user = "root";
       spec.env = [`USER_NAME=${GATEWAY_USER}`, "PASSWORD_ACCESS=true", "SUDO_ACCESS=true", pulumi.interpolate`USER_PASSWORD=${password}`, ...(plan.sshPublicKeys.length > 0 ? [`PUBLIC_KEY=${plan.sshPublicKeys.join("\n")}`] : [])];
       break;
     case "desktop-rdp":
       if (!password) throw new Error("a VirtualLab session has a gateway password");
+      spec.user = "root";
       spec.env = [pulumi.interpolate`GATEWAY_PASSWORD=${password}`];
       spec.uploads = [{ file: "/custom-cont-init.d/10-formations-password", content: desktopInit(), executable: true }];
       break;
@@ -176,8 +182,13 @@ export function guacdSpec(plan: SessionPlan, proxy: PlannedMachine): ContainerSp
   return { slot: "guacd", image: guacdImage(proxy), env: [], uploads: [], volumes: [], ports: [], caps: CAPS.guacd, noNewPrivileges: true, ...limitsOf(plan, proxy) };
 }
 
-/** guacd follows the gateway: the default pair, or the same tag of guacamole/guacd for an override. */
-function guacdImage(proxy: PlannedMachine): string {
-  const override = !proxy.image.alias && proxy.image.id ? /^guacamole\/guacamole:(.+)$/.exec(proxy.image.id) : null;
-  return override ? `guacamole/guacd:${override[1]}` : DEFAULT_IMAGES.guacd;
+/**
+ * guacd follows the gateway: the default pair; the same tag of guacamole/guacd for an override
+ * of guacamole/guacamole; any other override is an image that carries guacd too, as its
+ * default command (scripts/images/guacamole is one), and runs as the sidecar unchanged.
+ */
+export function guacdImage(proxy: Pick<PlannedMachine, "image">): string {
+  if (proxy.image.alias || !proxy.image.id) return DEFAULT_IMAGES.guacd;
+  const official = /^guacamole\/guacamole:(.+)$/.exec(proxy.image.id);
+  return official ? `guacamole/guacd:${official[1]}` : proxy.image.id;
 }

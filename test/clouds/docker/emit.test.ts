@@ -285,4 +285,28 @@ describe("VirtualLab", () => {
     const mapping = (container("proxy").uploads as { content: string }[])[0]!.content;
     expect(mapping).toContain(`<protocol>${protocol}</protocol>`);
   });
+
+  it.each([
+    ["rdp", "root", "root"],
+    ["ssh", "root", "root"],
+    ["vnc", "the image's own user", undefined],
+  ])("a %s target runs as %s", async (protocol, _what, user) => {
+    const { container } = await compile(inline("VirtualLab", `  target: { protocol: ${protocol}, machine: { size: medium } }\n`));
+    expect(container("target").user).toBe(user);
+    expect(container("proxy").user).toBeUndefined();
+  });
+
+  it("a gateway image that is not guacamole/guacamole runs as the guacd sidecar too", async () => {
+    const spec = `  target: { protocol: vnc, machine: { size: small, image: "formations-local/desktop:1" } }\n  proxy: { machine: { size: small, image: "formations-local/guacamole:1" } }\n`;
+    const { container } = await compile(inline("VirtualLab", spec));
+    expect(container("proxy").image).toBe("formations-local/guacamole:1");
+    expect(container("guacd").image).toBe("formations-local/guacamole:1");
+    expect(container("guacd").command).toBeUndefined();
+    expect(container("target").image).toBe("formations-local/desktop:1");
+  });
+
+  it("an override of guacamole/guacamole takes guacd of the same release", async () => {
+    const { container } = await compile(inline("VirtualLab", `  target: { protocol: rdp, machine: { size: small } }\n  proxy: { machine: { size: small, image: "guacamole/guacamole:1.5.4" } }\n`));
+    expect(container("guacd").image).toBe("guacamole/guacd:1.5.4");
+  });
 });
