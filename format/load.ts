@@ -3,7 +3,7 @@ import { formationValidator } from "./validator.js";
 import { diagnosticsFromAjv } from "./messages.js";
 import { runRules } from "./rules.js";
 import { locate } from "./locate.js";
-import { sortAndDedupe, renderDiagnostic, type Diagnostic } from "./diagnostics.js";
+import { sortAndDedupe, renderDiagnostics, visible, type Diagnostic } from "./diagnostics.js";
 import type { Formation } from "./types.js";
 
 /** The outcome of validating one file: the formation when valid, else every located problem. */
@@ -11,14 +11,14 @@ export type ValidationResult =
   | { file: string; valid: true; formation: Formation; errors: []; source: string }
   | { file: string; valid: false; errors: Diagnostic[]; source?: string };
 
-/** A user mistake in a formation file: carries every diagnostic; its message is ready to print. */
+/** A user mistake in a formation file: carries every diagnostic; its message is ready to print (the first MAX_PRINTED, then a count). */
 export class FormationError extends Error {
   constructor(
     readonly file: string,
     readonly diagnostics: Diagnostic[],
     readonly source?: string,
   ) {
-    super(diagnostics.map((d) => renderDiagnostic(d, source)).join("\n"));
+    super(renderDiagnostics(diagnostics, source).join("\n"));
     this.name = "FormationError";
   }
 }
@@ -37,7 +37,8 @@ function check(src: ParsedSource, data: unknown): ValidationResult {
   const errors = ok ? [] : diagnosticsFromAjv(src, validate.errors ?? []);
   for (const p of runRules(data)) {
     const { line, col } = locate(src, p.pointer, p.atKey ? "key" : "value");
-    errors.push({ file: src.file, line, col, pointer: p.pointer, message: p.message, ...(p.hint ? { hint: p.hint } : {}) });
+    // Rules quote values from the file: written visibly (no raw override or zero-width character).
+    errors.push({ file: src.file, line, col, pointer: p.pointer, message: visible(p.message), ...(p.hint ? { hint: visible(p.hint) } : {}) });
   }
   if (errors.length > 0) return { file: src.file, valid: false, errors: sortAndDedupe(errors), source: src.text };
   return { file: src.file, valid: true, formation: deepFreeze(data) as Formation, errors: [], source: src.text };
