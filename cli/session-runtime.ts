@@ -13,7 +13,7 @@ import type { SessionListing } from "../automation/show.js";
 import { jsonLine, plainLine } from "../automation/render.js";
 import type { Sessions, SessionsOptions } from "../automation/sessions.js";
 import { EXIT, UsageError } from "./exit.js";
-import { paint, type Output } from "./output.js";
+import { failureOf, paint, type Output } from "./output.js";
 
 /** Options every session verb accepts. */
 export interface SessionFlags {
@@ -45,8 +45,15 @@ export function isInteractive(deps: SessionDeps): boolean {
 
 async function askOnTerminal(question: string): Promise<string> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
+  // On a terminal readline reads Ctrl-C as a key: unhandled, it only pauses input and the
+  // question never settles. Abort the question and raise a real SIGINT, so Ctrl-C interrupts.
+  const asked = new AbortController();
+  rl.on("SIGINT", () => {
+    asked.abort();
+    process.kill(process.pid, "SIGINT");
+  });
   try {
-    return await rl.question(question);
+    return await rl.question(question, { signal: asked.signal });
   } finally {
     rl.close();
   }
@@ -62,6 +69,13 @@ export async function confirm(deps: SessionDeps, question: string): Promise<bool
 
 /** Prints an error the way the contract says (one clear message; engine details for exit 3) and returns its exit code. */
 export function reportError(err: unknown, io: Output): number {
+  const code = printError(err, io);
+  // --json: the failure is also the one JSON document on stdout (after any JSON lines already printed).
+  if (io.json) io.out(failureOf(err, code, (err as Error).message));
+  return code;
+}
+
+function printError(err: unknown, io: Output): number {
   if (err instanceof UsageError) {
     io.err(`formations: ${err.message}`);
     return EXIT.usage;
@@ -120,7 +134,14 @@ export async function withSessions(flags: SessionFlags, io: Output, deps: Sessio
     interrupts++;
     if (interrupts === 1) {
       const cancelled = sessions.cancel();
-      io.err(`formations: cancelling ${cancelled.length ? cancelled.join(", ") : "(nothing running)"}: the engine finishes the steps in flight and saves the state; Ctrl-C again to stop waiting`);
+      if (cancelled.length === 0) {
+        // Nothing in flight (still loading, reading, or asking): there is no state to save, so
+        // stop now; going on would start the very operation the user just interrupted.
+        io.err("formations: interrupted before any operation started; nothing was changed");
+        (deps.exit ?? process.exit)(EXIT.failed);
+        return;
+      }
+      io.err(`formations: cancelling ${cancelled.join(", ")}: the engine finishes the steps in flight and saves the state; Ctrl-C again to stop waiting`);
       return;
     }
     io.err("formations: no longer waiting; the engine goes on in the background until it has saved the state");
