@@ -20,3 +20,7 @@ export async function compileFormation(formation: Formation, opts: PlanOptions =
 
 /** Sessions on the Automation API (loads Pulumi's Automation API only when an operation runs). */
 export * from "./automation/index.js";
+/** Progress events as the CLI prints them (`--json` lines, plain lines). */
+export { jsonLine, plainLine } from "./cli/render.js";
+/** Idle verdicts of docker sessions, read through the engine (a `VerdictSource` for `withVerdicts`/`enforce`). */
+export { dockerVerdictSource } from "./clouds/docker/verdicts.js";

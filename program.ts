@@ -5,7 +5,8 @@
  * session name, else after the formation.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { loadFormation, FormationError } from "./format/load.js";
+import { loadFormation } from "./format/load.js";
+import { UserError } from "./user-error.js";
 import { SESSION_NAME } from "./plan/index.js";
 import type { PowerState } from "./plan/types.js";
 import { compileFormation } from "./components/index.js";
@@ -19,7 +20,7 @@ export default async function program(): Promise<Record<string, unknown>> {
     formation = await loadFormation(file);
   } catch (err) {
     // A user mistake: print the located errors without a stack trace.
-    if (err instanceof FormationError) throw new pulumi.RunError(err.message);
+    if (err instanceof UserError) throw new pulumi.RunError(err.message);
     throw err;
   }
   const stack = pulumi.getStack();

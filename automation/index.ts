@@ -4,8 +4,7 @@
  * Automation API is imported when the first operation runs.
  */
 export { Sessions, type SessionsOptions, type UpOptions, type UpResult, type RefreshResult } from "./sessions.js";
-export type { SessionEvent, SessionEventType, Action } from "./events.js";
-export { jsonLine, plainLine } from "./render.js";
+export type { SessionEvent, SessionEventType, Action } from "./session/events.js";
 export {
   SessionError,
   ConcurrentUpdateError,
@@ -18,16 +17,16 @@ export {
   OperationFailedError,
   exitCodeOf,
   type ExitCode,
-} from "./errors.js";
-export type { SessionDetails, SessionListing, MachineDetails, MachineState } from "./show.js";
-export { CONFIG_KEYS, type SessionRecord, type JournalEntry, type SnapshotEntry, type RemovedMachine } from "./record.js";
-export type { DriftChange } from "./drift.js";
-export { createHomePassphrase, loadBackend, type BackendOptions, type ResolvedBackend } from "./backend.js";
-export type { Engine, EngineStack, EngineEvent } from "./engine.js";
+} from "./session/errors.js";
+export type { SessionDetails, SessionListing, MachineDetails, MachineState } from "./session/show.js";
+export { CONFIG_KEYS, type SessionRecord, type JournalEntry, type SnapshotEntry, type RemovedMachine } from "./session/session-record.js";
+export type { DriftChange } from "./session/drift.js";
+export { createHomePassphrase, loadBackend, type BackendOptions, type ResolvedBackend } from "./session/backend.js";
+export type { Engine, EngineStack, EngineEvent } from "./session/engine.js";
 // Cost, budgets, idle stop and connecting (cost/README.md): pure or lazily loading, no Pulumi.
-export { enforce, type EnforceOptions, type EnforceReport, type Enforcement, type SessionCheck } from "./enforce.js";
-export { withVerdicts, dockerVerdictSource, type VerdictSource, type VerdictOptions } from "./verdicts.js";
-export type { IdleReading, LifecycleDetails } from "./show.js";
+export { enforce, type EnforceOptions, type EnforceReport, type Enforcement, type SessionCheck } from "./policy/enforce.js";
+export { withVerdicts, type VerdictSource, type VerdictOptions } from "./policy/verdicts.js";
+export type { IdleReading, LifecycleDetails } from "./session/show.js";
 export type { ActionReport } from "./actions/session-actions.js";
 export type { BatchReport } from "./actions/batch-sessions.js";
 export type { SnapshotReport } from "./actions/snapshot.js";

@@ -1,28 +1,28 @@
 /**
  * `Sessions`: the library API for pipelines (formation-spec.md, "Library API"). One session is
- * one Pulumi stack; everything needed to act on it later is kept in the stack (record.ts), so
+ * one Pulumi stack; everything needed to act on it later is kept in the stack (session/session-record.ts), so
  * another machine needs only the backend URL and the secrets passphrase.
  *
  *   const sessions = new Sessions({ backendUrl, onEvent });
  *   await sessions.up("formations/hpc.yaml", { session: "hpc-dev" });
  */
 import pLimit, { type LimitFunction } from "p-limit";
-import { validateFormation, validateText, FormationError } from "../format/load.js";
+import { validateFormation, FormationError } from "../format/load.js";
 import type { Formation } from "../format/types.js";
-import { planSession } from "../plan/index.js";
 import type { PowerState } from "../plan/types.js";
-import { actor as currentActor } from "./actor.js";
-import { loadBackend, prepareBackend, type BackendOptions, type ResolvedBackend } from "./backend.js";
-import type { Engine, EngineStack } from "./engine.js";
-import { classify, SessionError } from "./errors.js";
-import { fromEngineEvent, safeListener, type SessionEvent } from "./events.js";
-import { OperationRunner } from "./operation.js";
-import { checkSessionName, parseSelector } from "./naming.js";
-import { listSessions, showSession, storedSession } from "./queries.js";
-import { withJournal, type JournalEntry, type SessionRecord, type SnapshotEntry } from "./record.js";
-import type { SessionDetails, SessionListing } from "./show.js";
-import { writeRecord } from "./store.js";
-import { deploy, destroySession, refreshSession, type DeployResult, type RefreshResult, type OpEnv } from "./ops.js";
+import { actor as currentActor } from "./session/actor.js";
+import { loadBackend, prepareBackend, type BackendOptions, type ResolvedBackend } from "./session/backend.js";
+import type { Engine, EngineStack } from "./session/engine.js";
+import { classify, SessionError } from "./session/errors.js";
+import { fromEngineEvent, safeListener, type SessionEvent } from "./session/events.js";
+import { OperationRunner } from "./session/runner.js";
+import { checkSessionName, parseSelector } from "./session/naming.js";
+import { listSessions, showSession } from "./session/queries.js";
+import { storedRecord, storedSession } from "./session/stored-session.js";
+import { withJournal, type JournalEntry, type SessionRecord, type SnapshotEntry } from "./session/session-record.js";
+import type { SessionDetails, SessionListing } from "./session/show.js";
+import { writeRecord } from "./session/record-store.js";
+import { deploy, destroySession, refreshSession, type DeployResult, type RefreshResult, type OpEnv } from "./session/engine-operations.js";
 import { Lifecycle, type ActionCallOptions, type ActionReport, type LifecycleOptions } from "./actions/session-actions.js";
 import { runSessionsBatch, type BatchCallOptions, type BatchReport } from "./actions/batch-sessions.js";
 import { takeSnapshot, type SnapshotOptions, type SnapshotReport } from "./actions/snapshot.js";
@@ -54,7 +54,7 @@ export interface UpOptions {
   signal?: AbortSignal;
 }
 
-export type { DeployResult as UpResult, RefreshResult } from "./ops.js";
+export type { DeployResult as UpResult, RefreshResult } from "./session/engine-operations.js";
 
 export class Sessions {
   private readonly runner: OperationRunner;
@@ -79,7 +79,7 @@ export class Sessions {
       const backend = await loadBackend(this.opts, this.opts.env ?? process.env);
       await prepareBackend(backend);
       const e = this.opts.engine;
-      const engine = typeof e === "function" ? e(backend) : (e ?? new (await import("./pulumi-engine.js")).PulumiEngine({ backend }));
+      const engine = typeof e === "function" ? e(backend) : (e ?? new (await import("./session/pulumi-engine.js")).PulumiEngine({ backend }));
       await engine.prepare();
       return { backend, engine };
     })();
@@ -132,9 +132,8 @@ export class Sessions {
     await this.prepared();
     return this.runner.run(session, "up", async (ctx) => {
       const env = await this.env(ctx.signal, ctx.startedAt);
-      const { record } = await storedSession(env.engine, session, "up");
-      const { formation } = await loadText(record.formation, record.file);
-      return deploy(env, { session, formation, text: record.formation, file: record.file, mode: "apply" });
+      const { record, formation, plan } = await storedSession(env.engine, session, "up");
+      return deploy(env, { session, formation, plan, text: record.formation, file: record.file, mode: "apply" });
     }, opts);
   }
 
@@ -175,7 +174,7 @@ export class Sessions {
   /** The session's action journal, oldest first. */
   async journal(session: string): Promise<JournalEntry[]> {
     checkSessionName(session);
-    return (await storedSession(await this.prepared(), session, "journal")).record.journal;
+    return (await storedRecord(await this.prepared(), session, "journal")).journal;
   }
 
   /**
@@ -216,9 +215,8 @@ export class Sessions {
     return this.runner.run(session, "record", async () => {
       const engine = await this.prepared();
       const stack: EngineStack = await engine.selectStack(session);
-      const { record } = await storedSession(engine, session, "record");
-      const { formation } = await loadText(record.formation, record.file);
-      const names = planSession(formation, { session, desired: record.desired }).machines.map((m) => m.name);
+      const { record, plan } = await storedSession(engine, session, "record");
+      const names = plan.machines.map((m) => m.name);
       const { next, entry } = change(record, names);
       const full: JournalEntry = { at: this.now().toISOString(), actor: this.actorName, ...entry };
       const saved = withJournal(next, full);
@@ -274,10 +272,4 @@ async function load(file: string): Promise<{ formation: Formation; text: string 
   const r = await validateFormation(file);
   if (!r.valid) throw new FormationError(file, r.errors, r.source);
   return { formation: r.formation, text: r.source };
-}
-
-async function loadText(text: string, file: string): Promise<{ formation: Formation }> {
-  const r = validateText(text, file || "<session>");
-  if (!r.valid) throw new FormationError(file, r.errors, r.source);
-  return { formation: r.formation };
 }

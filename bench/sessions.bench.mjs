@@ -28,7 +28,7 @@ spec:
     image: formations-test/busybox:latest
 `;
 
-/** A stub of the Engine interface (automation/engine.ts): in memory, answers at once. */
+/** A stub of the Engine interface (automation/session/engine.ts): in memory, answers at once. */
 class StubEngine {
   stacks = new Map();
   get(n) {
@@ -108,7 +108,7 @@ class StubStack {
   async cancel() {}
 }
 
-/** The engine calls one `up` makes (automation/ops.ts), made directly: the baseline. */
+/** The engine calls one `up` makes (automation/session/engine-operations.ts), made directly: the baseline. */
 async function bareUp(engine, session, config) {
   const stack = await engine.createOrSelectStack(session);
   await Promise.all([stack.outputs(), stack.getConfig(), stack.exportState()]);

@@ -58,6 +58,7 @@ export async function run() {
   const docker = new Docker();
   const names = await containers(docker);
   const actions = pathToFileURL(join(ROOT, "dist", "automation", "actions", "index.js")).href;
+  const driver = pathToFileURL(join(ROOT, "dist", "clouds", "docker", "actions", "driver.js")).href;
   const ours = {
     label: "formations batch (10 at a time)",
     cmd: NODE,
@@ -65,7 +66,8 @@ export async function run() {
       "--input-type=module",
       "-e",
       `const a = await import(${JSON.stringify(actions)});
-       const d = new a.DockerDriver();
+       const { DockerDriver } = await import(${JSON.stringify(driver)});
+       const d = new DockerDriver();
        const rs = await a.runBatch(d, await d.targets(${JSON.stringify(SESSION)}), "stop");
        if (rs.length !== ${COUNT} || rs.some((r) => r.outcome !== "done")) { console.error(JSON.stringify(rs)); process.exit(3); }`,
     ],

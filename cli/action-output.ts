@@ -8,7 +8,7 @@ import type { SessionActionResult } from "../automation/actions/paths.js";
 import type { ActionReport } from "../automation/actions/session-actions.js";
 import type { Sessions, SessionsOptions } from "../automation/sessions.js";
 import type { Output } from "./output.js";
-import { checkSessionName } from "../automation/naming.js";
+import { checkSessionName } from "../automation/session/naming.js";
 import { reportError, table, withSessions, type SessionDeps, type SessionFlags } from "./session-runtime.js";
 
 /** `lab/machine-1: stop done (running -> stopped)`, with the reason or fallback. */

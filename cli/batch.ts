@@ -6,7 +6,7 @@
  */
 import type { BatchActionName } from "../automation/actions/batch-sessions.js";
 import { reportExitCode } from "../automation/actions/session-actions.js";
-import { checkSessionName, parseSelector } from "../automation/naming.js";
+import { checkSessionName, parseSelector } from "../automation/session/naming.js";
 import { actionRuntime, batchJson, resultLine, resultsTable, summaryText } from "./action-output.js";
 import { EXIT, UsageError } from "./exit.js";
 import type { Output } from "./output.js";

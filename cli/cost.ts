@@ -4,7 +4,7 @@
  * the journal); every session, with totals, when none is named.
  */
 import pLimit from "p-limit";
-import type { SessionDetails } from "../automation/show.js";
+import type { SessionDetails } from "../automation/session/show.js";
 import type { Sessions } from "../automation/sessions.js";
 import type { ChargedAs, LedgerJson } from "../cost/index.js";
 import { EXIT } from "./exit.js";

@@ -2,8 +2,8 @@
  * `formations destroy <session> [--yes] [--json]`: destroys every resource of the session, then
  * the session. On a terminal it asks for the session's name; without one, --yes is required.
  */
-import { changesText } from "../automation/render.js";
-import { checkSessionName } from "../automation/naming.js";
+import { changesText } from "./render.js";
+import { checkSessionName } from "../automation/session/naming.js";
 import { EXIT, UsageError } from "./exit.js";
 import type { Output } from "./output.js";
 import { ask, isInteractive, reportError, withSessions, type SessionDeps, type SessionFlags } from "./session-runtime.js";

@@ -3,9 +3,9 @@
  * session's budget and idle rules, acts through the session actions, journals what it did and
  * why, and prints it. Exit 3 when an action failed or a session could not be checked.
  */
-import { enforce, type EnforceReport, type Enforcement } from "../automation/enforce.js";
-import type { VerdictSource } from "../automation/verdicts.js";
-import { parseSelector } from "../automation/naming.js";
+import { enforce, type EnforceReport, type Enforcement } from "../automation/policy/enforce.js";
+import type { VerdictSource } from "../automation/policy/verdicts.js";
+import { parseSelector } from "../automation/session/naming.js";
 import { EXIT } from "./exit.js";
 import type { Output } from "./output.js";
 import { reportError, withSessions, type SessionDeps, type SessionFlags } from "./session-runtime.js";

@@ -1,3 +1,5 @@
+import { UserError } from "../user-error.js";
+
 /** Exit codes of the contract (formation-spec.md, "Command line"). */
 export const EXIT = {
   ok: 0,
@@ -10,6 +12,9 @@ export const EXIT = {
 } as const;
 
 /** A mistake in how the command was called: printed as one line, exit 2, no stack trace. */
-export class UsageError extends Error {
-  override name = "UsageError";
+export class UsageError extends UserError {
+  constructor(message: string, hint?: string) {
+    super(message, EXIT.usage, hint);
+    this.name = "UsageError";
+  }
 }

@@ -1,4 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
+import { FormationError } from "../format/diagnostics.js";
+import { UserError } from "../user-error.js";
 import { EXIT, UsageError } from "./exit.js";
 import { failureOf, processOutput, type Output } from "./output.js";
 
@@ -44,6 +46,7 @@ export function buildProgram(io: Output, setCode: (code: number) => void): Comma
       .option("--backend-url <url>", "state backend (default: PULUMI_BACKEND_URL, else file://~/.formations/state)")
       .option("--secrets-provider <provider>", "Pulumi secrets provider (default: passphrase)")
       .option("--create-passphrase", "create a passphrase in FORMATIONS_HOME when none is set (local default backend)")
+      .option("--install-pulumi", "when no Pulumi CLI is found, download the pinned version into FORMATIONS_HOME (needs the internet)")
       .addOption(new Option("--json", "print newline-delimited JSON events (sessions, show: one JSON document)"));
   const collect = (v: string, all: string[]) => [...all, v];
 
@@ -202,13 +205,11 @@ export async function run(argv: string[], io: Output = processOutput()): Promise
       // --help and --version exit 0; every other parse problem is a usage error.
       return err.exitCode === 0 ? EXIT.ok : fail(err, EXIT.usage, err.message.replace(/^error: /, ""));
     }
-    if (err instanceof UsageError) {
-      io.err(`formations: ${err.message}`);
-      return fail(err, EXIT.usage, err.message);
-    }
-    if (err instanceof Error && err.name === "FormationError") {
-      io.err(err.message);
-      return fail(err, EXIT.invalid, err.message);
+    if (err instanceof UserError) {
+      // A formation's diagnostics are printed as they are; anything else after the command's name.
+      io.err(err instanceof FormationError ? err.message : `formations: ${err.message}`);
+      if (err.hint) io.err(`hint: ${err.hint}`);
+      return fail(err, err.exitCode, err.message);
     }
     io.err(`formations: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     io.err("this is a bug in formations; please report it with the command you ran");

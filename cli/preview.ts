@@ -1,5 +1,5 @@
 /** `formations preview <file> [--session NAME] [--json]`: what `up` would change, changing nothing. */
-import { previewText } from "../automation/render.js";
+import { previewText } from "./render.js";
 import { EXIT } from "./exit.js";
 import type { Output } from "./output.js";
 import { withSessions, type SessionDeps, type SessionFlags } from "./session-runtime.js";

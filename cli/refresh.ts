@@ -4,7 +4,7 @@
  * respects them. --clear-pending drops the operations an interrupted update left pending; the
  * resources they concern are listed, to import or delete.
  */
-import { changesText } from "../automation/render.js";
+import { changesText } from "./render.js";
 import { EXIT } from "./exit.js";
 import type { Output } from "./output.js";
 import { withSessions, type SessionDeps, type SessionFlags } from "./session-runtime.js";

@@ -5,14 +5,16 @@
  * the offer to create a passphrase, and printing errors with the contract's exit codes.
  */
 import { createInterface } from "node:readline/promises";
-import { createHomePassphrase, homePassphraseFile } from "../automation/backend.js";
-import { MissingPassphraseError, PulumiMissingError, SessionError } from "../automation/errors.js";
-import type { SessionEvent } from "../automation/events.js";
-import { parseSelector } from "../automation/naming.js";
-import type { SessionListing } from "../automation/show.js";
-import { jsonLine, plainLine } from "../automation/render.js";
+import { createHomePassphrase, homePassphraseFile } from "../automation/session/backend.js";
+import { MissingPassphraseError, PulumiMissingError, SessionError } from "../automation/session/errors.js";
+import type { SessionEvent } from "../automation/session/events.js";
+import { parseSelector } from "../automation/session/naming.js";
+import type { SessionListing } from "../automation/session/show.js";
+import { jsonLine, plainLine } from "./render.js";
 import type { Sessions, SessionsOptions } from "../automation/sessions.js";
-import { EXIT, UsageError } from "./exit.js";
+import { FormationError } from "../format/diagnostics.js";
+import { UserError } from "../user-error.js";
+import { EXIT } from "./exit.js";
 import { failureOf, paint, type Output } from "./output.js";
 
 /** Options every session verb accepts. */
@@ -21,6 +23,7 @@ export interface SessionFlags {
   backendUrl?: string;
   secretsProvider?: string;
   createPassphrase?: boolean;
+  installPulumi?: boolean;
 }
 
 /** What the verbs take from the process; tests replace each. */
@@ -37,6 +40,8 @@ export interface SessionDeps {
   exit?: (code: number) => never;
   /** Draws the live view (default: log-update on stderr, when stderr is a terminal and not --json). */
   live?: boolean;
+  /** Installs the pinned Pulumi CLI into the home (default: the Automation API's installer). */
+  installPulumi?: (home: string) => Promise<{ path: string }>;
 }
 
 export function isInteractive(deps: SessionDeps): boolean {
@@ -67,35 +72,25 @@ export async function confirm(deps: SessionDeps, question: string): Promise<bool
   return /^y(es)?$/i.test((await ask(deps, `${question} [y/N] `)).trim());
 }
 
-/** Prints an error the way the contract says (one clear message; engine details for exit 3) and returns its exit code. */
+/**
+ * Prints a user error the way the contract says (one clear message, its hint, the engine's
+ * details for a failed operation) and returns its exit code; anything else is a bug: rethrown.
+ */
 export function reportError(err: unknown, io: Output): number {
-  const code = printError(err, io);
+  if (!(err instanceof UserError)) throw err;
+  // A formation's diagnostics are printed as they are (file:line:col, the line, a caret), coloured on a terminal.
+  io.err(err instanceof FormationError ? paint(err.message, io.color) : `formations: ${err.message}`);
+  if (err.hint) io.err(`hint: ${err.hint}`);
+  if (err instanceof SessionError && err.exitCode === 3 && err.details && !(err instanceof PulumiMissingError)) {
+    const lines = err.details
+      .split(/\r?\n/)
+      .map((l) => l.replace(/^\s*(stdout|stderr|err\?):\s?/, ""))
+      .filter((l) => l.trim() && !/^\s*code:\s*-?\d+\s*$/.test(l));
+    if (lines.length) io.err(["details (from the engine):", ...lines.slice(-25).map((l) => `  ${l}`)].join("\n"));
+  }
   // --json: the failure is also the one JSON document on stdout (after any JSON lines already printed).
-  if (io.json) io.out(failureOf(err, code, (err as Error).message));
-  return code;
-}
-
-function printError(err: unknown, io: Output): number {
-  if (err instanceof UsageError) {
-    io.err(`formations: ${err.message}`);
-    return EXIT.usage;
-  }
-  if (err instanceof Error && err.name === "FormationError") {
-    io.err(paint(err.message, io.color));
-    return EXIT.invalid;
-  }
-  if (err instanceof SessionError) {
-    io.err(`formations: ${err.message}`);
-    if (err.exitCode === 3 && err.details && !(err instanceof PulumiMissingError)) {
-      const lines = err.details
-        .split(/\r?\n/)
-        .map((l) => l.replace(/^\s*(stdout|stderr|err\?):\s?/, ""))
-        .filter((l) => l.trim() && !/^\s*code:\s*-?\d+\s*$/.test(l));
-      if (lines.length) io.err(["details (from the engine):", ...lines.slice(-25).map((l) => `  ${l}`)].join("\n"));
-    }
-    return err.exitCode;
-  }
-  throw err;
+  if (io.json) io.out(failureOf(err, err.exitCode, err.message));
+  return err.exitCode;
 }
 
 interface Progress {
@@ -106,7 +101,7 @@ interface Progress {
 async function progress(flags: SessionFlags, io: Output, deps: SessionDeps): Promise<Progress> {
   if (flags.json) return { onEvent: (e) => io.out(jsonLine(e)), stop: () => {} };
   if (deps.live ?? (Boolean(process.stderr.isTTY) && process.env.TERM !== "dumb")) {
-    const { liveRenderer } = await import("../automation/render-live.js");
+    const { liveRenderer } = await import("./render-live.js");
     return liveRenderer(process.stderr);
   }
   return {
@@ -148,17 +143,37 @@ export async function withSessions(flags: SessionFlags, io: Output, deps: Sessio
     (deps.exit ?? process.exit)(EXIT.failed);
   };
   signals.on("SIGINT", onSigint);
-  try {
+  // What may be missing and offered, each at most once: the passphrase, the Pulumi CLI.
+  const fixes = new Set<string>();
+  const attempt = async (): Promise<number> => {
     try {
       return await body(sessions);
     } catch (err) {
-      if (!(err instanceof MissingPassphraseError) || !err.localDefault) throw err;
-      const create = flags.createPassphrase || (isInteractive(deps) && (await confirm(deps, `formations: no secrets passphrase is set. Create one in ${homePassphraseFile(err.home)} (mode 0600)?`)));
-      if (!create) throw err;
-      const file = await createHomePassphrase(err.home);
-      io.err(`formations: created a passphrase in ${file} (mode 0600); back it up: without it this machine's sessions' secrets cannot be read`);
-      return await body(sessions);
+      if (err instanceof MissingPassphraseError && err.localDefault && !fixes.has("passphrase")) {
+        fixes.add("passphrase");
+        const create = flags.createPassphrase || (isInteractive(deps) && (await confirm(deps, `formations: no secrets passphrase is set. Create one in ${homePassphraseFile(err.home)} (mode 0600)?`)));
+        if (!create) throw err;
+        const file = await createHomePassphrase(err.home);
+        io.err(`formations: created a passphrase in ${file} (mode 0600); back it up: without it this machine's sessions' secrets cannot be read`);
+        return attempt();
+      }
+      if (err instanceof PulumiMissingError && err.home && !fixes.has("pulumi")) {
+        fixes.add("pulumi");
+        const home = err.home;
+        const install = flags.installPulumi || (isInteractive(deps) && (await confirm(deps, `formations: the Pulumi CLI is missing. Download the version formations is pinned to into ${home}/pulumi?`)));
+        if (!install) throw err;
+        io.err(`formations: downloading the Pulumi CLI into ${home}/pulumi ...`);
+        const cli = await (deps.installPulumi ?? (async (h: string) => (await import("../automation/session/pulumi-cli.js")).installPulumi(h)))(home).catch((e: unknown) => {
+          throw new SessionError(`could not install the Pulumi CLI: ${e instanceof Error ? e.message : String(e)}; without internet, build it from source in a clone of formations: scripts/pulumi-engine.sh build`, 3);
+        });
+        io.err(`formations: installed ${cli.path}`);
+        return attempt();
+      }
+      throw err;
     }
+  };
+  try {
+    return await attempt();
   } catch (err) {
     return reportError(err, io);
   } finally {

@@ -5,8 +5,8 @@
  */
 import { SESSION_RESOURCES } from "../cost/launch.js";
 import { formatUsd, usdToMicros } from "../cost/money.js";
-import type { MachineDetails, SessionDetails } from "../automation/show.js";
-import { withVerdicts, type VerdictSource } from "../automation/verdicts.js";
+import type { MachineDetails, SessionDetails } from "../automation/session/show.js";
+import { withVerdicts, type VerdictSource } from "../automation/policy/verdicts.js";
 import { EXIT } from "./exit.js";
 import type { Output } from "./output.js";
 import { table, usdPerHour, withSessions, type SessionDeps, type SessionFlags } from "./session-runtime.js";

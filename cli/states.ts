@@ -9,8 +9,8 @@
  */
 import type { SessionStates } from "../automation/actions/states.js";
 import { countsText } from "../automation/actions/states.js";
-import type { SessionDetails } from "../automation/show.js";
-import { withVerdicts } from "../automation/verdicts.js";
+import type { SessionDetails } from "../automation/session/show.js";
+import { withVerdicts } from "../automation/policy/verdicts.js";
 import { EXIT } from "./exit.js";
 import type { Output } from "./output.js";
 import { renderDetails, type ShowDeps } from "./show.js";

@@ -3,7 +3,7 @@
  * the preview and asks first, unless --yes; with no terminal to ask on, --yes is required
  * (exit 2), so a pipeline never hangs on a question or applies what nobody saw.
  */
-import { previewText } from "../automation/render.js";
+import { previewText } from "./render.js";
 import type { UpResult } from "../automation/sessions.js";
 import { EXIT, UsageError } from "./exit.js";
 import type { Output } from "./output.js";

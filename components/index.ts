@@ -1,9 +1,10 @@
 /**
- * Emit: a plan becomes the kind's ComponentResource on the provider's adapter. The adapter's
- * module (and so its cloud SDK) is imported only here, only for the formation's provider.
+ * Emit: a plan becomes the kind's ComponentResource on its cloud's adapter. The adapter's module
+ * (and so its cloud SDK) is imported only here, only for the formation's provider.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { Formation, Kind, Provider } from "../format/types.js";
+import { cloudOf } from "../clouds/index.js";
 import { planSession, type PlanOptions } from "../plan/index.js";
 import type { SessionPlan } from "../plan/types.js";
 import type { CloudAdapter } from "./adapter.js";
@@ -21,19 +22,8 @@ type ComponentClass = new (name: string, args: FormationArgs, opts?: pulumi.Comp
 export const COMPONENTS: Record<Kind, ComponentClass> = { Machine, Docker, Pool, VirtualLab, EMRCluster, HPCCluster };
 
 /** Loads one provider's adapter (and its SDK) on demand. */
-export async function loadAdapter(provider: Provider): Promise<CloudAdapter> {
-  switch (provider) {
-    case "aws":
-      return (await import("./aws/index.js")).awsAdapter;
-    case "docker":
-      return (await import("./docker/index.js")).dockerAdapter;
-    case "openstack":
-      return (await import("./openstack/index.js")).openstackAdapter;
-    case "azure":
-      return (await import("./azure/index.js")).azureAdapter;
-    case "gcp":
-      return (await import("./gcp/index.js")).gcpAdapter;
-  }
+export function loadAdapter(provider: Provider): Promise<CloudAdapter> {
+  return cloudOf(provider).adapter();
 }
 
 /** Emits a plan's resources; returns the kind's component. Must run inside a Pulumi program. */

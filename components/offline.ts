@@ -4,6 +4,7 @@
  * `formations plan` can print the tree and tests can assert on it.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { CLOUDS } from "../clouds/index.js";
 
 export interface RecordedResource {
   type: string;
@@ -53,67 +54,34 @@ export function unwrapSecrets(value: unknown): unknown {
 }
 
 let counter = 0;
-/** Deterministic fake addresses and ids, so plans print the same twice. */
+/** Deterministic fake addresses and ids, so plans print the same twice; each cloud adds its own resources' outputs. */
 function fakeState(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> {
   const n = ++counter;
   const ip = `10.42.${Math.floor(n / 250) % 250}.${(n % 250) + 4}`;
+  const at = { ip, publicIp: `198.51.100.${(n % 250) + 1}` };
+  const inputs = args.inputs as Record<string, unknown>;
   return {
-    ...args.inputs,
-    arn: `arn:mock:${args.type}:${args.name}`,
+    ...inputs,
     privateIp: ip,
     privateIpAddress: ip,
     ipAddress: ip,
-    publicIp: args.inputs.associatePublicIpAddress ? `198.51.100.${(n % 250) + 1}` : undefined,
     dnsName: `${args.name}.mock.internal`,
-    masterPublicDns: `${args.name}-master.mock.internal`,
+    // The random provider's outputs (secrets, keys).
     result: `mock-secret-${args.name}`,
     base64: Buffer.from(`mock-secret-${args.name}`).toString("base64"),
     hex: "00",
-    name: args.inputs.name ?? args.name,
-    // Docker: a pulled image's id (its reference, so plans read well) and a container's address
-    // on each network it joins; without them every docker machine's outputs stay unknown.
-    ...(args.type === "docker:index/remoteImage:RemoteImage" ? { imageId: args.inputs.name } : {}),
-    ...(Array.isArray(args.inputs.networksAdvanced) ? { networkDatas: (args.inputs.networksAdvanced as { name?: string }[]).map((net) => ({ networkName: net.name, ipAddress: ip })) } : {}),
-    // OpenStack: a port's addresses, a floating IP's public address, a Manila share's export.
-    ...(args.type === "openstack:networking/port:Port" ? { allFixedIps: [ip] } : {}),
-    ...(args.type === "openstack:networking/floatingIp:FloatingIp" ? { address: `198.51.100.${(n % 250) + 1}` } : {}),
-    ...(args.type === "openstack:sharedfilesystem/share:Share" ? { exportLocations: [{ path: `${args.name}.mock.internal:/shares/${args.name}`, preferred: "true" }] } : {}),
-    // Azure: a NIC's private address is on its IP configuration; a public IP resource's is public.
-    ...(args.type === "azure-native:network:NetworkInterface" && Array.isArray(args.inputs.ipConfigurations)
-      ? { ipConfigurations: (args.inputs.ipConfigurations as Record<string, unknown>[]).map((c) => ({ ...c, privateIPAddress: ip })) }
-      : {}),
-    ...(args.type === "azure-native:network:PublicIPAddress" ? { ipAddress: `198.51.100.${(n % 250) + 1}` } : {}),
-    // GCP: an instance's addresses are on its network interface (external only with an access
-    // config); a Filestore instance's on its network.
-    ...(args.type === "gcp:compute/instance:Instance" && Array.isArray(args.inputs.networkInterfaces)
-      ? {
-          networkInterfaces: (args.inputs.networkInterfaces as Record<string, unknown>[]).map((nic) => ({
-            ...nic,
-            networkIp: ip,
-            accessConfigs: ((nic.accessConfigs ?? []) as Record<string, unknown>[]).map((a) => ({ ...a, natIp: `198.51.100.${(n % 250) + 1}` })),
-          })),
-        }
-      : {}),
-    ...(args.type === "gcp:filestore/instance:Instance" && Array.isArray(args.inputs.networks) ? { networks: (args.inputs.networks as Record<string, unknown>[]).map((net) => ({ ...net, ipAddresses: [ip] })) } : {}),
+    name: inputs.name ?? args.name,
+    ...Object.assign({}, ...Object.values(CLOUDS).map((c) => c.mocks.state(args.type, args.name, inputs, at))),
   };
 }
 
 function fakeCall(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
-  const token = args.token;
-  if (token.endsWith("getAmi:getAmi")) return { id: "ami-0mock0000000000000", imageId: "ami-0mock0000000000000", name: String(args.inputs.filters?.[0]?.values?.[0] ?? "image") };
-  if (token.endsWith("getAvailabilityZones:getAvailabilityZones")) return { names: ["mock-zone-a", "mock-zone-b"], zoneIds: ["z1", "z2"] };
-  if (token.endsWith("getCallerIdentity:getCallerIdentity")) return { accountId: "000000000000", arn: "arn:mock", userId: "mock" };
-  if (token.endsWith("getPartition:getPartition")) return { partition: "aws", dnsSuffix: "amazonaws.com" };
-  if (token.endsWith("getRegion:getRegion")) return { name: "mock-region", region: "mock-region" };
-  // Azure: a storage account's keys (a mock secret: it must never show in plain), a given VNet's subnets.
-  if (token === "azure-native:storage:listStorageAccountKeys") return { keys: [{ keyName: "key1", permissions: "Full", value: "mock-secret-storage-key" }] };
-  if (token === "azure-native:network:getVirtualNetwork") {
-    const id = `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/${String(args.inputs.resourceGroupName)}/providers/Microsoft.Network/virtualNetworks/${String(args.inputs.virtualNetworkName)}`;
-    return { id, name: args.inputs.virtualNetworkName, subnets: [{ id: `${id}/subnets/default`, name: "default" }] };
+  const inputs = args.inputs as Record<string, unknown>;
+  for (const c of Object.values(CLOUDS)) {
+    const answer = c.mocks.call(args.token, inputs);
+    if (answer) return answer;
   }
-  // OpenStack: a Glance image per name (so plans show which image each server boots).
-  if (token === "openstack:images/getImage:getImage") return { id: `mock-image-${String(args.inputs.name ?? "image").toLowerCase().replace(/[^a-z0-9]+/g, "-")}`, name: args.inputs.name };
-  return { ...args.inputs, id: `mock-${token.split(":").pop() ?? "call"}` };
+  return { ...inputs, id: `mock-${args.token.split(":").pop() ?? "call"}` };
 }
 
 /**

@@ -11,6 +11,7 @@
  * authenticates to the proxy only with the agent's or the default keys. The config snippet uses
  * `ProxyJump <proxy alias>`, whose own Host block carries the IdentityFile.
  */
+import { cloudOf } from "../clouds/index.js";
 import type { Kind, Provider } from "../format/types.js";
 import type { Role } from "../plan/types.js";
 import { configValue, hostAddress, hostPort, rdpValue, shellWord } from "./quote.js";
@@ -131,9 +132,14 @@ export function sshConfigSnippet(machines: readonly ConnectMachine[], opts: Conn
   return [...blocks.values()].join("\n");
 }
 
+/** The machine is a container on a Docker engine (its cloud runs machines as containers): reached with `docker exec`. */
+function isContainer(m: ConnectMachine): boolean {
+  return cloudOf(m.provider).planning.machines === "containers";
+}
+
 /** Whether users reach the machine with SSH (not a container, not Windows, not a desktop-only target). */
 function speaksSsh(m: ConnectMachine): boolean {
-  if (m.provider === "docker" || m.os === "windows") return false;
+  if (isContainer(m) || m.os === "windows") return false;
   return !(m.kind === "VirtualLab" && m.role === "target" && m.protocol !== "ssh");
 }
 
@@ -175,7 +181,7 @@ export function connectionArtifacts(m: ConnectMachine, opts: ConnectOptions = {}
     const url = m.gatewayUrl ?? (proxyAddress ? `https://${proxyAddress}/guacamole/` : undefined);
     if (url) out.url = url;
   }
-  if (m.provider === "docker") {
+  if (isContainer(m)) {
     out.dockerExec = dockerExec(m, m.dockerHost);
     return out;
   }

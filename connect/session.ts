@@ -7,10 +7,11 @@
  * the proxy, an HPC cluster's compute nodes through the head node, when they have no public
  * address and the entry point has one.
  */
-import type { MachineDetails, SessionDetails } from "../automation/show.js";
+import type { MachineDetails, SessionDetails } from "../automation/session/show.js";
 import type { Kind, Provider } from "../format/types.js";
 import type { Role } from "../plan/types.js";
 import type { ConnectMachine, ConnectProxy } from "./artifacts.js";
+import { cloudOf } from "../clouds/index.js";
 
 /** The machine a role is reached through, per kind. */
 const ENTRY: Partial<Record<Kind, { via: string; roles: readonly Role[] }>> = {
@@ -33,6 +34,8 @@ function proxyOf(d: SessionDetails, m: MachineDetails): ConnectProxy | undefined
 export function connectMachines(d: SessionDetails): ConnectMachine[] {
   const provider = d.provider as Provider;
   const kind = d.kind as Kind;
+  // Machines that are containers on a Docker engine are entered with `docker exec`, as root.
+  const containers = cloudOf(provider).planning.machines === "containers";
   const gateway = d.machines.find((m) => m.role === "proxy" && isUrl(m.connect))?.connect;
   return d.machines
     .filter((m) => m.state !== "pending" && m.state !== "terminated")
@@ -47,15 +50,15 @@ export function connectMachines(d: SessionDetails): ConnectMachine[] {
         role: m.role as Role,
         os: m.os,
         ...(m.protocol ? { protocol: m.protocol } : {}),
-        user: m.user ?? (provider === "docker" ? "root" : "ubuntu"),
+        user: m.user ?? (containers ? "root" : "ubuntu"),
         ...(m.publicIp ? { publicAddress: m.publicIp } : {}),
         ...(m.privateIp ? { privateAddress: m.privateIp } : {}),
         ...(proxy ? { proxy } : {}),
         ...(kind === "VirtualLab" && gateway ? { gatewayUrl: gateway } : {}),
-        ...(provider === "docker" ? { container: exec?.[1] ?? `${d.session}-${m.name}`, ...(exec ? { shell: exec[2]! } : {}) } : {}),
+        ...(containers ? { container: exec?.[1] ?? `${d.session}-${m.name}`, ...(exec ? { shell: exec[2]! } : {}) } : {}),
         // A Docker kind's workload on a cloud host VM is named after the formation (plan/cloudinit/workloads.ts).
-        ...(provider !== "docker" && kind === "Docker" && m.role === "host" ? { container: d.formation } : {}),
-        ...(provider === "docker" && d.cloud.dockerHost ? { dockerHost: d.cloud.dockerHost } : {}),
+        ...(!containers && kind === "Docker" && m.role === "host" ? { container: d.formation } : {}),
+        ...(containers && d.cloud.dockerHost ? { dockerHost: d.cloud.dockerHost } : {}),
       };
     });
 }

@@ -3,11 +3,10 @@
  * session's journal by `eventsFromJournal` (journal.ts), or by hand in tests.
  */
 
-/**
- * A machine's normalised state, as the lifecycle actions report it (same strings as
- * `MachineState` in automation/actions). Kept here so the ledger stays free of the session layer.
- */
-export type MachineState = "pending" | "running" | "stopped" | "hibernated" | "terminated" | "interrupted";
+import type { MachineState } from "../plan/types.js";
+
+/** A machine's normalised state (plan/types.ts), as the lifecycle actions report it and the ledger charges it. */
+export type { MachineState };
 
 export const MACHINE_STATES: readonly MachineState[] = ["pending", "running", "stopped", "hibernated", "terminated", "interrupted"];
 

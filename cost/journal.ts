@@ -1,5 +1,5 @@
 /**
- * From a session's action journal (automation/record.ts, kept in the Pulumi stack) to ledger
+ * From a session's action journal (automation/session/session-record.ts, kept in the stack) to ledger
  * events. Only these fields of an entry are read:
  *
  * | field     | read as |
@@ -23,13 +23,19 @@
  */
 import { LedgerError, MACHINE_STATES, type LaunchPrice, type LedgerEvent, type MachineState } from "./events.js";
 
-/** One entry of the session's action journal, as far as the ledger and budgets read it. */
+/**
+ * One line of a session's action journal, defined once for the layer that writes it (the
+ * session record, automation/session/session-record.ts) and the ones that read it (the ledger,
+ * budgets, enforce). The session layer writes every entry with `actor` and `result`; entries
+ * read back from a stack are checked for `at` and `action` only, so readers take nothing else
+ * for granted.
+ */
 export interface JournalEntry {
-  /** ISO 8601 time with a zone. */
+  /** ISO 8601 time with a zone: when the operation ended. */
   at: string;
-  /** Who acted: user@host, `enforce`, a CI identity. */
+  /** Who acted: user@host, `enforce`, a CI identity (automation/session/actor.ts). */
   actor?: string;
-  /** What was done: `up`, `start`, `stop`, `hibernate`, `destroy`, `drift`, `price`, `budget`... */
+  /** What was done: `up`, `start`, `stop`, `hibernate`, `destroy`, `drift`, `price`, `budget`, `snapshot`... */
   action: string;
   /** Machine name; absent when the entry is about the whole session. */
   machine?: string;
@@ -39,17 +45,21 @@ export interface JournalEntry {
   to?: string;
   /** `ok`, `failed`, `cancelled`, `recorded` (drift), or an action outcome (`done`, `no-op`). */
   result?: string;
-  /** One line of explanation. */
+  /** One line of explanation (the failure's summary, a drift's observed state). */
   detail?: string;
   /** Machines an `up` created. */
   added?: string[];
-  /** Machines an `up` deleted. */
+  /** Machines an `up` or `destroy` deleted. */
   dropped?: string[];
   /** Launch price (on a launch) or new compute price (on `price`). */
   price?: Partial<LaunchPrice>;
-  /** On `up`: the launch prices of the machines it created or reshaped, captured at launch, grouped (see the module comment). */
+  /**
+   * On `up`: the launch prices of the machines it created or reshaped, captured from the catalog
+   * at launch with their source, grouped (see the module comment), so a later catalog never
+   * re-prices the past.
+   */
   prices?: readonly LaunchPriceGroup[];
-  /** A budget enforcement record (on `budget`, written by `enforcementEntry` in budget.ts). */
+  /** A budget enforcement record (on `budget`, written by `enforcementEntry` in budget.ts): the same breach is acted on once. */
   budget?: { usd: number; action: "notify" | "stop" | "hibernate"; accruedMicros?: number; reason?: string };
 }
 

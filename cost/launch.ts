@@ -6,8 +6,8 @@
  * a new price from then on) from a catalog update (which never re-prices the past or the present:
  * a machine keeps the price it was launched at).
  */
-import type { ProviderCatalog } from "../plan/catalog/types.js";
-import { HOURS_PER_MONTH } from "../plan/catalog/types.js";
+import type { ProviderCatalog } from "../plan/catalog.js";
+import { HOURS_PER_MONTH } from "../plan/catalog.js";
 import type { PlannedMachine, SessionPlan } from "../plan/types.js";
 import type { LaunchPrice } from "./events.js";
 import { priceAtLaunch } from "./price.js";

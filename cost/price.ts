@@ -1,5 +1,5 @@
 /** The price a machine is charged at, captured when it is launched (pure; from plan/catalog). */
-import type { ProviderCatalog } from "../plan/catalog/types.js";
+import type { ProviderCatalog } from "../plan/catalog.js";
 import { computeHourlyUsd, diskHourlyUsd } from "../plan/cost.js";
 import type { PlannedMachine } from "../plan/types.js";
 import type { LaunchPrice } from "./events.js";

@@ -2,6 +2,8 @@
  * A located problem in a formation file. Every user-facing error of the format layer is one of
  * these, so the CLI can print them all at once and `--json` can emit them unchanged.
  */
+import { UserError } from "../user-error.js";
+
 export interface Diagnostic {
   /** Path of the file as the user named it. */
   file: string;
@@ -113,4 +115,16 @@ export function sortAndDedupe(list: Diagnostic[]): Diagnostic[] {
     out.push(d);
   }
   return out;
+}
+
+/** A user mistake in a formation file (exit 1): carries every diagnostic; its message is ready to print (the first MAX_PRINTED, then a count). */
+export class FormationError extends UserError {
+  constructor(
+    readonly file: string,
+    readonly diagnostics: Diagnostic[],
+    readonly source?: string,
+  ) {
+    super(renderDiagnostics(diagnostics, source).join("\n"), 1);
+    this.name = "FormationError";
+  }
 }

@@ -3,25 +3,15 @@ import { formationValidator } from "./validator.js";
 import { diagnosticsFromAjv } from "./messages.js";
 import { runRules } from "./rules.js";
 import { locate } from "./locate.js";
-import { sortAndDedupe, renderDiagnostics, visible, type Diagnostic } from "./diagnostics.js";
+import { FormationError, sortAndDedupe, visible, type Diagnostic } from "./diagnostics.js";
+
+export { FormationError };
 import type { Formation } from "./types.js";
 
 /** The outcome of validating one file: the formation when valid, else every located problem. */
 export type ValidationResult =
   | { file: string; valid: true; formation: Formation; errors: []; source: string }
   | { file: string; valid: false; errors: Diagnostic[]; source?: string };
-
-/** A user mistake in a formation file: carries every diagnostic; its message is ready to print (the first MAX_PRINTED, then a count). */
-export class FormationError extends Error {
-  constructor(
-    readonly file: string,
-    readonly diagnostics: Diagnostic[],
-    readonly source?: string,
-  ) {
-    super(renderDiagnostics(diagnostics, source).join("\n"));
-    this.name = "FormationError";
-  }
-}
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {

@@ -7,8 +7,9 @@
 import { isIPv4, isIPv6 } from "node:net";
 import { secretKey } from "./diagnostics.js";
 import { joinPointer } from "./locate.js";
-import { KINDS, PROVIDERS, type Kind } from "./types.js";
+import { KINDS, type Kind } from "./types.js";
 import { formationSchema } from "./validator.js";
+import { CLOUDS, findCloud } from "../clouds/index.js";
 
 export interface RuleProblem {
   pointer: string;
@@ -118,21 +119,22 @@ const labelSchema = (formationSchema.$defs.labels as unknown) as { propertyNames
 const PORTABLE_LABEL_KEY = new RegExp(labelSchema.propertyNames.pattern, "u");
 const PORTABLE_LABEL_VALUE = new RegExp(labelSchema.additionalProperties.pattern, "u");
 
-/** GCP labels are lower case; the portable rule in the schema allows upper case for other clouds. */
-export function gcpLabels(doc: Obj): RuleProblem[] {
-  if (!isObj(doc.cloud) || doc.cloud.provider !== "gcp") return [];
+/** Labels are lower case on some clouds (GCP); the portable rule in the schema allows upper case for the others. */
+export function lowerCaseLabels(doc: Obj): RuleProblem[] {
+  const who = isObj(doc.cloud) ? findCloud(doc.cloud.provider)?.checks.lowerCaseLabels : undefined;
+  if (!who) return [];
   const labels = isObj(doc.metadata) && isObj(doc.metadata.labels) ? doc.metadata.labels : {};
   const out: RuleProblem[] = [];
   for (const [k, v] of Object.entries(labels)) {
     const pointer = joinPointer("/metadata/labels", k);
     // Labels the portable rule already refuses are reported once, by the schema.
     if (!PORTABLE_LABEL_KEY.test(k) || k.length > 63) continue;
-    if (!/^[a-z][a-z0-9_-]*$/.test(k)) out.push({ pointer, atKey: true, message: `GCP label key '${k}' must be lower-case letters, digits, _ and -, starting with a letter`, hint: `use '${k.toLowerCase().replace(/[^a-z0-9_-]/g, "-")}'` });
+    if (!/^[a-z][a-z0-9_-]*$/.test(k)) out.push({ pointer, atKey: true, message: `${who} label key '${k}' must be lower-case letters, digits, _ and -, starting with a letter`, hint: `use '${k.toLowerCase().replace(/[^a-z0-9_-]/g, "-")}'` });
     const val = str(v);
     if (val !== undefined && PORTABLE_LABEL_VALUE.test(val) && val.length <= 63 && !/^[a-z0-9_-]*$/.test(val)) {
       // A label named like a credential (DB_PASSWORD) keeps its value out of the message.
-      if (secretKey(k)) out.push({ pointer, message: `GCP label value of '${k}' must be lower-case letters, digits, _ and -` });
-      else out.push({ pointer, message: `GCP label value '${val}' must be lower-case letters, digits, _ and -`, hint: `use '${val.toLowerCase().replace(/[^a-z0-9_-]/g, "-")}'` });
+      if (secretKey(k)) out.push({ pointer, message: `${who} label value of '${k}' must be lower-case letters, digits, _ and -` });
+      else out.push({ pointer, message: `${who} label value '${val}' must be lower-case letters, digits, _ and -`, hint: `use '${val.toLowerCase().replace(/[^a-z0-9_-]/g, "-")}'` });
     }
   }
   return out;
@@ -140,33 +142,32 @@ export function gcpLabels(doc: Obj): RuleProblem[] {
 
 const ROLE_WORDS: Record<string, string> = { head: "head node", compute: "compute nodes", worker: "workers" };
 
-const DOCKER_TYPE = /^\d+(\.\d+)?cpu-\d+[mg]$/;
-
-/** Rules that depend on the provider: the docker engine cannot run a VM, Windows, etc. */
+/** Rules that depend on the cloud (clouds/cloud.ts `checks`): a Docker engine runs no VM and no Windows, instance types, image ids of another cloud. */
 export function providerFit(doc: Obj): RuleProblem[] {
   const provider = isObj(doc.cloud) ? str(doc.cloud.provider) : undefined;
+  const cloud = findCloud(provider);
   const out: RuleProblem[] = [];
   const spec = isObj(doc.spec) ? doc.spec : {};
-  if (doc.kind === "Docker" && provider === "docker" && "host" in spec) {
-    out.push({ pointer: "/spec/host", atKey: true, message: "'spec.host' (the VM that runs the container) is only for cloud providers; on docker the container runs on the engine itself", hint: "remove 'host', or use 'cloud.host' to pick a Docker engine" });
+  if (doc.kind === "Docker" && cloud?.planning.machines === "containers" && "host" in spec) {
+    out.push({ pointer: "/spec/host", atKey: true, message: `'spec.host' (the VM that runs the container) is only for cloud providers; on ${provider} the container runs on the engine itself`, hint: "remove 'host', or use 'cloud.host' to pick a Docker engine" });
   }
   for (const { pointer, block, role } of machineBlocks(doc)) {
     const image = str(block.image) ?? "";
     const type = str(block.instanceType);
-    if (provider === "docker" && type !== undefined && !DOCKER_TYPE.test(type)) {
-      out.push({ pointer: `${pointer}/instanceType`, message: `'${type}' is not a docker instance type`, hint: "on docker write '<cpus>cpu-<memory><m|g>', e.g. '2cpu-4g', or use 'size'" });
+    const types = cloud?.checks.instanceType;
+    if (types && type !== undefined && !types.pattern.test(type)) {
+      out.push({ pointer: `${pointer}/instanceType`, message: `'${type}' is not a ${provider} instance type`, hint: types.hint });
     }
     if (image.startsWith("windows")) {
-      if (provider === "docker") out.push({ pointer: `${pointer}/image`, message: "Windows images cannot run on the docker provider", hint: "use a Linux image such as 'ubuntu-22.04', or a cloud provider" });
+      if (cloud && !cloud.checks.windows) out.push({ pointer: `${pointer}/image`, message: `Windows images cannot run on the ${provider} provider`, hint: "use a Linux image such as 'ubuntu-22.04', or a cloud provider" });
       else if (role !== "machine" && role !== "target") {
         out.push({ pointer: `${pointer}/image`, message: `Windows is not supported on the ${ROLE_WORDS[role] ?? role} of ${String(doc.kind)} formations: it runs Linux software`, hint: "use a Linux image such as 'ubuntu-22.04'" });
       }
     }
-    const foreign: [RegExp, string][] = [[/^ami-[0-9a-f]+$/, "aws"], [/^projects\/[^/]+\/global\/images\//, "gcp"], [/^\/subscriptions\//, "azure"]];
     // An unknown provider is already an error; "an image id of aws, but this runs on AWS" would repeat it.
-    const known = (PROVIDERS as readonly unknown[]).includes(provider);
-    for (const [re, owner] of foreign) {
-      if (known && re.test(image) && provider !== owner) out.push({ pointer: `${pointer}/image`, message: `'${image}' is an image id of ${owner}, but this formation runs on ${String(provider)}`, hint: "use an image alias such as 'ubuntu-22.04', or an image id of this provider" });
+    if (!cloud) continue;
+    for (const owner of Object.values(CLOUDS)) {
+      if (owner !== cloud && owner.checks.imageId?.test(image)) out.push({ pointer: `${pointer}/image`, message: `'${image}' is an image id of ${owner.provider}, but this formation runs on ${provider}`, hint: "use an image alias such as 'ubuntu-22.04', or an image id of this provider" });
     }
   }
   return out;
@@ -191,17 +192,18 @@ export function containerPorts(doc: Obj): RuleProblem[] {
   return out;
 }
 
-/** The zone must lie in the region (aws and gcp name zones after their region). */
+/** The zone must lie in the region, on clouds that name zones after their region (aws, gcp). */
 export function zoneInRegion(doc: Obj): RuleProblem[] {
   if (!isObj(doc.cloud)) return [];
   const { provider, region, zone } = doc.cloud;
-  if ((provider === "aws" || provider === "gcp") && typeof region === "string" && typeof zone === "string" && !zone.startsWith(region)) {
-    return [{ pointer: "/cloud/zone", message: `zone '${zone}' is not in region '${region}'`, hint: provider === "aws" ? `e.g. '${region}a'` : `e.g. '${region}-b'` }];
+  const zoneOf = findCloud(provider)?.checks.zoneOf;
+  if (zoneOf && typeof region === "string" && typeof zone === "string" && !zone.startsWith(region)) {
+    return [{ pointer: "/cloud/zone", message: `zone '${zone}' is not in region '${region}'`, hint: `e.g. '${zoneOf(region)}'` }];
   }
   return [];
 }
 
-export const RULES = [sshKeys, cidrs, gcpLabels, providerFit, containerPorts, zoneInRegion] as const;
+export const RULES = [sshKeys, cidrs, lowerCaseLabels, providerFit, containerPorts, zoneInRegion] as const;
 
 export function runRules(doc: unknown): RuleProblem[] {
   if (!isObj(doc)) return [];

@@ -12,6 +12,7 @@ import type {
   EMRClusterSpec,
   HPCClusterSpec,
 } from "./types.generated.js";
+import schema from "../schemas/formation.schema.json" with { type: "json" };
 
 export type * from "./types.generated.js";
 
@@ -28,7 +29,8 @@ export type Kind = keyof SpecByKind;
 export type Provider = FormationDocument["cloud"]["provider"];
 
 export const KINDS: readonly Kind[] = ["Machine", "Docker", "Pool", "VirtualLab", "EMRCluster", "HPCCluster"];
-export const PROVIDERS: readonly Provider[] = ["aws", "azure", "gcp", "openstack", "docker"];
+/** The schema's providers (its `cloud.provider` enum: the one list; clouds/index.ts has a cloud for each). */
+export const PROVIDERS: readonly Provider[] = schema.$defs.cloud.properties.provider.enum as Provider[];
 
 type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
 

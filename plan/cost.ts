@@ -1,6 +1,6 @@
 /** Hourly estimates from the provider's catalog. */
-import type { ProviderCatalog } from "./catalog/types.js";
-import { HOURS_PER_MONTH } from "./catalog/types.js";
+import type { ProviderCatalog } from "./catalog.js";
+import { HOURS_PER_MONTH } from "./catalog.js";
 import type { CostEstimate, CostLine, Os, PlannedMachine, PlannedStorage } from "./types.js";
 
 const round = (usd: number) => Math.round(usd * 1e6) / 1e6;

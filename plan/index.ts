@@ -4,8 +4,9 @@
  */
 import type { Formation } from "../format/types.js";
 import type { PlannedBigData, PlannedContainer, PlannedSecret, PlannedStorage, PowerState, SessionPlan } from "./types.js";
-import { catalogFor } from "./catalog/index.js";
-import { planMachines } from "./machines.js";
+import { cloudOf } from "../clouds/index.js";
+import type { Cloud } from "../clouds/cloud.js";
+import { desiredStateOf, planMachines } from "./machines.js";
 import { estimate } from "./cost.js";
 
 export interface PlanOptions {
@@ -17,8 +18,6 @@ export interface PlanOptions {
 
 export const SESSION_NAME = /^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$/;
 
-const DEFAULT_RELEASE: Record<string, string> = { aws: "emr-7.5.0", gcp: "2.2-debian12", azure: "5.1", openstack: "spark-3.5.3", docker: "spark-3.5.3" };
-
 export function sessionLabels(f: Formation, session: string): Record<string, string> {
   return {
     ...(f.metadata.labels as Record<string, string> | undefined),
@@ -29,16 +28,17 @@ export function sessionLabels(f: Formation, session: string): Record<string, str
   };
 }
 
-function planStorage(f: Formation, managed: boolean): PlannedStorage | undefined {
+/** Shared storage: a volume where machines are containers, else the cloud's file service or NFS from the head node. */
+function planStorage(f: Formation, cloud: Cloud): PlannedStorage | undefined {
   if (f.kind !== "HPCCluster") return undefined;
   const s = f.spec.sharedStorage ?? {};
-  const kind = f.cloud.provider === "docker" ? "volume" : managed ? "managed" : "head-nfs";
+  const kind = cloud.planning.machines === "containers" ? "volume" : cloud.catalog.managedStorage ? "managed" : "head-nfs";
   return { sizeGb: s.sizeGb ?? 100, mountPath: s.mountPath ?? "/shared", kind };
 }
 
-function planBigData(f: Formation, managed: boolean): PlannedBigData | undefined {
+function planBigData(f: Formation, cloud: Cloud): PlannedBigData | undefined {
   if (f.kind !== "EMRCluster") return undefined;
-  return { managed, release: f.spec.release ?? DEFAULT_RELEASE[f.cloud.provider] ?? "spark-3.5.3", applications: f.spec.applications ?? ["spark"] };
+  return { managed: cloud.catalog.managedBigData, release: f.spec.release ?? cloud.planning.bigDataRelease, applications: f.spec.applications ?? ["spark"] };
 }
 
 function planContainer(f: Formation): PlannedContainer | undefined {
@@ -66,12 +66,13 @@ function planSecrets(f: Formation, plan: Pick<SessionPlan, "machines">): Planned
 export function planSession(f: Formation, opts: PlanOptions = {}): SessionPlan {
   const session = opts.session ?? f.metadata.name;
   if (!SESSION_NAME.test(session)) throw new Error(`invalid session name '${session}': use lower-case letters, digits and dashes, starting with a letter, at most 40 characters`);
-  const catalog = catalogFor(f.cloud.provider);
+  const cloud = cloudOf(f.cloud.provider);
+  const catalog = cloud.catalog;
   const notes: string[] = [];
-  const machines = planMachines(f, opts.desired ?? {}, notes);
-  const bigData = planBigData(f, catalog.managedBigData);
+  const machines = planMachines(f, cloud, opts.desired ?? {}, notes);
+  const bigData = planBigData(f, cloud);
   if (bigData?.managed) for (const m of machines) if (m.role === "master" || m.role === "worker") m.managedBy = "bigdata";
-  const storage = planStorage(f, catalog.managedStorage);
+  const storage = planStorage(f, cloud);
   if (storage?.kind === "managed" && catalog.sharedStorageMinGb && storage.sizeGb < catalog.sharedStorageMinGb) {
     notes.push(`shared storage: ${f.cloud.provider} bills at least ${catalog.sharedStorageMinGb} GB; ${storage.sizeGb} GB was asked`);
   }
@@ -89,7 +90,8 @@ export function planSession(f: Formation, opts: PlanOptions = {}): SessionPlan {
     ...(f.cloud.region ? { region: f.cloud.region } : {}),
     ...(f.cloud.zone ? { zone: f.cloud.zone } : {}),
     ...(f.cloud.project ? { project: f.cloud.project } : {}),
-    ...(f.cloud.provider === "docker" && f.cloud.host ? { dockerHost: f.cloud.host } : {}),
+    // Only a Docker engine is named by a host (the schema allows `cloud.host` on docker alone).
+    ...(f.cloud.host ? { dockerHost: f.cloud.host } : {}),
     labels: sessionLabels(f, session),
     network: { ...(f.cloud.network ? { existing: { id: f.cloud.network.id, ...(f.cloud.network.subnet ? { subnet: f.cloud.network.subnet } : {}) } } : {}), cidr: "10.42.0.0/16", subnetCidr: "10.42.0.0/20", privateSubnetCidr: "10.42.16.0/20" },
     sshPublicKeys: f.access?.sshPublicKeys ?? [],
@@ -100,13 +102,25 @@ export function planSession(f: Formation, opts: PlanOptions = {}): SessionPlan {
     ...(f.kind === "VirtualLab" ? { gateway: { protocol: f.spec.target.protocol } } : {}),
     ...(container ? { container } : {}),
     ...(f.lifecycle?.autoStop ? { autoStop: { idleMinutes: f.lifecycle.autoStop.idleMinutes } } : {}),
+    ...(f.lifecycle?.autoStop && cloud.planning.machines === "vms" ? { idleAgent: { oneTimeSpot: cloud.planning.shutdownDeletesOneTimeSpot ? "report-only" : "shutdown" } } : {}),
     spotInterruption,
     secrets: [],
     cost: estimate(catalog, machines, storage, managedNodes, !f.cloud.network && machines.some((m) => !m.public)),
     notes,
   };
   plan.secrets = planSecrets(f, plan);
+  // What only the cloud can say (its spot market, its storage, its schedules), after the planner's own notes.
+  for (const n of cloud.notes?.(plan) ?? []) if (!notes.includes(n)) notes.push(n);
   return plan;
+}
+
+/**
+ * The plan with other desired power states: what changes between two updates of a session when
+ * an action records a new desired state. Only each machine's `desiredState` depends on them, so
+ * the plan is not made again (its notes stay those of the first plan).
+ */
+export function withDesiredStates(plan: SessionPlan, desired: Readonly<Record<string, PowerState>>): SessionPlan {
+  return { ...plan, machines: plan.machines.map((m) => ({ ...m, desiredState: desiredStateOf(desired, m.name) })) };
 }
 
 export type * from "./types.js";

@@ -1,7 +1,8 @@
 /** Machines of a session, by kind: names, roles, tiers, sizes and images resolved per provider. */
 import type { Formation, MachineBlock } from "../format/types.js";
 import type { PlannedMachine, PowerState, Role } from "./types.js";
-import { catalogFor, osOf, type ImageAlias, type ProviderCatalog, type Size } from "./catalog/index.js";
+import type { Cloud } from "../clouds/cloud.js";
+import { osOf, type ImageAlias, type ProviderCatalog, type Size } from "./catalog.js";
 import { inboundRules, connectPorts, isEntryPoint } from "./network.js";
 import { machineHourlyUsd } from "./cost.js";
 import { tierOf } from "./tiers.js";
@@ -33,6 +34,11 @@ export function resolveImage(catalog: ProviderCatalog, image: string | undefined
   return { id: name, os: osOf(name.toLowerCase().includes("windows") ? "windows" : "linux") };
 }
 
+/** A machine's desired power state as the session keeps it: running unless recorded otherwise. */
+export function desiredStateOf(desired: Readonly<Record<string, PowerState>>, machine: string): PowerState {
+  return desired[machine] ?? "running";
+}
+
 interface Slot {
   name: string;
   role: Role;
@@ -40,15 +46,15 @@ interface Slot {
 }
 
 /** Names and roles per kind. Names are what users pass to `--machine`. */
-export function slots(f: Formation): Slot[] {
+export function slots(f: Formation, cloud: Pick<Cloud, "planning">): Slot[] {
   const many = (prefix: string, role: Role, count: number, block: MachineBlock | undefined): Slot[] =>
     Array.from({ length: count }, (_, i) => ({ name: `${prefix}-${i + 1}`, role, block }));
   switch (f.kind) {
     case "Machine":
       return [{ name: "machine", role: "machine", block: f.spec.machine as MachineBlock }];
     case "Docker":
-      // On docker the container is the machine; on a cloud a VM hosts it.
-      return [{ name: f.cloud.provider === "docker" ? "container" : "host", role: f.cloud.provider === "docker" ? "machine" : "host", block: (f.spec.host ?? {}) as MachineBlock }];
+      // Where machines are containers the container is the machine; elsewhere a VM hosts it.
+      return [cloud.planning.machines === "containers" ? { name: "container", role: "machine", block: (f.spec.host ?? {}) as MachineBlock } : { name: "host", role: "host", block: (f.spec.host ?? {}) as MachineBlock }];
     case "Pool":
       return many("machine", "member", f.spec.count, f.spec.machine as MachineBlock);
     case "VirtualLab":
@@ -70,23 +76,25 @@ export function slots(f: Formation): Slot[] {
   }
 }
 
-export function planMachines(f: Formation, desired: Readonly<Record<string, PowerState>>, notes: string[]): PlannedMachine[] {
-  const catalog = catalogFor(f.cloud.provider);
+export function planMachines(f: Formation, cloud: Cloud, desired: Readonly<Record<string, PowerState>>, notes: string[]): PlannedMachine[] {
+  const catalog = cloud.catalog;
   const allowFrom = f.access?.allowFrom ?? [];
   // Instance types are resolved once per distinct block: a 1,000-node pool shares one answer.
   const typeCache = new Map<MachineBlock | undefined, string>();
-  return slots(f).map((s) => {
+  return slots(f, cloud).map((s) => {
     if (!typeCache.has(s.block)) typeCache.set(s.block, resolveInstanceType(catalog, s.block, notes, s.name.replace(/-\d+$/, "")));
     const instanceType = typeCache.get(s.block)!;
     const image = resolveImage(catalog, s.block?.image);
     const spot = s.block?.spot ?? false;
     const hibernation = catalog.hibernation && (catalog.instances[instanceType]?.hibernate ?? false) && image.os === "linux";
     const diskGb = s.block?.diskGb ?? 30;
+    const shape = catalog.instances[instanceType];
     const m: PlannedMachine = {
       name: s.name,
       role: s.role,
       tier: tierOf(s.role),
       instanceType,
+      ...(shape ? { vcpus: shape.vcpus, memoryGb: shape.memoryGb } : {}),
       ...(s.block?.size || !s.block?.instanceType ? { size: s.block?.size ?? "small" } : {}),
       image,
       diskGb,
@@ -95,7 +103,7 @@ export function planMachines(f: Formation, desired: Readonly<Record<string, Powe
       public: allowFrom.length > 0 && isEntryPoint(f.kind, s.role),
       inbound: [],
       hibernation,
-      desiredState: desired[s.name] ?? "running",
+      desiredState: desiredStateOf(desired, s.name),
       connect: [],
       hourlyUsd: machineHourlyUsd(catalog, instanceType, diskGb, spot, image.os),
     };

@@ -10,6 +10,13 @@ export type Role = "machine" | "member" | "host" | "proxy" | "target" | "master"
 /** Desired power state kept per machine in the session (the contract's machine states, minus transients). */
 export type PowerState = "running" | "stopped" | "hibernated";
 
+/**
+ * A machine's state as the contract names it, plus `interrupted` (spot capacity the cloud took
+ * back). Every layer reads these words: the planner's power states are a subset, the actions
+ * normalise each provider's raw states to them, the ledger charges by them.
+ */
+export type MachineState = "pending" | "running" | "stopped" | "hibernated" | "terminated" | "interrupted";
+
 export type Os = "linux" | "windows";
 
 /** Where inbound traffic may come from: never "anywhere" unless `cidrs` says so explicitly. */
@@ -46,6 +53,9 @@ export interface PlannedMachine {
   /** Start order: lower tiers start first and stop last (proxy 0, master/head 1, workers/compute 2). */
   tier: number;
   instanceType: string;
+  /** vCPUs and memory of the instance type, when the catalog knows it (slurm.conf declares them). */
+  vcpus?: number;
+  memoryGb?: number;
   /** The portable size the formation asked for, if any. */
   size?: string;
   image: ResolvedImage;
@@ -137,6 +147,12 @@ export interface SessionPlan {
   gateway?: { protocol: "rdp" | "vnc" | "ssh" };
   container?: PlannedContainer;
   autoStop?: { idleMinutes: number };
+  /**
+   * The idle agent on the session's Linux machines (autoStop on a cloud whose machines boot with
+   * cloud-init), and how it stops a one-time spot machine: where a guest shutdown would delete
+   * one (EC2), it only reports and lets `formations enforce` decide.
+   */
+  idleAgent?: { oneTimeSpot: "shutdown" | "report-only" };
   spotInterruption: "stop" | "hibernate" | "terminate";
   secrets: PlannedSecret[];
   cost: CostEstimate;

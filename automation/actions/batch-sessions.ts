@@ -7,8 +7,9 @@
  * running; its result says so.
  */
 import pLimit from "p-limit";
-import { SessionError, StackNotFoundError } from "../errors.js";
-import { checkSessionName, matchesSelector, parseSelector } from "../naming.js";
+import { StackNotFoundError } from "../session/errors.js";
+import { UserError } from "../../user-error.js";
+import { checkSessionName, matchesSelector, parseSelector } from "../session/naming.js";
 import { BATCH_DEFAULTS } from "./batch.js";
 import type { ActionCallOptions, ActionReport, Lifecycle } from "./session-actions.js";
 import type { SessionActionResult } from "./paths.js";
@@ -62,7 +63,7 @@ export async function runSessionsBatch(life: Lifecycle, action: BatchActionName,
         const error = err instanceof Error ? err.message.split("\n")[0]! : String(err);
         const r: SessionActionResult = { session, machine: "*", action, outcome: "failed", from: "unknown", to: "unknown", error, path: "driver" };
         opts.onResult?.(r);
-        return { session, action, results: [r], refresh: "skipped", notes: err instanceof SessionError ? [] : ["unexpected error: see the message"] };
+        return { session, action, results: [r], refresh: "skipped", notes: err instanceof UserError ? [] : ["unexpected error: see the message"] };
       }
     }),
   );

@@ -2,9 +2,10 @@
  * Two actions on one session never interleave: a per-session mutex within this process. Waiters
  * are served in arrival order. Across processes the Pulumi stack lock will do the same job.
  */
+import { UserError } from "../../user-error.js";
 
 /** Raised when a session is busy and the caller asked not to wait. */
-export class SessionBusyError extends Error {
+export class SessionBusyError extends UserError {
   override readonly name = "SessionBusyError";
   constructor(
     /** The busy session. */
@@ -12,7 +13,7 @@ export class SessionBusyError extends Error {
     /** What holds it (e.g. "stop"), as given to {@link SessionLocks.run}. */
     readonly heldBy: string,
   ) {
-    super(`session ${session} is busy with '${heldBy}': wait for it to finish, or try again later`);
+    super(`session ${session} is busy with '${heldBy}': wait for it to finish, or try again later`, 3);
   }
 }
 

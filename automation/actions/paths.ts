@@ -8,12 +8,12 @@
  *   refreshes afterwards so the engine's state matches.
  */
 import type { PowerState } from "../../plan/types.js";
-import { classify, engineSummary } from "../errors.js";
-import { deploy, type OpEnv } from "../ops.js";
+import { classify, engineSummary } from "../session/errors.js";
+import { deploy, type OpEnv } from "../session/engine-operations.js";
 import { failed } from "./batch.js";
 import { actOnSession, type SessionActionOptions } from "./cluster.js";
 import { SessionLocks } from "./lock.js";
-import { commit, desiredAfter, entryOf, fallbackSnapshots, restoreDesired, withDesired } from "./record-ops.js";
+import { commit, desiredAfter, entryOf, fallbackSnapshots, restoreDesired, withDesired } from "./record-changes.js";
 import { declarativeFallback, declarativeRefusal, type Path } from "./strategy.js";
 import type { SessionMachine, SessionView } from "./targets.js";
 import { TARGET_STATE, type ActionDriver, type ActionResult, type SessionActionName } from "./types.js";
@@ -85,7 +85,7 @@ export async function viaUp(ctx: PathContext, members: readonly SessionMachine[]
       return withDesired(r, Object.fromEntries(names.map((n) => [n, target])));
     });
     try {
-      await deploy(env, { session: view.session, formation: view.formation, text: next.formation, file: next.file, mode: "apply" });
+      await deploy(env, { session: view.session, formation: view.formation, plan: view.plan, text: next.formation, file: next.file, mode: "apply" });
     } catch (err) {
       failure = `${engineSummary(classify(err, { session: view.session, action: "up" }).message)}; the desired state was put back (run 'formations refresh ${view.session}' to read what the cloud did)`;
     }

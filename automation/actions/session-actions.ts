@@ -11,22 +11,21 @@
  */
 import type { SessionPlan } from "../../plan/types.js";
 import { tierOf } from "../../plan/tiers.js";
-import { ConcurrentUpdateError, SessionError } from "../errors.js";
-import { checkSessionName } from "../naming.js";
-import { refreshSession, type OpEnv } from "../ops.js";
-import type { Engine } from "../engine.js";
-import { storedSession } from "../queries.js";
-import type { SessionListing } from "../show.js";
-import { plainOutputs } from "../store.js";
+import { ConcurrentUpdateError, SessionError } from "../session/errors.js";
+import { checkSessionName } from "../session/naming.js";
+import { refreshSession, type OpEnv } from "../session/engine-operations.js";
+import type { Engine } from "../session/engine.js";
+import { storedSession } from "../session/stored-session.js";
+import type { SessionListing } from "../session/show.js";
 import { tierOrder } from "./cluster.js";
 import { SessionBusyError, sessionLocks } from "./lock.js";
 import { viaDriver, viaUp, type ActionTuning, type PathContext, type SessionActionResult } from "./paths.js";
-import { buildDrivers, type DriverSource } from "./registry.js";
+import { cloudOf } from "../../clouds/index.js";
 import { hibernateRefusal, pathFor } from "./strategy.js";
 import { driverContext, selectMachines, sessionView, type SessionMachine } from "./targets.js";
-import { readRecord } from "./record-ops.js";
+import { readRecord } from "./record-changes.js";
 import { sessionStates, type SessionStates } from "./states.js";
-import type { ActionDriver, SessionActionName } from "./types.js";
+import type { ActionDriver, DriverSource, SessionActionName } from "./types.js";
 
 /** What `Sessions` lends the actions: its per-session operation runner and its session list. */
 export interface LifecycleHost {
@@ -36,13 +35,13 @@ export interface LifecycleHost {
   list(labels: Readonly<Record<string, string>>): Promise<SessionListing[]>;
   /** The engine, ready, for reads that hold no session (machine states). */
   engine(): Promise<Engine>;
-  /** Where drivers come from (default: this build's driver modules, imported on first use). */
+  /** Where drivers come from (default: each provider's cloud, its driver imported on first use). */
   drivers?: DriverSource;
 }
 
 /** Options of `Sessions` for actions. */
 export interface LifecycleOptions {
-  /** Gives the driver for a provider (default: automation/actions/<provider>.ts). Tests pass a test double. */
+  /** Gives the driver for a provider (default: the provider's cloud, clouds/<provider>/). Tests pass a test double. */
   drivers?: DriverSource;
 }
 
@@ -81,11 +80,26 @@ export function reportExitCode(reports: readonly { results: readonly { outcome: 
 
 const UPWARDS = new Set<SessionActionName>(["start", "reboot"]);
 
+/** Each provider's driver from its cloud, loaded on first use and kept per place (a failed load is retried next time). */
+function cloudDrivers(): DriverSource {
+  const cache = new Map<string, Promise<ActionDriver>>();
+  return (provider, ctx) => {
+    const key = JSON.stringify([provider, ctx.region ?? "", ctx.zone ?? "", ctx.project ?? "", ctx.host ?? ""]);
+    let driver = cache.get(key);
+    if (!driver) {
+      driver = cloudOf(provider).actions.driver(ctx);
+      cache.set(key, driver);
+      driver.catch(() => cache.delete(key));
+    }
+    return driver;
+  };
+}
+
 export class Lifecycle {
   private readonly drivers: DriverSource;
 
   constructor(private readonly host: LifecycleHost) {
-    this.drivers = host.drivers ?? buildDrivers();
+    this.drivers = host.drivers ?? cloudDrivers();
   }
 
   /** Sessions matching labels (for batches). */
@@ -96,10 +110,7 @@ export class Lifecycle {
   /** Machine states as recorded, or live from the provider; holds nothing, as `show`. */
   states(session: string, opts: { live?: boolean } = {}): Promise<SessionStates> {
     checkSessionName(session);
-    const read = async (s: string) => {
-      const { record, outputs } = await storedSession(await this.host.engine(), s, "show");
-      return { record, outputs: plainOutputs(outputs) };
-    };
+    const read = async (s: string) => storedSession(await this.host.engine(), s, "show");
     return sessionStates(read, (plan) => this.driverFor(plan), session, opts);
   }
 
@@ -129,8 +140,7 @@ export class Lifecycle {
   }
 
   private async body(env: OpEnv, action: SessionActionName, session: string, opts: ActionCallOptions): Promise<ActionReport> {
-    const { record, outputs } = await readRecord(env, session);
-    const view = sessionView(session, record, outputs);
+    const view = sessionView(await readRecord(env, session));
     const { selected, skipped } = selectMachines(view, opts.machine);
     const provider = view.plan.provider;
     const force = Boolean(opts.force);

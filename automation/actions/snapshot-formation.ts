@@ -12,8 +12,8 @@ import { fileURLToPath } from "node:url";
 import { parseDocument } from "yaml";
 import { FormationError, validateText } from "../../format/load.js";
 import type { Formation } from "../../format/types.js";
-import { SessionError } from "../errors.js";
-import { stamp } from "./docker-names.js";
+import { SessionError } from "../session/errors.js";
+import { stamp } from "../../clouds/docker/names.js";
 
 /** Where the machine block of `machine` is, per kind (plan/machines.ts names the machines). Pool members share one. */
 export function machineBlockPath(f: Formation, machine: string): string[] {

@@ -5,10 +5,10 @@
  * outlives `destroy`), its id handed to the caller as soon as the provider gives it, and
  * optionally a new formation that launches from it.
  */
-import { OperationFailedError, SessionError } from "../errors.js";
+import { OperationFailedError, SessionError } from "../session/errors.js";
 import { runOne } from "./batch.js";
-import { containerName, stamp } from "./docker-names.js";
-import { commit, entryOf, readRecord } from "./record-ops.js";
+import { cloudOf } from "../../clouds/index.js";
+import { commit, entryOf, readRecord } from "./record-changes.js";
 import type { ActionTuning } from "./paths.js";
 import type { Lifecycle } from "./session-actions.js";
 import { saveSnapshotFormation } from "./snapshot-formation.js";
@@ -46,12 +46,11 @@ export async function takeSnapshot(life: Lifecycle, session: string, opts: Snaps
   if (!opts.machine) throw new SessionError("a snapshot is of one machine: name it with --machine", 2, session);
   const now = new Date();
   const taken = await life.exclusive(session, `snapshot ${opts.machine}`, opts, async (env) => {
-    const { record, outputs } = await readRecord(env, session);
-    const view = sessionView(session, record, outputs);
+    const view = sessionView(await readRecord(env, session));
     const [m] = selectMachines(view, opts.machine).selected;
-    const docker = view.plan.provider === "docker";
-    // On Docker the name is the reference a formation launches from, so it is always chosen here.
-    const name = opts.name ?? (docker ? `${containerName(session, opts.machine)}-snapshot:${stamp(now)}` : undefined);
+    // Where the image's name is the reference a formation launches from (Docker), it is always chosen here.
+    const reference = cloudOf(view.plan.provider).actions.snapshotReference;
+    const name = opts.name ?? reference?.(session, opts.machine, now);
     let result: ActionResult;
     try {
       const driver = await life.driverFor(view.plan);
@@ -67,7 +66,7 @@ export async function takeSnapshot(life: Lifecycle, session: string, opts: Snaps
     opts.onImage?.(result.imageId);
     const entry = { machine: opts.machine, name: name ?? result.imageId, id: result.imageId, at: env.now().toISOString(), provider: view.plan.provider };
     await commit(env, session, (r) => ({ ...r, snapshots: [...r.snapshots, entry] }), [{ ...entryOf(result), detail: `image ${entry.name}${entry.name === result.imageId ? "" : ` (${result.imageId})`}` }]);
-    return { view, result, name: entry.name, image: docker && name ? name : result.imageId };
+    return { view, result, name: entry.name, image: reference && name ? name : result.imageId };
   });
   const report: SnapshotReport = { session, machine: opts.machine, imageId: taken.result.imageId!, name: taken.name, image: taken.image, result: taken.result };
   if (opts.saveFormation) {

@@ -6,7 +6,7 @@
  */
 import pLimit from "p-limit";
 import type { Provider } from "../../format/types.js";
-import type { SessionRecord } from "../record.js";
+import type { StoredSession } from "../session/stored-session.js";
 import { sessionView } from "./targets.js";
 import type { ActionDriver, MachineState, ObservedState } from "./types.js";
 import type { SessionPlan } from "../../plan/types.js";
@@ -36,13 +36,12 @@ export interface SessionStates {
   error?: string;
 }
 
-/** Reads the record of a session without holding it (the host's read). */
-export type SessionReader = (session: string) => Promise<{ record: SessionRecord; outputs: Record<string, unknown> }>;
+/** Reads a stored session (record, outputs, plan) without holding it (the host's read). */
+export type SessionReader = (session: string) => Promise<StoredSession>;
 
 /** The states of one session's machines; `live` asks the provider through `driver`. */
 export async function sessionStates(read: SessionReader, driver: (plan: SessionPlan) => Promise<ActionDriver>, session: string, opts: { live?: boolean } = {}): Promise<SessionStates> {
-  const { record, outputs } = await read(session);
-  const view = sessionView(session, record, outputs);
+  const view = sessionView(await read(session));
   const rows: MachineStateRow[] = view.machines.map((m) => ({ name: m.planned.name, role: m.planned.role, recorded: m.recorded, state: m.recorded }));
   const out: SessionStates = { session, provider: view.plan.provider, source: opts.live ? "live" : "recorded", machines: rows, counts: {} };
   if (opts.live) {

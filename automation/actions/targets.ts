@@ -3,15 +3,14 @@
  * lives) joined with the session's outputs (the provider's id) and its record (the state it was
  * last left in). Pure: the stored record and outputs in, targets out.
  */
-import { validateText, FormationError } from "../../format/load.js";
 import type { Formation } from "../../format/types.js";
-import { planSession } from "../../plan/index.js";
 import type { PlannedMachine, SessionPlan } from "../../plan/types.js";
-import { SessionError } from "../errors.js";
-import type { SessionRecord } from "../record.js";
-import { machinesOf } from "../state.js";
-import type { DriverContext } from "./registry.js";
-import type { ActionTarget, MachineState } from "./types.js";
+import { SessionError } from "../session/errors.js";
+import type { SessionRecord } from "../session/session-record.js";
+import { machinesOf } from "../session/stack-state.js";
+import type { StoredSession } from "../session/stored-session.js";
+import { cloudOf } from "../../clouds/index.js";
+import type { ActionTarget, DriverContext, MachineState } from "./types.js";
 
 /** One machine of a session, with what its record says about it. */
 export interface SessionMachine {
@@ -33,22 +32,11 @@ export interface SessionView {
   machines: SessionMachine[];
 }
 
-/** Providers where the plan's `hibernation` decides whether `hibernate` may be asked at all. */
-const HIBERNATING = new Set(["aws", "azure", "gcp"]);
-
-/** Parses the formation the session holds (it validated when it was applied; a newer schema may disagree). */
-export function storedFormation(record: SessionRecord): Formation {
-  const r = validateText(record.formation, record.file || "<session>");
-  if (!r.valid) throw new FormationError(record.file || "<session>", r.errors, r.source);
-  return r.formation;
-}
-
-/** The session's machines from its record and (plain) outputs. */
-export function sessionView(session: string, record: SessionRecord, outputs: Record<string, unknown>): SessionView {
-  const formation = storedFormation(record);
-  const plan = planSession(formation, { session, desired: record.desired });
+/** The session's machines from a stored session (record, plain outputs and plan, read once by the caller). */
+export function sessionView(stored: StoredSession): SessionView {
+  const { session, record, outputs, formation, plan } = stored;
   const deployed = new Map(machinesOf(outputs).map((m) => [m.name, m]));
-  const docker = plan.provider === "docker";
+  const { byName, hibernationAtLaunch } = cloudOf(plan.provider).actions;
   const machines = plan.machines.map((m): SessionMachine => {
     const cloudId = deployed.get(m.name)?.cloudId;
     const recorded: MachineState = record.removed[m.name] ? "terminated" : !cloudId ? "pending" : m.desiredState;
@@ -56,13 +44,13 @@ export function sessionView(session: string, record: SessionRecord, outputs: Rec
       session,
       machine: m.name,
       role: m.role,
-      // Docker containers are found by the name the adapter gives them (docker-names.ts): stable
-      // across replacements, and what a pipeline sees in `docker ps`.
-      ...(cloudId && !docker ? { providerId: cloudId } : {}),
+      // Where machines are found by the name the adapter gives them (Docker containers), no id is passed.
+      ...(cloudId && !byName ? { providerId: cloudId } : {}),
       ...(plan.region ? { region: plan.region } : {}),
       ...(plan.zone ? { zone: plan.zone } : {}),
       ...(plan.project ? { project: plan.project } : {}),
-      ...(HIBERNATING.has(plan.provider) ? { hibernation: m.hibernation } : {}),
+      // Where hibernation is enabled at launch, the plan says whether it was.
+      ...(hibernationAtLaunch ? { hibernation: m.hibernation } : {}),
       spot: m.spot,
     };
     return { target, planned: m, recorded, oneTimeSpot: m.spot && plan.spotInterruption === "terminate" };

@@ -4,10 +4,11 @@
  * implements. Nothing here talks to a cloud or an engine.
  */
 import type { Provider } from "../../format/types.js";
-import type { Role } from "../../plan/types.js";
+import type { MachineState, Role } from "../../plan/types.js";
+import { UserError } from "../../user-error.js";
 
-/** The contract's machine states, plus `interrupted` for spot capacity reclaimed by the cloud. */
-export type MachineState = "pending" | "running" | "stopped" | "hibernated" | "terminated" | "interrupted";
+/** The contract's machine states, plus `interrupted` for spot capacity reclaimed by the cloud (plan/types.ts). */
+export type { MachineState };
 
 /**
  * A state as reported in a result: `unknown` when it could not be read (e.g. the engine did not
@@ -103,8 +104,8 @@ export type ErrorKind =
   | "timeout"
   | "other";
 
-/** A classified failure of one action on one target. Drivers throw it; batches turn it into a result. */
-export class ActionError extends Error {
+/** A classified failure of one action on one target (exit 3). Drivers throw it; batches turn it into a result. */
+export class ActionError extends UserError {
   override readonly name = "ActionError";
   /** State read before the action, if it was read. */
   readonly from: ObservedState;
@@ -117,7 +118,7 @@ export class ActionError extends Error {
     states: { from?: ObservedState; to?: ObservedState } = {},
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(message, 3, undefined, options);
     this.from = states.from ?? "unknown";
     this.to = states.to ?? this.from;
   }
@@ -165,32 +166,16 @@ export function invoke(driver: ActionDriver, target: ActionTarget, action: Actio
   }
 }
 
-/** Raw Docker container states (`State.Status` of `docker inspect`), plus `missing` for no container. */
-export type DockerRawState = "created" | "running" | "paused" | "restarting" | "removing" | "exited" | "dead" | "missing";
-
-/**
- * Docker's raw state, normalised. A paused container is `hibernated` (its memory is kept, it
- * resumes where it left off); `created` and `restarting` are on their way to running; `dead` is a
- * container that failed to stop cleanly and is as off as `exited`.
- */
-export function fromDockerState(raw: string | undefined): MachineState {
-  switch (raw as DockerRawState | undefined) {
-    case "created":
-    case "restarting":
-      return "pending";
-    case "running":
-      return "running";
-    case "paused":
-      return "hibernated";
-    case "exited":
-    case "dead":
-      return "stopped";
-    case "removing":
-    case "missing":
-    case undefined:
-      return "terminated";
-    default:
-      // A state newer engines may add: say so rather than pretend it is one we know.
-      throw new Error(`unknown Docker container state '${raw}'`);
-  }
+/** Where a session's machines live, as a driver needs to find them. */
+export interface DriverContext {
+  /** Region (aws, azure location, gcp, openstack catalog region). */
+  region?: string;
+  zone?: string;
+  /** GCP project. */
+  project?: string;
+  /** Docker engine URL (the formation's `cloud.host`); default DOCKER_HOST. */
+  host?: string;
 }
+
+/** Gives the driver for a provider (default: the provider's cloud, clouds/index.ts); tests pass a test double through `Sessions({ drivers })`. */
+export type DriverSource = (provider: Provider, ctx: DriverContext) => ActionDriver | Promise<ActionDriver>;

@@ -28,15 +28,15 @@ export const SHUTDOWN = "shutdown -h now";
 /** What the agent runs on a one-time AWS spot instance instead of a shutdown (which would terminate it). */
 export const REPORT_ONLY = "logger -t formations-idle-agent 'idle long enough, not shut down: a shutdown would terminate this one-time spot instance; formations enforce decides'";
 
-/** The command the agent runs to stop machine `m` of `plan`. */
-export function idleStopCommand(plan: Pick<SessionPlan, "provider" | "spotInterruption">, m: Pick<PlannedMachine, "spot">): string {
-  if (plan.provider === "aws" && m.spot && plan.spotInterruption === "terminate") return REPORT_ONLY;
+/** The command the agent runs to stop machine `m` of `plan`: a one-time spot machine that a shutdown would delete only reports. */
+export function idleStopCommand(plan: Pick<SessionPlan, "idleAgent" | "spotInterruption">, m: Pick<PlannedMachine, "spot">): string {
+  if (plan.idleAgent?.oneTimeSpot === "report-only" && m.spot && plan.spotInterruption === "terminate") return REPORT_ONLY;
   return SHUTDOWN;
 }
 
-/** Whether machine `m` gets the agent: Linux VMs of a session with autoStop, not the managed service's nodes. */
-export function runsIdleAgent(plan: Pick<SessionPlan, "provider" | "autoStop">, m: Pick<PlannedMachine, "image" | "managedBy">): boolean {
-  return plan.autoStop !== undefined && plan.provider !== "docker" && m.image.os === "linux" && m.managedBy === undefined;
+/** Whether machine `m` gets the agent: Linux VMs of a session with the agent (autoStop), not the managed service's nodes. */
+export function runsIdleAgent(plan: Pick<SessionPlan, "idleAgent">, m: Pick<PlannedMachine, "image" | "managedBy">): boolean {
+  return plan.idleAgent !== undefined && m.image.os === "linux" && m.managedBy === undefined;
 }
 
 /**

@@ -8,7 +8,6 @@
  * its slurmd registers. The head's own address is written into slurm.conf at first boot.
  */
 import type { PlannedMachine, SessionPlan } from "../types.js";
-import { catalogFor } from "../catalog/index.js";
 import { exportNfs, mountNfs, needEpel, shq, type Parts } from "./parts.js";
 
 export const HEAD_ADDRESS_PLACEHOLDER = "@HEAD_ADDRESS@";
@@ -42,17 +41,15 @@ export function hostlist(names: readonly string[]): string {
   return [...out, ...plain].join(",");
 }
 
-/** CPUs and memory of the compute nodes from the price catalog, when it knows the instance type. */
-function nodeShape(plan: SessionPlan, computeType: string | undefined): string {
-  if (!computeType) return "";
-  const known = catalogFor(plan.provider).instances[computeType];
+/** CPUs and memory of the compute nodes, when the catalog knew their instance type (the plan carries them). */
+function nodeShape(compute: PlannedMachine | undefined): string {
+  if (compute?.vcpus === undefined || compute.memoryGb === undefined) return "";
   // slurmd drains a node that reports less memory than configured: leave headroom for the OS.
-  return known ? ` CPUs=${known.vcpus} RealMemory=${Math.floor(known.memoryGb * 1024 * 0.9)}` : "";
+  return ` CPUs=${compute.vcpus} RealMemory=${Math.floor(compute.memoryGb * 1024 * 0.9)}`;
 }
 
 export function slurmConf(plan: SessionPlan, peers: readonly string[], headAddress: string): string {
-  const computeType = plan.machines.find((m) => m.role === "compute")?.instanceType;
-  const shape = nodeShape(plan, computeType);
+  const shape = nodeShape(plan.machines.find((m) => m.role === "compute"));
   const nodes = hostlist(peers);
   return [
     `# slurm.conf for session ${plan.session}, written by formations (same file on every node).`,

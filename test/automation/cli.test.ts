@@ -6,6 +6,7 @@ import { EventEmitter } from "node:events";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { PulumiMissingError } from "../../automation/session/errors.js";
 import { Sessions, type SessionsOptions } from "../../automation/sessions.js";
 import type { Output } from "../../cli/output.js";
 import { withSessions, type SessionDeps } from "../../cli/session-runtime.js";
@@ -173,6 +174,48 @@ describe("passphrase", () => {
     const d = deps({ interactive: true, ask: async () => "y" }, {});
     expect(await upCommand(await h.file("lab.yaml", poolYaml()), { yes: true }, io, d)).toBe(0);
     expect((await stat(join(h.home, "passphrase"))).isFile()).toBe(true);
+  });
+});
+
+describe("no Pulumi CLI", () => {
+  /** An engine whose CLI is missing until `installed` is set, as PulumiEngine reports it. */
+  function missingCli(): { installed: boolean; installs: string[]; deps: SessionDeps } {
+    const state = { installed: false, installs: [] as string[], deps: {} as SessionDeps };
+    const prepare = h.engine.prepare.bind(h.engine);
+    h.engine.prepare = async () => {
+      if (!state.installed) throw new PulumiMissingError(undefined, h.home);
+      return prepare();
+    };
+    state.deps = deps({
+      installPulumi: async (home) => {
+        state.installs.push(home);
+        state.installed = true;
+        return { path: join(home, "pulumi", "bin", "pulumi") };
+      },
+    });
+    return state;
+  }
+
+  it("says every way to get one (exit 3) and installs nothing unasked", async () => {
+    const m = missingCli();
+    expect(await upCommand(await h.file("lab.yaml", poolYaml()), { yes: true }, io, m.deps)).toBe(3);
+    expect(err.at(-1)).toMatch(/^formations: the Pulumi CLI is not installed .*--install-pulumi .*scripts\/pulumi-engine\.sh build/);
+    expect(m.installs).toEqual([]);
+  });
+
+  it("--install-pulumi installs the pinned CLI into the home, then goes on", async () => {
+    const m = missingCli();
+    expect(await upCommand(await h.file("lab.yaml", poolYaml()), { yes: true, installPulumi: true }, io, m.deps)).toBe(0);
+    expect(m.installs).toEqual([h.home]);
+    expect(err).toContain(`formations: installed ${join(h.home, "pulumi", "bin", "pulumi")}`);
+    expect(out[0]).toBe("session lab: 3 machines, $0.0000/h while running");
+  });
+
+  it("a failed download says how to build the CLI instead (exit 3)", async () => {
+    const m = missingCli();
+    const d = { ...m.deps, installPulumi: async () => Promise.reject(new Error("Failed to download https://get.pulumi.com/install.sh: fetch failed")) };
+    expect(await upCommand(await h.file("lab.yaml", poolYaml()), { yes: true, installPulumi: true }, io, d)).toBe(3);
+    expect(err.at(-1)).toBe("formations: could not install the Pulumi CLI: Failed to download https://get.pulumi.com/install.sh: fetch failed; without internet, build it from source in a clone of formations: scripts/pulumi-engine.sh build");
   });
 });
 

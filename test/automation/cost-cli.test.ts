@@ -10,7 +10,7 @@ import { costCommand, type CostTotals, type SessionCost } from "../../cli/cost.j
 import type { Output } from "../../cli/output.js";
 import { sessionsCommand } from "../../cli/sessions.js";
 import type { SessionDeps } from "../../cli/session-runtime.js";
-import { aws } from "../../plan/catalog/aws.js";
+import { aws } from "../../clouds/aws/catalog.js";
 import { harness, poolYaml, type Harness } from "./helpers.js";
 
 const T0 = Date.parse("2026-01-01T08:00:00.000Z");

@@ -3,9 +3,9 @@
  * cancellation, interrupted updates, drift, and a missing passphrase or Pulumi CLI.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { CancelledError, ConcurrentUpdateError, exitCodeOf, MissingPassphraseError, PendingOperationsError, PulumiMissingError } from "../../automation/errors.js";
+import { CancelledError, ConcurrentUpdateError, exitCodeOf, MissingPassphraseError, PendingOperationsError, PulumiMissingError } from "../../automation/session/errors.js";
 import { Sessions } from "../../automation/sessions.js";
-import type { JournalEntry } from "../../automation/record.js";
+import type { JournalEntry } from "../../automation/session/session-record.js";
 import { engineError, FakeEngine } from "./fake-engine.js";
 import { harness, poolYaml, type Harness } from "./helpers.js";
 

@@ -1,5 +1,5 @@
 /**
- * FakeEngine: a TEST DOUBLE of the Engine interface (automation/engine.ts), in memory. It does
+ * FakeEngine: a TEST DOUBLE of the Engine interface (automation/session/engine.ts), in memory. It does
  * not run Pulumi or the session's program; instead `up` derives what the program would export
  * from the record Sessions wrote to config (formation text, desired states): one resource per
  * machine with id `fake-<session>-<machine>`, the root stack's outputs, a summary. A fake
@@ -10,7 +10,7 @@
 import { loadFormationText } from "../../format/load.js";
 import { planSession } from "../../plan/index.js";
 import type { PowerState } from "../../plan/types.js";
-import type { ConfigEntry, Deployment, Engine, EngineEvent, EngineStack, OperationOptions, OperationResult, OutputValue, RefreshOptions, StackListing, StateResource, UpdateOptions } from "../../automation/engine.js";
+import type { ConfigEntry, Deployment, Engine, EngineEvent, EngineStack, OperationOptions, OperationResult, OutputValue, RefreshOptions, StackListing, StateResource, UpdateOptions } from "../../automation/session/engine.js";
 
 type Op = "up" | "preview" | "refresh" | "destroy";
 
@@ -245,5 +245,9 @@ class FakeStack implements EngineStack {
   }
   async cancel() {
     this.engine.calls.push(`cancel:${this.name}`);
+  }
+  async assertUnlocked() {
+    this.engine.calls.push(`lock-probe:${this.name}`);
+    if (this.s.lockedBy) throw engineError("ConcurrentUpdateError", `error: the stack is currently locked by 1 lock(s).\n  x.json: created by ${this.s.lockedBy} (pid 4242) at 2026-01-01T00:00:00Z`);
   }
 }

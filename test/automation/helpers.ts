@@ -2,7 +2,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { SessionEvent } from "../../automation/events.js";
+import type { SessionEvent } from "../../automation/session/events.js";
 import { Sessions, type SessionsOptions } from "../../automation/sessions.js";
 import { FakeEngine } from "./fake-engine.js";
 

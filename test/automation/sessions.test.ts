@@ -3,10 +3,10 @@
  * no cloud). What a session keeps in its stack, the journal, labels, drift, and failures.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { exitCodeOf } from "../../automation/errors.js";
+import { exitCodeOf } from "../../automation/session/errors.js";
 import { FormationError } from "../../format/load.js";
 import { harness, poolYaml, type Harness } from "./helpers.js";
-import type { JournalEntry } from "../../automation/record.js";
+import type { JournalEntry } from "../../automation/session/session-record.js";
 
 let h: Harness;
 beforeEach(async () => {

@@ -4,8 +4,8 @@ import { buildLedger } from "../../cost/ledger.js";
 import { priceAtLaunch } from "../../cost/price.js";
 import { pricesForUp, SESSION_RESOURCES } from "../../cost/launch.js";
 import { LedgerError, type LaunchPrice } from "../../cost/events.js";
-import { aws } from "../../plan/catalog/aws.js";
-import { docker } from "../../plan/catalog/docker.js";
+import { aws } from "../../clouds/aws/catalog.js";
+import { docker } from "../../clouds/docker/catalog.js";
 
 const h = (hhmm: string) => `2026-11-01T${hhmm}:00Z`;
 const head: LaunchPrice = { computeUsdPerHour: 0.107, diskUsdPerHour: 0.003, source: "aws list", spot: false };
@@ -13,7 +13,7 @@ const node: LaunchPrice = { computeUsdPerHour: 0.0456, diskUsdPerHour: 0.002, so
 const ctx = { machines: ["head", "compute-1"], prices: { head, "compute-1": node } };
 
 describe("eventsFromJournal", () => {
-  // As the session layer writes it (automation/record.ts): result ok/failed/cancelled/recorded.
+  // As the session layer writes it (automation/session/session-record.ts): result ok/failed/cancelled/recorded.
   const journal: JournalEntry[] = [
     { at: h("08:00"), actor: "alice@lab", action: "up", result: "ok" },
     { at: h("09:00"), actor: "alice@lab", action: "stop", machine: "compute-1", from: "running", to: "stopped", result: "ok" },

@@ -1,7 +1,9 @@
 /**
  * What the end-to-end tests need, checked once: the Pulumi CLI on PATH, a Docker engine that
  * answers (DOCKER_HOST, or the default socket) and the local test image. `missing()` says, in
- * one message, what is absent and how to get it; the suite is skipped with that message.
+ * one message, what is absent and how to get it. On a developer's machine the suite is then
+ * skipped with that message; under CI (CI=true) the message is an error and the run fails, so
+ * CI never passes with the real-engine tests left out.
  */
 import { spawnSync } from "node:child_process";
 import Docker from "dockerode";
@@ -32,10 +34,17 @@ async function dockerState(): Promise<"ok" | "no-engine" | "no-image"> {
 export async function missing(): Promise<string | undefined> {
   const problems: string[] = [];
   const version = pulumiVersion();
-  if (!version) problems.push("the Pulumi CLI is not on PATH (install it: curl -fsSL https://get.pulumi.com | sh)");
+  if (!version) problems.push(`the Pulumi CLI is not on PATH (build the pinned engine: eval "$(scripts/pulumi-engine.sh build)")`);
   const docker = await dockerState();
   if (docker === "no-engine") problems.push(`no Docker engine answers at ${process.env.DOCKER_HOST ?? "the default socket"} (start the private test engine: eval "$(scripts/docker-engine.sh start)")`);
   if (docker === "no-image") problems.push(`the Docker engine has no ${IMAGE} (scripts/docker-engine.sh start builds it)`);
   if (problems.length === 0) return undefined;
-  return `end-to-end session tests SKIPPED: ${problems.join("; and ")}. Then run: npm run test:e2e (Pulumi downloads its Docker provider plugin on the first run, or: pulumi plugin install resource docker)`;
+  const message = `end-to-end session tests need the real engines: ${problems.join("; and ")}. Then run: npm run test:e2e`;
+  if (isCI()) throw new Error(`${message} (CI=true: a missing prerequisite fails the run)`);
+  return `SKIPPED ${message}`;
+}
+
+function isCI(): boolean {
+  const v = (process.env.CI ?? "").toLowerCase();
+  return v !== "" && v !== "0" && v !== "false";
 }

@@ -19,7 +19,7 @@ import { validateText } from "../../format/load.js";
 import { MAX_PRINTED, renderDiagnostics, toJsonError } from "../../format/diagnostics.js";
 import { KINDS } from "../../format/types.js";
 import { planSession } from "../../plan/index.js";
-import { publishedPorts } from "../../components/docker/ports.js";
+import { publishedPorts } from "../../clouds/docker/emit/ports.js";
 
 const root = fileURLToPath(new URL("../../formations/", import.meta.url));
 const examples = readdirSync(root, { withFileTypes: true })

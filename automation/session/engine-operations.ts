@@ -1,0 +1,177 @@
+/**
+ * The bodies of the engine operations on one session (up and preview, refresh, destroy), run by
+ * Sessions inside the OperationRunner (which holds the session and a concurrency slot). Each
+ * keeps the session record in step: written before an update so the program and the Pulumi CLI
+ * see it, and again after every operation with its journal entry.
+ */
+import { pricesForUp } from "../../cost/launch.js";
+import type { Formation } from "../../format/types.js";
+import { catalogFor } from "../../clouds/index.js";
+import { planSession, withDesiredStates } from "../../plan/index.js";
+import type { SessionPlan } from "../../plan/types.js";
+import type { Engine, EngineEvent, EngineStack } from "./engine.js";
+import { ConcurrentUpdateError, classify, engineSummary } from "./errors.js";
+import type { SessionEvent } from "./events.js";
+import { applyDrift, detectDrift, excludedUrns, type DriftChange } from "./drift.js";
+import { sessionProgram } from "./inline-program.js";
+import { noRecord } from "./stored-session.js";
+import { emptyRecord, recordToConfig, withJournal, type JournalEntry, type SessionRecord } from "./session-record.js";
+import { machinesOf, pendingOperations, resourcesOf } from "./stack-state.js";
+import { assertNoPending, desiredTags, plainOutputs, readSession, syncTags, writeRecord } from "./record-store.js";
+
+/** What an operation body needs from Sessions. */
+export interface OpEnv {
+  engine: Engine;
+  signal: AbortSignal;
+  /** ISO start time of the operation: its journal entry's `at`. */
+  startedAt: string;
+  actor: string;
+  now: () => Date;
+  emit: (e: SessionEvent) => void;
+  onEngineEvent: (session: string) => (e: EngineEvent) => void;
+}
+
+export interface DeployResult {
+  session: string;
+  /** `declined` when the preview was not confirmed (nothing changed). */
+  result: "ok" | "declined";
+  changes: Record<string, number>;
+  /** The session's machines as the update left them (empty for a preview). */
+  machines: { name: string; cloudId: string; [k: string]: unknown }[];
+  hourlyUsd: number;
+}
+
+export interface RefreshResult {
+  session: string;
+  changes: Record<string, number>;
+  /** Machines found stopped, started or deleted outside formations, now recorded. */
+  drift: DriftChange[];
+  /** Pending operations dropped by `clearPending`: check the cloud for these resources. */
+  cleared: { urn: string; type: string }[];
+}
+
+export interface DeployInput {
+  session: string;
+  formation: Formation;
+  /** The formation's plan for this session, when the caller has made it already (a stored session); else it is made here. */
+  plan?: SessionPlan;
+  text: string;
+  file: string;
+  mode: "apply" | "preview" | { confirm: (p: { session: string; changes: Record<string, number>; created: boolean }) => boolean | Promise<boolean> };
+}
+
+const pick = <T>(o: Readonly<Record<string, T>>, keep: ReadonlySet<string>) => Object.fromEntries(Object.entries(o).filter(([k]) => keep.has(k)));
+
+function journal(env: OpEnv, session: string, record: SessionRecord, entry: Omit<JournalEntry, "at" | "actor">): SessionRecord {
+  const full = { at: env.startedAt, actor: env.actor, ...entry };
+  env.emit({ type: "journal", session, at: env.now().toISOString(), entry: full });
+  return withJournal(record, full);
+}
+
+/**
+ * Records a failed or cancelled operation, best effort: never over a busy session's state (the
+ * other holder is writing it), and never hiding the original error.
+ */
+async function recordFailure(env: OpEnv, stack: EngineStack, session: string, record: SessionRecord | undefined, action: string, err: unknown, extra: Partial<JournalEntry> = {}): Promise<void> {
+  if (!record) return;
+  const e = classify(err, { session, action });
+  if (e instanceof ConcurrentUpdateError) return;
+  const next = journal(env, session, record, { action, result: env.signal.aborted ? "cancelled" : "failed", detail: engineSummary(e.message), ...extra });
+  await writeRecord(stack, next).catch(() => stack.setConfig(recordToConfig(next)).catch(() => undefined));
+}
+
+export async function deploy(env: OpEnv, input: DeployInput): Promise<DeployResult> {
+  const { session, formation, text, file } = input;
+  const stack = await env.engine.createOrSelectStack(session);
+  const [{ record: prior, outputs }, deployment] = await Promise.all([readSession(stack), stack.exportState()]);
+  await assertNoPending(stack, session, deployment);
+  const created = !prior && resourcesOf(deployment).length === 0;
+  // The desired states are the record's as read now: an action may just have changed them.
+  const desired = prior?.desired ?? {};
+  const plan = input.plan ? withDesiredStates(input.plan, desired) : planSession(formation, { session, desired });
+  const names = new Set(plan.machines.map((m) => m.name));
+  const base = prior ?? emptyRecord(text, file);
+  const record: SessionRecord = { ...base, formation: text, file, desired: pick(base.desired, names), removed: pick(base.removed, names) };
+  const program = sessionProgram({ plan, record });
+  const run = { program, exclude: excludedUrns(record), onEvent: env.onEngineEvent(session), signal: env.signal };
+  const dropIfNew = async () => {
+    if (created) await env.engine.removeStack(session).catch(() => undefined);
+  };
+
+  if (input.mode !== "apply") {
+    let preview;
+    try {
+      preview = await stack.preview(run);
+    } catch (err) {
+      await dropIfNew();
+      throw err;
+    }
+    const go = input.mode !== "preview" && (await input.mode.confirm({ session, changes: preview.changes, created }));
+    if (!go) {
+      await dropIfNew();
+      return { session, result: input.mode === "preview" ? "ok" : "declined", changes: preview.changes, machines: [], hourlyUsd: plan.cost.hourlyUsd };
+    }
+  }
+
+  // The record goes into config before the update (program.ts and `pulumi config` see it), tags for `sessions --label`.
+  await stack.setConfig(recordToConfig(record));
+  const summary = { formation: formation.metadata.name, kind: formation.kind, provider: formation.cloud.provider, machines: plan.machines.length, hourlyUsd: plan.cost.hourlyUsd };
+  await syncTags(stack, desiredTags((formation.metadata.labels ?? {}) as Record<string, string>, summary), (message) => env.emit({ type: "diagnostic", session, at: env.now().toISOString(), severity: "warning", message }));
+  const before = new Set(machinesOf(plainOutputs(outputs)).map((m) => m.name));
+  const changed = {
+    added: [...names].filter((n) => !before.has(n) && !record.removed[n]),
+    dropped: [...before].filter((n) => !names.has(n)),
+  };
+  // Launch prices, captured now: the ledger charges each machine at these from here on.
+  const prices = pricesForUp(catalogFor(formation.cloud.provider), plan, changed.added, record.journal);
+  try {
+    const r = await stack.up(run);
+    await writeRecord(stack, journal(env, session, record, { action: "up", result: "ok", ...changed, ...(prices.length ? { prices } : {}) }));
+    return { session, result: "ok", changes: r.changes, machines: machinesOf(plainOutputs(r.outputs ?? {})), hourlyUsd: plan.cost.hourlyUsd };
+  } catch (err) {
+    await recordFailure(env, stack, session, record, "up", err);
+    throw err;
+  }
+}
+
+export async function refreshSession(env: OpEnv, session: string, clearPending: boolean): Promise<RefreshResult> {
+  const stack = await env.engine.selectStack(session);
+  const [{ record, outputs }, before] = await Promise.all([readSession(stack), stack.exportState()]);
+  if (!record) throw noRecord(session);
+  const pending = pendingOperations(before);
+  if (!clearPending) await assertNoPending(stack, session, before);
+  let changes: Record<string, number>;
+  try {
+    changes = (await stack.refresh({ onEvent: env.onEngineEvent(session), signal: env.signal, clearPendingCreates: pending.length > 0 })).changes;
+  } catch (err) {
+    await recordFailure(env, stack, session, record, "refresh", err);
+    throw err;
+  }
+  // `--clear-pending-creates` drops pending creates; any other pending operation goes when the
+  // record is written (an import), since the user asked for every one gone.
+  const after = await stack.exportState();
+  const drift = detectDrift(machinesOf(plainOutputs(outputs)), record.desired, resourcesOf(before), resourcesOf(after));
+  const at = env.now().toISOString();
+  for (const c of drift) env.emit({ type: "drift", session, at, machine: c.machine, from: c.from, to: c.to === "removed" ? "terminated" : c.to, observed: c.observed });
+  let next = applyDrift(record, drift, at, env.actor);
+  for (const e of next.journal.slice(record.journal.length)) env.emit({ type: "journal", session, at, entry: e });
+  next = journal(env, session, next, { action: "refresh", result: "ok", ...(pending.length ? { detail: `cleared ${pending.length} pending operation(s)` } : {}) });
+  await writeRecord(stack, next, after, { clearPending: pending.length > 0 });
+  return { session, changes, drift, cleared: pending };
+}
+
+export async function destroySession(env: OpEnv, session: string): Promise<{ session: string; changes: Record<string, number> }> {
+  const stack = await env.engine.selectStack(session);
+  const { record, outputs } = await readSession(stack);
+  let changes: Record<string, number>;
+  try {
+    changes = (await stack.destroy({ onEvent: env.onEngineEvent(session), signal: env.signal })).changes;
+  } catch (err) {
+    await recordFailure(env, stack, session, record, "destroy", err);
+    throw err;
+  }
+  // The session ends with its stack; its last journal entry goes to the listener (and --json) only.
+  if (record) journal(env, session, record, { action: "destroy", result: "ok", dropped: machinesOf(plainOutputs(outputs)).map((m) => m.name) });
+  await env.engine.removeStack(session);
+  return { session, changes };
+}

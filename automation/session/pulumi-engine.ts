@@ -1,0 +1,212 @@
+/**
+ * The production Engine: Pulumi's Automation API on a LocalWorkspace, loaded on first use
+ * (dynamic import) so nothing else pays for it.
+ *
+ * One workspace per engine, in a private temporary directory: `LocalWorkspace.createOrSelectStack`
+ * would build a workspace per call, rewriting Pulumi.yaml and re-running `pulumi version` each
+ * time, and concurrent sessions sharing one directory would race on that file. Programs are
+ * passed per operation (`up({ program })`); the workspace's own program refuses to run, since
+ * refresh and destroy must never run one. The workspace's Pulumi.<stack>.yaml files are a cache:
+ * the session record lives in the backend's state (session-record.ts), and the secrets settings are
+ * restored from the state when a stack is opened here for the first time.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { join } from "node:path";
+import type * as Auto from "@pulumi/pulumi/automation/index.js";
+import type { ResolvedBackend } from "./backend.js";
+import { privateDir } from "./backend.js";
+import type { ConfigEntry, Deployment, Engine, EngineEvent, EngineStack, OperationOptions, OperationResult, OutputValue, RefreshOptions, StackListing, UpdateOptions } from "./engine.js";
+import { PulumiMissingError } from "./errors.js";
+import { locatePulumi } from "./pulumi-cli.js";
+import { detachedPulumiCommand } from "./pulumi-command.js";
+import { secretsSettings } from "./stack-state.js";
+
+type Automation = typeof Auto;
+
+export const PROJECT = "formations";
+
+export interface PulumiEngineOptions {
+  backend: ResolvedBackend;
+  /** The workspace directory; default: a new private directory under the formations home, removed by close(). */
+  workDir?: string;
+}
+
+const refuse = async (): Promise<Record<string, unknown>> => {
+  throw new Error("formations: this operation must not run the session's program");
+};
+
+/** Our EngineEvent is a structural subset of the Automation API's: events pass through as they are. */
+const events = (opts: OperationOptions) => (opts.onEvent ? (e: Auto.EngineEvent) => opts.onEvent!(e as unknown as EngineEvent) : undefined);
+
+class PulumiStack implements EngineStack {
+  constructor(private readonly stack: Auto.Stack) {}
+
+  get name(): string {
+    return this.stack.name;
+  }
+
+  async getConfig(): Promise<Record<string, ConfigEntry>> {
+    return this.stack.getAllConfig();
+  }
+
+  async setConfig(values: Record<string, ConfigEntry>): Promise<void> {
+    await this.stack.setAllConfig(values);
+  }
+
+  async getTags(): Promise<Record<string, string>> {
+    return this.stack.listTags();
+  }
+
+  async setTags(set: Record<string, string>, remove: readonly string[] = []): Promise<void> {
+    // One CLI call per tag: callers pass only what changed.
+    for (const [k, v] of Object.entries(set)) await this.stack.setTag(k, v);
+    for (const k of remove) await this.stack.removeTag(k);
+  }
+
+  async up(opts: UpdateOptions): Promise<OperationResult> {
+    const exclude = opts.exclude?.length ? { exclude: opts.exclude, excludeDependents: true } : {};
+    const r = await this.stack.up({ program: opts.program, onEvent: events(opts), signal: opts.signal, ...exclude });
+    return { changes: { ...(r.summary.resourceChanges ?? {}) }, outputs: r.outputs as Record<string, OutputValue> };
+  }
+
+  async preview(opts: UpdateOptions): Promise<OperationResult> {
+    const exclude = opts.exclude?.length ? { exclude: opts.exclude, excludeDependents: true } : {};
+    const r = await this.stack.preview({ program: opts.program, onEvent: events(opts), signal: opts.signal, ...exclude });
+    return { changes: { ...r.changeSummary } };
+  }
+
+  async refresh(opts: RefreshOptions): Promise<OperationResult> {
+    const r = await this.stack.refresh({ onEvent: events(opts), signal: opts.signal, ...(opts.clearPendingCreates ? { clearPendingCreates: true } : {}) });
+    return { changes: { ...(r.summary.resourceChanges ?? {}) } };
+  }
+
+  async destroy(opts: OperationOptions): Promise<OperationResult> {
+    const r = await this.stack.destroy({ onEvent: events(opts), signal: opts.signal });
+    return { changes: { ...(r.summary.resourceChanges ?? {}) } };
+  }
+
+  async outputs(): Promise<Record<string, OutputValue>> {
+    return (await this.stack.outputs()) as Record<string, OutputValue>;
+  }
+
+  async exportState(): Promise<Deployment> {
+    return (await this.stack.exportStack()) as Deployment;
+  }
+
+  async importState(deployment: Deployment): Promise<void> {
+    await this.stack.importStack(deployment);
+  }
+
+  async cancel(): Promise<void> {
+    await this.stack.cancel();
+  }
+
+  async assertUnlocked(): Promise<void> {
+    // No CLI command reads a lock, but `pulumi stack init` of an existing stack takes the backend's
+    // lock before it finds the stack exists (pkg/backend/diy CreateStack): "already exists" means
+    // nobody holds it, and nothing changed; a held lock fails as any locked operation does.
+    try {
+      await this.stack.workspace.createStack(this.stack.name);
+    } catch (err) {
+      if (/already exists/.test(String((err as Error).message))) return;
+      throw err;
+    }
+    // A backend that creates without locking (none of Pulumi's today) would have made a new stack: impossible here, the stack exists.
+  }
+}
+
+export class PulumiEngine implements Engine {
+  private ready?: Promise<{ auto: Automation; ws: Auto.LocalWorkspace; dir: string; owned: boolean }>;
+  /** Stacks whose secrets settings this workspace already holds. */
+  private readonly opened = new Set<string>();
+
+  constructor(private readonly opts: PulumiEngineOptions) {}
+
+  private workspace() {
+    this.ready ??= (async () => {
+      const b = this.opts.backend;
+      // Finds the CLI before loading the Automation API: a missing one is reported without paying for it.
+      const cli = await locatePulumi({ ...process.env, ...b.env }, b.home);
+      if (!cli) throw new PulumiMissingError(undefined, b.home);
+      const auto = await import("@pulumi/pulumi/automation/index.js");
+      const pulumiCommand = await detachedPulumiCommand(auto, cli.root);
+      let dir = this.opts.workDir;
+      const owned = dir === undefined;
+      if (dir === undefined) {
+        await privateDir(join(b.home, "workspaces"));
+        dir = await mkdtemp(join(b.home, "workspaces", "ws-"));
+      }
+      const ws = await auto.LocalWorkspace.create({
+        workDir: dir,
+        pulumiCommand,
+        envVars: b.env,
+        secretsProvider: b.secretsProvider,
+        projectSettings: { name: PROJECT, runtime: "nodejs", backend: { url: b.url } },
+        program: refuse,
+      });
+      return { auto, ws, dir, owned };
+    })();
+    // A failure (no CLI yet) is not remembered: the caller may install the CLI and try again.
+    this.ready.catch(() => (this.ready = undefined));
+    return this.ready;
+  }
+
+  async prepare(): Promise<void> {
+    await this.workspace();
+  }
+
+  async whoami(): Promise<string> {
+    const { ws } = await this.workspace();
+    return (await ws.whoAmI()).user;
+  }
+
+  async listStacks(): Promise<StackListing[]> {
+    const { ws } = await this.workspace();
+    return (await ws.listStacks()).map((s) => ({ name: s.name, ...(s.lastUpdate ? { lastUpdate: s.lastUpdate } : {}), ...(s.updateInProgress !== undefined ? { updateInProgress: s.updateInProgress } : {}), ...(s.resourceCount !== undefined ? { resourceCount: s.resourceCount } : {}) }));
+  }
+
+  async stackTags(name: string): Promise<Record<string, string>> {
+    const { ws } = await this.workspace();
+    return ws.listTags(name);
+  }
+
+  async selectStack(name: string): Promise<EngineStack> {
+    const { auto, ws } = await this.workspace();
+    return this.open(await auto.Stack.select(name, ws), ws);
+  }
+
+  async createOrSelectStack(name: string): Promise<EngineStack> {
+    const { auto, ws } = await this.workspace();
+    return this.open(await auto.Stack.createOrSelect(name, ws), ws);
+  }
+
+  /**
+   * A stack opened in this workspace for the first time has no Pulumi.<stack>.yaml here (another
+   * machine created it): write the secrets settings recorded in its state, so that setting a
+   * secret config value encrypts with the state's key instead of minting a new one.
+   */
+  private async open(stack: Auto.Stack, ws: Auto.LocalWorkspace): Promise<EngineStack> {
+    if (!this.opened.has(stack.name)) {
+      const current = await ws.stackSettings(stack.name).catch(() => ({}) as Auto.StackSettings);
+      if (!current.encryptionSalt && !current.encryptedKey) {
+        const restore = secretsSettings((await stack.exportStack()) as Deployment);
+        if (restore) await ws.saveStackSettings(stack.name, { ...current, ...restore });
+      }
+      this.opened.add(stack.name);
+    }
+    return new PulumiStack(stack);
+  }
+
+  async removeStack(name: string): Promise<void> {
+    const { ws } = await this.workspace();
+    await ws.removeStack(name);
+    this.opened.delete(name);
+  }
+
+  async close(): Promise<void> {
+    if (!this.ready) return;
+    const { dir, owned } = await this.ready.catch(() => ({ dir: "", owned: false }));
+    this.ready = undefined;
+    if (owned && dir) await rm(dir, { recursive: true, force: true });
+  }
+}

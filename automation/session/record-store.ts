@@ -1,0 +1,108 @@
+/**
+ * The session record in its stack: read from the backend's state (outputs) and the workspace's
+ * config, whichever is newer; written to both (config, then the root stack's outputs in the
+ * state); tags kept in step with the formation's labels and the session's summary. See
+ * session-record.ts for why the record is kept twice.
+ */
+import type { Deployment, EngineStack, OutputValue } from "./engine.js";
+import { DamagedRecordError, PendingOperationsError } from "./errors.js";
+import { isOurTag, labelsToTags, SUMMARY_TAGS } from "./naming.js";
+import { newest, readRecordConfig, readRecordOutputs, recordToConfig, type SessionRecord } from "./session-record.js";
+import { pendingOperations, withoutPendingOperations, withRecord } from "./stack-state.js";
+
+export interface StoredSession {
+  record: SessionRecord | undefined;
+  /** The stack's outputs, secrets decrypted (never print them whole). */
+  outputs: Record<string, OutputValue>;
+}
+
+/**
+ * Reads the record (and outputs) of a stack. A stack that never completed an update has neither.
+ * A copy with a damaged part (a truncated journal) is never read as empty, which the next write
+ * would make permanent: the other copy is used when it is intact, else the read fails (exit 3)
+ * before anything is written.
+ */
+export async function readSession(stack: EngineStack): Promise<StoredSession> {
+  const [outputs, config] = await Promise.all([stack.outputs().catch(() => ({}) as Record<string, OutputValue>), stack.getConfig().catch(() => ({}))]);
+  const fromState = readRecordOutputs(outputs);
+  const fromConfig = readRecordConfig(config);
+  if (fromState.damaged.length === 0 && fromConfig.damaged.length === 0) return { record: newest(fromState.record, fromConfig.record), outputs };
+  const intact = [fromState, fromConfig].find((r) => r.record !== undefined && r.damaged.length === 0);
+  if (intact) return { record: intact.record, outputs };
+  throw new DamagedRecordError(stack.name, [...fromConfig.damaged, ...fromState.damaged]);
+}
+
+/** Plain output values (what the component exported), for shaping `show` and drift. */
+export function plainOutputs(outputs: Record<string, OutputValue>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.value]));
+}
+
+/**
+ * Writes the record: to config (always), then into the state's root stack outputs (when the
+ * state has a root stack), so a pipeline elsewhere reads it back. `deployment` saves an export
+ * when the caller already has a fresh one.
+ *
+ * `pulumi stack import` drops pending operations (with a warning): so the state is left alone
+ * while it has any, lest writing a journal entry hide an interrupted update. Only `clearPending`
+ * (refresh --clear-pending, which the user asked for) imports it then.
+ */
+export async function writeRecord(stack: EngineStack, record: SessionRecord, deployment?: Deployment, opts: { clearPending?: boolean } = {}): Promise<void> {
+  await stack.setConfig(recordToConfig(record));
+  const d = deployment ?? (await stack.exportState());
+  const pending = pendingOperations(d).length > 0;
+  if (pending && !opts.clearPending) return;
+  const patched = withRecord(d, record) ?? (pending ? withoutPendingOperations(d) : undefined);
+  if (patched) await stack.importState(patched);
+}
+
+/**
+ * Fails with the recovery steps when an interrupted update left pending operations, or with the
+ * engine's busy error when they belong to an update still running elsewhere.
+ */
+export async function assertNoPending(stack: EngineStack, session: string, d: Deployment): Promise<void> {
+  const pending = pendingOperations(d);
+  if (!pending.length) return;
+  await stack.assertUnlocked();
+  throw new PendingOperationsError(session, pending);
+}
+
+export interface Summary {
+  formation: string;
+  kind: string;
+  provider: string;
+  machines: number;
+  hourlyUsd: number;
+}
+
+/** The tags a session's stack should carry: its labels and its summary. */
+export function desiredTags(labels: Readonly<Record<string, string>>, s: Summary): Record<string, string> {
+  return {
+    ...labelsToTags(labels),
+    [SUMMARY_TAGS.formation]: s.formation,
+    [SUMMARY_TAGS.kind]: s.kind,
+    [SUMMARY_TAGS.provider]: s.provider,
+    [SUMMARY_TAGS.machines]: String(s.machines),
+    [SUMMARY_TAGS.hourlyUsd]: s.hourlyUsd.toFixed(4),
+  };
+}
+
+/** What to set and remove so `current` becomes `wanted` (only among the tags formations owns). */
+export function tagChanges(current: Readonly<Record<string, string>>, wanted: Readonly<Record<string, string>>): { set: Record<string, string>; remove: string[] } {
+  const set = Object.fromEntries(Object.entries(wanted).filter(([k, v]) => current[k] !== v));
+  const remove = Object.keys(current).filter((k) => isOurTag(k) && !(k in wanted));
+  return { set, remove };
+}
+
+/**
+ * Brings the stack's tags in line. Tags are an index for `sessions --label`, not the record: a
+ * backend that cannot store them (file backends before Pulumi 3.211) must not fail the operation,
+ * so a failure is reported to `warn` and `list` falls back to reading each session's state.
+ */
+export async function syncTags(stack: EngineStack, wanted: Record<string, string>, warn: (message: string) => void): Promise<void> {
+  try {
+    const { set, remove } = tagChanges(await stack.getTags(), wanted);
+    if (Object.keys(set).length || remove.length) await stack.setTags(set, remove);
+  } catch (err) {
+    warn(`could not tag the session's stack (labels will be read from its state instead): ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
+  }
+}

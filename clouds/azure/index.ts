@@ -1,0 +1,28 @@
+/**
+ * Azure: VMs in a session resource group, Azure Files NFS shared storage, HDInsight for big data.
+ * The descriptor is plain data; the adapter (@pulumi/azure-native), the driver and the console
+ * reader (@azure/arm-compute) load on first use.
+ */
+import type { Cloud } from "../cloud.js";
+import { consoleVerdictSource } from "../console.js";
+import { azure as catalog } from "./catalog.js";
+import { mocks } from "./mocks.js";
+import { azureNotes } from "./notes.js";
+
+export const azure = {
+  provider: "azure",
+  catalog,
+  planning: { machines: "vms", bigDataRelease: "5.1" },
+  checks: { windows: true, imageId: /^\/subscriptions\// },
+  notes: azureNotes,
+  mocks,
+  adapter: async () => (await import("./emit/index.js")).azureAdapter,
+  actions: {
+    // No declarative power state on Azure VMs (clouds/azure/README.md): every power action is an API call.
+    declarative: new Set(),
+    hibernationAtLaunch: true,
+    // A VM's id names its subscription and resource group: the driver needs nothing of the context.
+    driver: async () => new (await import("./actions/driver.js")).AzureDriver(),
+  },
+  idle: { read: "on-request", source: async () => consoleVerdictSource((await import("./console.js")).azureConsole()) },
+} satisfies Cloud;

@@ -1,0 +1,122 @@
+/**
+ * What one cloud knows, behind one interface. Each folder under clouds/ exports one descriptor
+ * that `satisfies Cloud`, and clouds/index.ts lists them by provider name, so a provider that
+ * has no folder fails to compile. The descriptor is plain data and pure functions: validation,
+ * planning and pricing read it without Pulumi or a cloud SDK. What needs an SDK (the adapter
+ * that emits resources, the driver that acts on machines, the idle-verdict reader) is imported
+ * when first asked for, so a command loads its own cloud's SDK and no other.
+ *
+ * This file and the contracts it names (components/adapter.ts, automation/actions/types.ts,
+ * plan/types.ts, plan/catalog.ts) import nothing that reaches the table: a cloud's modules can
+ * use them without importing each other in a circle.
+ */
+import type { Provider } from "../format/types.js";
+import type { ProviderCatalog } from "../plan/catalog.js";
+import type { MachineState, PlannedMachine, SessionPlan } from "../plan/types.js";
+import type { CloudAdapter } from "../components/adapter.js";
+import type { ActionDriver, ActionName, DriverContext } from "../automation/actions/types.js";
+import type { MachineDetails, SessionDetails } from "../automation/session/details.js";
+import type { IdleVerdict } from "../cost/idle.js";
+
+export interface Cloud {
+  readonly provider: Provider;
+  /** Sizes, GPU shapes, images, prices and hibernation support: what planning and the cost ledger read. */
+  readonly catalog: ProviderCatalog;
+  /** How the planner shapes a session on this cloud. */
+  readonly planning: CloudPlanning;
+  /** What validation checks on this cloud beyond the schema (format/rules.ts applies them). */
+  readonly checks: CloudChecks;
+  /** What the user should know about a plan on this cloud that the neutral planner cannot say (added to its notes). */
+  notes?(plan: SessionPlan): string[];
+  /** The outputs this cloud's resources and calls give under Pulumi's mock runtime (`formations plan`, component tests). */
+  readonly mocks: CloudMocks;
+  /** The adapter that emits this cloud's resources (components/adapter.ts); imports its Pulumi SDK. */
+  adapter(): Promise<CloudAdapter>;
+  /** Lifecycle actions: which go through `up`, what is refused before any call, and the driver for the rest. */
+  readonly actions: CloudActions;
+  /** Where the idle agent's verdicts are read. */
+  readonly idle: CloudIdle;
+}
+
+export interface CloudPlanning {
+  /**
+   * What runs a formation's machines: VMs that boot with cloud-init (the idle agent can run on
+   * them), or containers on a Docker engine (no cloud-init; shared storage is a volume; a Docker
+   * formation's container is itself the machine, with no VM around it).
+   */
+  readonly machines: "vms" | "containers";
+  /** The big-data release when a formation names none (EMR, Dataproc, HDInsight, or Spark where it runs on machines). */
+  readonly bigDataRelease: string;
+  /** A guest shutdown of a one-time spot machine deletes it (EC2): the idle agent only reports there. */
+  readonly shutdownDeletesOneTimeSpot?: boolean;
+}
+
+export interface CloudChecks {
+  /** Windows images run here. */
+  readonly windows: boolean;
+  /** Instance types must look like this (Docker's `<cpus>cpu-<memory>`), with the hint for one that does not. */
+  readonly instanceType?: { readonly pattern: RegExp; readonly hint: string };
+  /** This cloud's own image ids: such an id in a formation for another cloud is refused. */
+  readonly imageId?: RegExp;
+  /** Zones are named after their region here: an example zone of `region`, the hint for a zone outside it. */
+  zoneOf?(region: string): string;
+  /** Label keys and values must be lower case here: the cloud's name in the message. */
+  readonly lowerCaseLabels?: string;
+}
+
+/** Fake addresses of one mocked resource, for a cloud's mock outputs. */
+export interface MockAddresses {
+  /** Its private address. */
+  readonly ip: string;
+  /** A public address (documentation range), if it has one. */
+  readonly publicIp: string;
+}
+
+export interface CloudMocks {
+  /** Outputs this cloud's resource of `type` adds to its inputs; {} for a resource that is not this cloud's. */
+  state(type: string, name: string, inputs: Record<string, unknown>, at: MockAddresses): Record<string, unknown>;
+  /** The answer to one of this cloud's provider functions (`aws:ec2/getAmi:getAmi`); undefined when `token` is not one. */
+  call(token: string, inputs: Record<string, unknown>): Record<string, unknown> | undefined;
+}
+
+/** What the path rules need of a machine: its plan and the state its session records. */
+export interface ActionSubject {
+  planned: PlannedMachine;
+  recorded: MachineState;
+}
+
+export interface CloudActions {
+  /** Actions this cloud's Pulumi resources hold as a desired state (`up` converges them, without --force); the rest go through the driver. */
+  readonly declarative: ReadonlySet<ActionName>;
+  /** What the cloud does instead, reported with each result of the declarative path (OpenStack shelves for hibernate). */
+  readonly declarativeFallback?: Partial<Record<ActionName, string>>;
+  /** Hibernation is enabled at launch here: the plan's `hibernation` decides whether `hibernate` may be asked at all. */
+  readonly hibernationAtLaunch: boolean;
+  /** Why a machine launched with hibernation still cannot hibernate (GCE: spot or GPUs); undefined when it can. */
+  hibernateRefusal?(m: PlannedMachine): string | undefined;
+  /** Why the declarative path cannot take a machine from its recorded state (GCE suspends a running instance only). */
+  declarativeRefusal?(action: ActionName, m: ActionSubject): string | undefined;
+  /** Machines are found by the name the adapter gives them rather than by the provider's id (Docker containers). */
+  readonly byName?: boolean;
+  /** The image reference a snapshot of `machine` gets and a formation launches from, chosen before the call (Docker); else the provider names it. */
+  snapshotReference?(session: string, machine: string, now: Date): string;
+  /** The driver that acts through the cloud's API; imports its SDK. */
+  driver(ctx: DriverContext): Promise<ActionDriver>;
+}
+
+/**
+ * Reads one machine's last idle verdict; undefined = no verdict there yet. Throws with a one-line
+ * reason when it cannot read. `changesOnly`: the place read holds the agent's verdict changes
+ * only (a serial console), not its latest run (the verdict file).
+ */
+export type VerdictSource = ((details: SessionDetails, machine: MachineDetails) => Promise<IdleVerdict | undefined>) & { changesOnly?: boolean };
+
+export interface CloudIdle {
+  /**
+   * `always`: verdicts are read whenever a session is shown (a local engine call); `on-request`:
+   * only when asked (`show --idle`, `enforce`), since each is a cloud API call per machine.
+   */
+  readonly read: "always" | "on-request";
+  /** The reader; imports what it needs. */
+  source(): Promise<VerdictSource>;
+}
