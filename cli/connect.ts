@@ -46,12 +46,17 @@ function pick(d: SessionDetails, all: ConnectMachine[], machine: string | undefi
   return [m];
 }
 
-function artifacts(m: ConnectMachine, key: string | undefined): ConnectionArtifacts {
+/** What connect/artifacts.ts refuses (no address yet, an address that is not one) is a message, not a crash. */
+function asSessionError<T>(session: string, make: () => T): T {
   try {
-    return connectionArtifacts(m, key ? { keyPath: key } : {});
+    return make();
   } catch (err) {
-    throw new SessionError((err as Error).message, 1, m.session);
+    throw new SessionError((err as Error).message, 1, session);
   }
+}
+
+function artifacts(m: ConnectMachine, key: string | undefined): ConnectionArtifacts {
+  return asSessionError(m.session, () => connectionArtifacts(m, key ? { keyPath: key } : {}));
 }
 
 const BEGIN = (s: string) => `# BEGIN formations session ${s} (written by formations connect --ssh-config)`;
@@ -83,7 +88,7 @@ export async function connectCommand(session: string, flags: ConnectFlags, io: O
     const key = flags.key;
 
     if (flags.sshConfig) {
-      const snippet = sshConfigSnippet(chosen, key ? { keyPath: key } : {});
+      const snippet = asSessionError(session, () => sshConfigSnippet(chosen, key ? { keyPath: key } : {}));
       if (snippet === "") throw new SessionError(`no machine of ${session}${flags.machine ? ` named ${flags.machine}` : ""} is reached with SSH (containers: docker exec; desktops: --rdp-file or the gateway)`, 1, session);
       if (flags.write === undefined) io.out(snippet.trimEnd());
       else {

@@ -1,8 +1,8 @@
 import { Command, CommanderError, Option } from "commander";
 import { FormationError } from "../format/diagnostics.js";
 import { UserError } from "../user-error.js";
-import { EXIT } from "./exit.js";
-import { processOutput, type Output } from "./output.js";
+import { EXIT, UsageError } from "./exit.js";
+import { failureOf, processOutput, type Output } from "./output.js";
 
 const VERSION = "0.1.0";
 
@@ -22,8 +22,9 @@ export function buildProgram(io: Output, setCode: (code: number) => void): Comma
     .command("validate")
     .description("check formation files against the schema; a directory is searched for *.yaml/*.yml")
     .argument("<paths...>", "formation files or directories")
-    .addOption(new Option("--json", "print results as JSON"))
-    .action(async (paths: string[], opts: { json?: boolean }) => {
+    .addOption(new Option("--json", "print results as JSON (every error; text prints the first 100 per file)"))
+    .option("--strict", "report YAML files found in a directory that are not formations (default: skip them)")
+    .action(async (paths: string[], opts: { json?: boolean; strict?: boolean }) => {
       const { validateCommand } = await import("./validate.js");
       setCode(await validateCommand(paths, opts, io));
     });
@@ -88,6 +89,7 @@ export function buildProgram(io: Output, setCode: (code: number) => void): Comma
     .option("--states", "each session's machines counted by state (pending, running, stopped, hibernated, terminated, interrupted)")
     .option("--live", "with --states: as each provider reports them now, not as recorded")
     .action(async (opts) => {
+      if (opts.live && !opts.states) throw new UsageError("--live goes with --states (or: formations show <session> --live)");
       if (opts.states) {
         const { sessionsStatesCommand } = await import("./states.js");
         return setCode(await sessionsStatesCommand(opts, io));
@@ -134,7 +136,8 @@ export function buildProgram(io: Output, setCode: (code: number) => void): Comma
 
   for (const action of ["stop", "terminate"] as const) {
     sessionOptions(program.command(`${action}-all`).description(`${action} every machine of the sessions matching --label (or of --session), in parallel, one result per machine`))
-      .option("--label <k=v>", "only sessions with this label (repeat: all must match)", collect, [] as string[])
+      // Either a selector or one session: both at once would leave the user guessing which applied.
+      .addOption(new Option("--label <k=v>", "only sessions with this label (repeat: all must match)").argParser(collect).default([] as string[]).conflicts("session"))
       .option("--session <name>", "only this session")
       .option("--yes", "act without asking (required when not on a terminal)")
       .option("--parallel <n>", "machines acted on at once (default 10)")
@@ -165,9 +168,10 @@ export function buildProgram(io: Output, setCode: (code: number) => void): Comma
   sessionOptions(program.command("connect").description("how to reach a session's machines: SSH command, ~/.ssh/config snippet, .rdp file, gateway URL, docker exec"))
     .argument("<session>", "session name")
     .option("--machine <name>", "only this machine (names: formations show <session>)")
-    .option("--ssh-config", "print the Host blocks for ~/.ssh/config (jumping through the proxy where a machine is private)")
+    // One artifact per run, and --json only for the list of artifacts (a snippet or a file is not JSON).
+    .addOption(new Option("--ssh-config", "print the Host blocks for ~/.ssh/config (jumping through the proxy where a machine is private)").conflicts(["rdpFile", "json"]))
     .option("--write <file>", "with --ssh-config: write them into this file (e.g. ~/.ssh/config), replacing this session's earlier block")
-    .option("--rdp-file <path>", "write an .rdp file for the machine's remote desktop (no password in it)")
+    .addOption(new Option("--rdp-file <path>", "write an .rdp file for the machine's remote desktop (no password in it)").conflicts("json"))
     .option("--key <path>", "private key file for ssh -i and IdentityFile")
     .action(async (session: string, opts) => {
       const { connectCommand } = await import("./connect.js");
@@ -188,26 +192,38 @@ export function buildProgram(io: Output, setCode: (code: number) => void): Comma
   return program;
 }
 
+/** Whether the command line asks for JSON (before a `--` that ends the options). */
+function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf("--");
+  return (end < 0 ? argv : argv.slice(0, end)).includes("--json");
+}
+
 /** Runs the CLI and returns its exit code; never throws for user mistakes. */
 export async function run(argv: string[], io: Output = processOutput()): Promise<number> {
+  // With --json, a failure prints one JSON document on stdout too (the contract: errors included).
+  const out: Output = wantsJson(argv) ? { ...io, json: true } : io;
   let code: number = EXIT.ok;
-  const program = buildProgram(io, (c) => (code = c));
+  const program = buildProgram(out, (c) => (code = c));
+  const fail = (err: unknown, exitCode: number, message: string) => {
+    if (out.json) out.out(failureOf(err, exitCode, message));
+    return exitCode;
+  };
   try {
     await program.parseAsync(argv, { from: "user" });
     return code;
   } catch (err) {
     if (err instanceof CommanderError) {
       // --help and --version exit 0; every other parse problem is a usage error.
-      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      return err.exitCode === 0 ? EXIT.ok : fail(err, EXIT.usage, err.message.replace(/^error: /, ""));
     }
     if (err instanceof UserError) {
       // A formation's diagnostics are printed as they are; anything else after the command's name.
       io.err(err instanceof FormationError ? err.message : `formations: ${err.message}`);
       if (err.hint) io.err(`hint: ${err.hint}`);
-      return err.exitCode;
+      return fail(err, err.exitCode, err.message);
     }
     io.err(`formations: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     io.err("this is a bug in formations; please report it with the command you ran");
-    return EXIT.failed;
+    return fail(err, EXIT.failed, `internal error: ${err instanceof Error ? err.message : String(err)}`);
   }
 }

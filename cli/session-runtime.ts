@@ -15,7 +15,7 @@ import type { Sessions, SessionsOptions } from "../automation/sessions.js";
 import { FormationError } from "../format/diagnostics.js";
 import { UserError } from "../user-error.js";
 import { EXIT } from "./exit.js";
-import { paint, type Output } from "./output.js";
+import { failureOf, paint, type Output } from "./output.js";
 
 /** Options every session verb accepts. */
 export interface SessionFlags {
@@ -50,8 +50,15 @@ export function isInteractive(deps: SessionDeps): boolean {
 
 async function askOnTerminal(question: string): Promise<string> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
+  // On a terminal readline reads Ctrl-C as a key: unhandled, it only pauses input and the
+  // question never settles. Abort the question and raise a real SIGINT, so Ctrl-C interrupts.
+  const asked = new AbortController();
+  rl.on("SIGINT", () => {
+    asked.abort();
+    process.kill(process.pid, "SIGINT");
+  });
   try {
-    return await rl.question(question);
+    return await rl.question(question, { signal: asked.signal });
   } finally {
     rl.close();
   }
@@ -81,6 +88,8 @@ export function reportError(err: unknown, io: Output): number {
       .filter((l) => l.trim() && !/^\s*code:\s*-?\d+\s*$/.test(l));
     if (lines.length) io.err(["details (from the engine):", ...lines.slice(-25).map((l) => `  ${l}`)].join("\n"));
   }
+  // --json: the failure is also the one JSON document on stdout (after any JSON lines already printed).
+  if (io.json) io.out(failureOf(err, err.exitCode, err.message));
   return err.exitCode;
 }
 
@@ -120,7 +129,14 @@ export async function withSessions(flags: SessionFlags, io: Output, deps: Sessio
     interrupts++;
     if (interrupts === 1) {
       const cancelled = sessions.cancel();
-      io.err(`formations: cancelling ${cancelled.length ? cancelled.join(", ") : "(nothing running)"}: the engine finishes the steps in flight and saves the state; Ctrl-C again to stop waiting`);
+      if (cancelled.length === 0) {
+        // Nothing in flight (still loading, reading, or asking): there is no state to save, so
+        // stop now; going on would start the very operation the user just interrupted.
+        io.err("formations: interrupted before any operation started; nothing was changed");
+        (deps.exit ?? process.exit)(EXIT.failed);
+        return;
+      }
+      io.err(`formations: cancelling ${cancelled.join(", ")}: the engine finishes the steps in flight and saves the state; Ctrl-C again to stop waiting`);
       return;
     }
     io.err("formations: no longer waiting; the engine goes on in the background until it has saved the state");

@@ -30,12 +30,13 @@ export function withLiveStates(d: SessionDetails, live: SessionStates): SessionD
   };
 }
 
-export async function showLiveCommand(session: string, flags: SessionFlags, io: Output, deps: ShowDeps = {}): Promise<number> {
+export async function showLiveCommand(session: string, flags: SessionFlags & { idle?: boolean }, io: Output, deps: ShowDeps = {}): Promise<number> {
   return withSessions(flags, io, deps, async (sessions) => {
     const [details, live] = await Promise.all([sessions.show(session), sessions.states(session, { live: true })]);
     if (live.error) io.err(`formations: ${session}: live states not read: ${live.error}`);
     for (const m of live.machines) if (m.error) io.err(`formations: ${session}/${m.name}: state not read: ${m.error}`);
-    const d = await withVerdicts(withLiveStates(details, live), deps.verdicts ? { source: deps.verdicts } : {});
+    // --idle reads the clouds' verdicts here too (it was silently ignored with --live).
+    const d = await withVerdicts(withLiveStates(details, live), deps.verdicts ? { source: deps.verdicts } : { clouds: flags.idle ?? false });
     io.out(flags.json ? JSON.stringify(d, null, 2) : renderDetails(d));
     return EXIT.ok;
   });

@@ -1,26 +1,64 @@
 import pLimit from "p-limit";
-import { validateFormation } from "../format/load.js";
-import { renderDiagnostic, toJsonError } from "../format/diagnostics.js";
-import { expandPaths } from "./files.js";
-import { EXIT } from "./exit.js";
+import { validateFormation, type ValidationResult } from "../format/load.js";
+import { renderDiagnostics, toJsonError } from "../format/diagnostics.js";
+import { looksLikeFormation } from "../format/sniff.js";
+import { expandPaths, type FoundFile } from "./files.js";
+import { EXIT, UsageError } from "./exit.js";
 import { paint, type Output } from "./output.js";
 
-/** `formations validate <file|dir>... [--json]`: 0 when all valid, 1 when any is invalid. */
-export async function validateCommand(paths: string[], opts: { json?: boolean }, io: Output): Promise<number> {
+export interface ValidateFlags {
+  json?: boolean;
+  /** Report YAML files found in directories that are not formations, instead of skipping them. */
+  strict?: boolean;
+}
+
+const NOT_A_FORMATION = "not a formation: no 'apiVersion: formations/v1' line";
+
+/**
+ * One file's outcome. A YAML file found by searching a directory that is not a formation is
+ * skipped (or, with --strict, reported without its content: no source line, no value).
+ */
+async function check(f: FoundFile, strict: boolean): Promise<ValidationResult | { skipped: string }> {
+  if (f.searched && (await looksLikeFormation(f.path)) === false) {
+    if (!strict) return { skipped: f.path };
+    return { file: f.path, valid: false, errors: [{ file: f.path, line: 1, col: 1, pointer: "", message: NOT_A_FORMATION, hint: "without --strict, YAML files that are not formations are skipped" }] };
+  }
+  return validateFormation(f.path);
+}
+
+/**
+ * `formations validate <file|dir>... [--json] [--strict]`: 0 when all valid, 1 when any is invalid
+ * (a file that cannot be read included). Text prints at most MAX_PRINTED errors per file, then a
+ * count; `--json` keeps every error.
+ */
+export async function validateCommand(paths: string[], opts: ValidateFlags, io: Output): Promise<number> {
   const files = await expandPaths(paths);
   // Reads overlap (bounded, to stay under open-file limits on big trees); results keep their order.
   const limit = pLimit(16);
-  const results = await Promise.all(files.map((file) => limit(() => validateFormation(file))));
+  const outcomes = await Promise.all(files.map((f) => limit(() => check(f, Boolean(opts.strict)))));
+  const skipped = outcomes.filter((o): o is { skipped: string } => "skipped" in o).map((o) => o.skipped);
+  const results = outcomes.filter((o): o is ValidationResult => !("skipped" in o));
+  for (const file of skipped) io.err(`formations: skipped ${file}: ${NOT_A_FORMATION} (--strict reports it)`);
+  const skips = new Set(skipped);
+  for (const p of new Set(paths)) {
+    // A directory must hold at least one formation: finding none is more likely a wrong path.
+    const inside = files.filter((f) => f.root === p);
+    if (inside.length > 0 && inside.every((f) => skips.has(f.path))) {
+      throw new UsageError(`no formation in ${p}: its ${inside.length} YAML file${inside.length === 1 ? " is" : "s are"} not formations (no 'apiVersion: formations/v1')`);
+    }
+  }
   const invalid = results.filter((r) => !r.valid);
   if (opts.json) {
     io.out(JSON.stringify(results.map((r) => ({ file: r.file, valid: r.valid, errors: r.errors.map(toJsonError) })), null, 2));
   } else {
-    for (const r of results) for (const d of r.errors) io.out(paint(renderDiagnostic(d, r.source), io.color));
+    for (const r of results) for (const block of renderDiagnostics(r.errors, r.source)) io.out(paint(block, io.color));
     const count = invalid.reduce((n, r) => n + r.errors.length, 0);
+    const n = results.length;
+    const skipNote = skipped.length > 0 ? `; ${skipped.length} YAML file${skipped.length === 1 ? "" : "s"} skipped (not formations)` : "";
     io.err(
       invalid.length === 0
-        ? `${files.length} formation${files.length === 1 ? "" : "s"} valid`
-        : `${invalid.length} of ${files.length} file${files.length === 1 ? "" : "s"} invalid (${count} error${count === 1 ? "" : "s"})`,
+        ? `${n} formation${n === 1 ? "" : "s"} valid${skipNote}`
+        : `${invalid.length} of ${n} file${n === 1 ? "" : "s"} invalid (${count} error${count === 1 ? "" : "s"})${skipNote}`,
     );
   }
   return invalid.length === 0 ? EXIT.ok : EXIT.invalid;

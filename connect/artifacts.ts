@@ -14,7 +14,7 @@
 import { cloudOf } from "../clouds/index.js";
 import type { Kind, Provider } from "../format/types.js";
 import type { Role } from "../plan/types.js";
-import { configValue, rdpValue, shellWord } from "./quote.js";
+import { configValue, hostAddress, hostPort, rdpValue, shellWord } from "./quote.js";
 
 /** The machine users pass through when the target has no public address. */
 export interface ConnectProxy {
@@ -87,12 +87,12 @@ export interface Route {
   via?: ConnectProxy;
 }
 
-/** Where a machine is reached: its own address, or a private one through the proxy. Throws when it has none yet. */
+/** Where a machine is reached: its own address, or a private one through the proxy. Throws when it has none yet, or when an address read from state is not an IP or a host name. */
 export function routeOf(m: ConnectMachine): Route {
-  if (m.publicAddress) return { host: m.publicAddress };
-  const host = m.privateAddress;
-  if (!host) throw new Error(`${m.session}/${m.machine}: no address yet (is the machine running? run \`formations refresh ${m.session}\`)`);
-  return m.proxy ? { host, via: m.proxy } : { host };
+  if (m.publicAddress) return { host: hostAddress(m.publicAddress, `${m.session}/${m.machine}'s public address`) };
+  if (!m.privateAddress) throw new Error(`${m.session}/${m.machine}: no address yet (is the machine running? run \`formations refresh ${m.session}\`)`);
+  const host = hostAddress(m.privateAddress, `${m.session}/${m.machine}'s private address`);
+  return m.proxy ? { host, via: { ...m.proxy, address: hostAddress(m.proxy.address, `${m.session}/${m.proxy.machine}'s address`) } } : { host };
 }
 
 function sshCommand(user: string, route: Route, key: string | undefined): string {
@@ -161,13 +161,14 @@ function desktop(m: ConnectMachine, route: Route, key: string | undefined, out: 
   if (route.via) {
     const t = TUNNEL_PORTS[protocol];
     const i = key ? ["-i", shellWord(key)] : [];
-    out.tunnel = ["ssh", ...i, "-N", "-L", `${t.local}:${route.host}:${t.remote}`, shellWord(`${route.via.user}@${route.via.address}`)].join(" ");
+    // Quoted like every other word of a printed command (the address comes from the state).
+    out.tunnel = ["ssh", ...i, "-N", "-L", shellWord(`${t.local}:${hostPort(route.host, t.remote)}`), shellWord(`${route.via.user}@${route.via.address}`)].join(" ");
     if (protocol === "rdp") out.rdpFile = rdpFile(`localhost:${t.local}`, m.user);
     else out.notes.push(`with the tunnel open, point a VNC viewer at localhost:${t.local}`);
   } else if (protocol === "rdp") {
-    out.rdpFile = rdpFile(`${route.host}:${TUNNEL_PORTS.rdp.remote}`, m.user);
+    out.rdpFile = rdpFile(hostPort(route.host, TUNNEL_PORTS.rdp.remote), m.user);
   } else {
-    out.notes.push(`point a VNC viewer at ${route.host}:${TUNNEL_PORTS.vnc.remote}`);
+    out.notes.push(`point a VNC viewer at ${hostPort(route.host, TUNNEL_PORTS.vnc.remote)}`);
   }
 }
 
@@ -176,7 +177,8 @@ export function connectionArtifacts(m: ConnectMachine, opts: ConnectOptions = {}
   const out: ConnectionArtifacts = { machine: m.machine, notes: [] };
   const key = opts.keyPath;
   if (m.kind === "VirtualLab") {
-    const proxyAddress = m.role === "proxy" ? m.publicAddress : m.proxy?.address;
+    const raw = m.role === "proxy" ? m.publicAddress : m.proxy?.address;
+    const proxyAddress = raw === undefined ? undefined : hostAddress(raw, `${m.session}'s proxy address`);
     const url = m.gatewayUrl ?? (proxyAddress ? `https://${proxyAddress}/guacamole/` : undefined);
     if (url) out.url = url;
   }

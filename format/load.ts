@@ -3,7 +3,7 @@ import { formationValidator } from "./validator.js";
 import { diagnosticsFromAjv } from "./messages.js";
 import { runRules } from "./rules.js";
 import { locate } from "./locate.js";
-import { FormationError, sortAndDedupe, type Diagnostic } from "./diagnostics.js";
+import { FormationError, sortAndDedupe, visible, type Diagnostic } from "./diagnostics.js";
 
 export { FormationError };
 import type { Formation } from "./types.js";
@@ -12,7 +12,6 @@ import type { Formation } from "./types.js";
 export type ValidationResult =
   | { file: string; valid: true; formation: Formation; errors: []; source: string }
   | { file: string; valid: false; errors: Diagnostic[]; source?: string };
-
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
@@ -28,7 +27,8 @@ function check(src: ParsedSource, data: unknown): ValidationResult {
   const errors = ok ? [] : diagnosticsFromAjv(src, validate.errors ?? []);
   for (const p of runRules(data)) {
     const { line, col } = locate(src, p.pointer, p.atKey ? "key" : "value");
-    errors.push({ file: src.file, line, col, pointer: p.pointer, message: p.message, ...(p.hint ? { hint: p.hint } : {}) });
+    // Rules quote values from the file: written visibly (no raw override or zero-width character).
+    errors.push({ file: src.file, line, col, pointer: p.pointer, message: visible(p.message), ...(p.hint ? { hint: visible(p.hint) } : {}) });
   }
   if (errors.length > 0) return { file: src.file, valid: false, errors: sortAndDedupe(errors), source: src.text };
   return { file: src.file, valid: true, formation: deepFreeze(data) as Formation, errors: [], source: src.text };

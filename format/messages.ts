@@ -1,6 +1,6 @@
 import { closest, distance } from "fastest-levenshtein";
 import type { ErrorObject } from "./validator.js";
-import type { Diagnostic } from "./diagnostics.js";
+import { secretKey, type Diagnostic } from "./diagnostics.js";
 import { joinPointer, pointerSegments, locate, type Target } from "./locate.js";
 import type { ParsedSource } from "./source.js";
 
@@ -17,20 +17,28 @@ function json(value: unknown): string {
   }
 }
 
-function show(value: unknown): string {
-  // Control characters are escaped so one diagnostic stays one line (a pasted block scalar has newlines).
-  const text = typeof value === "string" ? value.replace(/\p{Cc}/gu, (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`) : undefined;
-  const s = text !== undefined ? `'${text}'` : json(value);
+function showValue(value: unknown): string {
+  // Control characters are escaped so one diagnostic stays one line (a pasted block scalar has
+  // newlines); invisible format characters too, so a right-to-left override cannot reorder it.
+  const text = typeof value === "string" ? value.replace(/[\p{Cc}\p{Cf}]/gu, (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`) : undefined;
+  // JSON has no Infinity or NaN (it would say null): show them as YAML writes them.
+  const s = text !== undefined ? `'${text}'` : typeof value === "number" && !Number.isFinite(value) ? yamlNumber(value) : json(value);
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
 /** A pasted private key must never be echoed back (logs, CI output): it is a credential. */
 const PRIVATE_KEY = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----|PuTTY-User-Key-File/;
 
+/** `.inf`, `-.inf`, `.nan`: how YAML spells the numbers JSON cannot. */
+function yamlNumber(n: number): string {
+  return Number.isNaN(n) ? ".nan" : n > 0 ? ".inf" : "-.inf";
+}
+
 function kindOf(value: unknown): string {
   if (value === null) return "empty";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
+  if (typeof value === "number" && !Number.isFinite(value)) return Number.isNaN(value) ? "NaN (.nan, not a number)" : `infinity (${yamlNumber(value)})`;
   if (typeof value === "number") return Number.isInteger(value) ? "an integer" : "a fraction";
   return `a ${typeof value}`;
 }
@@ -84,15 +92,18 @@ interface Rendered {
 
 function render(e: ErrorObject): Rendered | undefined {
   const parent = (e.parentSchema ?? {}) as Schema;
+  // A value under a key that looks like a credential (an env var `DB_PASSWORD`) is never echoed.
+  const hidden = secretKey(pointerSegments(e.instancePath).at(-1) ?? "");
+  const show = (v: unknown) => (hidden ? "the value" : showValue(v));
   const custom = typeof parent.errorMessage === "string" ? parent.errorMessage : undefined;
   const p = e.params as Record<string, unknown>;
   // propertyNames problems are reported on the offending key itself.
   const propertyName = (e as ErrorObject & { propertyName?: string }).propertyName;
   if (propertyName !== undefined) {
     const pointer = joinPointer(e.instancePath, propertyName);
-    if (e.keyword === "maxLength") return { pointer, target: "key", message: `key ${show(propertyName)} is too long: at most ${String(p.limit)} characters (it has ${propertyName.length})` };
+    if (e.keyword === "maxLength") return { pointer, target: "key", message: `key ${showValue(propertyName)} is too long: at most ${String(p.limit)} characters (it has ${propertyName.length})` };
     const why = e.keyword === "pattern" && typeof parent.patternErrorMessage === "string" ? parent.patternErrorMessage : e.message ?? "is not allowed";
-    return { pointer, target: "key", message: `key ${show(propertyName)}: ${why}` };
+    return { pointer, target: "key", message: `key ${showValue(propertyName)}: ${why}` };
   }
   switch (e.keyword) {
     case "required": {
@@ -107,26 +118,29 @@ function render(e: ErrorObject): Rendered | undefined {
       const hint =
         key === "<<" ? "YAML merge keys are not supported (YAML 1.2): use an alias of the whole block, or write the keys out"
         : near ? `did you mean '${near}'?` : allowed.length ? `allowed keys here: ${allowed.join(", ")}` : undefined;
-      return { pointer: joinPointer(e.instancePath, key), target: "key", message: `unknown key ${show(key)}`, ...(hint ? { hint } : {}) };
+      return { pointer: joinPointer(e.instancePath, key), target: "key", message: `unknown key ${showValue(key)}`, ...(hint ? { hint } : {}) };
     }
     case "enum": {
       const allowed = (p.allowedValues as unknown[]).map(String);
       const near = typeof e.data === "string" ? suggest(e.data, allowed) : undefined;
+      // A look-alike letter (Cyrillic 'о' in 'Pool') reads as the right word: name it.
+      const odd = typeof e.data === "string" && !hidden ? /[^\x20-\x7e]/u.exec(e.data)?.[0] : undefined;
+      const oddNote = odd ? ` (it holds U+${odd.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}, which is not ASCII)` : "";
       return {
         pointer: e.instancePath,
         target: "value",
-        message: `${show(e.data)} is not a valid value for ${field(e.instancePath)}`,
+        message: `${show(e.data)} is not a valid value for ${field(e.instancePath)}${oddNote}`,
         hint: `${near ? `did you mean '${near}'? ` : ""}allowed values: ${allowed.join(", ")}`,
       };
     }
     case "const":
-      return { pointer: e.instancePath, target: "value", message: `${field(e.instancePath)} must be ${show(p.allowedValue)}, not ${show(e.data)}` };
+      return { pointer: e.instancePath, target: "value", message: `${field(e.instancePath)} must be ${showValue(p.allowedValue)}, not ${show(e.data)}` };
     case "type": {
       const want = String(p.type).split(",").map((t) => typeWords[t] ?? t).join(" or ");
       let hint: string | undefined;
       if (p.type === "boolean" && typeof e.data === "string") hint = "write true or false (YAML 1.2: yes/no/on/off are strings)";
       else if ((p.type === "integer" || p.type === "number") && typeof e.data === "string") hint = "write a plain number without units or quotes, e.g. 30";
-      else if (p.type === "string" && (typeof e.data === "number" || typeof e.data === "boolean")) hint = `quote it: '${String(e.data)}'`;
+      else if (p.type === "string" && (typeof e.data === "number" || typeof e.data === "boolean")) hint = hidden ? "quote it" : `quote it: '${String(e.data)}'`;
       else if (e.data === null) hint = "give it a value, or remove the key";
       return { pointer: e.instancePath, target: "value", message: `${field(e.instancePath)} must be ${want}, not ${kindOf(e.data)}`, ...(hint ? { hint } : {}) };
     }
@@ -198,9 +212,11 @@ function lengthOnly(e: ErrorObject): boolean {
  * that carries its own errorMessage are folded into that message (no cascade from branches).
  */
 export function diagnosticsFromAjv(src: ParsedSource, errors: readonly ErrorObject[]): Diagnostic[] {
-  const folded = errors
+  // One prefix per schema place, not per failing item: a list of 10,000 items failing the same
+  // anyOf gave 10,000 prefixes, each tested against every error (quadratic).
+  const folded = [...new Set(errors
     .filter((e) => (e.keyword === "anyOf" || e.keyword === "oneOf") && typeof (e.parentSchema as Schema | undefined)?.errorMessage === "string")
-    .map((e) => `${e.schemaPath}/`);
+    .map((e) => `${e.schemaPath}/`))];
   const place = (e: ErrorObject) => `${e.instancePath}\u0000${(e as ErrorObject & { propertyName?: string }).propertyName ?? ""}`;
   const tooLongOrShort = new Set(errors.filter((e) => e.keyword === "maxLength" || e.keyword === "minLength").map(place));
   const out: Diagnostic[] = [];

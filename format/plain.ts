@@ -4,6 +4,7 @@
  * so each problem is reported at its place instead of turning into odd data later.
  */
 import { isAlias, isScalar, visit, type Document, type Node } from "yaml";
+import { MAX_ALIASES, type AliasIndex } from "./anchors.js";
 
 export interface PlainProblem {
   /** Offset in the source text. */
@@ -18,8 +19,12 @@ const PLAIN_TAGS = new Set(["str", "int", "float", "bool", "null", "map", "seq"]
 const printable = (s: string) => s.replace(/\p{Cc}/gu, "?").slice(0, 60);
 const offsetOf = (node: unknown) => (node as { range?: [number, number, number] } | null)?.range?.[0] ?? 0;
 
-export function plainDataProblems(doc: Document.Parsed): PlainProblem[] {
+export function plainDataProblems(doc: Document.Parsed, aliases: AliasIndex): PlainProblem[] {
   const out: PlainProblem[] = [];
+  if (aliases.tooMany) {
+    const name = printable(aliases.tooMany.source);
+    out.push({ offset: offsetOf(aliases.tooMany), message: `too many aliases: '*${name}' here is alias number ${MAX_ALIASES + 1}; a formation may use at most ${MAX_ALIASES}`, hint: "this looks like an alias bomb; write the repeated blocks out, or share fewer of them" });
+  }
   const tagged = (node: Node) => {
     // `!!set`, `!!omap`, `!!binary` and `!!timestamp` resolve to Set, Map, Buffer and Date: objects
     // whose entries a schema cannot see, so a typo inside them would pass silently.
@@ -47,8 +52,10 @@ export function plainDataProblems(doc: Document.Parsed): PlainProblem[] {
       if (pair.key !== null && !isScalar(pair.key) && !isAlias(pair.key)) out.push({ offset: offsetOf(pair.key), message: "mapping keys must be plain strings" });
     },
     Alias(_, alias, path) {
+      // Past the limit, the one error above says it all (and these were not resolved).
+      if (!aliases.targets.has(alias)) return;
       // `&a [*a]` is a cycle: it cannot be data (and JSON.stringify throws on it).
-      const target = alias.resolve(doc);
+      const target = aliases.targets.get(alias);
       if (!target) out.push({ offset: offsetOf(alias), message: `alias '*${printable(alias.source)}' has no anchor '&${printable(alias.source)}' before it`, hint: "define the anchor first, e.g. 'machine: &node { size: small }', then use '*node'" });
       else if (path.includes(target)) out.push({ offset: offsetOf(alias), message: `alias '*${printable(alias.source)}' refers to a block that contains it (a cycle)`, hint: "formations are plain data: remove the alias" });
     },

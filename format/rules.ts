@@ -5,6 +5,7 @@
  * user sees every problem at once.
  */
 import { isIPv4, isIPv6 } from "node:net";
+import { secretKey } from "./diagnostics.js";
 import { joinPointer } from "./locate.js";
 import { KINDS, type Kind } from "./types.js";
 import { formationSchema } from "./validator.js";
@@ -130,7 +131,11 @@ export function lowerCaseLabels(doc: Obj): RuleProblem[] {
     if (!PORTABLE_LABEL_KEY.test(k) || k.length > 63) continue;
     if (!/^[a-z][a-z0-9_-]*$/.test(k)) out.push({ pointer, atKey: true, message: `${who} label key '${k}' must be lower-case letters, digits, _ and -, starting with a letter`, hint: `use '${k.toLowerCase().replace(/[^a-z0-9_-]/g, "-")}'` });
     const val = str(v);
-    if (val !== undefined && PORTABLE_LABEL_VALUE.test(val) && val.length <= 63 && !/^[a-z0-9_-]*$/.test(val)) out.push({ pointer, message: `${who} label value '${val}' must be lower-case letters, digits, _ and -`, hint: `use '${val.toLowerCase().replace(/[^a-z0-9_-]/g, "-")}'` });
+    if (val !== undefined && PORTABLE_LABEL_VALUE.test(val) && val.length <= 63 && !/^[a-z0-9_-]*$/.test(val)) {
+      // A label named like a credential (DB_PASSWORD) keeps its value out of the message.
+      if (secretKey(k)) out.push({ pointer, message: `${who} label value of '${k}' must be lower-case letters, digits, _ and -` });
+      else out.push({ pointer, message: `${who} label value '${val}' must be lower-case letters, digits, _ and -`, hint: `use '${val.toLowerCase().replace(/[^a-z0-9_-]/g, "-")}'` });
+    }
   }
   return out;
 }

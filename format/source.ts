@@ -1,20 +1,21 @@
 import { readFile, stat } from "node:fs/promises";
-import { Parser, parseAllDocuments, isMap, isScalar, type CST, type Document } from "yaml";
+import { Composer, isMap, isScalar, type Document } from "yaml";
+import { MAX_DEPTH, MAX_VALUES, nestingTooDeep, readCst, withoutStackTraces } from "./bounds.js";
 import { plainDataProblems } from "./plain.js";
-import type { Diagnostic } from "./diagnostics.js";
+import { indexAliases, MAX_ALIASES, type AliasIndex } from "./anchors.js";
+import { secretLine, visible, type Diagnostic } from "./diagnostics.js";
 
 /** Formations are small; anything larger is a mistake or an attack, refused before reading. */
 export const MAX_FILE_BYTES = 1024 * 1024;
-/** Deeper than any real formation (about 6 levels) by a wide margin, far below stack limits. */
-export const MAX_DEPTH = 64;
-/** Anchors are handy for sharing a machine block; more aliases than this is an alias bomb. */
-export const MAX_ALIASES = 100;
+export { MAX_ALIASES, MAX_DEPTH, MAX_VALUES };
 
 /** A parsed YAML file: its text (for carets), the document and a position helper. */
 export interface ParsedSource {
   file: string;
   text: string;
   doc: Document.Parsed;
+  /** Each alias's anchor, resolved once (yaml's own resolve walks the document per call). */
+  aliases: AliasIndex;
   position(offset: number): { line: number; col: number };
 }
 
@@ -23,6 +24,17 @@ export type ParseResult = { ok: true; source: ParsedSource; data: unknown } | { 
 function at(file: string, line: number, col: number, message: string, hint?: string, pointer = ""): Diagnostic {
   return hint ? { file, line, col, pointer, message, hint } : { file, line, col, pointer, message };
 }
+
+/** Why a file cannot be read, in words (a symlink loop is not "no such file"). */
+const READ_ERRORS: Record<string, string> = {
+  ENOENT: "no such file",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  ELOOP: "too many levels of symbolic links (a symlink loop)",
+  ENOTDIR: "a part of the path is not a directory",
+  ENAMETOOLONG: "the path is too long",
+  EIO: "input/output error",
+};
 
 /** Reads a file as UTF-8 text, refusing huge files and invalid bytes with a located error. */
 export async function readSource(file: string): Promise<{ ok: true; text: string } | { ok: false; errors: Diagnostic[] }> {
@@ -35,9 +47,8 @@ export async function readSource(file: string): Promise<{ ok: true; text: string
     }
     bytes = await readFile(file);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : (err as Error).message;
-    return { ok: false, errors: [at(file, 1, 1, `cannot read file: ${why}`)] };
+    const code = (err as NodeJS.ErrnoException).code ?? "";
+    return { ok: false, errors: [at(file, 1, 1, `cannot read file: ${READ_ERRORS[code] ?? (err as Error).message}`)] };
   }
   // Re-check after reading: the file may have grown between stat and read.
   if (bytes.length > MAX_FILE_BYTES) return { ok: false, errors: [at(file, 1, 1, `file is larger than ${MAX_FILE_BYTES} bytes (1 MiB)`)] };
@@ -83,59 +94,9 @@ function firstInvalidUtf8(b: Uint8Array): number {
   return 0;
 }
 
-/**
- * Bounds nesting before the YAML parser sees the text: the parser recurses, and a few thousand
- * `[` would exhaust the stack (slowly). Counts flow brackets outside quotes and block indentation.
- */
-function nestingTooDeep(text: string): number | undefined {
-  let depth = 0;
-  let quote: string | undefined;
-  let lineStart = true;
-  let indent = 0;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (ch === "\n") { lineStart = true; indent = 0; continue; }
-    if (lineStart) {
-      if (ch === " ") { if (++indent > MAX_DEPTH * 8) return i; continue; }
-      lineStart = false;
-    }
-    if (quote) { if (ch === quote) quote = undefined; continue; }
-    if (ch === "#" ) { while (i + 1 < text.length && text[i + 1] !== "\n") i++; continue; }
-    if (ch === '"' || ch === "'") { quote = ch; continue; }
-    if (ch === "[" || ch === "{") { if (++depth > MAX_DEPTH) return i; }
-    else if (ch === "]" || ch === "}") depth = Math.max(0, depth - 1);
-  }
-  return undefined;
-}
-
 /** Characters outside YAML's c-printable set (tab, CR, LF and NEL are allowed; BOM is stripped on read). */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const NON_PRINTABLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u0084\u0086-\u009f\ufffe\uffff]/;
-
-type CstNode = CST.Token | null | undefined;
-
-/**
- * The exact nesting depth, measured on yaml's CST. Its parser keeps its own stack (no recursion),
- * but the composer that runs next recurses once per level, and a stack overflow there is not
- * always catchable: after one, V8 may abort the whole process on the next deep parse. The quick
- * scan above misses compact block nesting (`- - - - x`, `? ? x`) and brackets after a stray
- * quote; this catches every form. Returns the offset of the first collection too deep.
- */
-function cstTooDeep(text: string): number | undefined {
-  for (const top of new Parser().parse(text)) {
-    const stack: [CstNode, number][] = [[top, 0]];
-    while (stack.length > 0) {
-      const [tok, depth] = stack.pop()!;
-      if (!tok) continue;
-      const nested = tok.type === "block-map" || tok.type === "block-seq" || tok.type === "flow-collection";
-      const d = nested ? depth + 1 : depth;
-      if (d > MAX_DEPTH) return tok.offset;
-      if (tok.type === "document") stack.push([tok.value, d]);
-      if (nested) for (const item of tok.items) stack.push([item.key, d], [item.value, d]);
-    }
-  }
-  return undefined;
-}
 
 /**
  * 1-based line and column of an offset, computed from the text itself: yaml's LineCounter misses
@@ -157,6 +118,26 @@ export function positionIn(text: string): (offset: number) => { line: number; co
   };
 }
 
+/**
+ * `%YAML 1.1` switches yaml to the 1.1 schema, where `on` is true, `010` is 8 and `<<` merges:
+ * the same text would mean something else than the schema's hints say. Formations are YAML 1.2
+ * only; any other version directive is refused where it is written.
+ */
+function yamlVersionProblem(text: string, doc: Document.Parsed): { offset: number; message: string; hint: string } | undefined {
+  const version = doc.directives?.yaml;
+  if (!version?.explicit) return undefined;
+  // Directives come before the first `---`, each at the start of a line.
+  const m = /^%YAML[ \t]+([^\s#]*)/m.exec(text);
+  const written = m?.[1] ?? version.version;
+  if (written === "1.2") return undefined;
+  const shown = visible(written).slice(0, 40);
+  return {
+    offset: m?.index ?? 0,
+    message: `'%YAML ${shown}' directive: formations are read as YAML 1.2 only`,
+    hint: "remove the directive; the schema's rules are YAML 1.2's (under YAML 1.1, 'on' would be true, '010' would be 8 and '<<' would merge)",
+  };
+}
+
 /** Parses one YAML document safely; every problem comes back as a located diagnostic. */
 export function parseSource(file: string, text: string): ParseResult {
   const position = positionIn(text);
@@ -172,37 +153,56 @@ export function parseSource(file: string, text: string): ParseResult {
     const code = `U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
     return { ok: false, text, errors: [at(file, p.line, p.col, `control character ${code} is not allowed in a YAML file`, "remove it; this may not be a text file")] };
   }
-  const deep = nestingTooDeep(text) ?? cstTooDeep(text);
-  if (deep !== undefined) {
-    const p = position(deep);
+  const cst = nestingTooDeep(text) ?? withoutStackTraces(() => readCst(text));
+  if (typeof cst === "number" || "tooDeep" in cst) {
+    const p = position(typeof cst === "number" ? cst : cst.tooDeep);
     return { ok: false, text, errors: [at(file, p.line, p.col, `nesting is deeper than ${MAX_DEPTH} levels`, "formations are a few levels deep; check the brackets and indentation")] };
+  }
+  if ("tooMany" in cst) {
+    const p = position(cst.tooMany);
+    return { ok: false, text, errors: [at(file, p.line, p.col, `more than ${MAX_VALUES.toLocaleString("en")} values: formations hold a few thousand at most`, "this looks like generated data, not a formation; check the file")] };
   }
   // uniqueKeys is checked below in one pass: yaml's own check is quadratic (a 1 MiB file of
   // 100,000 keys took over a minute), which turns one file into a denial of service.
-  const docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: false, strict: true, stringKeys: false });
-  const list = Array.isArray(docs) ? docs : [docs];
+  // Only the first document is composed: a formation file holds one, and composing 250,000
+  // `---` documents only to count them took seconds.
+  const starts = cst.tokens.flatMap((t, i) => (t.type === "document" ? [i] : []));
+  const composer = new Composer({ uniqueKeys: false, strict: true, stringKeys: false });
+  const list = withoutStackTraces(() => [...composer.compose(cst.tokens.slice(0, starts[1] ?? cst.tokens.length), false, text.length)]);
   const errors: Diagnostic[] = [];
   const first = list[0];
   // `---` alone leaves an empty scalar rather than no contents: that is empty too.
   const blank = first?.contents === null || (isScalar(first?.contents) && first.contents.value === null && !first.contents.source);
-  if (!first || (list.length === 1 && blank && first.errors.length === 0)) {
+  if (!first || (starts.length <= 1 && blank && first.errors.length === 0)) {
     return { ok: false, text, errors: [at(file, 1, 1, "file is empty (or holds only comments)", "a formation starts with 'apiVersion: formations/v1'")] };
   }
-  if (list.length > 1) {
-    const p = position(list[1]!.range[0]);
-    errors.push(at(file, p.line, p.col, `file holds ${list.length} YAML documents; a formation file holds exactly one`, "put each formation in its own file, or remove the '---' separator"));
+  if (starts.length > 1) {
+    const p = position(cst.tokens[starts[1]!]!.offset);
+    errors.push(at(file, p.line, p.col, `file holds ${starts.length} YAML documents; a formation file holds exactly one`, "put each formation in its own file, or remove the '---' separator"));
   }
+  const version = yamlVersionProblem(text, first);
+  let lines: string[] | undefined;
   for (const e of [...first.errors, ...first.warnings]) {
+    // The version directive is reported once, below, with what to do about it.
+    if (version && e.code === "BAD_DIRECTIVE" && e.message.startsWith("Unsupported YAML version")) continue;
     const p = position(e.pos[0]);
     if (e.code === "TAG_RESOLVE_FAILED") {
       errors.push(at(file, p.line, p.col, `unsupported YAML tag: ${e.message.replace(/^Unresolved tag: /, "")}`, "formations are plain data: remove the tag"));
     } else if (e.code === "DUPLICATE_KEY") {
       errors.push(at(file, p.line, p.col, "duplicate key: a key may appear only once in a mapping", "remove or merge the repeated key"));
     } else {
-      errors.push(at(file, p.line, p.col, `YAML syntax error: ${e.message.split("\n")[0]}`));
+      // yaml quotes the offending text; on a line that holds a secret that text is the secret.
+      const secret = secretLine((lines ??= text.split("\n"))[p.line - 1] ?? "");
+      const message = visible(e.message.split("\n")[0]!);
+      errors.push(at(file, p.line, p.col, `YAML syntax error: ${secret ? message.replace(/: .*$/, "") : message}`));
     }
   }
-  for (const problem of plainDataProblems(first)) {
+  if (version) {
+    const p = position(version.offset);
+    errors.push(at(file, p.line, p.col, version.message, version.hint));
+  }
+  const aliases = indexAliases(first);
+  for (const problem of plainDataProblems(first, aliases)) {
     const p = position(problem.offset);
     errors.push(at(file, p.line, p.col, problem.message, problem.hint));
   }
@@ -219,5 +219,5 @@ export function parseSource(file: string, text: string): ParseResult {
     const p = position(first.contents?.range?.[0] ?? 0);
     return { ok: false, text, errors: [at(file, p.line, p.col, "a formation is a mapping (key: value lines) at the top level", "start with 'apiVersion: formations/v1'")] };
   }
-  return { ok: true, source: { file, text, doc: first, position }, data };
+  return { ok: true, source: { file, text, doc: first, aliases, position }, data };
 }

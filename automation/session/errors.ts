@@ -108,6 +108,68 @@ export class MissingPassphraseError extends SessionError {
   }
 }
 
+/** Why a local file operation failed, in words; the code is kept beside them. */
+const FILE_CAUSES: Record<string, string> = {
+  ENOSPC: "no space left on the device",
+  EDQUOT: "disk quota exceeded",
+  EROFS: "read-only file system",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  ENOTDIR: "a part of the path is not a folder",
+  ENOENT: "a folder on the way does not exist",
+  EEXIST: "it already exists",
+  ELOOP: "too many levels of symbolic links",
+  EIO: "input/output error",
+};
+
+/** What a failed system call was doing, for the message. */
+const FILE_DOING: Record<string, string> = { mkdir: "create the folder", mkdtemp: "create a folder in", open: "open", write: "write", fsync: "write", rename: "write", link: "write", unlink: "remove", chmod: "change the mode of", stat: "read", read: "read" };
+
+/**
+ * A file or folder formations keeps for itself (its home, the local state, the passphrase)
+ * could not be read or written: the path and the cause (a full disk, a read-only home), not a
+ * stack trace and not "from the engine". Exit 3: the operation failed where it runs.
+ */
+export class LocalFileError extends SessionError {
+  constructor(
+    doing: string,
+    readonly path: string,
+    readonly code: string,
+  ) {
+    super(`cannot ${doing} ${path}: ${FILE_CAUSES[code] ?? code} (${code})`, 3);
+    this.name = "LocalFileError";
+  }
+}
+
+/** The errno error of a local file operation (`code`, `syscall` and `path` set by Node), else undefined. */
+export function localFileError(err: unknown, doing?: string, path?: string): LocalFileError | undefined {
+  const e = err as Partial<NodeJS.ErrnoException> | undefined;
+  if (!(err instanceof Error) || typeof e?.code !== "string" || !/^E[A-Z]+$/.test(e.code)) return undefined;
+  // A program that cannot be started (the Pulumi CLI missing) is not one of our files.
+  if (e.syscall?.startsWith("spawn")) return undefined;
+  const where = path ?? e.path;
+  if (where === undefined) return undefined;
+  return new LocalFileError(doing ?? FILE_DOING[e.syscall ?? ""] ?? "use", where, e.code);
+}
+
+/** Both copies of a session's record are damaged or missing: stop before a write makes the loss permanent. */
+export class DamagedRecordError extends SessionError {
+  constructor(
+    session: string,
+    /** The damaged parts (`formations:journal`, `formationsRecord.desired`). */
+    readonly parts: readonly string[],
+  ) {
+    super(
+      `the record of session '${session}' is damaged (${parts.join(", ")}: cut short or not of the right shape) and there is no intact copy ` +
+        `in its state; nothing was written, to keep what is left. Repair the value in the stack's config ` +
+        `(pulumi config get/set --stack ${session} ${parts.find((p) => p.startsWith("formations:")) ?? "formations:journal"}), or restore it from a backup`,
+      3,
+      session,
+    );
+    this.name = "DamagedRecordError";
+  }
+}
+
 export class CancelledError extends SessionError {
   constructor(session: string, action: string) {
     super(`${action} of session '${session}' was cancelled; the engine finished its in-flight steps and saved the state`, 3, session);
@@ -155,6 +217,9 @@ function textOf(err: unknown): string {
  */
 export function classify(err: unknown, ctx: { session?: string; action: string }): Error {
   if (err instanceof UserError) return err;
+  // Our own file operations (the home, the state folder, a workspace) carry their path and code.
+  const local = localFileError(err);
+  if (local) return local;
   const text = textOf(err);
   const name = err instanceof Error ? err.name : "";
   const session = ctx.session ?? "";

@@ -5,9 +5,9 @@
  * session-record.ts for why the record is kept twice.
  */
 import type { Deployment, EngineStack, OutputValue } from "./engine.js";
-import { PendingOperationsError } from "./errors.js";
+import { DamagedRecordError, PendingOperationsError } from "./errors.js";
 import { isOurTag, labelsToTags, SUMMARY_TAGS } from "./naming.js";
-import { newest, recordFromConfig, recordFromOutputs, recordToConfig, type SessionRecord } from "./session-record.js";
+import { newest, readRecordConfig, readRecordOutputs, recordToConfig, type SessionRecord } from "./session-record.js";
 import { pendingOperations, withoutPendingOperations, withRecord } from "./stack-state.js";
 
 export interface StoredSession {
@@ -16,10 +16,20 @@ export interface StoredSession {
   outputs: Record<string, OutputValue>;
 }
 
-/** Reads the record (and outputs) of a stack. A stack that never completed an update has neither. */
+/**
+ * Reads the record (and outputs) of a stack. A stack that never completed an update has neither.
+ * A copy with a damaged part (a truncated journal) is never read as empty, which the next write
+ * would make permanent: the other copy is used when it is intact, else the read fails (exit 3)
+ * before anything is written.
+ */
 export async function readSession(stack: EngineStack): Promise<StoredSession> {
   const [outputs, config] = await Promise.all([stack.outputs().catch(() => ({}) as Record<string, OutputValue>), stack.getConfig().catch(() => ({}))]);
-  return { record: newest(recordFromOutputs(outputs), recordFromConfig(config)), outputs };
+  const fromState = readRecordOutputs(outputs);
+  const fromConfig = readRecordConfig(config);
+  if (fromState.damaged.length === 0 && fromConfig.damaged.length === 0) return { record: newest(fromState.record, fromConfig.record), outputs };
+  const intact = [fromState, fromConfig].find((r) => r.record !== undefined && r.damaged.length === 0);
+  if (intact) return { record: intact.record, outputs };
+  throw new DamagedRecordError(stack.name, [...fromConfig.damaged, ...fromState.damaged]);
 }
 
 /** Plain output values (what the component exported), for shaping `show` and drift. */

@@ -73,13 +73,33 @@ export function emptyRecord(formation: string, file: string): SessionRecord {
 const POWER = new Set(["running", "stopped", "hibernated"]);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
+/** A value that is there but cannot be read: a torn write, or a hand edit gone wrong. */
+const TORN = Symbol("torn");
+
 function parseJson(text: string | undefined): unknown {
   if (text === undefined || text === "") return undefined;
   try {
     return JSON.parse(text);
   } catch {
-    return undefined;
+    return TORN;
   }
+}
+
+/** Whether a part of the record has the shape it is written with (entries are checked one by one later). */
+const SHAPES: Record<"desired" | "removed" | "snapshots" | "journal", (v: unknown) => boolean> = {
+  desired: isObject,
+  removed: isObject,
+  snapshots: Array.isArray,
+  journal: Array.isArray,
+};
+type Part = keyof typeof SHAPES;
+const PARTS = Object.keys(SHAPES) as Part[];
+
+/** A record read back, with the parts that were present but damaged (torn JSON, wrong shape). */
+export interface ReadRecord {
+  record: SessionRecord | undefined;
+  /** Where each damaged part was read from (`formations:journal`, `formationsRecord.journal`). */
+  damaged: string[];
 }
 
 function desiredOf(v: unknown): Record<string, PowerState> {
@@ -115,17 +135,31 @@ export function recordToConfig(r: SessionRecord): Record<string, ConfigEntry> {
   };
 }
 
-export function recordFromConfig(config: Record<string, ConfigEntry>): SessionRecord | undefined {
+/**
+ * The record from stack config. A part that is there but unreadable (a truncated journal) is
+ * reported in `damaged`, never read as empty: the next write would make the loss permanent.
+ */
+export function readRecordConfig(config: Record<string, ConfigEntry>): ReadRecord {
   const text = config[CONFIG_KEYS.formation]?.value;
-  if (!text) return undefined;
-  const get = (k: string) => parseJson(config[k]?.value);
+  if (!text) return { record: undefined, damaged: [] };
+  const parts = Object.fromEntries(PARTS.map((k) => [k, parseJson(config[CONFIG_KEYS[k]]?.value)])) as Record<Part, unknown>;
+  const damaged = PARTS.filter((k) => parts[k] === TORN || (parts[k] !== undefined && !SHAPES[k](parts[k]))).map((k) => CONFIG_KEYS[k]);
+  return { record: build(text, config[CONFIG_KEYS.file]?.value ?? "", parts), damaged };
+}
+
+/** The record from stack config, read defensively (damaged parts read as empty: see readRecordConfig). */
+export function recordFromConfig(config: Record<string, ConfigEntry>): SessionRecord | undefined {
+  return readRecordConfig(config).record;
+}
+
+function build(formation: string, file: string, parts: Record<Part, unknown>): SessionRecord {
   return {
-    formation: text,
-    file: config[CONFIG_KEYS.file]?.value ?? "",
-    desired: desiredOf(get(CONFIG_KEYS.desired)),
-    removed: removedOf(get(CONFIG_KEYS.removed)),
-    snapshots: snapshotsOf(get(CONFIG_KEYS.snapshots)),
-    journal: journalOf(get(CONFIG_KEYS.journal)),
+    formation,
+    file,
+    desired: desiredOf(parts.desired),
+    removed: removedOf(parts.removed),
+    snapshots: snapshotsOf(parts.snapshots),
+    journal: journalOf(parts.journal),
   };
 }
 
@@ -134,18 +168,19 @@ export function recordOutput(r: SessionRecord): Record<string, unknown> {
   return { file: r.file, desired: r.desired, removed: r.removed, snapshots: r.snapshots, journal: r.journal };
 }
 
-export function recordFromOutputs(outputs: Record<string, OutputValue>): SessionRecord | undefined {
+/** The record from the root stack's outputs in the state; damaged parts reported as in readRecordConfig. */
+export function readRecordOutputs(outputs: Record<string, OutputValue>): ReadRecord {
   const text = outputs[OUTPUT_TEXT]?.value;
   const rec = outputs[OUTPUT_RECORD]?.value;
-  if (typeof text !== "string" || !text || !isObject(rec)) return undefined;
-  return {
-    formation: text,
-    file: typeof rec.file === "string" ? rec.file : "",
-    desired: desiredOf(rec.desired),
-    removed: removedOf(rec.removed),
-    snapshots: snapshotsOf(rec.snapshots),
-    journal: journalOf(rec.journal),
-  };
+  if (typeof text !== "string" || !text) return { record: undefined, damaged: [] };
+  if (!isObject(rec)) return { record: undefined, damaged: rec === undefined ? [] : [OUTPUT_RECORD] };
+  const parts = Object.fromEntries(PARTS.map((k) => [k, rec[k]])) as Record<Part, unknown>;
+  const damaged = PARTS.filter((k) => parts[k] !== undefined && !SHAPES[k](parts[k])).map((k) => `${OUTPUT_RECORD}.${k}`);
+  return { record: build(text, typeof rec.file === "string" ? rec.file : "", parts), damaged };
+}
+
+export function recordFromOutputs(outputs: Record<string, OutputValue>): SessionRecord | undefined {
+  return readRecordOutputs(outputs).record;
 }
 
 /** The newer of two records (by the last journal entry): config and state may disagree after a crash. */

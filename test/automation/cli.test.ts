@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PulumiMissingError } from "../../automation/session/errors.js";
 import { Sessions, type SessionsOptions } from "../../automation/sessions.js";
 import type { Output } from "../../cli/output.js";
-import type { SessionDeps } from "../../cli/session-runtime.js";
+import { withSessions, type SessionDeps } from "../../cli/session-runtime.js";
 import { upCommand } from "../../cli/up.js";
 import { previewCommand } from "../../cli/preview.js";
 import { refreshCommand } from "../../cli/refresh.js";
@@ -132,6 +132,28 @@ describe("Ctrl-C", () => {
     expect(err.at(-1)).toBe("formations: no longer waiting; the engine goes on in the background until it has saved the state");
     open();
     await second;
+  });
+});
+
+describe("Ctrl-C before anything runs (issue 12)", () => {
+  it("stops at once: nothing was running, so nothing is lost, and going on would start what was interrupted", async () => {
+    const signals = new EventEmitter();
+    const exits: number[] = [];
+    let release!: () => void;
+    const loading = new Promise<void>((r) => (release = r));
+    let ran = false;
+    const running = withSessions({}, io, deps({ signals, exit: ((c: number) => void exits.push(c)) as never }), async () => {
+      await loading; // still loading (Pulumi, the backend): no operation has started
+      ran = true;
+      return 0;
+    });
+    while (signals.listenerCount("SIGINT") === 0) await new Promise((r) => setImmediate(r));
+    signals.emit("SIGINT");
+    expect(exits).toEqual([3]);
+    expect(err).toEqual(["formations: interrupted before any operation started; nothing was changed"]);
+    release();
+    await running;
+    expect(ran).toBe(true); // only because the test's exit does not end the process
   });
 });
 

@@ -86,7 +86,6 @@ describe("formations validate (in process)", () => {
   it.each([
     ["an unknown flag", ["validate", "--bogus", VALID]],
     ["no path", ["validate"]],
-    ["a missing path", ["validate", "/no/such/formation.yaml"]],
     ["an unknown command", ["validat", VALID]],
     ["no command", []],
   ])("exits 2 for a usage error: %s", async (_name, argv) => {
@@ -97,10 +96,20 @@ describe("formations validate (in process)", () => {
     expect(r.err).not.toMatch(/\n\s+at /); // no stack trace for a user mistake
   });
 
-  it("names the missing path in its usage error", async () => {
+  it("a missing file is invalid input (exit 1, as in plan), reported as that file's error; the others are still validated", async () => {
     const r = await cli("validate", VALID, "/no/such/formation.yaml");
-    expect(r.code).toBe(2);
-    expect(r.err).toContain("/no/such/formation.yaml");
+    expect(r.code).toBe(1);
+    expect(r.out).toBe("/no/such/formation.yaml:1:1: error: cannot read file: no such file (at /)");
+    expect(r.err).toBe("1 of 2 files invalid (1 error)");
+  });
+
+  it("--json keeps the good file's result beside the missing one (issue 12)", async () => {
+    const r = await cli("validate", "--json", VALID, "/no/such/formation.yaml");
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out)).toEqual([
+      { file: VALID, valid: true, errors: [] },
+      { file: "/no/such/formation.yaml", valid: false, errors: [{ line: 1, col: 1, pointer: "", message: "cannot read file: no such file" }] },
+    ]);
   });
 
   it("suggests the command meant by a typo", async () => {

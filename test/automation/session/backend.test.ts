@@ -1,6 +1,11 @@
-import { chmod, mkdtemp, readFile, rm, stat } from "node:fs/promises";
+/**
+ * Where sessions live and how their secrets are protected (automation/backend.ts): unit tests on
+ * real temporary folders, no engine.
+ */
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createHomePassphrase, fileBackendDir, loadBackend, prepareBackend, resolveBackend } from "../../../automation/session/backend.js";
 import { exitCodeOf, MissingPassphraseError } from "../../../automation/session/errors.js";
@@ -90,12 +95,67 @@ describe("secrets", () => {
     expect(b.passphraseSource).toBe("home file");
   });
 
-  it("creates the local state directory private (0700), tightening an existing one", async () => {
-    const b = resolveBackend({}, { FORMATIONS_HOME: home, PULUMI_CONFIG_PASSPHRASE: "" }, false);
+  it("creates the local state directory private (0700), and its missing parents too", async () => {
+    const b = resolveBackend({}, { FORMATIONS_HOME: join(home, "new", "home"), PULUMI_CONFIG_PASSPHRASE: "" }, false);
     await prepareBackend(b);
-    expect(await mode(join(home, "state"))).toBe(0o700);
-    await chmod(join(home, "state"), 0o755);
+    expect(await mode(join(home, "new", "home", "state"))).toBe(0o700);
+    expect(await mode(join(home, "new", "home"))).toBe(0o700);
+    expect(await mode(join(home, "new"))).toBe(0o700);
+  });
+
+  it("never changes the mode of a directory it did not create: a team's shared folder keeps 2775 (issue 12)", async () => {
+    const shared = join(home, "team-state");
+    await mkdir(shared);
+    await chmod(shared, 0o2775);
+    const b = resolveBackend({ backendUrl: pathToFileURL(shared).href }, { PULUMI_CONFIG_PASSPHRASE: "pw" }, false);
     await prepareBackend(b);
-    expect(await mode(join(home, "state"))).toBe(0o700);
+    expect((await stat(shared)).mode & 0o7777).toBe(0o2775);
+    // The default state folder, loosened by its owner after formations made it: left as it is.
+    const own = resolveBackend({}, { FORMATIONS_HOME: home, PULUMI_CONFIG_PASSPHRASE: "pw" }, false);
+    await prepareBackend(own);
+    await chmod(join(home, "state"), 0o750);
+    await prepareBackend(own);
+    expect(await mode(join(home, "state"))).toBe(0o750);
+  });
+
+  it("an empty passphrase file is no passphrase (a write that failed): refused, and --create-passphrase replaces it", async () => {
+    await writeFile(join(home, "passphrase"), "", { mode: 0o600 });
+    const err = await loadBackend({}, { FORMATIONS_HOME: home }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MissingPassphraseError);
+    expect((err as MissingPassphraseError).localDefault).toBe(true);
+    expect((err as Error).message).toContain(`no secrets passphrase: ${home}/passphrase is empty`);
+    await createHomePassphrase(home);
+    expect((await readFile(join(home, "passphrase"), "utf8")).trim()).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect((await loadBackend({}, { FORMATIONS_HOME: home })).passphraseSource).toBe("home file");
+    // A PULUMI_CONFIG_PASSPHRASE_FILE that is empty is refused the same way.
+    await writeFile(join(home, "other"), "\n");
+    await expect(loadBackend({}, { FORMATIONS_HOME: home, PULUMI_CONFIG_PASSPHRASE_FILE: join(home, "other") })).rejects.toThrow(`${home}/other is empty`);
+  });
+});
+
+describe("backend URLs", () => {
+  it.each([
+    ["file://relative", /a file backend needs an absolute path/],
+    ["file:relative", /expected scheme:\/\//],
+    ["./state", /expected scheme:\/\//],
+    ["file://host/state", /a file backend needs an absolute path/],
+  ])("%s is a usage error (exit 2), before anything runs (issue 12)", (url, why) => {
+    const err = (() => {
+      try {
+        resolveBackend({ backendUrl: url }, { PULUMI_CONFIG_PASSPHRASE: "pw" }, false);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(exitCodeOf(err)).toBe(2);
+    expect((err as Error).message).toMatch(new RegExp(`^invalid backend URL '${url.replace(/[./]/g, "\\$&")}' \\(--backend-url\\): `));
+    expect((err as Error).message).toMatch(why);
+  });
+
+  it("accepts absolute file URLs, the home shorthand and object stores; PULUMI_BACKEND_URL is checked too", () => {
+    for (const url of ["file:///srv/state", "file://~/state", "file://~", "file://localhost/srv/state", "s3://bucket/prefix", "azblob://c", "gs://b", "https://api.pulumi.com"]) {
+      expect(resolveBackend({ backendUrl: url }, { PULUMI_CONFIG_PASSPHRASE: "pw" }, false).url).toBe(url);
+    }
+    expect(() => resolveBackend({}, { PULUMI_BACKEND_URL: "file://relative", PULUMI_CONFIG_PASSPHRASE: "pw" }, false)).toThrow(/\(PULUMI_BACKEND_URL\)/);
   });
 });

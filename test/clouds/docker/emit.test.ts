@@ -114,10 +114,18 @@ describe("Machine and Pool", () => {
     const closed = await compile(inline("Machine", "  machine: { size: small }\n  ports: [8080]\n"));
     expect(closed.container("machine").ports).toBeUndefined();
     expect(closed.of(NETWORK)[0]?.inputs.internal).toBe(true);
-    const open = await compile(inline("Machine", "  machine: { size: small }\n  ports: [8080]\n", "access: { allowFrom: [203.0.113.0/24] }\n"));
+    // A narrow range cannot be enforced by Docker: the port stays on loopback, and the plan says so (issue 12).
+    const narrow = await compile(inline("Machine", "  machine: { size: small }\n  ports: [8080]\n", "access: { allowFrom: [203.0.113.0/24] }\n"));
+    expect(narrow.container("machine").ports).toEqual([{ internal: 8080, external: 8080, ip: "127.0.0.1", protocol: "tcp" }]);
+    expect(narrow.of(NETWORK)[0]?.inputs.internal).toBe(false);
+    expect(narrow.plan.notes).toContain(
+      "access.allowFrom (203.0.113.0/24) cannot be enforced by Docker, which does not filter published ports by source address: they listen on 127.0.0.1 of the engine's host only (reach them through an SSH tunnel). To publish them on every address of the host, add 0.0.0.0/0 to allowFrom and filter in the host's firewall (the DOCKER-USER iptables chain)",
+    );
+    // Everyone: the one opening Docker can do, said in the plan too.
+    const open = await compile(inline("Machine", "  machine: { size: small }\n  ports: [8080]\n", "access: { allowFrom: [0.0.0.0/0] }\n"));
     expect(open.container("machine").ports).toEqual([{ internal: 8080, external: 8080, ip: "0.0.0.0", protocol: "tcp" }]);
-    expect(open.of(NETWORK)[0]?.inputs.internal).toBe(false);
-    const pool = await compile(inline("Pool", "  count: 2\n  machine: { size: small }\n  ports: [8080]\n", "access: { allowFrom: [203.0.113.0/24] }\n"));
+    expect(open.plan.notes.some((n) => n.startsWith("access.allowFrom (0.0.0.0/0) lets everyone in"))).toBe(true);
+    const pool = await compile(inline("Pool", "  count: 2\n  machine: { size: small }\n  ports: [8080]\n", "access: { allowFrom: [0.0.0.0/0] }\n"));
     expect(pool.container("machine-2").ports).toEqual([{ internal: 8080, ip: "0.0.0.0", protocol: "tcp" }]);
   });
 
@@ -152,8 +160,8 @@ describe("Docker kind", () => {
     expect(volume?.name).toBe("jupyter-scipy-volume-ds101-notebooks");
     expect(labelsOf(volume!.inputs)["formations-session"]).toBe("jupyter-scipy");
     expect(c.volumes).toEqual([{ volumeName: "jupyter-scipy-volume-ds101-notebooks", containerPath: "/home/jovyan/work", readOnly: false }]);
-    // allowFrom is set: bound to every address (Docker cannot filter by CIDR: see ports.ts).
-    expect(c.ports).toEqual([{ internal: 8888, external: 8888, ip: "0.0.0.0", protocol: "tcp" }]);
+    // allowFrom names a range Docker cannot filter by: bound to loopback only (see ports.ts).
+    expect(c.ports).toEqual([{ internal: 8888, external: 8888, ip: "127.0.0.1", protocol: "tcp" }]);
     expect(outputs.image).toBe("jupyter/scipy-notebook:2024-05-27");
   });
 
@@ -241,10 +249,17 @@ describe("EMRCluster", () => {
       expect(c.command).toEqual(expect.arrayContaining(["org.apache.spark.deploy.worker.Worker", "spark://master:7077"]));
     }
     const proxy = container("proxy");
-    expect(proxy).toMatchObject({ image: "nginx:1.27-alpine", ports: [{ internal: 8080, ip: "0.0.0.0", protocol: "tcp" }] });
+    // allowFrom names a range Docker cannot filter by: the remote engine's loopback only.
+    expect(proxy).toMatchObject({ image: "nginx:1.27-alpine", ports: [{ internal: 8080, ip: "127.0.0.1", protocol: "tcp" }] });
     expect(outputs).toMatchObject({ managed: false, applications: ["spark", "jupyter"] });
     expect(outputs.clusterId).toBeUndefined();
-    // The remote engine, bound to every address: the URL names the engine's host.
+    expect(machines.find((m) => m.name === "proxy")?.connect).toMatch(/^http:\/\/127\.0\.0\.1:/);
+  });
+
+  it("a remote engine bound to every address (allowFrom 0.0.0.0/0): the URL names the engine's host", async () => {
+    const spec = "  applications: [spark]\n  master: { machine: { size: medium } }\n  workers: { count: 1, machine: { size: medium } }\n";
+    const { container, machines } = await compile(inlineFormation("docker", "EMRCluster", spec, "access: { allowFrom: [0.0.0.0/0] }\n", ", host: tcp://spark-lab.example.org:2376"));
+    expect(container("proxy").ports).toEqual([{ internal: 8080, ip: "0.0.0.0", protocol: "tcp" }]);
     expect(machines.find((m) => m.name === "proxy")?.connect).toMatch(/^http:\/\/spark-lab\.example\.org:/);
   });
 });
@@ -259,7 +274,7 @@ describe("VirtualLab", () => {
     expect(labelsOf(guacd)).toMatchObject({ "formations-machine": "proxy", "formations-sidecar": "guacd", "formations-session": plan.session });
     const proxy = container("proxy");
     expect(proxy.image).toBe("guacamole/guacamole:1.5.5");
-    expect(proxy.ports).toEqual([{ internal: 8080, ip: "0.0.0.0", protocol: "tcp" }]);
+    expect(proxy.ports).toEqual([{ internal: 8080, ip: "127.0.0.1", protocol: "tcp" }]);
     expect(isSecretValue(proxy.envs)).toBe(true);
     const env = unwrapSecrets(proxy.envs) as string[];
     expect(env).toEqual(expect.arrayContaining(["GUACD_HOSTNAME=guacd", "GATEWAY_PASSWORD=mock-secret-git-workshop-terminal-gateway-password"]));

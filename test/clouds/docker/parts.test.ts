@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { ALIAS_IMAGE, DEFAULT_IMAGES, imageFor, imageSlug, shellFor, slotOf } from "../../../clouds/docker/emit/images.js";
-import { bindAddress, networkIsInternal, publishedPorts } from "../../../clouds/docker/emit/ports.js";
+import { bindAddress, dockerAccessNote, networkIsInternal, publishedPorts } from "../../../clouds/docker/emit/ports.js";
 import { hostOf, powerSwitches } from "../../../clouds/docker/emit/container.js";
 import { nodeRange, slurmConf, slurmStartScript } from "../../../clouds/docker/emit/slurm.js";
 import { PASSWORD_PLACEHOLDER, gatewayStartScript, userMapping } from "../../../clouds/docker/emit/gateway.js";
@@ -90,9 +90,21 @@ describe("published ports", () => {
   const open = { kind: "Machine" as const, allowFrom: ["203.0.113.0/24"] };
   const closed = { kind: "Machine" as const, allowFrom: [] };
 
-  it("bind to loopback unless allowFrom lets someone in", () => {
+  it("bind to loopback unless allowFrom lets everyone in: Docker cannot filter narrower ranges (issue 12)", () => {
     expect(bindAddress(closed)).toBe("127.0.0.1");
-    expect(bindAddress(open)).toBe("0.0.0.0");
+    expect(bindAddress(open)).toBe("127.0.0.1");
+    expect(bindAddress({ allowFrom: ["203.0.113.0/24", "0.0.0.0/0"] })).toBe("0.0.0.0");
+    expect(bindAddress({ allowFrom: ["::/0"] })).toBe("0.0.0.0");
+  });
+
+  it("the plan says what allowFrom did on Docker, never silently", () => {
+    const ports = machine("machine", "machine", { inbound: [{ protocol: "tcp" as const, fromPort: 8080, toPort: 8080, from: { kind: "cidrs" as const, cidrs: ["203.0.113.0/24"] }, description: "port 8080/tcp from access.allowFrom" }] });
+    expect(dockerAccessNote({ ...closed, machines: [ports] })).toBeUndefined();
+    expect(dockerAccessNote({ ...open, machines: [ports] })).toBe(
+      "access.allowFrom (203.0.113.0/24) cannot be enforced by Docker, which does not filter published ports by source address: they listen on 127.0.0.1 of the engine's host only (reach them through an SSH tunnel). To publish them on every address of the host, add 0.0.0.0/0 to allowFrom and filter in the host's firewall (the DOCKER-USER iptables chain)",
+    );
+    expect(dockerAccessNote({ ...open, allowFrom: ["0.0.0.0/0"], machines: [ports] })).toMatch(/^access\.allowFrom \(0\.0\.0\.0\/0\) lets everyone in: published ports listen on every address/);
+    expect(dockerAccessNote({ ...open, machines: [machine("machine")] })).toBe("access.allowFrom (203.0.113.0/24) has no effect on Docker here: nothing is published (containers are entered with docker exec)");
   });
 
   it("a proxy publishes its HTTP port on a host port the engine picks", () => {
