@@ -20,7 +20,7 @@ const FORMATION = /^\s*apiVersion:\s*["']?formations\//m;
 
 /** Every formation file under `dir`: *.yaml / *.yml naming `apiVersion: formations/...` (dot-folders and node_modules skipped, links not followed). */
 export async function formationFiles(dir: string): Promise<{ rel: string; abs: string }[]> {
-  const found = await expandPaths([dir]).catch(() => [] as string[]);
+  const found = (await expandPaths([dir]).catch(() => [])).map((f) => f.path);
   const kept = await Promise.all(found.map(async (abs) => (FORMATION.test(await readFile(abs, "utf8").catch(() => "")) ? [abs] : [])));
   return kept.flat().map((abs) => ({ rel: relative(dir, abs).split(sep).join("/"), abs }));
 }
