@@ -22,6 +22,11 @@ export interface Cloud {
   readonly provider: Provider;
   /** Sizes, GPU shapes, images, prices and hibernation support: what planning and the cost ledger read. */
   readonly catalog: ProviderCatalog;
+  /**
+   * The catalog as one formation prices it, where the formation may set its own prices (docker's
+   * `cloud.pricing`: a shared host's chargeback); absent, `catalog` is every formation's.
+   */
+  readonly pricedBy?: (pricing: NonNullable<SessionPlan["pricing"]>) => ProviderCatalog;
   /** How the planner shapes a session on this cloud. */
   readonly planning: CloudPlanning;
   /** What validation checks on this cloud beyond the schema (format/rules.ts applies them). */

@@ -6,6 +6,7 @@
  */
 import type { Provider } from "../format/types.js";
 import type { ProviderCatalog } from "../plan/catalog.js";
+import type { SessionPlan } from "../plan/types.js";
 import type { Cloud } from "./cloud.js";
 import { aws } from "./aws/index.js";
 import { azure } from "./azure/index.js";
@@ -25,9 +26,10 @@ export function findCloud(name: unknown): Cloud | undefined {
   return typeof name === "string" && Object.hasOwn(CLOUDS, name) ? CLOUDS[name as Provider] : undefined;
 }
 
-/** The provider's price and shape catalog. */
-export function catalogFor(provider: Provider): ProviderCatalog {
-  return CLOUDS[provider].catalog;
+/** The provider's price and shape catalog, as a plan prices it (`pricing`: what the formation set, where its cloud allows that). */
+export function catalogFor(provider: Provider, pricing?: SessionPlan["pricing"]): ProviderCatalog {
+  const cloud: Cloud = CLOUDS[provider];
+  return pricing && cloud.pricedBy ? cloud.pricedBy(pricing) : cloud.catalog;
 }
 
 export type * from "./cloud.js";

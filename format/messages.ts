@@ -173,6 +173,11 @@ function render(e: ErrorObject): Rendered | undefined {
       const [first, again] = [Number(p.i), Number(p.j)].sort((a, b) => a - b) as [number, number];
       return { pointer: joinPointer(e.instancePath, again), target: "value", message: `${field(e.instancePath)} lists the same value twice (items ${first + 1} and ${again + 1})`, hint: "remove the repeated item" };
     }
+    case "minProperties": {
+      // An empty block (`pricing: {}`) says nothing: name what it may hold.
+      const allowed = Object.keys((parent.properties ?? {}) as Schema);
+      return { pointer: e.instancePath, target: "value", message: `${field(e.instancePath)} is empty: set at least ${String(p.limit)} of its keys, or remove it`, ...(allowed.length ? { hint: `its keys: ${allowed.join(", ")}` } : {}) };
+    }
     case "maxProperties":
       return { pointer: e.instancePath, target: "container", message: `${field(e.instancePath)} has too many entries: at most ${String(p.limit)}` };
     case "not": {

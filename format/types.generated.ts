@@ -95,6 +95,19 @@ export interface Cloud1 {
    */
   host?: string;
   /**
+   * What a container costs on this Docker engine (docker only), for `formations cost`, budgets (`lifecycle.budget`) and reports: a shared host's chargeback, per CPU and per GiB of memory of each container's limits (its size), per hour. Default: nothing (a Docker engine sends no bill).
+   */
+  pricing?: {
+    /**
+     * US dollars per CPU of a container's limit, per hour (0 to 100). Default: 0.
+     */
+    cpuHourUsd?: number;
+    /**
+     * US dollars per GiB of a container's memory limit, per hour (0 to 100). Default: 0.
+     */
+    memoryGbHourUsd?: number;
+  };
+  /**
    * Use an existing network instead of creating one per session (clouds only). Default: a network is created for each session.
    */
   network?: {

@@ -30,6 +30,8 @@ export interface ProviderCatalog {
   instances: Record<string, InstancePrice>;
   /** Price for an instance type the table does not list (a custom flavor, a new family). */
   unknownInstanceUsd: number;
+  /** Price of an instance type the table does not list, from its shape (Docker's `<cpus>cpu-<memory>` under `cloud.pricing`); before `unknownInstanceUsd`. */
+  priceOf?: (instanceType: string) => number | undefined;
   /** Root disk, USD per GB-month. */
   diskGbMonthUsd: number;
   /** Spot price as a fraction of on-demand (a long-run average; the ledger uses the real one). */

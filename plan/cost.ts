@@ -8,7 +8,7 @@ const round = (usd: number) => Math.round(usd * 1e6) / 1e6;
 /** Compute price per hour of an instance type, on demand or spot. */
 export function computeHourlyUsd(catalog: ProviderCatalog, instanceType: string, spot: boolean, os: Os): number {
   const price = catalog.instances[instanceType];
-  const base = price?.usd ?? catalog.unknownInstanceUsd;
+  const base = price?.usd ?? catalog.priceOf?.(instanceType) ?? catalog.unknownInstanceUsd;
   const licence = os === "windows" ? (price?.windowsUsd ?? 0) : 0;
   return (spot ? base * catalog.spotFactor : base) + licence;
 }

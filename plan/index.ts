@@ -4,7 +4,7 @@
  */
 import type { Formation } from "../format/types.js";
 import type { PlannedBigData, PlannedContainer, PlannedMachine, PlannedSecret, PlannedStorage, PowerState, SessionPlan } from "./types.js";
-import { cloudOf } from "../clouds/index.js";
+import { catalogFor, cloudOf } from "../clouds/index.js";
 import type { Cloud } from "../clouds/cloud.js";
 import { desiredStateOf, planMachines } from "./machines.js";
 import { estimate } from "./cost.js";
@@ -69,7 +69,8 @@ export function planSession(f: Formation, opts: PlanOptions = {}): SessionPlan {
   const session = opts.session ?? f.metadata.name;
   if (!SESSION_NAME.test(session)) throw new Error(`invalid session name '${session}': use lower-case letters, digits and dashes, starting with a letter, at most 40 characters`);
   const cloud = cloudOf(f.cloud.provider);
-  const catalog = cloud.catalog;
+  const pricing = f.cloud.pricing;
+  const catalog = catalogFor(f.cloud.provider, pricing);
   const notes: string[] = [];
   const machines = planMachines(f, cloud, opts.desired ?? {}, notes, opts.removed);
   const bigData = planBigData(f, cloud);
@@ -94,6 +95,7 @@ export function planSession(f: Formation, opts: PlanOptions = {}): SessionPlan {
     ...(f.cloud.project ? { project: f.cloud.project } : {}),
     // Only a Docker engine is named by a host (the schema allows `cloud.host` on docker alone).
     ...(f.cloud.host ? { dockerHost: f.cloud.host } : {}),
+    ...(pricing ? { pricing } : {}),
     labels: sessionLabels(f, session),
     network: { ...(f.cloud.network ? { existing: { id: f.cloud.network.id, ...(f.cloud.network.subnet ? { subnet: f.cloud.network.subnet } : {}) } } : {}), cidr: "10.42.0.0/16", subnetCidr: "10.42.0.0/20", privateSubnetCidr: "10.42.16.0/20" },
     sshPublicKeys: f.access?.sshPublicKeys ?? [],

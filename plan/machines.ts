@@ -77,7 +77,8 @@ export function slots(f: Formation, cloud: Pick<Cloud, "planning">): Slot[] {
 }
 
 export function planMachines(f: Formation, cloud: Cloud, desired: Readonly<Record<string, PowerState>>, notes: string[], removed: readonly string[] = []): PlannedMachine[] {
-  const catalog = cloud.catalog;
+  // The formation's own prices where its cloud takes them (docker's cloud.pricing).
+  const catalog = f.cloud.pricing && cloud.pricedBy ? cloud.pricedBy(f.cloud.pricing) : cloud.catalog;
   const allowFrom = f.access?.allowFrom ?? [];
   // Instance types are resolved once per distinct block: a 1,000-node pool shares one answer.
   const typeCache = new Map<MachineBlock | undefined, string>();

@@ -135,6 +135,8 @@ export interface SessionPlan {
   project?: string;
   /** Docker engine URL (docker provider) when the formation names one; else the adapter uses DOCKER_HOST. */
   dockerHost?: string;
+  /** What the formation says its machines cost (docker's `cloud.pricing`); the cloud's catalog turns it into prices. */
+  pricing?: { cpuHourUsd?: number; memoryGbHourUsd?: number };
   /** Labels for every resource: the formation's plus formations-session/-formation/-kind/managed-by. */
   labels: Readonly<Record<string, string>>;
   network: {

@@ -130,7 +130,7 @@ export async function deploy(env: OpEnv, input: DeployInput): Promise<DeployResu
     dropped: [...before].filter((n) => !names.has(n)),
   };
   // Launch prices, captured now: the ledger charges each machine at these from here on.
-  const prices = pricesForUp(catalogFor(formation.cloud.provider), plan, changed.added, record.journal);
+  const prices = pricesForUp(catalogFor(plan.provider, plan.pricing), plan, changed.added, record.journal);
   try {
     const r = await stack.up(run);
     await writeRecord(stack, journal(env, session, record, { action: "up", result: "ok", ...changed, ...(prices.length ? { prices } : {}) }));

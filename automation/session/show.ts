@@ -43,7 +43,7 @@ export function sessionDetails(stored: StoredSession, now: Date, journalTail = 2
       ...(Object.keys(refused).length ? { refused } : {}),
     };
   });
-  const { ledger, error, warnings, since } = sessionLedger(catalogFor(plan.provider), plan, record.journal, now);
+  const { ledger, error, warnings, since } = sessionLedger(catalogFor(plan.provider, plan.pricing), plan, record.journal, now);
   const billed = new Map((ledger?.machines ?? []).map((l) => [l.machine, l]));
   for (const m of machines) {
     const l = billed.get(m.name);

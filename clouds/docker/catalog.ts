@@ -27,6 +27,23 @@ export const docker: ProviderCatalog = {
   hibernation: false,
 };
 
+/**
+ * The catalog with the formation's own prices (`cloud.pricing`): a container costs its size's CPUs
+ * and memory at those rates, whatever its image.
+ */
+export function pricedDocker(pricing: { cpuHourUsd?: number; memoryGbHourUsd?: number }): ProviderCatalog {
+  const cpu = pricing.cpuHourUsd ?? 0;
+  const gb = pricing.memoryGbHourUsd ?? 0;
+  return {
+    ...docker,
+    source: `this Docker host's pricing (cloud.pricing: ${cpu} USD per CPU-hour, ${gb} USD per GiB-hour)`,
+    priceOf: (instanceType) => {
+      const l = dockerLimits(instanceType);
+      return l ? Math.round((l.cpus * cpu + (l.memoryMb / 1024) * gb) * 1e6) / 1e6 : undefined;
+    },
+  };
+}
+
 /** Parses a docker instance type (`2cpu-4g`, `0.5cpu-512m`) into limits. */
 export function dockerLimits(instanceType: string): { cpus: number; memoryMb: number } | undefined {
   const m = /^(\d+(?:\.\d+)?)cpu-(\d+)([mg])$/.exec(instanceType);

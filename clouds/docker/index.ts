@@ -4,13 +4,14 @@
  * on first use.
  */
 import type { Cloud } from "../cloud.js";
-import { docker as catalog } from "./catalog.js";
+import { docker as catalog, pricedDocker } from "./catalog.js";
 import { mocks } from "./mocks.js";
 import { containerName, stamp } from "./names.js";
 
 export const docker = {
   provider: "docker",
   catalog,
+  pricedBy: pricedDocker,
   planning: { machines: "containers", bigDataRelease: "spark-3.5.3" },
   checks: {
     windows: false,
