@@ -1,4 +1,5 @@
 /**
+ * Test layer 3, Docker half: the real Docker engine, with no Pulumi involved (the driver acts on containers directly).
  * The idle agent's script, run in containers of the real Docker engine (scripts/docker-engine.sh)
  * with fake activity: held TCP sessions, a busy process, a Spark driver, a Slurm stub, and time
  * driven by FORMATIONS_IDLE_NOW. If the engine cannot start, these tests FAIL (CI starts it).

@@ -1,3 +1,4 @@
+/** Test layer: unit (pure code; none of the five layers: no engine, no cloud, no browser). */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { IDLE_AGENT_PATHS, idleAgentEnv, idleAgentFiles, idleAgentRunCmd, idleAgentScript, idleAgentService, idleAgentTimer } from "../../agent/idle-agent.js";

@@ -1,3 +1,4 @@
+/** Test layer: unit (pure code; none of the five layers: no engine, no cloud, no browser). */
 /** The cost, enforce and connect verbs are wired in the command tree; their usage errors need no backend (exit 2). */
 import { describe, expect, it } from "vitest";
 import { run } from "../../cli/main.js";

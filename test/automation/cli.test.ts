@@ -1,4 +1,5 @@
 /**
+ * Test layer: unit, with FakeEngine (a test double of the Pulumi engine) and test-double drivers; not end-to-end.
  * The session verbs of the CLI (cli/up.ts, preview, refresh, destroy, sessions, show) with
  * their output captured and FakeEngine (a test double) behind the library.
  */

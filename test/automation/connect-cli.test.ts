@@ -1,4 +1,5 @@
 /**
+ * Test layer: unit, with FakeEngine (a test double of the Pulumi engine) and test-double drivers; not end-to-end.
  * `formations connect`, byte for byte, from recorded sessions: FakeEngine (a test double of the
  * engine) holds each session, and its recorded `machines` output is set to what the cloud
  * adapters export (public and private addresses, login users, the gateway's URL).

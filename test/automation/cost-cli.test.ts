@@ -1,4 +1,5 @@
 /**
+ * Test layer: unit, with FakeEngine (a test double of the Pulumi engine) and test-double drivers; not end-to-end.
  * `formations cost` and the cost column of `sessions`, from a recorded session's journal through
  * the ledger, with exact amounts. FakeEngine (a test double of the engine) stands in for Pulumi;
  * the clock is fixed by the test.

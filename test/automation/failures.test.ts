@@ -1,4 +1,5 @@
 /**
+ * Test layer: unit, with FakeEngine (a test double of the Pulumi engine) and test-double drivers; not end-to-end.
  * Failures kept safe, against FakeEngine (a test double): busy sessions, bounded concurrency,
  * cancellation, interrupted updates, drift, and a missing passphrase or Pulumi CLI.
  */

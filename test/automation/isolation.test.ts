@@ -1,4 +1,5 @@
 /**
+ * Test layer: unit, in fresh Node processes (what a process loads); no engine, no cloud.
  * Importing the session library, and constructing Sessions, loads no @pulumi package: the
  * Automation API is imported when an operation first runs. Checked in a fresh Node process.
  */

@@ -1,4 +1,5 @@
 /**
+ * Test layer: unit, with FakeEngine (a test double of the Pulumi engine) and test-double drivers; not end-to-end.
  * The session logic behind the Engine interface, against FakeEngine (a test double: no Pulumi,
  * no cloud). What a session keeps in its stack, the journal, labels, drift, and failures.
  */

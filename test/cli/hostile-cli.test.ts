@@ -1,4 +1,5 @@
 /**
+ * Test layer: unit (pure code; none of the five layers: no engine, no cloud, no browser).
  * The CLI against hostile and unlucky use (issue 12): directories of YAML that is not formations
  * (secrets in them), error storms, --json on failure, conflicting flags, a symlink loop, through
  * `run()` in process; then a reader that goes away (`plan | head -1`) through the real bin in a

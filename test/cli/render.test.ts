@@ -1,3 +1,4 @@
+/** Test layer: unit (pure code; none of the five layers: no engine, no cloud, no browser). */
 import { describe, expect, it } from "vitest";
 import type { EngineEvent } from "../../automation/session/engine.js";
 import { fromEngineEvent, safeListener, type SessionEvent } from "../../automation/session/events.js";

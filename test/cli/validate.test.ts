@@ -1,4 +1,5 @@
 /**
+ * Test layer: unit (pure code; none of the five layers: no engine, no cloud, no browser).
  * `formations validate`, through `run()` with an in-memory Output (exit codes, the error line,
  * the source line and its caret, `--json` in the spec's exact shape), then once through the real
  * bin in a child process, which also proves that validating loads no Pulumi and no cloud SDK.

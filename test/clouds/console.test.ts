@@ -1,4 +1,5 @@
 /**
+ * Test layer 4: cloud SDK calls on their exact requests (the SDK's mock library or HTTP interception); no cloud is reached.
  * Idle verdicts read from each cloud's serial console, on the exact requests sent: EC2 through
  * aws-sdk-client-mock, GCE and Nova through undici's MockAgent (test/actions/rest-mock.ts), the
  * Azure management call through nock (the blob download through an injected fetch).

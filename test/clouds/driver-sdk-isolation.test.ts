@@ -1,4 +1,5 @@
 /**
+ * Test layer: unit, in fresh Node processes (what a process loads); no engine, no cloud.
  * The AWS and Azure drivers load their SDKs only when first used: importing the driver modules
  * and constructing drivers loads no @aws-sdk or @azure package; the first AWS call loads the EC2
  * client and nothing of Azure; the first Azure call with a given credential loads the compute SDK

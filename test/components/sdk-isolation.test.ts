@@ -1,4 +1,5 @@
 /**
+ * Test layer: unit, in fresh Node processes (what a process loads); no engine, no cloud.
  * Planning a formation loads its own provider's Pulumi SDK, file by file, and never another
  * cloud's: checked in a fresh Node process per plan (see test/helpers/fresh-node.ts), with a
  * control run that loads other SDKs on purpose so the check is seen to work.

@@ -1,4 +1,5 @@
 /**
+ * Test layer 2: components compiled under Pulumi's mocks (pulumi.runtime.setMocks).
  * Security invariants over every example formation, on the resources the real compile emits
  * under Pulumi's mock runtime:
  * - no inbound rule from 0.0.0.0/0 or ::/0 unless access.allowFrom lists it (egress and routes

@@ -1,4 +1,5 @@
 /**
+ * Test layer: unit (pure code; none of the five layers: no engine, no cloud, no browser).
  * Connection artifacts, byte for byte, for every provider and kind (test/connect/cases.ts), against
  * the files under test/fixtures/connect/<case>/. After an intended change, regenerate them with
  * `UPDATE_FIXTURES=1 npx vitest run test/connect` and review the diff.

@@ -1,3 +1,4 @@
+/** Test layer: unit (pure code; none of the five layers: no engine, no cloud, no browser). */
 import { describe, expect, it } from "vitest";
 import { decideBudget, decideBudgets, decideIdle, enforcementEntry, lastEnforcement, parseVerdict, verdictFromConsole, type IdleInput, type IdleVerdict } from "../../cost/budget.js";
 import { buildLedger } from "../../cost/ledger.js";

@@ -1,3 +1,4 @@
+/** Test layer: unit (pure code; none of the five layers: no engine, no cloud, no browser). */
 import { describe, expect, it } from "vitest";
 import { eventsFromJournal, type JournalEntry } from "../../cost/journal.js";
 import { buildLedger } from "../../cost/ledger.js";

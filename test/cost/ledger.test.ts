@@ -1,3 +1,4 @@
+/** Test layer: unit (pure code; none of the five layers: no engine, no cloud, no browser). */
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { buildLedger } from "../../cost/ledger.js";

@@ -1,4 +1,5 @@
 /**
+ * Test layer 3: the real Pulumi engine and the real Docker engine.
  * The whole session cycle against the REAL Pulumi engine (the CLI on PATH, through the
  * Automation API) with the Docker provider, a file backend in a temporary directory and the
  * local image formations-test/busybox:latest: up a Pool of 3, show (also from a fresh workspace,

@@ -1,4 +1,5 @@
 /**
+ * Test layer 1: schema fixtures, with the exact errors expected.
  * Fixture harness. Each file under test/fixtures/invalid states, in `# expect:` comment lines at
  * its top, every error the validator must report, and where:
  *

@@ -1,4 +1,5 @@
 /**
+ * Test layer 1: schema fixtures, with the exact errors expected.
  * Hostile input, all in ONE process on purpose: some failures only show on the second attack
  * (after one stack overflow in the YAML composer, V8 could abort the process on the next deep
  * parse). Every file must give located errors (file, line >= 1, col >= 1, message) and never

@@ -1,4 +1,5 @@
 /**
+ * Test layer 1: the loader and schema on generated input (property-based), with located errors asserted.
  * Property tests of the loader: whatever the text, `validateText` returns either a formation or
  * located errors (line and column inside the file, a JSON pointer), and never throws.
  * (a) mutates the valid fixtures the ways people and editors break files; (b) feeds random

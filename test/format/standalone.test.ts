@@ -1,4 +1,5 @@
 /**
+ * Test layer 1: schema fixtures, with the exact errors expected.
  * The build's precompiled validator (dist/format/validator.standalone.cjs) must behave exactly as
  * Ajv compiling the schema at run time: same errors, same defaults, on every fixture.
  * `npm test` builds first, so the standalone file is current.

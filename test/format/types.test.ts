@@ -1,4 +1,5 @@
 /**
+ * Test layer: unit (pure code; none of the five layers: no engine, no cloud, no browser).
  * The schema is the one source of truth: format/types.generated.ts must be exactly what
  * scripts/gen-types.mjs makes of it today. When this fails, run `npm run gen:types` and commit.
  */

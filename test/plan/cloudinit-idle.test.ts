@@ -1,4 +1,5 @@
 /**
+ * Test layer: unit (pure code; none of the five layers: no engine, no cloud, no browser).
  * lifecycle.autoStop puts the idle agent on every Linux VM of every VM provider, through the one
  * shared cloud-init (plan/cloudinit.ts): the exact script, its settings with the formation's
  * idleMinutes and the provider's stop command, the systemd service and timer, and the commands

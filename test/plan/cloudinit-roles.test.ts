@@ -1,4 +1,5 @@
 /**
+ * Test layer: unit (pure code; none of the five layers: no engine, no cloud, no browser).
  * plan/cloudinit.ts for gateways and workloads: the VirtualLab proxy (Guacamole) and its targets,
  * the EMRCluster proxy, self-managed Spark, Docker formations on a cloud host and GPU machines.
  */

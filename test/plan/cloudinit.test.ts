@@ -1,4 +1,5 @@
 /**
+ * Test layer: unit (pure code; none of the five layers: no engine, no cloud, no browser).
  * plan/cloudinit.ts, directly: the user data of each role (tables of roles x storage kinds x
  * package families), parsed back from YAML and asserted on the parts that make a machine work.
  * Gateways, Spark and Docker hosts: cloudinit-roles.test.ts.

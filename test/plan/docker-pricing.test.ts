@@ -1,4 +1,5 @@
 /**
+ * Test layer: unit (pure code; none of the five layers: no engine, no cloud, no browser).
  * Plain planning (no Pulumi runtime). A Docker engine sends no bill, so its containers cost
  * nothing unless the formation sets `cloud.pricing` (a shared host's chargeback): then each
  * container costs its size's CPUs and memory at those rates, and budgets have something to act on.

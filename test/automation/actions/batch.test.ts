@@ -1,4 +1,5 @@
 /**
+ * Test layer: unit (pure code; none of the five layers: no engine, no cloud, no browser).
  * batch.ts on its own: retries with exponential backoff and full jitter, the per-target timeout,
  * the parallelism bound and one result per target. A scripted test double stands in for a
  * provider, and fake timers stand in for the clock, so the delays are asserted exactly.

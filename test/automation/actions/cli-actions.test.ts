@@ -1,4 +1,5 @@
 /**
+ * Test layer: unit, with FakeEngine (a test double of the Pulumi engine) and test-double drivers; not end-to-end.
  * The action verbs of the CLI (start/stop/hibernate/reboot/shutdown, snapshot, stop-all,
  * terminate-all): output, JSON shapes and exit codes, with FakeEngine (a test double of the
  * engine) and TestDoubleDriver (a test double of a provider's API) behind the library.

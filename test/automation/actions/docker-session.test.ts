@@ -1,4 +1,5 @@
 /**
+ * Test layer 3, Docker half: the real Docker engine, with no Pulumi involved (the driver acts on containers directly).
  * Whole-session actions against a real engine: tier order in a cluster (read back from Docker's
  * own event stream), shared storage left alone, two actions on one session serialised, and a
  * batch stop over 20 containers with parallelism 5 and one container gone.

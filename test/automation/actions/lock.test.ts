@@ -1,3 +1,4 @@
+/** Test layer: unit (pure code; none of the five layers: no engine, no cloud, no browser). */
 /** The per-session lock on its own: order of waiters, wait: false, release on failure, sessions apart. */
 import { describe, expect, it } from "vitest";
 import { SessionBusyError, SessionLocks } from "../../../automation/actions/index.js";

@@ -1,4 +1,5 @@
 /**
+ * Test layer: unit, with FakeEngine (a test double of the Pulumi engine) and test-double drivers; not end-to-end.
  * Session actions through the library (Sessions.start/stop/...), with FakeEngine (a test double
  * of the engine) standing in for Pulumi and TestDoubleDriver (a test double of a provider's
  * API): which path each provider and action takes, what is journaled and recorded, cluster

@@ -1,4 +1,5 @@
 /**
+ * Test layer 3, Docker half: the real Docker engine; Pulumi is replaced by FakeEngine, a unit-test double, so this is not end-to-end.
  * Session actions through the library and the CLI against a REAL Docker engine: the Docker
  * driver (loaded by the registry, as in production) acts on real containers named and labelled
  * as the Docker adapter makes them. Pulumi is not here: FakeEngine (a test double of the engine)

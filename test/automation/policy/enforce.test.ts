@@ -1,4 +1,5 @@
 /**
+ * Test layer: unit, with FakeEngine (a test double of the Pulumi engine) and test-double drivers; not end-to-end.
  * `formations enforce`: budgets and idle rules decided from each session's ledger, journal and
  * idle verdicts, acted on through the session actions, journaled once, printed. FakeEngine (a
  * test double of the engine) and TestDoubleDriver (a test double of a provider's API) stand in

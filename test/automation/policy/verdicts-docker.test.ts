@@ -1,4 +1,5 @@
 /**
+ * Test layer 3, Docker half: the real Docker engine; Pulumi is replaced by FakeEngine, a unit-test double, so this is not end-to-end.
  * `show` reads each machine's last idle verdict out of its container through a REAL Docker engine
  * (scripts/docker-engine.sh): the agent script runs in the container with fake time, writes its
  * verdict file, and `formations show` (CLI, FakeEngine test double behind the library) prints it,

@@ -1,3 +1,4 @@
+/** Test layer: unit (pure code; none of the five layers: no engine, no cloud, no browser). */
 /** Which machines `show` reads an idle verdict for, and what it says when it cannot (no engine, no cloud call). */
 import { describe, expect, it } from "vitest";
 import type { MachineDetails, SessionDetails } from "../../../automation/session/show.js";

@@ -1,4 +1,5 @@
 /**
+ * Test layer: unit (pure code; none of the five layers: no engine, no cloud, no browser).
  * Where sessions live and how their secrets are protected (automation/backend.ts): unit tests on
  * real temporary folders, no engine.
  */

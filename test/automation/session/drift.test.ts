@@ -1,3 +1,4 @@
+/** Test layer: unit (pure code; none of the five layers: no engine, no cloud, no browser). */
 import { describe, expect, it } from "vitest";
 import { applyDrift, detectDrift, excludedUrns, machinesSilentOnPower, observedState } from "../../../automation/session/drift.js";
 import type { StateResource } from "../../../automation/session/engine.js";

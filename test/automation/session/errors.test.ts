@@ -1,3 +1,4 @@
+/** Test layer: unit (pure code; none of the five layers: no engine, no cloud, no browser). */
 import { describe, expect, it } from "vitest";
 import { CancelledError, classify, ConcurrentUpdateError, engineSummary, exitCodeOf, lockHolder, OperationFailedError, PendingOperationsError, PulumiMissingError, StackNotFoundError } from "../../../automation/session/errors.js";
 import { FormationError } from "../../../format/load.js";

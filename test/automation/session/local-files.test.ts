@@ -1,4 +1,5 @@
 /**
+ * Test layer: unit (pure code; none of the five layers: no engine, no cloud, no browser).
  * Formations' own files when the disk fails (issue 12, items 3 and 10): a full disk while
  * creating the passphrase, a read-only home while creating the state folder. Unit tests, no
  * engine: node:fs/promises is wrapped so that, under one folder, writes fail as a full or a

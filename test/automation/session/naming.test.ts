@@ -1,3 +1,4 @@
+/** Test layer: unit (pure code; none of the five layers: no engine, no cloud, no browser). */
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { checkSessionName, labelsToTags, matchesSelector, parseSelector, tagsToLabels, isOurTag } from "../../../automation/session/naming.js";

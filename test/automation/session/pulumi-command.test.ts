@@ -1,4 +1,5 @@
 /**
+ * Test layer: unit (pure code; none of the five layers: no engine, no cloud, no browser).
  * The Pulumi CLI runs in its own process group and gets exactly one SIGINT on cancel. Tested
  * with a stand-in `pulumi` script (the real CLI is not needed to test how we spawn it).
  */

@@ -1,3 +1,4 @@
+/** Test layer: unit (pure code; none of the five layers: no engine, no cloud, no browser). */
 import { describe, expect, it } from "vitest";
 import { CONFIG_KEYS, emptyRecord, JOURNAL_LIMIT, newest, recordFromConfig, recordFromOutputs, recordOutput, recordToConfig, withJournal, type SessionRecord } from "../../../automation/session/session-record.js";
 import { actor } from "../../../automation/session/actor.js";

@@ -1,4 +1,5 @@
 /**
+ * Test layer: unit, with FakeEngine (a test double of the Pulumi engine) and test-double drivers; not end-to-end.
  * A torn session record (issue 12, item 9): unit tests of the record parsers, then the Sessions
  * library against FakeEngine (a test double: no Pulumi). A part of the record that is there but
  * unreadable (a truncated journal, desired states of the wrong shape) must never read back as

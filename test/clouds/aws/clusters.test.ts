@@ -1,4 +1,5 @@
 /**
+ * Test layer 2: components compiled under Pulumi's mocks (pulumi.runtime.setMocks).
  * The AWS adapter for the kinds made of several machines: VirtualLab (target reachable only from
  * the proxy's group), HPCCluster (EFS, Slurm, munge key as a secret) and EMRCluster (aws.emr.Cluster
  * with its roles, applications, instance groups and idle timeout, behind a proxy instance).

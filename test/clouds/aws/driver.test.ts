@@ -1,4 +1,5 @@
 /**
+ * Test layer 4: cloud SDK calls on their exact requests (the SDK's mock library or HTTP interception); no cloud is reached.
  * The AWS driver on the exact EC2 requests it sends, with aws-sdk-client-mock (the SDK's own mock
  * library: it stubs EC2Client#send, so every command and its input are recorded and nothing leaves
  * the process). Covers the state mapping, every action, no-ops that send nothing mutating, honest

@@ -1,4 +1,5 @@
 /**
+ * Test layer 2: components compiled under Pulumi's mocks (pulumi.runtime.setMocks).
  * The AWS adapter under Pulumi's mock runtime: every kind on aws, compiled by the real components
  * and recorded by recordProgram. Asserts types, counts, parents, names, tags, security-group rules,
  * spot and hibernation, IMDSv2, encryption, EFS, EMR, alarms, power state, secrets and outputs;

@@ -1,4 +1,5 @@
 /**
+ * Test layer 2: components compiled under Pulumi's mocks (pulumi.runtime.setMocks).
  * The AWS adapter, kind by kind: the resources each kind needs on AWS and the inputs that make
  * them right (rules, spot and hibernation, EFS, EMR, alarms, power state, secrets), from the
  * examples and small inline formations.

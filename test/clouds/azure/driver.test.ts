@@ -1,4 +1,5 @@
 /**
+ * Test layer 4: cloud SDK calls on their exact requests (the SDK's mock library or HTTP interception); no cloud is reached.
  * The Azure driver on the exact HTTP requests it sends to management.azure.com, intercepted with
  * nock (no network: every other connection is refused, and any request no interceptor expects is
  * recorded and fails the test). Paths, api-versions, query parameters and bodies are asserted;

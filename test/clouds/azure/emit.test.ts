@@ -1,4 +1,5 @@
 /**
+ * Test layer 2: components compiled under Pulumi's mocks (pulumi.runtime.setMocks).
  * The Azure adapter under Pulumi's mock runtime: every azure example, compiled by the real
  * components and recorded by recordProgram. Asserts types and counts, parents and names, tags,
  * default-deny rules, secrets and outputs; never a whole-object snapshot. Kind-specific and

@@ -1,4 +1,5 @@
 /**
+ * Test layer 2: components compiled under Pulumi's mocks (pulumi.runtime.setMocks).
  * Kind by kind on Azure, on the examples: what each kind adds to the common shape (rules between
  * roles, HDInsight, Azure Files NFS, the Windows bootstrap, the Docker host, the pool).
  */

@@ -1,4 +1,5 @@
 /**
+ * Test layer 2: components compiled under Pulumi's mocks (pulumi.runtime.setMocks).
  * Formation options on Azure, on small inline formations: spot and its eviction, hibernation,
  * the desired power state, SSH keys Azure refuses (or none), a given network, no allowFrom,
  * GPUs, IPv6 sources and image ids.

@@ -1,4 +1,5 @@
 /**
+ * Test layer: unit (pure code; none of the five layers: no engine, no cloud, no browser).
  * The Azure adapter's pure parts, without Pulumi: NSG rules, images and disks, boot scripts,
  * names, keys, notes and the catalog's Azure table.
  */

@@ -1,4 +1,5 @@
 /**
+ * Test layer 3, Docker half: the real Docker engine, with no Pulumi involved (the driver acts on containers directly).
  * The Docker driver against a real engine: every action and the normalised state it leaves,
  * idempotency (each action twice: the second is a no-op), the force variants, snapshots, and the
  * failures users meet (a container removed behind our back, an engine that does not answer).

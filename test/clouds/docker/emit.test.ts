@@ -1,4 +1,5 @@
 /**
+ * Test layer 2: components compiled under Pulumi's mocks (pulumi.runtime.setMocks).
  * The Docker adapter under Pulumi's mock runtime: every kind on the docker provider, compiled by
  * the real components and recorded by recordProgram. Asserts types, counts, parents, names,
  * labels, aliases, limits, images, volumes, secrets, ports, power state and outputs; never a

@@ -1,4 +1,5 @@
 /**
+ * Test layer: unit (pure code; none of the five layers: no engine, no cloud, no browser).
  * The Docker adapter's pure parts, as tables: the image table and its resolution, published
  * ports and the bind address, power switches, engine host names, slurm.conf and the gateway's
  * user mapping. No Pulumi runtime here.

@@ -1,3 +1,4 @@
+/** Test layer: unit (pure code; none of the five layers: no engine, no cloud, no browser). */
 /** Pure parts of the Docker driver and of session ordering: engine URLs, error classes, image names, tiers. */
 import { describe, expect, it } from "vitest";
 import { tierOrder, type ActionTarget } from "../../../automation/actions/index.js";

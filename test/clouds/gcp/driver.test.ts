@@ -1,4 +1,5 @@
 /**
+ * Test layer 4: cloud SDK calls on their exact requests (the SDK's mock library or HTTP interception); no cloud is reached.
  * The GCP driver on the exact Compute REST requests it sends, answered by a scripted API on
  * undici's MockAgent: each action's method, URL and body, no mutating request on a repeat,
  * hibernate refused before any request, the one-time spot stop, preemption read from the

@@ -1,4 +1,5 @@
 /**
+ * Test layer 2: components compiled under Pulumi's mocks (pulumi.runtime.setMocks).
  * The GCP adapter under Pulumi's mock runtime, over every example in formations/gcp: the real
  * components compile each formation and recordProgram records what they register. Asserts types
  * and counts, parents and names, labels and network tags, default-deny firewall rules, spot

@@ -1,4 +1,5 @@
 /**
+ * Test layer 2: components compiled under Pulumi's mocks (pulumi.runtime.setMocks).
  * The GCP adapter on formations written for one behaviour each: desired power states, GPUs,
  * spot interruption, Windows, a given network, IPv6 sources, Filestore sizes and Dataproc's
  * limits. Compiled under Pulumi's mock runtime like the examples.

@@ -1,4 +1,5 @@
 /**
+ * Test layer: unit (pure code; none of the five layers: no engine, no cloud, no browser).
  * Table tests of the GCP adapter's pure parts: machine types and GPUs, images, users, labels,
  * power states, spot scheduling, firewall specs, the NFSv3 switch, Dataproc's components and
  * worker split, Filestore capacity.

@@ -1,4 +1,5 @@
 /**
+ * Test layer 4: cloud SDK calls on their exact requests (the SDK's mock library or HTTP interception); no cloud is reached.
  * The OpenStack driver on the exact requests it sends to Keystone and Nova, answered by scripted
  * APIs on undici's MockAgent: URLs, bodies, the X-Auth-Token and OpenStack-API-Version headers,
  * the token cached and renewed, no mutating request on a repeat, shelve as hibernate (said so),

@@ -1,4 +1,5 @@
 /**
+ * Test layer 2: components compiled under Pulumi's mocks (pulumi.runtime.setMocks).
  * The OpenStack adapter under Pulumi's mock runtime: every example (one per kind) compiled by the
  * real components and recorded by recordProgram. Asserts types, counts, parents, names, tags and
  * metadata, security-group rules, floating IPs, boot volumes, secrets, power state and outputs;

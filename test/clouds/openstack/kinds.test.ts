@@ -1,4 +1,5 @@
 /**
+ * Test layer 2: components compiled under Pulumi's mocks (pulumi.runtime.setMocks).
  * The OpenStack adapter, kind by kind and setting by setting, under Pulumi's mock runtime:
  * firewall rules per kind (the VirtualLab target only from its proxy, cluster members to each
  * other), what each machine's user data learns from the others, secrets, the HPC head's NFS

@@ -1,4 +1,5 @@
 /**
+ * Test layer: unit (pure code; none of the five layers: no engine, no cloud, no browser).
  * Table tests for the OpenStack adapter's pure parts and its catalog: power states, login users,
  * boot volume sizes, tags within Neutron's limit, one rule per remote, the cloudbase-init header,
  * the idle agent merge, the notes, and the catalog's sizes, images and prices.
