@@ -47,6 +47,11 @@ export class FakeEngine implements Engine {
    * (test/moto) returns the id of the EC2 instance it seeded for that machine.
    */
   cloudId?: (session: string, machine: string) => string | undefined;
+  /**
+   * Where `refresh` reads the machines' real states from, as Pulumi's refresh reads the provider;
+   * default: the fake cloud as tests left it. The moto layer reads moto's EC2.
+   */
+  readCloud?: (session: string, machines: readonly string[]) => Promise<Record<string, PowerState | "deleted">>;
 
   /** The next `op` on `stack` (any stack: "*") throws `error`, after `effect` changed the stack's state (what the failure left). */
   failNext(op: Op | "select" | "export", stack: string, error: Error, effect?: (s: FakeStackState) => void): void {
@@ -210,6 +215,7 @@ class FakeStack implements EngineStack {
     return this.engine.operate(this.name, "preview", opts, () => ({ changes: { create: 1 } }));
   }
   async refresh(opts: RefreshOptions) {
+    if (this.engine.readCloud) Object.assign(this.s.cloud, await this.engine.readCloud(this.name, Object.keys(this.s.cloud)));
     return this.engine.operate(this.name, "refresh", opts, () => {
       const s = this.s;
       if (opts.clearPendingCreates) s.deployment.deployment.pending_operations = (s.deployment.deployment.pending_operations ?? []).filter((p) => p.type !== "creating");

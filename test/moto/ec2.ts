@@ -9,10 +9,10 @@
  * machines are terminated, persistent otherwise). The session store is a FakeEngine whose `up`
  * exports these instance ids as the machines' cloud ids, as the real program would.
  */
-import { CreateTagsCommand, DescribeImagesCommand, DescribeInstancesCommand, DescribeSnapshotsCommand, EC2Client, RunInstancesCommand, StopInstancesCommand, type Image, type Instance, type Tag } from "@aws-sdk/client-ec2";
+import { DescribeImagesCommand, DescribeInstancesCommand, DescribeSnapshotsCommand, EC2Client, RunInstancesCommand, StartInstancesCommand, StopInstancesCommand, type _InstanceType, type Image, type Instance, type Tag } from "@aws-sdk/client-ec2";
 import { loadFormationText } from "../../format/load.js";
 import { planSession } from "../../plan/index.js";
-import type { PlannedMachine, SessionPlan } from "../../plan/types.js";
+import type { PlannedMachine, PowerState, SessionPlan } from "../../plan/types.js";
 import type { FakeEngine } from "../automation/fake-engine.js";
 import type { Harness } from "../automation/helpers.js";
 
@@ -31,7 +31,7 @@ function someAmi(): Promise<string> {
   ami ??= ec2()
     .send(new DescribeImagesCommand({ Owners: ["amazon"] }))
     .then((out) => {
-      const id = out.Images?.find((i) => i.Platform !== "windows")?.ImageId;
+      const id = out.Images?.find((i) => String(i.Platform ?? "").toLowerCase() !== "windows")?.ImageId;
       if (!id) throw new Error("moto lists no Amazon image in eu-west-1");
       return id;
     });
@@ -53,7 +53,7 @@ export async function runInstance(plan: SessionPlan, m: PlannedMachine): Promise
   const out = await ec2().send(
     new RunInstancesCommand({
       ImageId: await someAmi(),
-      InstanceType: m.instanceType,
+      InstanceType: m.instanceType as _InstanceType,
       MinCount: 1,
       MaxCount: 1,
       BlockDeviceMappings: [{ DeviceName: "/dev/sda1", Ebs: { VolumeType: "gp3", VolumeSize: m.diskGb, Encrypted: true, DeleteOnTermination: true } }],
@@ -81,9 +81,26 @@ export async function runInstance(plan: SessionPlan, m: PlannedMachine): Promise
 /** Instance ids by session, then machine: what the FakeEngine's `up` exports as cloud ids. */
 export type Seeded = Map<string, Map<string, string>>;
 
-/** Lets the harness's FakeEngine export the seeded instances' ids. */
+/**
+ * Backs the harness's FakeEngine with moto: its `up` exports the seeded instances' ids, and its
+ * `refresh` reads their states from moto, as Pulumi's refresh reads them from EC2 (a terminated
+ * instance is gone from the state). Otherwise the refresh after each driver action would read
+ * FakeEngine's own fake cloud, which never sees what the driver did, and record that as drift.
+ */
 export function exportSeeded(engine: FakeEngine, seeded: Seeded): void {
   engine.cloudId = (session, machine) => seeded.get(session)?.get(machine);
+  engine.readCloud = async (session, machines) => {
+    const ids = seeded.get(session);
+    const read = await Promise.all(
+      machines.map(async (m): Promise<[string, PowerState | "deleted"] | undefined> => {
+        const id = ids?.get(m);
+        if (!id) return undefined;
+        const raw = await stateOf(id);
+        return [m, raw === "terminated" || raw === "shutting-down" ? "deleted" : raw === "stopped" || raw === "stopping" ? "stopped" : "running"];
+      }),
+    );
+    return Object.fromEntries(read.filter((x) => x !== undefined));
+  };
 }
 
 /**
@@ -137,7 +154,7 @@ export async function stopBehindOurBack(id: string): Promise<void> {
   await ec2().send(new StopInstancesCommand({ InstanceIds: [id] }));
 }
 
-/** Tags an instance outside formations. */
-export async function tag(id: string, tags: Record<string, string>): Promise<void> {
-  await ec2().send(new CreateTagsCommand({ Resources: [id], Tags: tagList(tags) }));
+/** Someone starts an instance outside formations. */
+export async function startBehindOurBack(id: string): Promise<void> {
+  await ec2().send(new StartInstancesCommand({ InstanceIds: [id] }));
 }
