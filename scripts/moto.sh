@@ -4,9 +4,9 @@
 #
 #   scripts/moto.sh install   # create the venv and pip install moto[server]==$MOTO_VERSION (no-op when warm);
 #                             # prints the moto_server path on stdout, progress on stderr
-#   scripts/moto.sh start     # install if needed, start moto_server on a free port, print env lines
+#   scripts/moto.sh start     # install if needed, start moto's server (test/moto/server.py) on a free port, print env lines
 #   scripts/moto.sh env       # print the env lines of the server `start` left running
-#   scripts/moto.sh stop      # stop the server `start` started (by its pid, only if it is moto_server)
+#   scripts/moto.sh stop      # stop the server `start` started (by its pid, only if it is still that server)
 #   eval "$(scripts/moto.sh start)"   # then any AWS SDK or CLI in this shell talks to moto
 #
 # The tests do not need `start`: vitest.moto.config.ts's global setup (test/moto/global-setup.ts)
@@ -19,6 +19,7 @@ MOTO_VERSION=5.2.5
 VENV=${FORMATIONS_MOTO_VENV:-$HOME/.cache/formations/moto-venv-$MOTO_VERSION}
 RUN=${FORMATIONS_MOTO_DIR:-/tmp/formations-moto}
 PYTHON=${PYTHON:-python3}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
 log() { echo "moto: $*" >&2; }
 
@@ -37,10 +38,10 @@ install() {
   echo "$VENV/bin/moto_server"
 }
 
-pid() { # the pidfile's pid, if that process is still moto_server
+pid() { # the pidfile's pid, if that process is still our moto server
   local p
   p=$(cat "$RUN/moto.pid" 2>/dev/null) || return 0
-  grep -q moto_server "/proc/$p/cmdline" 2>/dev/null && echo "$p" || true
+  grep -q test/moto/server.py "/proc/$p/cmdline" 2>/dev/null && echo "$p" || true
 }
 
 env_lines() {
@@ -69,8 +70,9 @@ start() {
   fi
   mkdir -p "$RUN"
   port=$(free_port)
-  log "starting moto_server on 127.0.0.1:$port (log: $RUN/moto.log)"
-  setsid "$server" -H 127.0.0.1 -p "$port" </dev/null >>"$RUN/moto.log" 2>&1 &
+  log "starting moto on 127.0.0.1:$port (log: $RUN/moto.log)"
+  # moto plus the one shim the tests use (test/moto/server.py: snapshot tags on CreateImage).
+  setsid "$(dirname "$server")/python" "$ROOT/test/moto/server.py" -H 127.0.0.1 -p "$port" </dev/null >>"$RUN/moto.log" 2>&1 &
   echo $! >"$RUN/moto.pid"
   echo "$port" >"$RUN/moto.port"
   for ((i = 0; i < 240; i++)); do # 60 s at most
@@ -81,7 +83,7 @@ start() {
     kill -0 "$(cat "$RUN/moto.pid")" 2>/dev/null || break
     sleep 0.25
   done
-  log "moto_server is not answering; last lines of $RUN/moto.log:"
+  log "moto is not answering; last lines of $RUN/moto.log:"
   tail -n 30 "$RUN/moto.log" >&2
   exit 1
 }

@@ -25,7 +25,9 @@
  *   CreateTags). The AMI is `available` at once, with its snapshot id.
  * - States settle at once: RunInstances/StartInstances answer `pending`, StopInstances `stopping`,
  *   TerminateInstances `shutting-down`, and the next DescribeInstances already gives the end state.
- *   The waits and polls of the driver are exercised by the request-mock tests only.
+ *   The waits and polls of the driver are exercised by the request-mock tests only. A terminated
+ *   instance stays described as `terminated` (EC2 forgets it after about an hour, then
+ *   InvalidInstanceID.NotFound, which the mocks and the unknown-id case below show).
  * - moto accepts what EC2 refuses with IncorrectInstanceState: RebootInstances of a stopped or
  *   terminated instance (a stopped one comes back running), StopInstances of a terminated one,
  *   StartInstances of a running one. The driver decides from its own read and sends none of them.
