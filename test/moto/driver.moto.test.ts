@@ -13,7 +13,8 @@
  *   only through that link, so on moto it sent a plain StopInstances (moto accepts it; real EC2
  *   refuses). Product fixed: targets carry `oneTimeSpot` from the plan and the driver trusts it
  *   (request-mock test in driver.test.ts). The persistent-spot cancel before terminate still needs
- *   the link: moto cannot show it, so it stays covered by the request-mock test only.
+ *   the link: moto cannot show it, so it stays covered by the request-mock test only. (moto also
+ *   forgets a cancelled spot request at once, where EC2 keeps it described as `cancelled`.)
  * - StopInstances with Hibernate=true is accepted (also on an instance without hibernation), but
  *   moto never hibernates: the stopped instance's StateReason is Client.UserInitiatedShutdown,
  *   never Client.UserInitiatedHibernate. The driver reports it honestly as EC2's fallback to a plain
