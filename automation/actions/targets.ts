@@ -53,7 +53,10 @@ export function sessionView(stored: StoredSession): SessionView {
       ...(hibernationAtLaunch ? { hibernation: m.hibernation } : {}),
       spot: m.spot,
     };
-    return { target, planned: m, recorded, oneTimeSpot: m.spot && plan.spotInterruption === "terminate" };
+    const oneTimeSpot = m.spot && plan.spotInterruption === "terminate";
+    // The plan launched it from a one-time request: the driver need not find that request to know it.
+    if (oneTimeSpot) target.oneTimeSpot = true;
+    return { target, planned: m, recorded, oneTimeSpot };
   });
   return { session, formation, record, plan, machines };
 }

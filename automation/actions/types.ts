@@ -55,6 +55,12 @@ export interface ActionTarget {
   hibernation?: boolean;
   /** Runs on spot capacity (the plan's `spot`); drivers also read it from the provider where they can. */
   spot?: boolean;
+  /**
+   * Launched from a one-time spot request (the plan's `spot` with `spotInterruption: terminate`):
+   * it can never be stopped, only imaged and terminated. `true` is known from the plan before any
+   * call; absent means unknown, and the driver asks the provider (EC2: the instance's spot request).
+   */
+  oneTimeSpot?: boolean;
 }
 
 /** Per-call options of an action. */

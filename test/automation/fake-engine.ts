@@ -42,6 +42,16 @@ export class FakeEngine implements Engine {
   gate?: Promise<void>;
   private failures = new Map<string, { error: Error; effect?: (s: FakeStackState) => void }>();
   closed = false;
+  /**
+   * The cloud id `up` exports for a machine; default `fake-<session>-<machine>`. The moto layer
+   * (test/moto) returns the id of the EC2 instance it seeded for that machine.
+   */
+  cloudId?: (session: string, machine: string) => string | undefined;
+  /**
+   * Where `refresh` reads the machines' real states from, as Pulumi's refresh reads the provider;
+   * default: the fake cloud as tests left it. The moto layer reads moto's EC2.
+   */
+  readCloud?: (session: string, machines: readonly string[]) => Promise<Record<string, PowerState | "deleted">>;
 
   /** The next `op` on `stack` (any stack: "*") throws `error`, after `effect` changed the stack's state (what the failure left). */
   failNext(op: Op | "select" | "export", stack: string, error: Error, effect?: (s: FakeStackState) => void): void {
@@ -139,7 +149,7 @@ const ROOT_URN = (name: string) => `urn:pulumi:${name}::formations::pulumi:pulum
 const machineUrn = (name: string, m: string) => `urn:pulumi:${name}::formations::docker:index/container:Container::${name}-${m}`;
 
 /** What the session's program would export and register, derived from the record in config. */
-function deployFromConfig(name: string, s: FakeStackState, exclude: readonly string[]): OperationResult {
+function deployFromConfig(name: string, s: FakeStackState, exclude: readonly string[], cloudId?: FakeEngine["cloudId"]): OperationResult {
   const text = s.config["formations:formation"]?.value;
   if (!text) throw engineError("CommandError", "error: formations:file or formations:formation must be set");
   const desired = JSON.parse(s.config["formations:desired"]?.value ?? "{}") as Record<string, PowerState>;
@@ -152,7 +162,7 @@ function deployFromConfig(name: string, s: FakeStackState, exclude: readonly str
     const urn = machineUrn(name, m.name);
     if (exclude.includes(urn)) continue;
     if (!existing.has(urn)) created++;
-    const id = `fake-${name}-${m.name}`;
+    const id = cloudId?.(name, m.name) ?? `fake-${name}-${m.name}`;
     s.cloud[m.name] = m.desiredState;
     resources.push({ urn, type: "docker:index/container:Container", id, custom: true, parent: ROOT_URN(name), outputs: { state: m.desiredState } });
     machines.push({ name: m.name, role: m.role, cloudId: id, privateIp: `10.0.0.${machines.length + 2}`, user: "root", connect: `docker exec -it ${id} sh`, desiredState: m.desiredState, instanceType: m.instanceType, spot: m.spot, hibernation: m.hibernation });
@@ -199,12 +209,13 @@ class FakeStack implements EngineStack {
     for (const k of remove) delete this.s.tags[k];
   }
   async up(opts: UpdateOptions) {
-    return this.engine.operate(this.name, "up", opts, () => deployFromConfig(this.name, this.s, opts.exclude ?? []));
+    return this.engine.operate(this.name, "up", opts, () => deployFromConfig(this.name, this.s, opts.exclude ?? [], this.engine.cloudId));
   }
   async preview(opts: UpdateOptions) {
     return this.engine.operate(this.name, "preview", opts, () => ({ changes: { create: 1 } }));
   }
   async refresh(opts: RefreshOptions) {
+    if (this.engine.readCloud) Object.assign(this.s.cloud, await this.engine.readCloud(this.name, Object.keys(this.s.cloud)));
     return this.engine.operate(this.name, "refresh", opts, () => {
       const s = this.s;
       if (opts.clearPendingCreates) s.deployment.deployment.pending_operations = (s.deployment.deployment.pending_operations ?? []).filter((p) => p.type !== "creating");

@@ -79,8 +79,15 @@ export class Ec2Api {
     return out.SpotInstanceRequests?.[0];
   }
 
-  /** Whether the instance came from a one-time spot request: such an instance can never be stopped (EC2 refuses), only terminated. */
+  /**
+   * Whether the instance came from a one-time spot request: such an instance can never be stopped
+   * (EC2 refuses), only terminated. The plan's word (`t.oneTimeSpot`) comes first and costs no call;
+   * without it, EC2's: the request the instance names. An EC2-compatible service that does not link
+   * a spot instance to its request (moto does not) must not turn a one-time spot machine into a
+   * plain stop that real EC2 would refuse, leaving it running.
+   */
   async oneTimeSpot(t: ActionTarget, instance: Instance | undefined, from: MachineState): Promise<boolean> {
+    if (t.oneTimeSpot) return true;
     return (await this.spotRequest(t, instance, from))?.Type === "one-time";
   }
 

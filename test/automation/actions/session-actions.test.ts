@@ -158,6 +158,12 @@ describe("the declarative path (the provider's resource holds the power state)",
     expect(driver.targets[0]).toEqual({ session: "lab", machine: "machine-1", role: "member", providerId: "fake-lab-machine-1", region: "eu-west-1", hibernation: true, spot: false });
   });
 
+  it("a one-time spot machine's target says so from the plan (the driver need not find its spot request)", async () => {
+    await up(pool(1, { provider: "aws", machine: ["spot: true"], interruption: "terminate" }));
+    await h.sessions.reboot("lab");
+    expect(driver.targets[0]).toMatchObject({ machine: "machine-1", spot: true, oneTimeSpot: true });
+  });
+
   it("GCP hibernate is declarative (desiredStatus SUSPENDED)", async () => {
     await up(pool(1, { provider: "gcp" }));
     const r = await h.sessions.hibernate("lab");

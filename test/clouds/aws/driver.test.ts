@@ -201,6 +201,25 @@ describe("stop and shutdown", () => {
     expect(ec2.commandCalls(StopInstancesCommand)).toHaveLength(0);
   });
 
+  it("the plan's word that it is one-time spot is enough: imaged and terminated though EC2 names no spot request (as moto answers)", async () => {
+    // moto's DescribeInstances gives a spot instance InstanceLifecycle but no SpotInstanceRequestId
+    // (test/moto): before this, the driver then sent a plain StopInstances, which real EC2 refuses.
+    ec2.on(DescribeInstancesCommand).resolvesOnce(described("running", { InstanceLifecycle: "spot" })).resolves(described("terminated", { InstanceLifecycle: "spot" }));
+    ec2.on(CreateImageCommand).resolves({ ImageId: "ami-3" });
+    ec2.on(DescribeImagesCommand).resolves({ Images: [{ ImageId: "ami-3", State: "available" }] });
+    ec2.on(TerminateInstancesCommand).resolves({});
+    const r = await driver().stop(target("i-1", { spot: true, oneTimeSpot: true }));
+    expect(r).toMatchObject({ outcome: "done", from: "running", to: "terminated", imageId: "ami-3" });
+    expect(mutating().map(([name]) => name)).toEqual(["CreateImageCommand", "TerminateInstancesCommand"]);
+    expect(ec2.commandCalls(DescribeSpotInstanceRequestsCommand)).toHaveLength(0);
+  });
+
+  it("hibernating a machine the plan says is one-time spot is refused before any mutating request", async () => {
+    ec2.on(DescribeInstancesCommand).resolves(described("running", { InstanceLifecycle: "spot", HibernationOptions: { Configured: true } }));
+    await expect(driver().hibernate(target("i-1", { spot: true, oneTimeSpot: true }))).rejects.toThrow(/lab\/head cannot hibernate: it is a one-time spot instance, which EC2 never stops/);
+    expect(mutating()).toEqual([]);
+  });
+
   it("a one-time spot instance still goes when its snapshots are slow to start, and the result warns", async () => {
     vi.useFakeTimers();
     const spot = { InstanceLifecycle: "spot" as const, SpotInstanceRequestId: "sir-1" };
