@@ -62,6 +62,8 @@ export interface CloudChecks {
   zoneOf?(region: string): string;
   /** Label keys and values must be lower case here: the cloud's name in the message. */
   readonly lowerCaseLabels?: string;
+  /** The only regions this cloud has (OVHcloud's region codes): any other is refused, with these in the hint. */
+  readonly regions?: readonly string[];
 }
 
 /** Fake addresses of one mocked resource, for a cloud's mock outputs. */

@@ -203,7 +203,17 @@ export function zoneInRegion(doc: Obj): RuleProblem[] {
   return [];
 }
 
-export const RULES = [sshKeys, cidrs, lowerCaseLabels, providerFit, containerPorts, zoneInRegion] as const;
+/** The region must be one of the cloud's, on clouds with a fixed list (clouds/cloud.ts `checks.regions`). */
+export function regionKnown(doc: Obj): RuleProblem[] {
+  if (!isObj(doc.cloud)) return [];
+  const { provider, region } = doc.cloud;
+  const regions = findCloud(provider)?.checks.regions;
+  if (!regions || typeof region !== "string" || regions.includes(region)) return [];
+  const near = regions.find((r) => r.toLowerCase() === region.toLowerCase());
+  return [{ pointer: "/cloud/region", message: `'${region}' is not a ${String(provider)} region`, hint: near ? `region codes are upper case: '${near}'` : `one of ${regions.join(", ")}` }];
+}
+
+export const RULES = [sshKeys, cidrs, lowerCaseLabels, providerFit, containerPorts, zoneInRegion, regionKnown] as const;
 
 export function runRules(doc: unknown): RuleProblem[] {
   if (!isObj(doc)) return [];
