@@ -210,7 +210,7 @@ export function regionKnown(doc: Obj): RuleProblem[] {
   const regions = findCloud(provider)?.checks.regions;
   if (!regions || typeof region !== "string" || regions.includes(region)) return [];
   const near = regions.find((r) => r.toLowerCase() === region.toLowerCase());
-  return [{ pointer: "/cloud/region", message: `'${region}' is not a ${String(provider)} region`, hint: near ? `region codes are upper case: '${near}'` : `one of ${regions.join(", ")}` }];
+  return [{ pointer: "/cloud/region", message: `'${region}' is not a region of ${String(provider)}`, hint: near ? `region codes are upper case: '${near}'` : `one of ${regions.join(", ")}` }];
 }
 
 export const RULES = [sshKeys, cidrs, lowerCaseLabels, providerFit, containerPorts, zoneInRegion, regionKnown] as const;

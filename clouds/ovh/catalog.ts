@@ -23,7 +23,25 @@ const usd = (eurPerHour: number) => Math.round(eurPerHour * EUR * 1e6) / 1e6;
  * Public Cloud regions where instances run (OVHcloud's region codes, as OpenStack's region names).
  * A region outside this list is refused at validation, with this list in the hint.
  */
-export const OVH_REGIONS = ["GRA7", "GRA9", "GRA11", "SBG5", "SBG7", "BHS5", "DE1", "UK1", "WAW1", "EU-WEST-PAR", "EU-SOUTH-MIL", "CA-EAST-TOR", "AP-SOUTHEAST-SYD1", "AP-SOUTH-MUM1", "AP-SOUTHEAST-SGP1", "US-EAST-VA-1", "US-WEST-OR-1"] as const;
+export const OVH_REGIONS = [
+  "GRA7",
+  "GRA9",
+  "GRA11",
+  "SBG5",
+  "SBG7",
+  "BHS5",
+  "DE1",
+  "UK1",
+  "WAW1",
+  "EU-WEST-PAR",
+  "EU-SOUTH-MIL",
+  "CA-EAST-TOR",
+  "AP-SOUTHEAST-SYD1",
+  "AP-SOUTH-MUM1",
+  "AP-SOUTHEAST-SGP1",
+  "US-EAST-VA-1",
+  "US-WEST-OR-1",
+] as const;
 
 export const ovh: ProviderCatalog = {
   provider: "ovh",

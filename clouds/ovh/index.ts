@@ -24,7 +24,9 @@ export const ovh = {
   actions: {
     // The OpenStack server's powerState: active, shutoff and shelved_offloaded (what hibernate becomes).
     declarative: openstack.actions.declarative,
-    declarativeFallback: { hibernate: "OVHcloud has no hibernation: the instance was shelved (the OS shut down and memory was not kept; start boots it again)" },
+    declarativeFallback: {
+      hibernate: "OVHcloud has no hibernation: the instance was shelved (the OS shut down and memory was not kept; start boots it again)",
+    },
     hibernationAtLaunch: false,
     driver: async (ctx) => new (await import("../openstack/actions/driver.js")).OpenStackDriver({ ...ctx, provider: "ovh" }),
   },

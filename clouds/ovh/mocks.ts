@@ -19,7 +19,8 @@ export const mocks: CloudMocks = {
   },
   call(token) {
     // The account's Public Cloud projects: one, as most accounts have.
-    if (token === "ovh:Cloud/getProjects:getProjects") return { id: "projects", projects: [{ projectId: "0123456789abcdef0123456789abcdef", serviceName: "0123456789abcdef0123456789abcdef", status: "ok" }] };
+    if (token === "ovh:Cloud/getProjects:getProjects")
+      return { id: "projects", projects: [{ projectId: "0123456789abcdef0123456789abcdef", serviceName: "0123456789abcdef0123456789abcdef", status: "ok" }] };
     return undefined;
   },
 };

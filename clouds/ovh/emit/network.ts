@@ -37,7 +37,11 @@ export function vlanOf(session: string): number {
 function ownNetwork(ctx: EmitContext, project: OvhProject): Placement {
   const plan = ctx.plan;
   const region = plan.region!;
-  const net = new NetworkPrivate(ctx.name("net"), { serviceName: project.serviceName, name: `${plan.session}-net`, regions: [region], vlanId: vlanOf(plan.session) }, project.opts);
+  const net = new NetworkPrivate(
+    ctx.name("net"),
+    { serviceName: project.serviceName, name: `${plan.session}-net`, regions: [region], vlanId: vlanOf(plan.session) },
+    project.opts,
+  );
   const networkId = net.regionsOpenstackIds.apply((ids) => {
     const id = ids[region];
     if (!id) throw new Error(`OVHcloud made private network ${plan.session}-net without a network in ${region}`);
@@ -49,7 +53,11 @@ function ownNetwork(ctx: EmitContext, project: OvhProject): Placement {
     project.opts,
   );
   // Model s is the smallest: egress for a lab or a cluster's package installs.
-  const gateway = new Gateway(ctx.name("gateway"), { serviceName: project.serviceName, region, name: `${plan.session}-gateway`, model: "s", networkId, subnetId: subnet.id }, project.opts);
+  const gateway = new Gateway(
+    ctx.name("gateway"),
+    { serviceName: project.serviceName, region, name: `${plan.session}-gateway`, model: "s", networkId, subnetId: subnet.id },
+    project.opts,
+  );
   return { networkId, subnetId: subnet.id, subnetCidr: plan.network.subnetCidr, routed: [gateway], owned: true };
 }
 

@@ -28,7 +28,10 @@ export function endpoint(config = new pulumi.Config("formations"), env: NodeJS.P
 export function onlyProject(projects: readonly { projectId?: string; serviceName?: string }[]): string {
   const ids = projects.map((p) => p.projectId ?? p.serviceName ?? "").filter((id) => id !== "");
   if (ids.length === 1) return ids[0]!;
-  const why = ids.length === 0 ? "this OVHcloud account has no Public Cloud project" : `this OVHcloud account has ${ids.length} Public Cloud projects (${ids.join(", ")})`;
+  const why =
+    ids.length === 0
+      ? "this OVHcloud account has no Public Cloud project"
+      : `this OVHcloud account has ${ids.length} Public Cloud projects (${ids.join(", ")})`;
   throw new Error(`${why}: name the project with \`pulumi config set formations:ovhServiceName <project id>\` or OVH_CLOUD_PROJECT_SERVICE`);
 }
 

@@ -21,7 +21,11 @@ export function createSharedStorage(ctx: EmitContext, net: OvhNetwork, storage: 
   if (!net.subnetId || !net.subnetCidr) throw new Error("an OVHcloud File Storage share is opened to the session subnet: name it in cloud.network.subnet");
   const { serviceName, opts } = net.project;
   const region = net.region;
-  const shareNet = new CloudStorageFileShareNetwork(ctx.name("share-net"), { serviceName, region, name: `${ctx.plan.session}-share-net`, networkId: net.networkId, subnetId: net.subnetId }, opts);
+  const shareNet = new CloudStorageFileShareNetwork(
+    ctx.name("share-net"),
+    { serviceName, region, name: `${ctx.plan.session}-share-net`, networkId: net.networkId, subnetId: net.subnetId },
+    opts,
+  );
   const share = new CloudStorageFileShare(
     ctx.name("shared"),
     {
@@ -37,7 +41,11 @@ export function createSharedStorage(ctx: EmitContext, net: OvhNetwork, storage: 
     },
     opts,
   );
-  const acl = new CloudStorageFileShareAcl(ctx.name("shared-acl"), { serviceName, shareId: share.id, accessTo: net.subnetCidr, accessLevel: "READ_WRITE" }, opts);
+  const acl = new CloudStorageFileShareAcl(
+    ctx.name("shared-acl"),
+    { serviceName, shareId: share.id, accessTo: net.subnetCidr, accessLevel: "READ_WRITE" },
+    opts,
+  );
   // Machines mount once access is granted, not merely once the share exists.
   const source = pulumi.all([share.currentState, acl.id]).apply(([state]) => {
     const locations = state?.exportLocations ?? [];
