@@ -55,23 +55,42 @@ export const ecs: ContainerService = {
   refusal(options, spec) {
     if (launchTypeOf(options) !== "FARGATE") return undefined;
     if ("host" in spec) {
-      return { pointer: "/spec/host", atKey: true, message: "'spec.host' is not used with ecs.launchType FARGATE: Fargate runs the task on capacity of its own, sized by container.cpus and memoryMb", hint: "remove 'host', or use launchType EC2 to run the task on an instance of that type" };
+      return {
+        pointer: "/spec/host",
+        atKey: true,
+        message: "'spec.host' is not used with ecs.launchType FARGATE: Fargate runs the task on capacity of its own, sized by container.cpus and memoryMb",
+        hint: "remove 'host', or use launchType EC2 to run the task on an instance of that type",
+      };
     }
     const container = isObj(spec.container) ? spec.container : {};
     const ports = Array.isArray(container.ports) ? container.ports : [];
     for (const [i, p] of ports.entries()) {
       if (isObj(p) && typeof p.host === "number" && p.host !== p.container) {
-        return { pointer: `/spec/container/ports/${i}/host`, message: `Fargate tasks publish a container port on the same port (awsvpc networking): host ${p.host} cannot map to container ${String(p.container)}`, hint: `remove 'host' or set it to ${String(p.container)}; or use launchType EC2` };
+        return {
+          pointer: `/spec/container/ports/${i}/host`,
+          message: `Fargate tasks publish a container port on the same port (awsvpc networking): host ${p.host} cannot map to container ${String(p.container)}`,
+          hint: `remove 'host' or set it to ${String(p.container)}; or use launchType EC2`,
+        };
       }
     }
     const volumes = Array.isArray(container.volumes) ? container.volumes : [];
     for (const [i, v] of volumes.entries()) {
-      if (isObj(v) && "hostPath" in v) return { pointer: `/spec/container/volumes/${i}/hostPath`, atKey: true, message: "a Fargate task has no host to bind-mount a path from", hint: "use a named volume (the task's own storage), or launchType EC2" };
+      if (isObj(v) && "hostPath" in v)
+        return {
+          pointer: `/spec/container/volumes/${i}/hostPath`,
+          atKey: true,
+          message: "a Fargate task has no host to bind-mount a path from",
+          hint: "use a named volume (the task's own storage), or launchType EC2",
+        };
     }
     const cpus = typeof container.cpus === "number" ? container.cpus : undefined;
     const memoryMb = typeof container.memoryMb === "number" ? container.memoryMb : undefined;
     if (!fargateSize(cpus, memoryMb)) {
-      return { pointer: "/spec/container", message: `no Fargate task size holds ${cpus ?? "?"} vCPUs and ${memoryMb ?? "?"} MB: the largest is 16 vCPUs and 120 GB`, hint: "ask for less, or use launchType EC2 with a larger host instance type" };
+      return {
+        pointer: "/spec/container",
+        message: `no Fargate task size holds ${cpus ?? "?"} vCPUs and ${memoryMb ?? "?"} MB: the largest is 16 vCPUs and 120 GB`,
+        hint: "ask for less, or use launchType EC2 with a larger host instance type",
+      };
     }
     return undefined;
   },

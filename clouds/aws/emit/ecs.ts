@@ -52,8 +52,16 @@ function volumeName(path: string): string {
 function ec2Capacity(ctx: EmitContext, net: AwsNetwork, m: PlannedMachine, cluster: ecs.Cluster, tags: Record<string, string>): ecs.CapacityProvider {
   const opts = net.opts;
   const partition = partitionOf(net.region);
-  const role = new iam.Role(ctx.name("ecs-instance"), { assumeRolePolicy: assumedBy("ec2.amazonaws.com"), description: `ECS container instance role of ${ctx.plan.session}`, tags }, opts);
-  new iam.RolePolicyAttachment(ctx.name("ecs-instance-policy"), { role: role.name, policyArn: `arn:${partition}:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role` }, opts);
+  const role = new iam.Role(
+    ctx.name("ecs-instance"),
+    { assumeRolePolicy: assumedBy("ec2.amazonaws.com"), description: `ECS container instance role of ${ctx.plan.session}`, tags },
+    opts,
+  );
+  new iam.RolePolicyAttachment(
+    ctx.name("ecs-instance-policy"),
+    { role: role.name, policyArn: `arn:${partition}:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role` },
+    opts,
+  );
   const profile = new iam.InstanceProfile(ctx.name("ecs-instance-profile"), { role: role.name, tags }, opts);
   const ami = ecs.getParameterOutput({ name: ECS_AMI_PARAMETER }, { parent: ctx.parent, provider: opts.provider! }).value;
   const group = net.roleGroups.get(m.role);
@@ -80,7 +88,10 @@ function ec2Capacity(ctx: EmitContext, net: AwsNetwork, m: PlannedMachine, clust
       vpcZoneIdentifiers: [m.public ? net.publicSubnetId : net.privateSubnetId],
       launchTemplate: { id: template.id, version: "$Latest" },
       // The capacity provider sets the desired capacity; ECS requires this tag on groups it manages.
-      tags: [{ key: "AmazonECSManaged", value: "true", propagateAtLaunch: true }, ...Object.entries(tags).map(([key, value]) => ({ key, value, propagateAtLaunch: true }))],
+      tags: [
+        { key: "AmazonECSManaged", value: "true", propagateAtLaunch: true },
+        ...Object.entries(tags).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
+      ],
     },
     { ...opts, ignoreChanges: ["desiredCapacity"] },
   );
@@ -88,12 +99,24 @@ function ec2Capacity(ctx: EmitContext, net: AwsNetwork, m: PlannedMachine, clust
     ctx.name("ecs-capacity"),
     {
       name: `${ctx.plan.session}-capacity`,
-      autoScalingGroupProvider: { autoScalingGroupArn: asg.arn, managedScaling: { status: "ENABLED", targetCapacity: 100, minimumScalingStepSize: 1, maximumScalingStepSize: 1 }, managedTerminationProtection: "DISABLED" },
+      autoScalingGroupProvider: {
+        autoScalingGroupArn: asg.arn,
+        managedScaling: { status: "ENABLED", targetCapacity: 100, minimumScalingStepSize: 1, maximumScalingStepSize: 1 },
+        managedTerminationProtection: "DISABLED",
+      },
       tags,
     },
     opts,
   );
-  new ecs.ClusterCapacityProviders(ctx.name("ecs-capacity-default"), { clusterName: cluster.name, capacityProviders: [provider.name], defaultCapacityProviderStrategies: [{ capacityProvider: provider.name, weight: 1, base: 0 }] }, opts);
+  new ecs.ClusterCapacityProviders(
+    ctx.name("ecs-capacity-default"),
+    {
+      clusterName: cluster.name,
+      capacityProviders: [provider.name],
+      defaultCapacityProviderStrategies: [{ capacityProvider: provider.name, weight: 1, base: 0 }],
+    },
+    opts,
+  );
   return provider;
 }
 
@@ -108,8 +131,16 @@ export function createEcsService(ctx: EmitContext, net: AwsNetwork, m: PlannedMa
   const logGroupName = `/formations/${plan.session}`;
   const logs = new ecs.LogGroup(ctx.name("logs"), { name: logGroupName, retentionInDays: 14, tags }, opts);
   // Pulls the image and writes the logs: nothing else (the container itself gets no AWS role).
-  const execution = new iam.Role(ctx.name("ecs-execution"), { assumeRolePolicy: assumedBy("ecs-tasks.amazonaws.com"), description: `ECS task execution role of ${plan.session}`, tags }, opts);
-  const executionPolicy = new iam.RolePolicyAttachment(ctx.name("ecs-execution-policy"), { role: execution.name, policyArn: `arn:${partitionOf(net.region)}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy` }, opts);
+  const execution = new iam.Role(
+    ctx.name("ecs-execution"),
+    { assumeRolePolicy: assumedBy("ecs-tasks.amazonaws.com"), description: `ECS task execution role of ${plan.session}`, tags },
+    opts,
+  );
+  const executionPolicy = new iam.RolePolicyAttachment(
+    ctx.name("ecs-execution-policy"),
+    { role: execution.name, policyArn: `arn:${partitionOf(net.region)}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy` },
+    opts,
+  );
   const fargate = launchType === "FARGATE";
   const task = new ecs.TaskDefinition(
     ctx.name("task"),
@@ -139,7 +170,11 @@ export function createEcsService(ctx: EmitContext, net: AwsNetwork, m: PlannedMa
       ...(fargate
         ? {
             launchType: "FARGATE",
-            networkConfiguration: { subnets: [m.public ? net.publicSubnetId : net.privateSubnetId], securityGroups: group ? [group.id] : [], assignPublicIp: m.public },
+            networkConfiguration: {
+              subnets: [m.public ? net.publicSubnetId : net.privateSubnetId],
+              securityGroups: group ? [group.id] : [],
+              assignPublicIp: m.public,
+            },
           }
         : { capacityProviderStrategies: [{ capacityProvider: capacity!.name, weight: 1, base: 0 }] }),
       // One task: the old one stops before the new one starts (an EC2 instance holds one).
