@@ -41,6 +41,37 @@ export interface Cloud {
   readonly actions: CloudActions;
   /** Where the idle agent's verdicts are read. */
   readonly idle: CloudIdle;
+  /** A managed container service a Docker formation may run on instead of a host VM (ECS on aws). */
+  readonly containerService?: ContainerService;
+}
+
+/**
+ * A managed container service: the Docker spec's key that asks for it, and how it plans the one
+ * container. Plain data and pure functions, like the rest of the descriptor.
+ */
+export interface ContainerService {
+  /** The Docker spec's key that asks for it (`ecs`); a formation on another cloud that gives it is refused. */
+  readonly field: string;
+  /** Why these options cannot run the Docker spec as given (its `host`, ports, volumes, size), at its place; undefined when they can. */
+  refusal?(options: Readonly<Record<string, unknown>>, spec: Readonly<Record<string, unknown>>): { pointer: string; atKey?: boolean; message: string; hint: string } | undefined;
+  /**
+   * The container as the service runs it: the task size (rounded up to one it offers), the label
+   * shown where an instance type would be, the disk, the hourly price, and notes. `host` is the
+   * instance type and disk the spec's `host` block resolved to (used where the service runs on VMs).
+   */
+  plan(options: Readonly<Record<string, unknown>>, container: { cpus?: number; memoryMb?: number }, host: { instanceType: string; diskGb: number }): ContainerServicePlan;
+}
+
+export interface ContainerServicePlan {
+  /** What the plan shows as the machine's instance type (`fargate 1 vCPU / 2 GB`, or the container instance's type). */
+  readonly instanceType: string;
+  readonly vcpus: number;
+  readonly memoryMb: number;
+  /** Disk billed with it (0 where the service includes it). */
+  readonly diskGb: number;
+  /** While it runs. */
+  readonly hourlyUsd: number;
+  readonly notes: readonly string[];
 }
 
 export interface CloudPlanning {
@@ -67,6 +98,8 @@ export interface CloudChecks {
   zoneOf?(region: string): string;
   /** Label keys and values must be lower case here: the cloud's name in the message. */
   readonly lowerCaseLabels?: string;
+  /** The only regions this cloud has (OVHcloud's region codes): any other is refused, with these in the hint. */
+  readonly regions?: readonly string[];
 }
 
 /** Fake addresses of one mocked resource, for a cloud's mock outputs. */

@@ -13,8 +13,9 @@ import { azure } from "./azure/index.js";
 import { docker } from "./docker/index.js";
 import { gcp } from "./gcp/index.js";
 import { openstack } from "./openstack/index.js";
+import { ovh } from "./ovh/index.js";
 
-export const CLOUDS: { readonly [P in Provider]: Cloud & { readonly provider: P } } = { aws, azure, gcp, openstack, docker };
+export const CLOUDS: { readonly [P in Provider]: Cloud & { readonly provider: P } } = { aws, azure, gcp, openstack, ovh, docker };
 
 /** The cloud of a provider. */
 export function cloudOf(provider: Provider): Cloud {

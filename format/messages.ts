@@ -73,9 +73,9 @@ const MISSING_HINTS: Record<string, string> = {
   apiVersion: "start the file with 'apiVersion: formations/v1'",
   kind: "add 'kind:' with one of Machine, Docker, Pool, VirtualLab, EMRCluster, HPCCluster",
   metadata: "add 'metadata:' with at least 'name:'",
-  cloud: "add 'cloud:' with at least 'provider:' (aws, azure, gcp, openstack or docker)",
+  cloud: "add 'cloud:' with at least 'provider:' (aws, azure, gcp, openstack, ovh or docker)",
   spec: "add 'spec:' describing what to launch (see formations/<provider>/<kind>.yaml for examples)",
-  region: "clouds need a region, e.g. 'eu-west-1' (aws), 'westeurope' (azure), 'europe-west1' (gcp), 'RegionOne' (openstack)",
+  region: "clouds need a region, e.g. 'eu-west-1' (aws), 'westeurope' (azure), 'europe-west1' (gcp), 'RegionOne' (openstack), 'GRA11' (ovh)",
   project: "gcp needs the project id to launch in, e.g. 'my-lab-project'",
   machine: "add 'machine: { size: small }' (or any machine block)",
 };

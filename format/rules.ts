@@ -203,7 +203,41 @@ export function zoneInRegion(doc: Obj): RuleProblem[] {
   return [];
 }
 
-export const RULES = [sshKeys, cidrs, lowerCaseLabels, providerFit, containerPorts, zoneInRegion] as const;
+/** The region must be one of the cloud's, on clouds with a fixed list (clouds/cloud.ts `checks.regions`). */
+export function regionKnown(doc: Obj): RuleProblem[] {
+  if (!isObj(doc.cloud)) return [];
+  const { provider, region } = doc.cloud;
+  const regions = findCloud(provider)?.checks.regions;
+  if (!regions || typeof region !== "string" || regions.includes(region)) return [];
+  const near = regions.find((r) => r.toLowerCase() === region.toLowerCase());
+  return [{ pointer: "/cloud/region", message: `'${region}' is not a region of ${String(provider)}`, hint: near ? `region codes are upper case: '${near}'` : `one of ${regions.join(", ")}` }];
+}
+
+/**
+ * A Docker spec's container-service key (`ecs`) asks for the service of the cloud that has it:
+ * refused on any other cloud, and checked against what the service can run (clouds/cloud.ts
+ * `containerService`).
+ */
+export function containerService(doc: Obj): RuleProblem[] {
+  if (doc.kind !== "Docker" || !isObj(doc.spec)) return [];
+  const spec = doc.spec;
+  const provider = isObj(doc.cloud) ? str(doc.cloud.provider) : undefined;
+  const cloud = findCloud(provider);
+  const out: RuleProblem[] = [];
+  for (const owner of Object.values(CLOUDS)) {
+    const field = owner.containerService?.field;
+    if (!field || !(field in spec)) continue;
+    if (cloud && owner !== cloud && cloud.containerService?.field !== field) {
+      out.push({ pointer: `/spec/${field}`, atKey: true, message: `'spec.${field}' runs the container on ${owner.provider}'s container service, but this formation runs on ${String(provider)}`, hint: `remove '${field}' (a host VM runs the container), or use provider ${owner.provider}` });
+    } else if (owner === cloud && isObj(spec[field])) {
+      const why = owner.containerService?.refusal?.(spec[field], spec);
+      if (why) out.push(why);
+    }
+  }
+  return out;
+}
+
+export const RULES = [sshKeys, cidrs, lowerCaseLabels, providerFit, containerPorts, zoneInRegion, regionKnown, containerService] as const;
 
 export function runRules(doc: unknown): RuleProblem[] {
   if (!isObj(doc)) return [];

@@ -75,11 +75,11 @@ export interface Labels {
 }
 export interface Cloud1 {
   /**
-   * The cloud or engine: aws, azure, gcp, openstack or docker.
+   * The cloud or engine: aws, azure, gcp, openstack, ovh (OVHcloud Public Cloud) or docker.
    */
-  provider: "aws" | "azure" | "gcp" | "openstack" | "docker";
+  provider: "aws" | "azure" | "gcp" | "openstack" | "ovh" | "docker";
   /**
-   * Region (AWS, GCP, OpenStack) or location (Azure), e.g. `eu-west-1`, `westeurope`, `europe-west1`, `RegionOne`. Required for every provider but docker. No default.
+   * Region (AWS, GCP, OpenStack, OVHcloud) or location (Azure), e.g. `eu-west-1`, `westeurope`, `europe-west1`, `RegionOne`, `GRA11`. Required for every provider but docker. No default.
    */
   region?: string;
   /**
@@ -112,7 +112,7 @@ export interface Cloud1 {
    */
   network?: {
     /**
-     * Network id: AWS VPC id, Azure VNet resource id, GCP network name, OpenStack network id.
+     * Network id: AWS VPC id, Azure VNet resource id, GCP network name, OpenStack network id (on OVHcloud: the OpenStack id of a private network in the region).
      */
     id: string;
     /**
@@ -364,7 +364,7 @@ export interface Container {
   memoryMb?: number;
 }
 /**
- * Spec of a Docker formation: one container, on the docker provider directly or inside a VM (`host`) on a cloud.
+ * Spec of a Docker formation: one container, on the docker provider directly, inside a VM (`host`) on a cloud, or on AWS ECS (`ecs`).
  *
  * This interface was referenced by `undefined`'s JSON-Schema
  * via the `definition` "dockerSpec".
@@ -372,6 +372,7 @@ export interface Container {
 export interface DockerSpec {
   container: Container;
   host?: MachineBlock1;
+  ecs?: Ecs;
 }
 /**
  * One machine (cloud instance or, on docker, a long-running container): its size, image, disk and capacity type.
@@ -398,6 +399,15 @@ export interface MachineBlock1 {
    */
   spot?: boolean;
   gpus?: Gpus;
+}
+/**
+ * aws only: run the container as an Amazon ECS service instead of on a host VM. Stop and start scale the service to 0 and back; the cost is Fargate vCPU-hours and GB-hours (FARGATE) or the container instance (EC2). Default: absent (a host VM runs the container).
+ */
+export interface Ecs {
+  /**
+   * FARGATE: serverless, billed per vCPU and GB of memory (container.cpus and memoryMb, rounded up to a Fargate task size; default 1 vCPU, 2048 MB). EC2: an ECS cluster of one container instance (`host`), scaled in with the service.
+   */
+  launchType: "FARGATE" | "EC2";
 }
 /**
  * Spec of a Pool: `count` identical machines, each managed on its own.

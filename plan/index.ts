@@ -6,7 +6,7 @@ import type { Formation } from "../format/types.js";
 import type { PlannedBigData, PlannedContainer, PlannedMachine, PlannedSecret, PlannedStorage, PowerState, SessionPlan } from "./types.js";
 import { catalogFor, cloudOf } from "../clouds/index.js";
 import type { Cloud } from "../clouds/cloud.js";
-import { desiredStateOf, planMachines } from "./machines.js";
+import { desiredStateOf, planMachines, serviceOf } from "./machines.js";
 import { estimate } from "./cost.js";
 
 export interface PlanOptions {
@@ -43,9 +43,11 @@ function planBigData(f: Formation, cloud: Cloud): PlannedBigData | undefined {
   return { managed: cloud.catalog.managedBigData, release: f.spec.release ?? cloud.planning.bigDataRelease, applications: f.spec.applications ?? ["spark"] };
 }
 
-function planContainer(f: Formation): PlannedContainer | undefined {
+function planContainer(f: Formation, machines: readonly PlannedMachine[]): PlannedContainer | undefined {
   if (f.kind !== "Docker") return undefined;
   const c = f.spec.container;
+  const service = serviceOf(f, cloudOf(f.cloud.provider));
+  const runner = machines.find((m) => m.service);
   return {
     image: c.image,
     command: c.command ?? [],
@@ -54,6 +56,7 @@ function planContainer(f: Formation): PlannedContainer | undefined {
     volumes: (c.volumes ?? []).map((v) => ({ ...(v.name ? { name: v.name } : {}), ...(v.hostPath ? { hostPath: v.hostPath } : {}), mountPath: v.mountPath, readOnly: v.readOnly ?? false })),
     ...(c.cpus !== undefined ? { cpus: c.cpus } : {}),
     ...(c.memoryMb !== undefined ? { memoryMb: c.memoryMb } : {}),
+    ...(service && runner ? { service: { ...service, vcpus: runner.vcpus ?? 0, memoryMb: Math.round((runner.memoryGb ?? 0) * 1024) } } : {}),
   };
 }
 
@@ -84,7 +87,7 @@ export function planSession(f: Formation, opts: PlanOptions = {}): SessionPlan {
     for (const m of machines) if (m.spot && !m.hibernation) notes.push(`${m.name}: ${m.instanceType} cannot hibernate on ${f.cloud.provider}; a reclaimed spot machine will be stopped instead`);
   }
   const managedNodes = machines.filter((m) => m.managedBy === "bigdata").length;
-  const container = planContainer(f);
+  const container = planContainer(f, machines);
   const plan: SessionPlan = {
     session,
     formation: f.metadata.name,

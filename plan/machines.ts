@@ -34,6 +34,21 @@ export function resolveImage(catalog: ProviderCatalog, image: string | undefined
   return { id: name, os: osOf(name.toLowerCase().includes("windows") ? "windows" : "linux") };
 }
 
+/** The machine a container service runs: its task size, shape and price are the service's. */
+function runAsService(f: Formation, cloud: Cloud, m: PlannedMachine, service: { field: string; options: Readonly<Record<string, unknown>> }, notes: string[]): void {
+  const container: { cpus?: number; memoryMb?: number } = f.kind === "Docker" ? f.spec.container : {};
+  const p = cloud.containerService!.plan(service.options, { ...(container.cpus !== undefined ? { cpus: container.cpus } : {}), ...(container.memoryMb !== undefined ? { memoryMb: container.memoryMb } : {}) }, { instanceType: m.instanceType, diskGb: m.diskGb });
+  m.service = service.field;
+  m.instanceType = p.instanceType;
+  m.vcpus = p.vcpus;
+  m.memoryGb = p.memoryMb / 1024;
+  m.diskGb = p.diskGb;
+  m.hourlyUsd = p.hourlyUsd;
+  // A task keeps no memory: it stops, it does not hibernate.
+  m.hibernation = false;
+  for (const n of p.notes) notes.push(n);
+}
+
 /** A machine's desired power state as the session keeps it: running unless recorded otherwise. */
 export function desiredStateOf(desired: Readonly<Record<string, PowerState>>, machine: string): PowerState {
   return desired[machine] ?? "running";
@@ -43,18 +58,33 @@ interface Slot {
   name: string;
   role: Role;
   block: MachineBlock | undefined;
+  /** Run by the cloud's container service (its spec key and the options given) instead of a VM. */
+  service?: { field: string; options: Readonly<Record<string, unknown>> };
+}
+
+/** The container service a Docker formation asks for (`spec.ecs` where the cloud has ECS), with its options; undefined for a host VM. */
+export function serviceOf(f: Formation, cloud: Pick<Cloud, "containerService">): { field: string; options: Readonly<Record<string, unknown>> } | undefined {
+  const field = cloud.containerService?.field;
+  if (f.kind !== "Docker" || !field) return undefined;
+  const options = (f.spec as unknown as Record<string, unknown>)[field];
+  return typeof options === "object" && options !== null ? { field, options: options as Record<string, unknown> } : undefined;
 }
 
 /** Names and roles per kind. Names are what users pass to `--machine`. */
-export function slots(f: Formation, cloud: Pick<Cloud, "planning">): Slot[] {
+export function slots(f: Formation, cloud: Pick<Cloud, "planning" | "containerService">): Slot[] {
   const many = (prefix: string, role: Role, count: number, block: MachineBlock | undefined): Slot[] =>
     Array.from({ length: count }, (_, i) => ({ name: `${prefix}-${i + 1}`, role, block }));
   switch (f.kind) {
     case "Machine":
       return [{ name: "machine", role: "machine", block: f.spec.machine as MachineBlock }];
-    case "Docker":
-      // Where machines are containers the container is the machine; elsewhere a VM hosts it.
-      return [cloud.planning.machines === "containers" ? { name: "container", role: "machine", block: (f.spec.host ?? {}) as MachineBlock } : { name: "host", role: "host", block: (f.spec.host ?? {}) as MachineBlock }];
+    case "Docker": {
+      // Where machines are containers the container is the machine; a container service runs it as a
+      // service (on its own capacity, or on the `host` block's instances); elsewhere a VM hosts it.
+      const block = (f.spec.host ?? {}) as MachineBlock;
+      const service = serviceOf(f, cloud);
+      if (service) return [{ name: "service", role: "host", block, service }];
+      return [cloud.planning.machines === "containers" ? { name: "container", role: "machine", block } : { name: "host", role: "host", block }];
+    }
     case "Pool":
       return many("machine", "member", f.spec.count, f.spec.machine as MachineBlock);
     case "VirtualLab":
@@ -109,6 +139,7 @@ export function planMachines(f: Formation, cloud: Cloud, desired: Readonly<Recor
       connect: [],
       hourlyUsd: machineHourlyUsd(catalog, instanceType, diskGb, spot, image.os),
     };
+    if (s.service) runAsService(f, cloud, m, s.service, notes);
     m.inbound = inboundRules(f, m);
     m.connect = connectPorts(f, m);
     return m;

@@ -33,6 +33,8 @@ function userPorts(f: Formation, m: PlannedMachine): { port: number; protocol: "
 
 /** How users connect to a machine (also the ports opened to allowFrom on entry points). */
 export function connectPorts(f: Formation, m: PlannedMachine): PlannedMachine["connect"] {
+  // A container service runs the container alone: nothing to log in to, its published ports are all.
+  if (m.service) return [];
   if (m.role === "proxy" && f.kind === "VirtualLab") return [{ protocol: "https", port: GATEWAY_PORT }, { protocol: "ssh", port: 22 }];
   if (m.role === "target" && f.kind === "VirtualLab") {
     const p = f.spec.target.protocol;

@@ -77,6 +77,12 @@ export interface PlannedMachine {
   connect: { protocol: "ssh" | "rdp" | "vnc" | "https"; port: number }[];
   /** Created by the managed big-data service (EMR, Dataproc, HDInsight), not as an instance of ours. */
   managedBy?: "bigdata";
+  /**
+   * Run by the cloud's managed container service (the Docker spec's key that asked for it, e.g.
+   * `ecs`) rather than as a VM of ours: nothing to log in to, the container's published ports are
+   * its only ports, and its price is the service's (planned, not looked up by instance type).
+   */
+  service?: string;
   /** Hourly price of this machine while running (compute + disk), from the catalog. */
   hourlyUsd: number;
 }
@@ -103,6 +109,19 @@ export interface PlannedContainer {
   volumes: { name?: string; hostPath?: string; mountPath: string; readOnly: boolean }[];
   cpus?: number;
   memoryMb?: number;
+  /** Run by the cloud's managed container service instead of a host VM (clouds/cloud.ts `containerService`). */
+  service?: PlannedService;
+}
+
+/** A container service's plan of the one container: the spec key and options given, and the task size it runs at. */
+export interface PlannedService {
+  /** The Docker spec's key that asked for it (`ecs`). */
+  field: string;
+  /** Its options as the formation gives them (`{ launchType: FARGATE }`). */
+  options: Readonly<Record<string, unknown>>;
+  /** The task's vCPUs and memory: the container's, rounded up to a size the service offers. */
+  vcpus: number;
+  memoryMb: number;
 }
 
 /** A secret the emitter generates once and keeps in state (never plain in inputs, outputs or logs). */

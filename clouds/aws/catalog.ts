@@ -63,3 +63,15 @@ export const aws: ProviderCatalog = {
   // NAT gateway ($0.048/h) + its public IPv4 address ($0.005/h).
   privateEgressUsd: 0.053,
 };
+
+/**
+ * AWS Fargate (ECS tasks without instances of ours), Linux/x86, eu-west-1 on-demand list prices,
+ * read 2026-11-01 (aws.amazon.com/fargate/pricing): per vCPU-hour and per GB of memory per hour of
+ * a task's size. 20 GB of ephemeral storage per task are included.
+ */
+export const fargate = {
+  source: "AWS Fargate Linux/x86 on-demand list prices, eu-west-1, read 2026-11-01 (aws.amazon.com/fargate/pricing)",
+  vcpuHourUsd: 0.04048,
+  gbHourUsd: 0.004445,
+  includedStorageGb: 20,
+} as const;

@@ -6,6 +6,7 @@ import type { Cloud } from "../cloud.js";
 import { consoleVerdictSource } from "../console.js";
 import { aws as catalog } from "./catalog.js";
 import { mocks } from "./mocks.js";
+import { ecs } from "./ecs.js";
 
 export const aws = {
   provider: "aws",
@@ -21,4 +22,6 @@ export const aws = {
     driver: async (ctx) => new (await import("./actions/driver.js")).AwsDriver(ctx),
   },
   idle: { read: "on-request", source: async () => consoleVerdictSource((await import("./console.js")).ec2Console()) },
+  // A Docker formation's container on ECS (`spec.ecs`) instead of a host VM.
+  containerService: ecs,
 } satisfies Cloud;

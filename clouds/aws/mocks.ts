@@ -12,6 +12,7 @@ export const mocks: CloudMocks = {
     if (token.endsWith("getAvailabilityZones:getAvailabilityZones")) return { names: ["mock-zone-a", "mock-zone-b"], zoneIds: ["z1", "z2"] };
     if (token.endsWith("getCallerIdentity:getCallerIdentity")) return { accountId: "000000000000", arn: "arn:mock", userId: "mock" };
     if (token.endsWith("getPartition:getPartition")) return { partition: "aws", dnsSuffix: "amazonaws.com" };
+    if (token === "aws:ssm/getParameter:getParameter") return { name: inputs.name, value: "ami-0mockecs00000000000", type: "String" };
     if (token.endsWith("getRegion:getRegion")) return { name: "mock-region", region: "mock-region" };
     return undefined;
   },

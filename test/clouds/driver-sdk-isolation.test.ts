@@ -2,7 +2,7 @@
  * Test layer: unit, in fresh Node processes (what a process loads); no engine, no cloud.
  * The AWS and Azure drivers load their SDKs only when first used: importing the driver modules
  * and constructing drivers loads no @aws-sdk or @azure package; the first AWS call loads the EC2
- * client and nothing of Azure; the first Azure call with a given credential loads the compute SDK
+ * client and nothing of Azure (nor the ECS client, which only an ECS service's first call loads); the first Azure call with a given credential loads the compute SDK
  * but not @azure/identity, which only a driver without a credential loads. Checked in a fresh
  * Node process (the vitest worker has loaded everything already): a loader hook records every
  * module Node resolves, the TypeScript sources running through the same hook.
@@ -31,7 +31,18 @@ await MARK();
 await new AwsDriver({ region: "eu-west-1" }).api.load();`);
     expect(before).toEqual([]);
     expect(after).toContain("@aws-sdk/client-ec2");
+    expect(after).not.toContain("@aws-sdk/client-ecs");
     expect(after.filter((p) => p.startsWith("@azure/"))).toEqual([]);
+  });
+
+  it("the ECS client loads only for an ECS service's first call, and not the EC2 client", () => {
+    const { before, after } = loaded(`const { EcsDriver } = await import(${source("clouds/aws/actions/ecs.ts")}); const { AwsDriver } = await import(${source("clouds/aws/actions/driver.ts")});
+new AwsDriver(); const ecs = new EcsDriver({ pollMs: 0, waitMs: 0 });
+await MARK();
+await ecs.load();`);
+    expect(before).toEqual([]);
+    expect(after).toContain("@aws-sdk/client-ecs");
+    expect(after).not.toContain("@aws-sdk/client-ec2");
   });
 
   it("the first Azure call loads the compute SDK; @azure/identity only without a given credential", () => {

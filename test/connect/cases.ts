@@ -12,7 +12,10 @@ export interface ConnectCase {
   options: ConnectOptions;
 }
 
-const KEYS: Record<Provider, ConnectOptions> = {
+/** ovh's machines are OpenStack servers made by clouds/openstack's adapter: their artifacts are openstack's, not repeated. */
+type Covered = Exclude<Provider, "ovh">;
+
+const KEYS: Record<Covered, ConnectOptions> = {
   aws: { keyPath: "~/.ssh/formations_ed25519" },
   azure: {},
   gcp: { keyPath: "~/.ssh/google_compute_engine" },
@@ -20,10 +23,10 @@ const KEYS: Record<Provider, ConnectOptions> = {
   docker: {},
 };
 
-const USER: Record<Exclude<Provider, "docker">, string> = { aws: "ubuntu", azure: "azureuser", gcp: "formations", openstack: "ubuntu" };
-const NET: Record<Exclude<Provider, "docker">, number> = { aws: 10, azure: 20, gcp: 30, openstack: 40 };
+const USER: Record<Exclude<Covered, "docker">, string> = { aws: "ubuntu", azure: "azureuser", gcp: "formations", openstack: "ubuntu" };
+const NET: Record<Exclude<Covered, "docker">, number> = { aws: 10, azure: 20, gcp: 30, openstack: 40 };
 
-type Cloud = Exclude<Provider, "docker">;
+type Cloud = Exclude<Covered, "docker">;
 
 function cloudCase(provider: Cloud, kind: Kind): ConnectCase {
   const session = `${provider}-${kind.toLowerCase()}`;

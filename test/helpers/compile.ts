@@ -104,6 +104,7 @@ const CLOUD: Record<Provider, string> = {
   azure: "provider: azure, region: westeurope",
   gcp: "provider: gcp, region: us-central1, project: p-test",
   openstack: "provider: openstack, region: RegionOne",
+  ovh: "provider: ovh, region: GRA11",
   docker: "provider: docker",
 };
 

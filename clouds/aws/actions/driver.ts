@@ -1,6 +1,7 @@
 /**
  * The AWS driver: every lifecycle action on EC2 instances, by instance id, through the AWS SDK v3
- * (loaded on first use). Each action reads the instance first and sends nothing when it already is
+ * (loaded on first use); a target whose providerId is an ECS service ARN (a Docker formation on
+ * ECS) goes to the ECS driver (ecs.ts) instead. Each action reads the instance first and sends nothing when it already is
  * where the action leads; after a state change it waits, within a bound, for EC2 to report the
  * target state, and otherwise returns the state it saw on the way (e.g. `pending` while stopping).
  *
@@ -13,6 +14,7 @@
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import { CRASH_CONSISTENT, createImage, Ec2Api, instanceId, label, pollUntil, type Sdk, type Seen } from "./ec2.js";
 import { stamp } from "../../../automation/actions/rest.js";
+import { EcsDriver, isEcsService } from "./ecs.js";
 import { ActionError, type ActionDriver, type ActionName, type ActionResult, type ActionTarget, type MachineState, type SessionActionName } from "../../../automation/actions/types.js";
 
 /** Options of the AWS driver. */
@@ -64,11 +66,24 @@ export class AwsDriver implements ActionDriver {
     this.waitMs = opts.waitMs ?? 120_000;
   }
 
+  /** The driver of machines that are ECS services (a Docker formation's `spec.ecs`); its SDK loads on its first call. */
+  private ecsDriver?: EcsDriver;
+
+  /** The ECS driver when the target is an ECS service (its providerId is the service ARN), else undefined. */
+  private ecs(t: ActionTarget): EcsDriver | undefined {
+    if (!isEcsService(t)) return undefined;
+    return (this.ecsDriver ??= new EcsDriver({ ...(this.opts.region ? { region: this.opts.region } : {}), pollMs: this.pollMs, waitMs: this.waitMs }));
+  }
+
   async state(t: ActionTarget): Promise<MachineState> {
+    const ecs = this.ecs(t);
+    if (ecs) return ecs.state(t);
     return (await this.api.describe(t)).state;
   }
 
   start(t: ActionTarget): Promise<ActionResult> {
+    const ecs = this.ecs(t);
+    if (ecs) return ecs.start(t);
     return this.act(t, "start", (s) => {
       if (s.raw === "running" || s.raw === "pending") return { kind: "no-op" };
       if (s.raw === "stopping") return busy(t, s);
@@ -78,15 +93,21 @@ export class AwsDriver implements ActionDriver {
   }
 
   stop(t: ActionTarget, force = false): Promise<ActionResult> {
+    const ecs = this.ecs(t);
+    if (ecs) return ecs.stop(t, force);
     return this.halt(t, "stop", force);
   }
 
   /** A graceful OS shutdown that leaves the instance stopped: EC2's plain stop. */
   shutdown(t: ActionTarget): Promise<ActionResult> {
+    const ecs = this.ecs(t);
+    if (ecs) return ecs.shutdown(t);
     return this.halt(t, "shutdown", false);
   }
 
   async hibernate(t: ActionTarget, force = false): Promise<ActionResult> {
+    const ecs = this.ecs(t);
+    if (ecs) return ecs.hibernate(t);
     // Honest before any call: the plan knows whether hibernation was enabled at launch.
     if (t.hibernation === false) throw cannotHibernate(t, "it was not launched with hibernation (its type, image or root volume does not allow it)");
     return this.act(
@@ -112,6 +133,8 @@ export class AwsDriver implements ActionDriver {
   }
 
   reboot(t: ActionTarget, force = false): Promise<ActionResult> {
+    const ecs = this.ecs(t);
+    if (ecs) return ecs.reboot(t);
     return this.act(
       t,
       "reboot",
@@ -128,6 +151,8 @@ export class AwsDriver implements ActionDriver {
   }
 
   async snapshot(t: ActionTarget, name?: string): Promise<ActionResult & { imageId: string }> {
+    const ecs = this.ecs(t);
+    if (ecs) return ecs.snapshot(t);
     const s = await this.api.describe(t);
     if (GONE.has(s.raw)) throw gone(t, s, "nothing to snapshot");
     const imageId = await this.api.call(t, (sdk, c) => createImage(sdk, c, t, instanceId(t), this.imageName(t, name)), { from: s.state });
@@ -135,6 +160,8 @@ export class AwsDriver implements ActionDriver {
   }
 
   terminate(t: ActionTarget): Promise<ActionResult> {
+    const ecs = this.ecs(t);
+    if (ecs) return ecs.terminate(t);
     // Root volumes go with the instance (DeleteOnTermination); shared storage is never an instance's volume.
     return this.act(t, "terminate", async (s) => {
       // A persistent spot request whose instance is terminated launches a new one: cancel it first.

@@ -7,5 +7,6 @@ export * as ec2 from "./sdk-ec2.js";
 export * as iam from "./sdk-iam.js";
 export * as emr from "./sdk-emr.js";
 export * as efs from "./sdk-efs.js";
+export * as ecs from "./sdk-ecs.js";
 export { InstanceState } from "@pulumi/aws/ec2transitgateway/instanceState.js";
 export { MetricAlarm } from "@pulumi/aws/cloudwatch/metricAlarm.js";

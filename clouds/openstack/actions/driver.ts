@@ -10,12 +10,15 @@
  * its shutdown timeout); hibernate is shelve, OpenStack's closest (memory is not kept, and the
  * result says so); reboot is SOFT, force reboot HARD; snapshot is createImage (a Glance image).
  */
+import type { Provider } from "../../../format/types.js";
 import { imageIdOf, NovaApi, type NovaApiOptions, type NovaServer, type ServerAction } from "./nova.js";
 import { fromNovaStatus, isBusy, novaProblem, observed } from "./states.js";
 import { pollUntil, stamp, type WaitOptions } from "../../../automation/actions/rest.js";
 import { ActionError, TARGET_STATE, type ActionDriver, type ActionResult, type ActionTarget, type MachineState, type ObservedState, type SessionActionName } from "../../../automation/actions/types.js";
 
 export interface OpenStackDriverOptions extends NovaApiOptions {
+  /** The provider whose machines these are: an OpenStack-based cloud (OVHcloud) drives Nova the same way; default openstack. */
+  provider?: Provider;
   /** Region when the target names none; else the cloud's region_name / OS_REGION_NAME. */
   region?: string;
   /** How long an action waits for Nova to finish, in ms; default 240 000 (under the batch's 300 s per target). */
@@ -35,12 +38,13 @@ type Decision =
 export const SHELVE_NOTE = "OpenStack cannot hibernate (keep memory): shelved instead, its closest (the OS shut down, the hypervisor freed, the disk kept; start unshelves and boots it)";
 
 export class OpenStackDriver implements ActionDriver {
-  readonly provider = "openstack" as const;
+  readonly provider: Provider;
   readonly api: NovaApi;
   private readonly waitMs: number;
   private readonly pollMs: number;
 
   constructor(private readonly opts: OpenStackDriverOptions = {}) {
+    this.provider = opts.provider ?? "openstack";
     this.api = new NovaApi(opts);
     this.waitMs = opts.waitMs ?? 240_000;
     this.pollMs = opts.pollMs ?? 2_000;

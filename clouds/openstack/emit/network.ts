@@ -16,10 +16,11 @@ import type { EmitContext } from "../../../components/adapter.js";
 import { sessionProvider, settings, tagsFor, UUID, type OpenStackNetwork, type OpenStackSettings } from "./provider.js";
 import { securityGroups } from "./security.js";
 
-type Placement = Pick<OpenStackNetwork, "networkId" | "subnetId" | "subnetCidr" | "routed" | "owned">;
+/** Where a session's ports go: what a network of its own, or a given one, provides. */
+export type Placement = Pick<OpenStackNetwork, "networkId" | "subnetId" | "subnetCidr" | "routed" | "owned">;
 
 /** A given network: its subnet by UUID or by name, or none (Neutron picks one for each port). */
-function givenNetwork(ctx: EmitContext, opts: pulumi.CustomResourceOptions): Placement {
+export function givenNetwork(ctx: EmitContext, opts: pulumi.CustomResourceOptions): Placement {
   const existing = ctx.plan.network.existing!;
   if (!existing.subnet) return { networkId: existing.id, routed: [], owned: false };
   const invoke = { parent: ctx.parent, ...(opts.provider ? { provider: opts.provider } : {}) };
@@ -56,20 +57,28 @@ function newNetwork(ctx: EmitContext, s: OpenStackSettings, opts: pulumi.CustomR
 }
 
 export function createNetwork(ctx: EmitContext): OpenStackNetwork {
-  const plan = ctx.plan;
   const s = settings();
   const provider = sessionProvider(ctx);
   const opts: pulumi.CustomResourceOptions = { parent: ctx.parent, provider };
-  const placement = plan.network.existing ? givenNetwork(ctx, opts) : newNetwork(ctx, s, opts);
+  const placement = ctx.plan.network.existing ? givenNetwork(ctx, opts) : newNetwork(ctx, s, opts);
+  return sessionNetwork(ctx, opts, placement, s.externalNetwork);
+}
+
+/**
+ * The rest of a session network once its placement is known: the default-deny security groups
+ * and the key pair. A cloud built on OpenStack (ovh) places ports its own way and calls this.
+ */
+export function sessionNetwork(ctx: EmitContext, opts: pulumi.CustomResourceOptions, placement: Placement, externalNetwork: string, provider: OpenStackNetwork["provider"] = "openstack"): OpenStackNetwork {
+  const plan = ctx.plan;
   const groups = securityGroups(ctx, opts);
   const firstKey = plan.sshPublicKeys[0];
   // Key pair names are unique per user: the old one goes before a new one takes its name.
   const key = firstKey ? new Keypair(ctx.name("key"), { name: `${plan.session}-key`, publicKey: firstKey }, { ...opts, deleteBeforeReplace: true }) : undefined;
   return {
-    provider: "openstack",
+    provider,
     opts,
     region: plan.region!,
-    externalNetwork: s.externalNetwork,
+    externalNetwork,
     ...placement,
     ...groups,
     ...(key ? { keyPairName: key.name } : {}),

@@ -9,12 +9,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Provider } from "@pulumi/openstack/provider.js";
 import type { SecGroup } from "@pulumi/openstack/networking/secGroup.js";
+import type { Provider as CloudProvider } from "../../../format/types.js";
 import type { Role } from "../../../plan/types.js";
 import type { EmitContext, NetworkHandle } from "../../../components/adapter.js";
 
 /** What the OpenStack adapter's other calls get back from `network()`. */
 export interface OpenStackNetwork extends NetworkHandle {
-  readonly provider: "openstack";
+  /** openstack, or a cloud built on it that reuses this adapter's servers (ovh). */
+  readonly provider: CloudProvider;
   /** Parent (the kind's component) and the session's provider: the options of every child. */
   readonly opts: pulumi.CustomResourceOptions;
   readonly region: string;

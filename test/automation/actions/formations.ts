@@ -7,6 +7,7 @@ const CLOUD: Record<Provider, string> = {
   azure: "provider: azure\n  region: westeurope",
   gcp: "provider: gcp\n  region: europe-west1\n  zone: europe-west1-b\n  project: lab-project",
   openstack: "provider: openstack\n  region: RegionOne",
+  ovh: "provider: ovh\n  region: GRA11",
 };
 
 export interface Shape {
