@@ -62,6 +62,8 @@ export interface CloudChecks {
   zoneOf?(region: string): string;
   /** Label keys and values must be lower case here: the cloud's name in the message. */
   readonly lowerCaseLabels?: string;
+  /** There is no spot capacity here: `spot: true` is refused, with this reason and hint. */
+  readonly noSpot?: { readonly reason: string; readonly hint: string };
 }
 
 /** Fake addresses of one mocked resource, for a cloud's mock outputs. */

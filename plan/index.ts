@@ -80,7 +80,7 @@ export function planSession(f: Formation, opts: PlanOptions = {}): SessionPlan {
   }
   const spotInterruption = f.lifecycle?.spotInterruption ?? "stop";
   if (spotInterruption === "hibernate") {
-    for (const m of machines) if (m.spot && !m.hibernation) notes.push(`${m.name}: ${m.instanceType} cannot hibernate on ${f.cloud.provider}; a reclaimed spot machine will be stopped instead`);
+    for (const m of machines) if (m.spot && !m.hibernation) notes.push(`${m.name}: ${m.instanceType} cannot hibernate on ${f.cloud.provider}${m.hibernationRule ? ` (${m.hibernationRule})` : ""}; a reclaimed spot machine will be stopped instead`);
   }
   const managedNodes = machines.filter((m) => m.managedBy === "bigdata").length;
   const container = planContainer(f);

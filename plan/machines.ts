@@ -2,7 +2,7 @@
 import type { Formation, MachineBlock } from "../format/types.js";
 import type { PlannedMachine, PowerState, Role } from "./types.js";
 import type { Cloud } from "../clouds/cloud.js";
-import { osOf, type ImageAlias, type ProviderCatalog, type Size } from "./catalog.js";
+import { osOf, shapeOf, type HibernationSubject, type ImageAlias, type ProviderCatalog, type Size } from "./catalog.js";
 import { inboundRules, connectPorts, isEntryPoint } from "./network.js";
 import { machineHourlyUsd } from "./cost.js";
 import { tierOf } from "./tiers.js";
@@ -76,6 +76,12 @@ export function slots(f: Formation, cloud: Pick<Cloud, "planning">): Slot[] {
   }
 }
 
+/** The rule that keeps hibernation off at launch: Windows (formations enables it on Linux only), then the cloud's own. */
+export function hibernationRefusedBy(catalog: ProviderCatalog, m: HibernationSubject, os: "linux" | "windows"): string | undefined {
+  if (os === "windows") return "its image is Windows";
+  return catalog.hibernationRule?.(m);
+}
+
 export function planMachines(f: Formation, cloud: Cloud, desired: Readonly<Record<string, PowerState>>, notes: string[], removed: readonly string[] = []): PlannedMachine[] {
   const catalog = cloud.catalog;
   const allowFrom = f.access?.allowFrom ?? [];
@@ -86,9 +92,10 @@ export function planMachines(f: Formation, cloud: Cloud, desired: Readonly<Recor
     const instanceType = typeCache.get(s.block)!;
     const image = resolveImage(catalog, s.block?.image);
     const spot = s.block?.spot ?? false;
-    const hibernation = catalog.hibernation && (catalog.instances[instanceType]?.hibernate ?? false) && image.os === "linux";
     const diskGb = s.block?.diskGb ?? 30;
-    const shape = catalog.instances[instanceType];
+    const shape = shapeOf(catalog, instanceType);
+    const hibernationRule = catalog.hibernation ? hibernationRefusedBy(catalog, { instanceType, diskGb, spot, gpus: Boolean(s.block?.gpus), ...(shape ? { memoryGb: shape.memoryGb } : {}) }, image.os) : undefined;
+    const hibernation = catalog.hibernation && !hibernationRule;
     const m: PlannedMachine = {
       name: s.name,
       role: s.role,
@@ -103,6 +110,7 @@ export function planMachines(f: Formation, cloud: Cloud, desired: Readonly<Recor
       public: allowFrom.length > 0 && isEntryPoint(f.kind, s.role),
       inbound: [],
       hibernation,
+      ...(hibernationRule ? { hibernationRule } : {}),
       desiredState: desiredStateOf(desired, s.name),
       ...(removed.includes(s.name) ? { removed: true as const } : {}),
       connect: [],

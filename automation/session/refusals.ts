@@ -19,7 +19,8 @@ export function hibernationRefusal(provider: Provider, p: PlannedMachine): strin
   const actions = cloudOf(provider).actions;
   if (!actions.hibernationAtLaunch) return undefined;
   if (!p.hibernation) {
-    const why = p.image.os === "windows" ? "its image is Windows" : `${p.instanceType} does not support it on ${provider}`;
+    // Plans recorded before the rules were named carry no reason: the generic one then.
+    const why = p.hibernationRule ?? (p.image.os === "windows" ? "its image is Windows" : `${p.instanceType} does not support it on ${provider}`);
     return `${p.name} was not launched with hibernation (${why})`;
   }
   return actions.hibernateRefusal?.(p);

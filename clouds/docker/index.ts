@@ -15,6 +15,8 @@ export const docker = {
   checks: {
     windows: false,
     instanceType: { pattern: /^\d+(\.\d+)?cpu-\d+[mg]$/, hint: "on docker write '<cpus>cpu-<memory><m|g>', e.g. '2cpu-4g', or use 'size'" },
+    // An engine has no capacity market: nothing reclaims a container, so `spot` could only mislead.
+    noSpot: { reason: "a Docker engine has no spot capacity: nothing reclaims a container, so 'spot: true' would have no effect", hint: "remove 'spot' (or set it to false)" },
   },
   mocks,
   adapter: async () => (await import("./emit/index.js")).dockerAdapter,

@@ -106,7 +106,7 @@ describe("EMRCluster", () => {
     // autoStop: 120 minutes → EMR's idle timeout in seconds.
     expect(c.autoTerminationPolicy).toEqual({ idleTimeout: 7200 });
     expect(c.masterInstanceGroup).toEqual({ instanceType: "m5.xlarge", instanceCount: 1, ebsConfigs: [{ size: 64, type: "gp3", volumesPerInstance: 1 }] });
-    expect(c.coreInstanceGroup).toEqual({ instanceType: "m5.xlarge", instanceCount: 4, ebsConfigs: [{ size: 128, type: "gp3", volumesPerInstance: 1 }], bidPrice: "0.200" });
+    expect(c.coreInstanceGroup).toEqual({ instanceType: "m5.xlarge", instanceCount: 4, ebsConfigs: [{ size: 128, type: "gp3", volumesPerInstance: 1 }], bidPrice: "0.214" });
     expect(c.ec2Attributes).toMatchObject({
       subnetId: id(plan.session, "subnet-private"),
       instanceProfile: `arn:mock:${T.profile}:${plan.session}-emr-ec2-profile`,
