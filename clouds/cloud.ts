@@ -92,6 +92,12 @@ export interface CloudActions {
   readonly declarative: ReadonlySet<ActionName>;
   /** What the cloud does instead, reported with each result of the declarative path (OpenStack shelves for hibernate). */
   readonly declarativeFallback?: Partial<Record<ActionName, string>>;
+  /**
+   * The managed big-data service here (an EMRCluster's master and workers), and whether it can
+   * be stopped: Dataproc stops and starts a cluster as a whole (through the driver's `cluster`);
+   * EMR and HDInsight cannot, so a session stop is refused rather than leaving them billed.
+   */
+  readonly managedCluster?: { readonly service: string; readonly stoppable: boolean };
   /** Hibernation is enabled at launch here: the plan's `hibernation` decides whether `hibernate` may be asked at all. */
   readonly hibernationAtLaunch: boolean;
   /** Why a machine launched with hibernation still cannot hibernate (GCE: spot or GPUs); undefined when it can. */

@@ -15,6 +15,7 @@ export const aws = {
   mocks,
   adapter: async () => (await import("./emit/index.js")).awsAdapter,
   actions: {
+    managedCluster: { service: "EMR", stoppable: false },
     // InstanceState holds running and stopped; hibernate is an API call (StopInstances with Hibernate).
     declarative: new Set(["start", "stop", "shutdown"]),
     hibernationAtLaunch: true,

@@ -18,6 +18,7 @@ export const azure = {
   mocks,
   adapter: async () => (await import("./emit/index.js")).azureAdapter,
   actions: {
+    managedCluster: { service: "HDInsight", stoppable: false },
     // No declarative power state on Azure VMs (clouds/azure/README.md): every power action is an API call.
     declarative: new Set(),
     hibernationAtLaunch: true,

@@ -16,6 +16,7 @@ export const gcp = {
   mocks,
   adapter: async () => (await import("./emit/index.js")).gcpAdapter,
   actions: {
+    managedCluster: { service: "Dataproc", stoppable: true },
     // desiredStatus: RUNNING, TERMINATED (stopped) and SUSPENDED (hibernated).
     declarative: new Set(["start", "stop", "shutdown", "hibernate"]),
     hibernationAtLaunch: true,
