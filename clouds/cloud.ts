@@ -36,6 +36,30 @@ export interface Cloud {
   readonly actions: CloudActions;
   /** Where the idle agent's verdicts are read. */
   readonly idle: CloudIdle;
+  /**
+   * Whether credentials for this cloud can be found, and where from (`formations doctor`). Reads
+   * the environment and files only (no network, no SDK): says where, never what.
+   */
+  credentials(probe: CredentialProbe): Promise<CredentialFinding>;
+}
+
+/** What a credential check may read: the environment, the user's home and files (tests pass their own). */
+export interface CredentialProbe {
+  readonly env: NodeJS.ProcessEnv;
+  readonly home: string;
+  /** The working directory (clouds.yaml is looked for there first). */
+  readonly cwd: string;
+  /** A file's text; undefined when it cannot be read. */
+  read(path: string): Promise<string | undefined>;
+}
+
+/** Credentials found (where from), or not (with the one-line fix). Never a secret. */
+export interface CredentialFinding {
+  found: boolean;
+  /** Where they come from: `environment (AWS_ACCESS_KEY_ID)`, `profile 'dev' in ~/.aws/credentials`, `gcloud login (...)`. */
+  source?: string;
+  /** The fix in one line, when not found; or what else to know when found (a missing subscription). */
+  fix?: string;
 }
 
 export interface CloudPlanning {

@@ -22,4 +22,6 @@ export const aws = {
     driver: async (ctx) => new (await import("./actions/driver.js")).AwsDriver(ctx),
   },
   idle: { read: "on-request", source: async () => consoleVerdictSource((await import("./console.js")).ec2Console()) },
+  // Where credentials would come from: the environment and files only, imported when `doctor` asks.
+  credentials: async (probe) => (await import("./credentials.js")).awsCredentials(probe),
 } satisfies Cloud;

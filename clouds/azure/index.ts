@@ -26,4 +26,6 @@ export const azure = {
     driver: async () => new (await import("./actions/driver.js")).AzureDriver(),
   },
   idle: { read: "on-request", source: async () => consoleVerdictSource((await import("./console.js")).azureConsole()) },
+  // Where credentials would come from: the environment and files only, imported when `doctor` asks.
+  credentials: async (probe) => (await import("./credentials.js")).azureCredentials(probe),
 } satisfies Cloud;

@@ -33,4 +33,6 @@ export const docker = {
   },
   // Read through the engine (a local call), so always: the verdict file copied out of the container.
   idle: { read: "always", source: async () => (await import("./verdicts.js")).dockerVerdictSource() },
+  // Where credentials would come from: the environment and files only, imported when `doctor` asks.
+  credentials: async (probe) => (await import("./credentials.js")).dockerEngine(probe),
 } satisfies Cloud;

@@ -27,4 +27,6 @@ export const gcp = {
     driver: async (ctx) => new (await import("./actions/driver.js")).GcpDriver(ctx),
   },
   idle: { read: "on-request", source: async () => consoleVerdictSource((await import("./console.js")).gceConsole()) },
+  // Where credentials would come from: the environment and files only, imported when `doctor` asks.
+  credentials: async (probe) => (await import("./credentials.js")).gcpCredentials(probe),
 } satisfies Cloud;

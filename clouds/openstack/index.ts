@@ -26,4 +26,6 @@ export const openstack = {
     driver: async (ctx) => new (await import("./actions/driver.js")).OpenStackDriver(ctx),
   },
   idle: { read: "on-request", source: async () => consoleVerdictSource((await import("./console.js")).novaConsole()) },
+  // Where credentials would come from: the environment and files only, imported when `doctor` asks.
+  credentials: async (probe) => (await import("./credentials.js")).openstackCredentials(probe),
 } satisfies Cloud;
