@@ -13,6 +13,7 @@ import type { SessionListing } from "../automation/session/show.js";
 import { jsonLine, plainLine } from "./render.js";
 import type { Sessions, SessionsOptions } from "../automation/sessions.js";
 import { FormationError } from "../format/diagnostics.js";
+import type { Provider } from "../format/types.js";
 import { UserError } from "../user-error.js";
 import { EXIT } from "./exit.js";
 import { failureOf, paint, type Output } from "./output.js";
@@ -43,7 +44,7 @@ export interface SessionDeps {
   /** Installs the pinned Pulumi CLI into the home (default: the Automation API's installer). */
   installPulumi?: (home: string) => Promise<{ path: string }>;
   /** What `doctor` says of a provider's credentials after a credentials failure (default: the real checks). */
-  explainCredentials?: (provider: import("../format/types.js").Provider) => Promise<string>;
+  explainCredentials?: (provider: Provider) => Promise<string>;
   /** Prerequisites missing besides the one that failed (default: the Pulumi CLI, checked when no Sessions is injected). */
   otherMissing?: (flags: SessionFlags) => Promise<string[]>;
 }

@@ -14,7 +14,7 @@ export async function openstackCredentials(p: CredentialProbe): Promise<Credenti
     for (const f of files) {
       const text = await p.read(f);
       if (text === undefined) continue;
-      let clouds: Record<string, unknown> = {};
+      let clouds: Record<string, unknown>;
       try {
         clouds = ((parse(text) ?? {}) as { clouds?: Record<string, unknown> }).clouds ?? {};
       } catch {
