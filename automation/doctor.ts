@@ -66,7 +66,7 @@ const PLUGIN: Record<Provider, { pkg: string; plugin: string }> = {
 
 function pluginVersion(pkg: string): string | undefined {
   try {
-    return (createRequire(import.meta.url)(`${pkg}/package.json`) as { version: string }).version;
+    return (createRequire(import.meta.url)(`${pkg}/package.json`) as { version: string }).version.replace(/^v/, "");
   } catch {
     return undefined;
   }

@@ -28,7 +28,7 @@ describe("every missing prerequisite at once", () => {
   it("a missing passphrase also names the missing Pulumi CLI, before any question", async () => {
     const err = new MissingPassphraseError("PULUMI_CONFIG_PASSPHRASE is not set (nor PULUMI_CONFIG_PASSPHRASE_FILE)", false, dir);
     const asked: string[] = [];
-    const code = await withSessions({}, io(), { makeSessions: () => stub(async () => Promise.reject(err)), otherMissing: async () => ["the Pulumi CLI: not found; install it"], interactive: true, ask: async (q) => (asked.push(q), "n"), live: false }, async (s) => s.up("x.yaml"));
+    const code = await withSessions({}, io(), { makeSessions: () => stub(async () => Promise.reject(err)), otherMissing: async () => ["the Pulumi CLI: not found; install it"], interactive: true, ask: async (q) => (asked.push(q), "n"), live: false }, async (s) => { await s.up("x.yaml"); return 0; });
     expect(code).toBe(2);
     expect(lines[0]).toBe("formations: missing prerequisites ('formations doctor' checks them all):\n  - the secrets passphrase (below)\n  - the Pulumi CLI: not found; install it");
     expect(lines[1]).toMatch(/^formations: no secrets passphrase: PULUMI_CONFIG_PASSPHRASE is not set/);
@@ -37,7 +37,7 @@ describe("every missing prerequisite at once", () => {
 
   it("nothing else missing: only the passphrase error", async () => {
     const err = new MissingPassphraseError("PULUMI_CONFIG_PASSPHRASE is not set (nor PULUMI_CONFIG_PASSPHRASE_FILE)", false, dir);
-    await withSessions({}, io(), { makeSessions: () => stub(async () => Promise.reject(err)), otherMissing: async () => [], live: false }, async (s) => s.up("x.yaml"));
+    await withSessions({}, io(), { makeSessions: () => stub(async () => Promise.reject(err)), otherMissing: async () => [], live: false }, async (s) => { await s.up("x.yaml"); return 0; });
     expect(lines.join("\n")).not.toContain("missing prerequisites");
   });
 });
