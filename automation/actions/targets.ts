@@ -40,7 +40,8 @@ export function sessionView(stored: StoredSession): SessionView {
   const { byName, hibernationAtLaunch } = cloudOf(plan.provider).actions;
   const machines = plan.machines.map((m): SessionMachine => {
     const cloudId = deployed.get(m.name)?.cloudId;
-    const recorded: MachineState = record.removed[m.name] ? "terminated" : !cloudId ? "pending" : m.desiredState;
+    // A managed cluster's nodes are not in the outputs (the service runs them): they exist when the session does.
+    const recorded: MachineState = record.removed[m.name] ? "terminated" : !cloudId && !(m.managedBy && deployed.size > 0) ? "pending" : m.desiredState;
     const target: ActionTarget = {
       session,
       machine: m.name,
