@@ -6,6 +6,8 @@ export default defineConfig({
     // The browser tests (layer 5), the workload-image tests and the moto layer run on their own: npm run test:browser, test:images, test:moto.
     exclude: ["test/e2e/**", "test/images/**", "test/moto/**", "test/console/**/*.browser.test.ts", "node_modules/**"],
     testTimeout: 30_000,
+    // The Docker engine of the action tests: found, or started (saying what that does) and stopped after.
+    globalSetup: ["test/docker-setup.ts"],
     // Pulumi's mock runtime is process-global state: isolate test files in their own workers.
     pool: "forks",
   },

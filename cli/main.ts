@@ -178,6 +178,18 @@ export function buildProgram(io: Output, setCode: (code: number) => void): Comma
       setCode(await connectCommand(session, opts, io));
     });
 
+  program
+    .command("doctor")
+    .description("check every prerequisite at once: Pulumi CLI and plugins, state backend and passphrase, each provider's credentials (where from, never what), the Docker engine; exit 3 if something required is missing")
+    .option("--provider <name>", "a provider your formations use: its checks become required (repeat, or a comma list)", collect, [] as string[])
+    .option("--backend-url <url>", "state backend to check (default: PULUMI_BACKEND_URL, else file://~/.formations/state)")
+    .option("--secrets-provider <provider>", "Pulumi secrets provider (default: passphrase)")
+    .addOption(new Option("--json", "print the report as one JSON document"))
+    .action(async (opts: { provider?: string[]; json?: boolean; backendUrl?: string; secretsProvider?: string }) => {
+      const { doctorCommand } = await import("./doctor.js");
+      setCode(await doctorCommand(opts, io));
+    });
+
   // The web console (console/): a local server over the same library; the framework loads only here.
   sessionOptions(program.command("console").description("the local web console: sessions, machines, images and formations in a browser, live (prints its URL with a secret token)"))
     .option("--port <n>", "port to listen on (default: a free one)")

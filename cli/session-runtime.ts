@@ -13,6 +13,7 @@ import type { SessionListing } from "../automation/session/show.js";
 import { jsonLine, plainLine } from "./render.js";
 import type { Sessions, SessionsOptions } from "../automation/sessions.js";
 import { FormationError } from "../format/diagnostics.js";
+import type { Provider } from "../format/types.js";
 import { UserError } from "../user-error.js";
 import { EXIT } from "./exit.js";
 import { failureOf, paint, type Output } from "./output.js";
@@ -42,6 +43,10 @@ export interface SessionDeps {
   live?: boolean;
   /** Installs the pinned Pulumi CLI into the home (default: the Automation API's installer). */
   installPulumi?: (home: string) => Promise<{ path: string }>;
+  /** What `doctor` says of a provider's credentials after a credentials failure (default: the real checks). */
+  explainCredentials?: (provider: Provider) => Promise<string>;
+  /** Prerequisites missing besides the one that failed (default: the Pulumi CLI, checked when no Sessions is injected). */
+  otherMissing?: (flags: SessionFlags) => Promise<string[]>;
 }
 
 export function isInteractive(deps: SessionDeps): boolean {
@@ -149,6 +154,12 @@ export async function withSessions(flags: SessionFlags, io: Output, deps: Sessio
     try {
       return await body(sessions);
     } catch (err) {
+      if (err instanceof MissingPassphraseError && !fixes.has("reported")) {
+        // The passphrase is checked first: say now what else is missing, rather than one thing per run.
+        fixes.add("reported");
+        const others = await (deps.otherMissing ?? (deps.makeSessions ? async () => [] : missingBesidesPassphrase))(flags).catch(() => []);
+        if (others.length) io.err(["formations: missing prerequisites ('formations doctor' checks them all):", "  - the secrets passphrase (below)", ...others.map((o) => `  - ${o}`)].join("\n"));
+      }
       if (err instanceof MissingPassphraseError && err.localDefault && !fixes.has("passphrase")) {
         fixes.add("passphrase");
         const create = flags.createPassphrase || (isInteractive(deps) && (await confirm(deps, `formations: no secrets passphrase is set. Create one in ${homePassphraseFile(err.home)} (mode 0600)?`)));
@@ -181,6 +192,15 @@ export async function withSessions(flags: SessionFlags, io: Output, deps: Sessio
     view.stop();
     await sessions.close();
   }
+}
+
+/** The Pulumi CLI, when it is missing too (its one-line fix), checked without starting anything. */
+async function missingBesidesPassphrase(flags: SessionFlags): Promise<string[]> {
+  if (flags.installPulumi) return [];
+  const [{ locatePulumi }, { formationsHome }] = await Promise.all([import("../automation/session/pulumi-cli.js"), import("../automation/session/backend.js")]);
+  const home = formationsHome();
+  if (await locatePulumi(process.env, home)) return [];
+  return [`the Pulumi CLI: not found; install it (https://www.pulumi.com/docs/install/), or run again with --install-pulumi (downloads it into ${home}/pulumi)`];
 }
 
 /**

@@ -41,8 +41,15 @@ export interface Cloud {
   readonly actions: CloudActions;
   /** Where the idle agent's verdicts are read. */
   readonly idle: CloudIdle;
+  /** The Pulumi packages its resources come from, and their resource plugins (`resource-<plugin>`): what `doctor` checks. */
+  readonly pulumiPackages: readonly { readonly pkg: string; readonly plugin: string }[];
   /** A managed container service a Docker formation may run on instead of a host VM (ECS on aws). */
   readonly containerService?: ContainerService;
+  /**
+   * Whether credentials for this cloud can be found, and where from (`formations doctor`). Reads
+   * the environment and files only (no network, no SDK): says where, never what.
+   */
+  credentials(probe: CredentialProbe): Promise<CredentialFinding>;
 }
 
 /**
@@ -74,6 +81,25 @@ export interface ContainerServicePlan {
   readonly notes: readonly string[];
 }
 
+/** What a credential check may read: the environment, the user's home and files (tests pass their own). */
+export interface CredentialProbe {
+  readonly env: NodeJS.ProcessEnv;
+  readonly home: string;
+  /** The working directory (clouds.yaml is looked for there first). */
+  readonly cwd: string;
+  /** A file's text; undefined when it cannot be read. */
+  read(path: string): Promise<string | undefined>;
+}
+
+/** Credentials found (where from), or not (with the one-line fix). Never a secret. */
+export interface CredentialFinding {
+  found: boolean;
+  /** Where they come from: `environment (AWS_ACCESS_KEY_ID)`, `profile 'dev' in ~/.aws/credentials`, `gcloud login (...)`. */
+  source?: string;
+  /** The fix in one line, when not found; or what else to know when found (a missing subscription). */
+  fix?: string;
+}
+
 export interface CloudPlanning {
   /**
    * What runs a formation's machines: VMs that boot with cloud-init (the idle agent can run on
@@ -100,6 +126,8 @@ export interface CloudChecks {
   readonly lowerCaseLabels?: string;
   /** The only regions this cloud has (OVHcloud's region codes): any other is refused, with these in the hint. */
   readonly regions?: readonly string[];
+  /** There is no spot capacity here: `spot: true` is refused, with this reason and hint. */
+  readonly noSpot?: { readonly reason: string; readonly hint: string };
 }
 
 /** Fake addresses of one mocked resource, for a cloud's mock outputs. */
@@ -128,6 +156,12 @@ export interface CloudActions {
   readonly declarative: ReadonlySet<ActionName>;
   /** What the cloud does instead, reported with each result of the declarative path (OpenStack shelves for hibernate). */
   readonly declarativeFallback?: Partial<Record<ActionName, string>>;
+  /**
+   * The managed big-data service here (an EMRCluster's master and workers), and whether it can
+   * be stopped: Dataproc stops and starts a cluster as a whole (through the driver's `cluster`);
+   * EMR and HDInsight cannot, so a session stop is refused rather than leaving them billed.
+   */
+  readonly managedCluster?: { readonly service: string; readonly stoppable: boolean };
   /** Hibernation is enabled at launch here: the plan's `hibernation` decides whether `hibernate` may be asked at all. */
   readonly hibernationAtLaunch: boolean;
   /** Why a machine launched with hibernation still cannot hibernate (GCE: spot or GPUs); undefined when it can. */

@@ -10,6 +10,7 @@ import { LedgerError, type LaunchPrice } from "./events.js";
 import { eventsFromJournal, type JournalEntry } from "./journal.js";
 import { buildLedger, type Ledger } from "./ledger.js";
 import { priceAtLaunch } from "./price.js";
+import { billingNote } from "../plan/managed-service.js";
 
 export interface SessionLedger {
   /** Undefined when the journal cannot be billed (see `error`). */
@@ -38,6 +39,9 @@ export function sessionLedger(catalog: ProviderCatalog, plan: SessionPlan, journ
   for (const n of formerMachines(journal, names)) fallback[n] = ZERO;
   const since = journal.filter((e) => e.action === "up" && e.result === "ok").map((e) => e.at).sort()[0];
   const base = since ? { since } : {};
+  // A managed cluster's bill is the service's: whether a stop ends it is worth saying beside the amounts.
+  const bill = billingNote(plan.provider, plan.machines.filter((m) => m.managedBy === "bigdata" && !m.removed));
+  const service = bill ? [bill] : [];
   try {
     const { events, warnings } = eventsFromJournal(journal, { machines: [...names], prices: fallback });
     const fromCatalog = new Set<string>();
@@ -48,9 +52,9 @@ export function sessionLedger(catalog: ProviderCatalog, plan: SessionPlan, journ
     }
     if (fromCatalog.size) warnings.push(`no launch price recorded for ${[...fromCatalog].join(", ")} (launched by an older formations): charged at today's catalog (${catalog.source})`);
     if (unpriced.size) warnings.push(`no launch price recorded for ${[...unpriced].join(", ")}, no longer in the formation: counted as $0`);
-    return { ledger: buildLedger(events, now.toISOString()), warnings, ...base };
+    return { ledger: buildLedger(events, now.toISOString()), warnings: [...warnings, ...service], ...base };
   } catch (err) {
     if (!(err instanceof LedgerError)) throw err;
-    return { error: `the journal cannot be billed: ${err.message}`, warnings: [], ...base };
+    return { error: `the journal cannot be billed: ${err.message}`, warnings: service, ...base };
   }
 }

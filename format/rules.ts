@@ -158,6 +158,8 @@ export function providerFit(doc: Obj): RuleProblem[] {
     if (types && type !== undefined && !types.pattern.test(type)) {
       out.push({ pointer: `${pointer}/instanceType`, message: `'${type}' is not a ${provider} instance type`, hint: types.hint });
     }
+    const noSpot = cloud?.checks.noSpot;
+    if (noSpot && block.spot === true) out.push({ pointer: `${pointer}/spot`, message: `'spot: true' cannot be used on the ${provider} provider: ${noSpot.reason}`, hint: noSpot.hint });
     if (image.startsWith("windows")) {
       if (cloud && !cloud.checks.windows) out.push({ pointer: `${pointer}/image`, message: `Windows images cannot run on the ${provider} provider`, hint: "use a Linux image such as 'ubuntu-22.04', or a cloud provider" });
       else if (role !== "machine" && role !== "target") {

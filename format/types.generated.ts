@@ -272,7 +272,7 @@ export interface MachineBlock {
    */
   diskGb?: number;
   /**
-   * Use spot / preemptible capacity (cheaper, may be reclaimed; see lifecycle.spotInterruption).
+   * Use spot / preemptible capacity (cheaper, may be reclaimed; see lifecycle.spotInterruption). Refused on the docker provider, which has no spot capacity.
    */
   spot?: boolean;
   gpus?: Gpus;
@@ -395,7 +395,7 @@ export interface MachineBlock1 {
    */
   diskGb?: number;
   /**
-   * Use spot / preemptible capacity (cheaper, may be reclaimed; see lifecycle.spotInterruption).
+   * Use spot / preemptible capacity (cheaper, may be reclaimed; see lifecycle.spotInterruption). Refused on the docker provider, which has no spot capacity.
    */
   spot?: boolean;
   gpus?: Gpus;
@@ -453,7 +453,7 @@ export interface MachineBlock2 {
    */
   diskGb?: number;
   /**
-   * Use spot / preemptible capacity (cheaper, may be reclaimed; see lifecycle.spotInterruption).
+   * Use spot / preemptible capacity (cheaper, may be reclaimed; see lifecycle.spotInterruption). Refused on the docker provider, which has no spot capacity.
    */
   spot?: boolean;
   gpus?: Gpus;
@@ -490,6 +490,10 @@ export interface Proxy1 {
  * via the `definition` "emrClusterSpec".
  */
 export interface EMRClusterSpec {
+  /**
+   * Use the provider's managed big-data service where it has one (EMR on aws, Dataproc on gcp, HDInsight on azure). Its master and workers are run by the service: Dataproc clusters can be stopped and started as a whole, EMR and HDInsight clusters cannot (they are billed while they exist). `false` installs Spark on machines of the session instead, each machine then started, stopped and hibernated on its own, as on openstack and docker (where Spark always runs on machines).
+   */
+  managed?: boolean;
   /**
    * Managed-service release, e.g. `emr-7.2.0` (aws), `2.2-debian12` (gcp), `5.1` (azure HDInsight). Default: the provider's current release.
    */

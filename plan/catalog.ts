@@ -13,8 +13,6 @@ export interface InstancePrice {
   usd: number;
   vcpus: number;
   memoryGb: number;
-  /** The family supports hibernation at launch. */
-  hibernate?: boolean;
   /** Windows licence surcharge per hour, where the cloud bills it separately. */
   windowsUsd?: number;
 }
@@ -48,10 +46,35 @@ export interface ProviderCatalog {
   /** Whether instances can hibernate at all on this provider. */
   hibernation: boolean;
   /**
+   * The cloud's documented hibernation rules (families, memory, disk): why this machine cannot be
+   * launched with hibernation, naming the rule that refuses it; undefined when it can. Only
+   * asked where `hibernation` is true, of Linux machines (formations enables it on Linux only).
+   */
+  hibernationRule?(m: HibernationSubject): string | undefined;
+  /** vCPUs and memory of an instance type the table does not list, where its name tells them (EC2's `m5.8xlarge`). */
+  shapeOf?(instanceType: string): { vcpus: number; memoryGb: number } | undefined;
+  /**
    * Hourly price of the egress gateway a session network needs for machines without a public
    * address (NAT gateway + its address), where the adapter creates one.
    */
   privateEgressUsd?: number;
+}
+
+/** What the hibernation rules read of a machine. */
+export interface HibernationSubject {
+  instanceType: string;
+  /** GiB, when the catalog knows the instance type (or its name tells it). */
+  memoryGb?: number;
+  /** The root disk the formation asked for. */
+  diskGb: number;
+  gpus: boolean;
+  spot: boolean;
+}
+
+/** The instance type's vCPUs and memory: the table's row, else what its name tells. */
+export function shapeOf(catalog: ProviderCatalog, instanceType: string): { vcpus: number; memoryGb: number } | undefined {
+  const row = catalog.instances[instanceType];
+  return row ? { vcpus: row.vcpus, memoryGb: row.memoryGb } : catalog.shapeOf?.(instanceType);
 }
 
 export const HOURS_PER_MONTH = 730;

@@ -8,6 +8,8 @@ import { catalogFor, cloudOf } from "../clouds/index.js";
 import type { Cloud } from "../clouds/cloud.js";
 import { desiredStateOf, planMachines, serviceOf } from "./machines.js";
 import { estimate } from "./cost.js";
+import { billingNote } from "./managed-service.js";
+import { DEFAULT_SPARK_VERSION } from "./cloudinit/workloads.js";
 
 export interface PlanOptions {
   /** Session (stack) name; default: the formation's name. */
@@ -40,7 +42,10 @@ function planStorage(f: Formation, cloud: Cloud): PlannedStorage | undefined {
 
 function planBigData(f: Formation, cloud: Cloud): PlannedBigData | undefined {
   if (f.kind !== "EMRCluster") return undefined;
-  return { managed: cloud.catalog.managedBigData, release: f.spec.release ?? cloud.planning.bigDataRelease, applications: f.spec.applications ?? ["spark"] };
+  // `managed: false` asks for Spark on the session's own machines even where a managed service exists.
+  const managed = cloud.catalog.managedBigData && f.spec.managed !== false;
+  const release = f.spec.release ?? (managed || !cloud.catalog.managedBigData ? cloud.planning.bigDataRelease : `spark-${DEFAULT_SPARK_VERSION}`);
+  return { managed, release, applications: f.spec.applications ?? ["spark"] };
 }
 
 function planContainer(f: Formation, machines: readonly PlannedMachine[]): PlannedContainer | undefined {
@@ -84,9 +89,12 @@ export function planSession(f: Formation, opts: PlanOptions = {}): SessionPlan {
   }
   const spotInterruption = f.lifecycle?.spotInterruption ?? "stop";
   if (spotInterruption === "hibernate") {
-    for (const m of machines) if (m.spot && !m.hibernation) notes.push(`${m.name}: ${m.instanceType} cannot hibernate on ${f.cloud.provider}; a reclaimed spot machine will be stopped instead`);
+    for (const m of machines) if (m.spot && !m.hibernation) notes.push(`${m.name}: ${m.instanceType} cannot hibernate on ${f.cloud.provider}${m.hibernationRule ? ` (${m.hibernationRule})` : ""}; a reclaimed spot machine will be stopped instead`);
   }
   const managedNodes = machines.filter((m) => m.managedBy === "bigdata").length;
+  if (bigData && !bigData.managed && !/^spark-\d+\.\d+\.\d+$/.test(bigData.release)) notes.push(`release '${bigData.release}' is not a Spark release ('spark-${DEFAULT_SPARK_VERSION}'): Spark ${DEFAULT_SPARK_VERSION} is installed on the machines`);
+  const bill = billingNote(f.cloud.provider, machines.filter((m) => m.managedBy === "bigdata"));
+  if (bill) notes.push(bill);
   const container = planContainer(f, machines);
   const plan: SessionPlan = {
     session,

@@ -2,7 +2,7 @@
 import type { Formation, MachineBlock } from "../format/types.js";
 import type { PlannedMachine, PowerState, Role } from "./types.js";
 import type { Cloud } from "../clouds/cloud.js";
-import { osOf, type ImageAlias, type ProviderCatalog, type Size } from "./catalog.js";
+import { osOf, shapeOf, type HibernationSubject, type ImageAlias, type ProviderCatalog, type Size } from "./catalog.js";
 import { inboundRules, connectPorts, isEntryPoint } from "./network.js";
 import { machineHourlyUsd } from "./cost.js";
 import { tierOf } from "./tiers.js";
@@ -106,6 +106,12 @@ export function slots(f: Formation, cloud: Pick<Cloud, "planning" | "containerSe
   }
 }
 
+/** The rule that keeps hibernation off at launch: Windows (formations enables it on Linux only), then the cloud's own. */
+export function hibernationRefusedBy(catalog: ProviderCatalog, m: HibernationSubject, os: "linux" | "windows"): string | undefined {
+  if (os === "windows") return "its image is Windows";
+  return catalog.hibernationRule?.(m);
+}
+
 export function planMachines(f: Formation, cloud: Cloud, desired: Readonly<Record<string, PowerState>>, notes: string[], removed: readonly string[] = []): PlannedMachine[] {
   // The formation's own prices where its cloud takes them (docker's cloud.pricing).
   const catalog = f.cloud.pricing && cloud.pricedBy ? cloud.pricedBy(f.cloud.pricing) : cloud.catalog;
@@ -117,9 +123,10 @@ export function planMachines(f: Formation, cloud: Cloud, desired: Readonly<Recor
     const instanceType = typeCache.get(s.block)!;
     const image = resolveImage(catalog, s.block?.image);
     const spot = s.block?.spot ?? false;
-    const hibernation = catalog.hibernation && (catalog.instances[instanceType]?.hibernate ?? false) && image.os === "linux";
     const diskGb = s.block?.diskGb ?? 30;
-    const shape = catalog.instances[instanceType];
+    const shape = shapeOf(catalog, instanceType);
+    const hibernationRule = catalog.hibernation ? hibernationRefusedBy(catalog, { instanceType, diskGb, spot, gpus: Boolean(s.block?.gpus), ...(shape ? { memoryGb: shape.memoryGb } : {}) }, image.os) : undefined;
+    const hibernation = catalog.hibernation && !hibernationRule;
     const m: PlannedMachine = {
       name: s.name,
       role: s.role,
@@ -134,6 +141,7 @@ export function planMachines(f: Formation, cloud: Cloud, desired: Readonly<Recor
       public: allowFrom.length > 0 && isEntryPoint(f.kind, s.role),
       inbound: [],
       hibernation,
+      ...(hibernationRule ? { hibernationRule } : {}),
       desiredState: desiredStateOf(desired, s.name),
       ...(removed.includes(s.name) ? { removed: true as const } : {}),
       connect: [],

@@ -67,6 +67,8 @@ export interface PlannedMachine {
   inbound: InboundRule[];
   /** Hibernation enabled at launch (the size supports it, on a provider that has it). */
   hibernation: boolean;
+  /** Why hibernation is off at launch on a cloud that has it: the rule that refused it (its family, its memory, Windows). */
+  hibernationRule?: string;
   desiredState: PowerState;
   /**
    * Deleted outside formations (the session recorded it at a refresh): the next `up` neither

@@ -66,7 +66,11 @@ install_packages() {
   # Debian's plain `busybox` is dynamically linked: useless in an empty rootfs.
   dpkg -s busybox-static >/dev/null 2>&1 || pkgs+=(busybox-static)
   ((${#pkgs[@]})) || return 0
-  log "installing ${pkgs[*]}"
+  if [[ -n ${FORMATIONS_DOCKER_NO_INSTALL:-} ]]; then
+    log "${pkgs[*]} missing and FORMATIONS_DOCKER_NO_INSTALL is set: not installing; install them, or point DOCKER_HOST at an engine"
+    exit 1
+  fi
+  log "installing ${pkgs[*]} from Debian with apt-get (system packages, as root; set FORMATIONS_DOCKER_NO_INSTALL=1 to refuse)"
   export DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1 # no prompts
   apt-get update -qq >&2
   apt-get install -y -qq "${pkgs[@]}" >/dev/null

@@ -22,6 +22,8 @@ import { SessionBusyError, sessionLocks } from "./lock.js";
 import { viaDriver, viaUp, type ActionTuning, type PathContext, type SessionActionResult } from "./paths.js";
 import { cloudOf } from "../../clouds/index.js";
 import { hibernateRefusal, pathFor } from "./strategy.js";
+import { actOnCluster, movesCluster, refuseUnstoppable } from "./managed-cluster.js";
+import { managedService, nodeNames } from "../../plan/managed-service.js";
 import { driverContext, selectMachines, sessionView, type SessionMachine } from "./targets.js";
 import { readRecord } from "./record-changes.js";
 import { sessionStates, type SessionStates } from "./states.js";
@@ -160,8 +162,16 @@ export class Lifecycle {
     const { selected, skipped } = selectMachines(view, opts.machine);
     const provider = view.plan.provider;
     const force = Boolean(opts.force);
+    const managed = view.machines.filter((m) => skipped.includes(m.planned.name));
+    refuseUnstoppable(view, action, managed);
     if (action === "hibernate") refuseHibernate(session, selected, provider, opts.machine);
-    const notes = skipped.length ? [`${skipped.join(", ")}: run by the managed big-data service, which starts and stops them itself; left alone`] : [];
+    const cluster = movesCluster(provider, action, managed);
+    const service = managedService(provider)?.service ?? "managed big-data";
+    const notes = !skipped.length
+      ? []
+      : cluster
+        ? [`${nodeNames(managed.map((m) => m.planned))}: the ${service} cluster is ${action === "start" ? "started" : "stopped"} as a whole`]
+        : [`${nodeNames(managed.map((m) => m.planned))}: run by the ${service} cluster, which ${action === "hibernate" ? "cannot hibernate (use 'formations stop' to stop it as a whole)" : "starts and stops them itself"}; left alone`];
     const ctx: PathContext = { env, view, action, force, tuning: pickTuning(opts), driver: () => this.driverFor(view.plan) };
     const byName = new Map(selected.map((m) => [m.planned.name, m]));
     const results = new Map<string, SessionActionResult>();
@@ -178,6 +188,16 @@ export class Lifecycle {
       }
     };
     let blocked: string | undefined;
+    // The cluster holds the master and workers: stopped before the proxy, started after it.
+    const moveCluster = async () => {
+      const rs = await actOnCluster(ctx, managed);
+      stale ||= rs.some((r) => r.outcome === "done");
+      for (const r of rs) {
+        results.set(r.machine, r);
+        opts.onResult?.(r);
+      }
+    };
+    if (cluster && action !== "start") await moveCluster();
     for (const tier of tierOrder(selected.map((m) => m.target), action)) {
       const members = tier.map((t) => byName.get(t.machine)!);
       if (blocked) {
@@ -205,8 +225,12 @@ export class Lifecycle {
       const bad = settled.filter((r) => r.outcome === "failed");
       if (UPWARDS.has(action) && bad.length) blocked = `tier ${tierOf(tier[0]!.role)} (${bad.map((r) => r.machine).join(", ")}) did not reach running`;
     }
+    if (cluster && action === "start") {
+      if (blocked) for (const m of managed) results.set(m.planned.name, notAttempted(m, action, blocked, "driver"));
+      else await moveCluster();
+    }
     if (stale) await refresh();
-    report.results = selected.map((m) => results.get(m.planned.name)!);
+    report.results = [...selected, ...(cluster ? managed : [])].map((m) => results.get(m.planned.name)!);
     return report;
   }
 }

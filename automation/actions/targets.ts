@@ -10,6 +10,7 @@ import type { SessionRecord } from "../session/session-record.js";
 import { machinesOf } from "../session/stack-state.js";
 import type { StoredSession } from "../session/stored-session.js";
 import { cloudOf } from "../../clouds/index.js";
+import { managedNodeRefusal } from "../../plan/managed-service.js";
 import type { ActionTarget, DriverContext, MachineState } from "./types.js";
 
 /** One machine of a session, with what its record says about it. */
@@ -39,7 +40,8 @@ export function sessionView(stored: StoredSession): SessionView {
   const { byName, hibernationAtLaunch } = cloudOf(plan.provider).actions;
   const machines = plan.machines.map((m): SessionMachine => {
     const cloudId = deployed.get(m.name)?.cloudId;
-    const recorded: MachineState = record.removed[m.name] ? "terminated" : !cloudId ? "pending" : m.desiredState;
+    // A managed cluster's nodes are not in the outputs (the service runs them): they exist when the session does.
+    const recorded: MachineState = record.removed[m.name] ? "terminated" : !cloudId && !(m.managedBy && deployed.size > 0) ? "pending" : m.desiredState;
     const target: ActionTarget = {
       session,
       machine: m.name,
@@ -78,11 +80,7 @@ export function selectMachines(view: SessionView, machine: string | undefined): 
 }
 
 function managed(view: SessionView, names: string[]): SessionError {
-  return new SessionError(
-    `${names.join(", ")} in session '${view.session}' ${names.length === 1 ? "is a node" : "are nodes"} of the managed big-data service, which starts and stops them itself: act on the other machines, or destroy the session`,
-    1,
-    view.session,
-  );
+  return new SessionError(`${managedNodeRefusal(view.plan.provider, names.join(", "), view.session)} (session '${view.session}')`, 1, view.session);
 }
 
 /** Where the driver finds the session's machines. */

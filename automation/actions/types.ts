@@ -150,6 +150,34 @@ export interface ActionDriver {
   terminate(target: ActionTarget): Promise<ActionResult>;
   /** Whether a failure is worth retrying (throttling, transient errors): the batch's retry predicate. */
   retryable(error: unknown): boolean;
+  /**
+   * The session's managed big-data cluster, acted on as a whole (Dataproc stops and starts a
+   * cluster, not its nodes). Absent where the service cannot be stopped (EMR, HDInsight).
+   */
+  readonly cluster?: ClusterDriver;
+}
+
+/** Where a session's managed cluster lives. */
+export interface ClusterRef {
+  session: string;
+  /** The cluster's name (the adapter names it after the session). */
+  name: string;
+  region?: string;
+  project?: string;
+}
+
+/** What a cluster action did: as a machine's result, for the cluster as a whole. */
+export interface ClusterResult {
+  outcome: "done" | "no-op";
+  from: ObservedState;
+  to: ObservedState;
+}
+
+/** Start and stop of a managed cluster as a whole; throws {@link ActionError} when it fails. */
+export interface ClusterDriver {
+  state(ref: ClusterRef): Promise<MachineState>;
+  start(ref: ClusterRef): Promise<ClusterResult>;
+  stop(ref: ClusterRef): Promise<ClusterResult>;
 }
 
 /** Calls the driver method for `action`: one switch, so the batch and cluster code stay generic. */

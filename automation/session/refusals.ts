@@ -6,6 +6,7 @@
  * and the actions layer refuses with the same words (actions/strategy.ts).
  */
 import { cloudOf } from "../../clouds/index.js";
+import { managedNodeRefusal } from "../../plan/managed-service.js";
 import type { Provider } from "../../format/types.js";
 import type { PlannedMachine } from "../../plan/types.js";
 
@@ -19,7 +20,8 @@ export function hibernationRefusal(provider: Provider, p: PlannedMachine): strin
   const actions = cloudOf(provider).actions;
   if (!actions.hibernationAtLaunch) return undefined;
   if (!p.hibernation) {
-    const why = p.image.os === "windows" ? "its image is Windows" : `${p.instanceType} does not support it on ${provider}`;
+    // Plans recorded before the rules were named carry no reason: the generic one then.
+    const why = p.hibernationRule ?? (p.image.os === "windows" ? "its image is Windows" : `${p.instanceType} does not support it on ${provider}`);
     return `${p.name} was not launched with hibernation (${why})`;
   }
   return actions.hibernateRefusal?.(p);
@@ -28,7 +30,7 @@ export function hibernationRefusal(provider: Provider, p: PlannedMachine): strin
 /** Every action this machine can never be asked, with the reason. */
 export function refusals(provider: Provider, p: PlannedMachine): Partial<Record<MachineAction, string>> {
   if (p.managedBy) {
-    const why = `${p.name} is a node of the managed big-data service, which starts and stops it itself: act on the other machines, or destroy the session`;
+    const why = managedNodeRefusal(provider, p.name);
     return Object.fromEntries(ALL.map((a) => [a, why]));
   }
   const hibernate = hibernationRefusal(provider, p);

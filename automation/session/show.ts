@@ -23,7 +23,8 @@ export function sessionDetails(stored: StoredSession, now: Date, journalTail = 2
   const deployed = new Map(machinesOf(outputs).map((m) => [m.name, m]));
   const machines: MachineDetails[] = plan.machines.map((m) => {
     const o = deployed.get(m.name);
-    const state: MachineState = record.removed[m.name] ? "terminated" : !o?.cloudId ? "pending" : m.desiredState;
+    // A managed cluster's nodes are not in the outputs (the service runs them): they exist when the session does.
+    const state: MachineState = record.removed[m.name] ? "terminated" : !o?.cloudId && !(m.managedBy && deployed.size > 0) ? "pending" : m.desiredState;
     const refused = refusals(plan.provider, m);
     return {
       name: m.name,

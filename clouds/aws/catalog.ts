@@ -1,4 +1,5 @@
 import type { ProviderCatalog } from "../../plan/catalog.js";
+import { ec2Hibernation, ec2Shape } from "./hibernation.js";
 
 /** AWS, eu-west-1 (Ireland) list prices; Linux on demand. */
 export const aws: ProviderCatalog = {
@@ -22,19 +23,32 @@ export const aws: ProviderCatalog = {
     "windows-2022": { lookup: { owner: "801119661308", nameFilter: "Windows_Server-2022-English-Full-Base-*" }, os: "windows" },
   },
   instances: {
-    "t3.medium": { usd: 0.0456, vcpus: 2, memoryGb: 4, hibernate: true, windowsUsd: 0.0184 },
-    "t3.large": { usd: 0.0912, vcpus: 2, memoryGb: 8, hibernate: true, windowsUsd: 0.0276 },
-    "m6i.large": { usd: 0.107, vcpus: 2, memoryGb: 8, hibernate: true, windowsUsd: 0.092 },
-    "m6i.xlarge": { usd: 0.214, vcpus: 4, memoryGb: 16, hibernate: true, windowsUsd: 0.184 },
-    "m6i.2xlarge": { usd: 0.428, vcpus: 8, memoryGb: 32, hibernate: true, windowsUsd: 0.368 },
-    "m6i.4xlarge": { usd: 0.856, vcpus: 16, memoryGb: 64, hibernate: true, windowsUsd: 0.736 },
-    "c6i.large": { usd: 0.096, vcpus: 2, memoryGb: 4, hibernate: true },
-    "c6i.xlarge": { usd: 0.192, vcpus: 4, memoryGb: 8, hibernate: true },
-    "c6i.2xlarge": { usd: 0.384, vcpus: 8, memoryGb: 16, hibernate: true },
-    "c6i.4xlarge": { usd: 0.768, vcpus: 16, memoryGb: 32, hibernate: true },
-    "c6i.8xlarge": { usd: 1.536, vcpus: 32, memoryGb: 64, hibernate: true },
-    "r6i.xlarge": { usd: 0.282, vcpus: 4, memoryGb: 32, hibernate: true },
-    "r6i.2xlarge": { usd: 0.564, vcpus: 8, memoryGb: 64, hibernate: true },
+    "t3.medium": { usd: 0.0456, vcpus: 2, memoryGb: 4, windowsUsd: 0.0184 },
+    "t3.large": { usd: 0.0912, vcpus: 2, memoryGb: 8, windowsUsd: 0.0276 },
+    "m6i.large": { usd: 0.107, vcpus: 2, memoryGb: 8, windowsUsd: 0.092 },
+    "m6i.xlarge": { usd: 0.214, vcpus: 4, memoryGb: 16, windowsUsd: 0.184 },
+    "m6i.2xlarge": { usd: 0.428, vcpus: 8, memoryGb: 32, windowsUsd: 0.368 },
+    "m6i.4xlarge": { usd: 0.856, vcpus: 16, memoryGb: 64, windowsUsd: 0.736 },
+    // Previous generations, still the most launched (the m5 family is the rule's own example).
+    "t3a.medium": { usd: 0.0408, vcpus: 2, memoryGb: 4, windowsUsd: 0.0184 },
+    "t3a.large": { usd: 0.0816, vcpus: 2, memoryGb: 8, windowsUsd: 0.0276 },
+    "m5.large": { usd: 0.107, vcpus: 2, memoryGb: 8, windowsUsd: 0.092 },
+    "m5.xlarge": { usd: 0.214, vcpus: 4, memoryGb: 16, windowsUsd: 0.184 },
+    "m5.2xlarge": { usd: 0.428, vcpus: 8, memoryGb: 32, windowsUsd: 0.368 },
+    "m5.4xlarge": { usd: 0.856, vcpus: 16, memoryGb: 64, windowsUsd: 0.736 },
+    "c5.large": { usd: 0.096, vcpus: 2, memoryGb: 4 },
+    "c5.xlarge": { usd: 0.192, vcpus: 4, memoryGb: 8 },
+    "c5.2xlarge": { usd: 0.384, vcpus: 8, memoryGb: 16 },
+    "r5.large": { usd: 0.141, vcpus: 2, memoryGb: 16 },
+    "r5.xlarge": { usd: 0.282, vcpus: 4, memoryGb: 32 },
+    "r5.2xlarge": { usd: 0.564, vcpus: 8, memoryGb: 64 },
+    "c6i.large": { usd: 0.096, vcpus: 2, memoryGb: 4 },
+    "c6i.xlarge": { usd: 0.192, vcpus: 4, memoryGb: 8 },
+    "c6i.2xlarge": { usd: 0.384, vcpus: 8, memoryGb: 16 },
+    "c6i.4xlarge": { usd: 0.768, vcpus: 16, memoryGb: 32 },
+    "c6i.8xlarge": { usd: 1.536, vcpus: 32, memoryGb: 64 },
+    "r6i.xlarge": { usd: 0.282, vcpus: 4, memoryGb: 32 },
+    "r6i.2xlarge": { usd: 0.564, vcpus: 8, memoryGb: 64 },
     "hpc6a.48xlarge": { usd: 3.168, vcpus: 96, memoryGb: 384 },
     "g4dn.xlarge": { usd: 0.587, vcpus: 4, memoryGb: 16 },
     "g4dn.12xlarge": { usd: 4.354, vcpus: 48, memoryGb: 192 },
@@ -60,6 +74,8 @@ export const aws: ProviderCatalog = {
   managedBigData: true,
   managedStorage: true,
   hibernation: true,
+  hibernationRule: ec2Hibernation,
+  shapeOf: ec2Shape,
   // NAT gateway ($0.048/h) + its public IPv4 address ($0.005/h).
   privateEgressUsd: 0.053,
 };

@@ -14,8 +14,10 @@ export const aws = {
   planning: { machines: "vms", bigDataRelease: "emr-7.5.0", shutdownDeletesOneTimeSpot: true },
   checks: { windows: true, imageId: /^ami-[0-9a-f]+$/, zoneOf: (region) => `${region}a` },
   mocks,
+  pulumiPackages: [{ pkg: "@pulumi/aws", plugin: "aws" }],
   adapter: async () => (await import("./emit/index.js")).awsAdapter,
   actions: {
+    managedCluster: { service: "EMR", stoppable: false },
     // InstanceState holds running and stopped; hibernate is an API call (StopInstances with Hibernate).
     declarative: new Set(["start", "stop", "shutdown"]),
     hibernationAtLaunch: true,
@@ -24,4 +26,6 @@ export const aws = {
   idle: { read: "on-request", source: async () => consoleVerdictSource((await import("./console.js")).ec2Console()) },
   // A Docker formation's container on ECS (`spec.ecs`) instead of a host VM.
   containerService: ecs,
+  // Where credentials would come from: the environment and files only, imported when `doctor` asks.
+  credentials: async (probe) => (await import("./credentials.js")).awsCredentials(probe),
 } satisfies Cloud;

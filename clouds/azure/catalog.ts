@@ -1,4 +1,5 @@
 import type { InstancePrice, ProviderCatalog } from "../../plan/catalog.js";
+import { azureHibernation } from "./hibernation.js";
 
 /**
  * Windows Server licence on Azure: about $0.046 per vCPU-hour on the D, E, F, H and N series
@@ -11,12 +12,6 @@ function size(usd: number, vcpus: number, memoryGb: number, extra: Partial<Insta
   return { usd, vcpus, memoryGb, windowsUsd: Math.round(vcpus * WINDOWS_PER_VCPU_USD * 1e4) / 1e4, ...extra };
 }
 
-/**
- * Hibernation, as Azure documents it (learn.microsoft.com, "Hibernation for Azure virtual
- * machines"): sizes with up to 64 GB of RAM in the Dsv5, Dasv5, Ddsv5, Dadsv5, Esv5, Easv5, Edsv5
- * and Eadsv5 series. Not B-series, not v3, not HPC, not spot (the adapter handles spot).
- */
-const hib = { hibernate: true } as const;
 
 /**
  * Azure, Linux pay-as-you-go list prices in USD per hour for the East US reference region
@@ -51,19 +46,19 @@ export const azure: ProviderCatalog = {
     "Standard_B2s": size(0.0416, 2, 4, { windowsUsd: 0.008 }),
     "Standard_B2ms": size(0.0832, 2, 8, { windowsUsd: 0.016 }),
     "Standard_B4ms": size(0.166, 4, 16, { windowsUsd: 0.032 }),
-    "Standard_D2s_v5": size(0.096, 2, 8, hib),
-    "Standard_D4s_v5": size(0.192, 4, 16, hib),
-    "Standard_D8s_v5": size(0.384, 8, 32, hib),
-    "Standard_D16s_v5": size(0.768, 16, 64, hib),
+    "Standard_D2s_v5": size(0.096, 2, 8),
+    "Standard_D4s_v5": size(0.192, 4, 16),
+    "Standard_D8s_v5": size(0.384, 8, 32),
+    "Standard_D16s_v5": size(0.768, 16, 64),
     "Standard_D32s_v5": size(1.536, 32, 128),
-    "Standard_D2as_v5": size(0.086, 2, 8, hib),
-    "Standard_D4as_v5": size(0.172, 4, 16, hib),
-    "Standard_D8as_v5": size(0.344, 8, 32, hib),
-    "Standard_D2ds_v5": size(0.113, 2, 8, hib),
-    "Standard_D4ds_v5": size(0.226, 4, 16, hib),
-    "Standard_E2s_v5": size(0.126, 2, 16, hib),
-    "Standard_E4s_v5": size(0.252, 4, 32, hib),
-    "Standard_E8s_v5": size(0.504, 8, 64, hib),
+    "Standard_D2as_v5": size(0.086, 2, 8),
+    "Standard_D4as_v5": size(0.172, 4, 16),
+    "Standard_D8as_v5": size(0.344, 8, 32),
+    "Standard_D2ds_v5": size(0.113, 2, 8),
+    "Standard_D4ds_v5": size(0.226, 4, 16),
+    "Standard_E2s_v5": size(0.126, 2, 16),
+    "Standard_E4s_v5": size(0.252, 4, 32),
+    "Standard_E8s_v5": size(0.504, 8, 64),
     "Standard_E16s_v5": size(1.008, 16, 128),
     "Standard_E4_v3": size(0.252, 4, 32),
     "Standard_E8_v3": size(0.504, 8, 64),
@@ -99,4 +94,5 @@ export const azure: ProviderCatalog = {
   managedBigData: true,
   managedStorage: true,
   hibernation: true,
+  hibernationRule: azureHibernation,
 };

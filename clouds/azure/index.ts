@@ -16,8 +16,10 @@ export const azure = {
   checks: { windows: true, imageId: /^\/subscriptions\// },
   notes: azureNotes,
   mocks,
+  pulumiPackages: [{ pkg: "@pulumi/azure-native", plugin: "azure-native" }],
   adapter: async () => (await import("./emit/index.js")).azureAdapter,
   actions: {
+    managedCluster: { service: "HDInsight", stoppable: false },
     // No declarative power state on Azure VMs (clouds/azure/README.md): every power action is an API call.
     declarative: new Set(),
     hibernationAtLaunch: true,
@@ -25,4 +27,6 @@ export const azure = {
     driver: async () => new (await import("./actions/driver.js")).AzureDriver(),
   },
   idle: { read: "on-request", source: async () => consoleVerdictSource((await import("./console.js")).azureConsole()) },
+  // Where credentials would come from: the environment and files only, imported when `doctor` asks.
+  credentials: async (probe) => (await import("./credentials.js")).azureCredentials(probe),
 } satisfies Cloud;

@@ -16,8 +16,11 @@ export const docker = {
   checks: {
     windows: false,
     instanceType: { pattern: /^\d+(\.\d+)?cpu-\d+[mg]$/, hint: "on docker write '<cpus>cpu-<memory><m|g>', e.g. '2cpu-4g', or use 'size'" },
+    // An engine has no capacity market: nothing reclaims a container, so `spot` could only mislead.
+    noSpot: { reason: "a Docker engine has no spot capacity: nothing reclaims a container, so 'spot: true' would have no effect", hint: "remove 'spot' (or set it to false)" },
   },
   mocks,
+  pulumiPackages: [{ pkg: "@pulumi/docker", plugin: "docker" }],
   adapter: async () => (await import("./emit/index.js")).dockerAdapter,
   actions: {
     // @pulumi/docker has no pause, and `up` does not stop a running container: Docker's API does it all.
@@ -32,4 +35,6 @@ export const docker = {
   },
   // Read through the engine (a local call), so always: the verdict file copied out of the container.
   idle: { read: "always", source: async () => (await import("./verdicts.js")).dockerVerdictSource() },
+  // Where credentials would come from: the environment and files only, imported when `doctor` asks.
+  credentials: async (probe) => (await import("./credentials.js")).dockerEngine(probe),
 } satisfies Cloud;

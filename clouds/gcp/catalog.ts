@@ -1,4 +1,5 @@
 import type { ProviderCatalog } from "../../plan/catalog.js";
+import { gceSuspension } from "./hibernation.js";
 
 /**
  * Machine types that carry GPUs on N1 (the only family where GPUs are attached separately) are
@@ -15,8 +16,8 @@ const win = (vcpus: number) => Math.round(vcpus * WINDOWS_PER_VCPU * 1e6) / 1e6;
 /**
  * Google Cloud, europe-west1 (Belgium) list prices in USD; GPU machine types at europe-west4
  * (Netherlands) prices, where Google offers most of them. N1 GPU rows are the machine type plus
- * the GPUs' own hourly price. `hibernate` marks the types GCE can suspend (no GPUs, at most
- * 208 GB of memory).
+ * the GPUs' own hourly price. Which types GCE can suspend is
+ * derived from its rules (clouds/gcp/hibernation.ts).
  */
 export const gcp: ProviderCatalog = {
   provider: "gcp",
@@ -40,28 +41,28 @@ export const gcp: ProviderCatalog = {
     "windows-2022": { id: "windows-cloud/windows-2022", os: "windows" },
   },
   instances: {
-    "e2-small": { usd: 0.018426, vcpus: 2, memoryGb: 2, hibernate: true, windowsUsd: win(2) },
-    "e2-medium": { usd: 0.036853, vcpus: 2, memoryGb: 4, hibernate: true, windowsUsd: win(2) },
-    "e2-standard-2": { usd: 0.073707, vcpus: 2, memoryGb: 8, hibernate: true, windowsUsd: win(2) },
-    "e2-standard-4": { usd: 0.147413, vcpus: 4, memoryGb: 16, hibernate: true, windowsUsd: win(4) },
-    "e2-standard-8": { usd: 0.294826, vcpus: 8, memoryGb: 32, hibernate: true, windowsUsd: win(8) },
-    "e2-standard-16": { usd: 0.589653, vcpus: 16, memoryGb: 64, hibernate: true, windowsUsd: win(16) },
-    "n2-standard-2": { usd: 0.10683, vcpus: 2, memoryGb: 8, hibernate: true, windowsUsd: win(2) },
-    "n2-standard-4": { usd: 0.213669, vcpus: 4, memoryGb: 16, hibernate: true, windowsUsd: win(4) },
-    "n2-standard-8": { usd: 0.427338, vcpus: 8, memoryGb: 32, hibernate: true, windowsUsd: win(8) },
-    "n2-standard-16": { usd: 0.854675, vcpus: 16, memoryGb: 64, hibernate: true, windowsUsd: win(16) },
-    "n2-standard-32": { usd: 1.70935, vcpus: 32, memoryGb: 128, hibernate: true, windowsUsd: win(32) },
-    "n2-highmem-4": { usd: 0.288231, vcpus: 4, memoryGb: 32, hibernate: true, windowsUsd: win(4) },
-    "n2-highmem-8": { usd: 0.576462, vcpus: 8, memoryGb: 64, hibernate: true, windowsUsd: win(8) },
-    "n2-highcpu-8": { usd: 0.315518, vcpus: 8, memoryGb: 8, hibernate: true, windowsUsd: win(8) },
-    "n2d-standard-4": { usd: 0.185926, vcpus: 4, memoryGb: 16, hibernate: true, windowsUsd: win(4) },
-    "c2-standard-4": { usd: 0.229680, vcpus: 4, memoryGb: 16, hibernate: true },
-    "c2-standard-8": { usd: 0.459360, vcpus: 8, memoryGb: 32, hibernate: true },
-    "c2-standard-16": { usd: 0.918720, vcpus: 16, memoryGb: 64, hibernate: true },
-    "c2-standard-30": { usd: 1.722600, vcpus: 30, memoryGb: 120, hibernate: true },
+    "e2-small": { usd: 0.018426, vcpus: 2, memoryGb: 2, windowsUsd: win(2) },
+    "e2-medium": { usd: 0.036853, vcpus: 2, memoryGb: 4, windowsUsd: win(2) },
+    "e2-standard-2": { usd: 0.073707, vcpus: 2, memoryGb: 8, windowsUsd: win(2) },
+    "e2-standard-4": { usd: 0.147413, vcpus: 4, memoryGb: 16, windowsUsd: win(4) },
+    "e2-standard-8": { usd: 0.294826, vcpus: 8, memoryGb: 32, windowsUsd: win(8) },
+    "e2-standard-16": { usd: 0.589653, vcpus: 16, memoryGb: 64, windowsUsd: win(16) },
+    "n2-standard-2": { usd: 0.10683, vcpus: 2, memoryGb: 8, windowsUsd: win(2) },
+    "n2-standard-4": { usd: 0.213669, vcpus: 4, memoryGb: 16, windowsUsd: win(4) },
+    "n2-standard-8": { usd: 0.427338, vcpus: 8, memoryGb: 32, windowsUsd: win(8) },
+    "n2-standard-16": { usd: 0.854675, vcpus: 16, memoryGb: 64, windowsUsd: win(16) },
+    "n2-standard-32": { usd: 1.70935, vcpus: 32, memoryGb: 128, windowsUsd: win(32) },
+    "n2-highmem-4": { usd: 0.288231, vcpus: 4, memoryGb: 32, windowsUsd: win(4) },
+    "n2-highmem-8": { usd: 0.576462, vcpus: 8, memoryGb: 64, windowsUsd: win(8) },
+    "n2-highcpu-8": { usd: 0.315518, vcpus: 8, memoryGb: 8, windowsUsd: win(8) },
+    "n2d-standard-4": { usd: 0.185926, vcpus: 4, memoryGb: 16, windowsUsd: win(4) },
+    "c2-standard-4": { usd: 0.229680, vcpus: 4, memoryGb: 16 },
+    "c2-standard-8": { usd: 0.459360, vcpus: 8, memoryGb: 32 },
+    "c2-standard-16": { usd: 0.918720, vcpus: 16, memoryGb: 64 },
+    "c2-standard-30": { usd: 1.722600, vcpus: 30, memoryGb: 120 },
     "c2-standard-60": { usd: 3.445200, vcpus: 60, memoryGb: 240 },
-    "n1-standard-4": { usd: 0.209, vcpus: 4, memoryGb: 15, hibernate: true },
-    "n1-standard-8": { usd: 0.418, vcpus: 8, memoryGb: 30, hibernate: true },
+    "n1-standard-4": { usd: 0.209, vcpus: 4, memoryGb: 15 },
+    "n1-standard-8": { usd: 0.418, vcpus: 8, memoryGb: 30 },
     // N1 + GPUs: T4 $0.35 and V100 $2.48 per GPU-hour on top of the machine type.
     [n1Gpu("n1-standard-4", 1, "nvidia-tesla-t4")]: { usd: 0.559, vcpus: 4, memoryGb: 15 },
     [n1Gpu("n1-standard-8", 2, "nvidia-tesla-t4")]: { usd: 1.118, vcpus: 8, memoryGb: 30 },
@@ -103,6 +104,7 @@ export const gcp: ProviderCatalog = {
   managedStorage: true,
   // GCE suspends (memory to disk) and resumes instances: the `hibernated` state is SUSPENDED.
   hibernation: true,
+  hibernationRule: gceSuspension,
   // Cloud NAT bills $0.0014 per VM-hour up to $0.044 (32 VMs and more), plus $0.005 for its
   // external address: the flat figure is the upper bound (the per-GB processing fee is not in it).
   privateEgressUsd: 0.049,

@@ -14,8 +14,10 @@ export const gcp = {
   planning: { machines: "vms", bigDataRelease: "2.2-debian12" },
   checks: { windows: true, imageId: /^projects\/[^/]+\/global\/images\//, zoneOf: (region) => `${region}-b`, lowerCaseLabels: "GCP" },
   mocks,
+  pulumiPackages: [{ pkg: "@pulumi/gcp", plugin: "gcp" }],
   adapter: async () => (await import("./emit/index.js")).gcpAdapter,
   actions: {
+    managedCluster: { service: "Dataproc", stoppable: true },
     // desiredStatus: RUNNING, TERMINATED (stopped) and SUSPENDED (hibernated).
     declarative: new Set(["start", "stop", "shutdown", "hibernate"]),
     hibernationAtLaunch: true,
@@ -26,4 +28,6 @@ export const gcp = {
     driver: async (ctx) => new (await import("./actions/driver.js")).GcpDriver(ctx),
   },
   idle: { read: "on-request", source: async () => consoleVerdictSource((await import("./console.js")).gceConsole()) },
+  // Where credentials would come from: the environment and files only, imported when `doctor` asks.
+  credentials: async (probe) => (await import("./credentials.js")).gcpCredentials(probe),
 } satisfies Cloud;

@@ -16,6 +16,7 @@ export const openstack = {
   checks: { windows: true },
   notes: openstackNotes,
   mocks,
+  pulumiPackages: [{ pkg: "@pulumi/openstack", plugin: "openstack" }],
   adapter: async () => (await import("./emit/index.js")).openstackAdapter,
   actions: {
     // powerState: active, shutoff and shelved_offloaded (what hibernate becomes).
@@ -26,4 +27,6 @@ export const openstack = {
     driver: async (ctx) => new (await import("./actions/driver.js")).OpenStackDriver(ctx),
   },
   idle: { read: "on-request", source: async () => consoleVerdictSource((await import("./console.js")).novaConsole()) },
+  // Where credentials would come from: the environment and files only, imported when `doctor` asks.
+  credentials: async (probe) => (await import("./credentials.js")).openstackCredentials(probe),
 } satisfies Cloud;

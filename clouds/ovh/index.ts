@@ -20,6 +20,7 @@ export const ovh = {
   checks: { windows: true, regions: OVH_REGIONS },
   notes: ovhNotes,
   mocks,
+  pulumiPackages: [{ pkg: "@pulumi/openstack", plugin: "openstack" }, { pkg: "@ovhcloud/pulumi-ovh", plugin: "ovh" }],
   adapter: async () => (await import("./emit/index.js")).ovhAdapter,
   actions: {
     // The OpenStack server's powerState: active, shutoff and shelved_offloaded (what hibernate becomes).
@@ -31,4 +32,6 @@ export const ovh = {
     driver: async (ctx) => new (await import("../openstack/actions/driver.js")).OpenStackDriver({ ...ctx, provider: "ovh" }),
   },
   idle: { read: "on-request", source: async () => consoleVerdictSource((await import("../openstack/console.js")).novaConsole()) },
+  // Both sets it needs: OpenStack's for the instances, OVH's API keys for project, vRack and storage.
+  credentials: async (probe) => (await import("./credentials.js")).ovhCredentials(probe),
 } satisfies Cloud;

@@ -112,7 +112,7 @@ describe("the Machines view and its menu", () => {
     const page = await jsonOf<SessionPage>(h.get("/api/sessions/emr"));
     const worker = page.machines.find((m) => m.role === "worker")!;
     expect(worker.menu.filter((i) => i.enabled).map((i) => i.id)).toEqual([]);
-    expect(worker.menu.find((i) => i.id === "stop")!.reason).toMatch(/a node of the managed big-data service, which starts and stops it itself/);
+    expect(worker.menu.find((i) => i.id === "stop")!.reason).toMatch(/a node of the managed (EMR|HDInsight) cluster, which starts and stops it itself and cannot be stopped/);
   });
 
   it("stops one machine only when confirmed, with words naming it; the journal says who; the pages hear of it", async () => {

@@ -55,7 +55,7 @@ export function hibernates(m: PlannedMachine, interruption: "stop" | "hibernate"
 
 /** Hibernation writes RAM to the root volume: it must hold the memory plus the system. */
 export function rootVolumeGb(m: PlannedMachine, hibernation: boolean): number {
-  const memoryGb = catalog.instances[m.instanceType]?.memoryGb ?? 0;
+  const memoryGb = m.memoryGb ?? catalog.instances[m.instanceType]?.memoryGb ?? 0;
   return hibernation ? Math.max(m.diskGb, Math.ceil(memoryGb) + 8) : m.diskGb;
 }
 

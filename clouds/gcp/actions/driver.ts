@@ -11,6 +11,7 @@
  */
 import { describe, GceApi, type GceApiOptions, type GceInstance, type GceOperation, type InstanceRef } from "./api.js";
 import { cannotSuspend, fromGceStatus, GCE_NAME, GCE_TRANSITIONAL, hasLocalSsd, isOneTimeSpot, isSpot, labelValue, machineImageName } from "./states.js";
+import { Dataproc, type DataprocOptions } from "./dataproc.js";
 import { pollUntil, type WaitOptions } from "../../../automation/actions/rest.js";
 import { ActionError, TARGET_STATE, type ActionDriver, type ActionResult, type ActionTarget, type MachineState, type SessionActionName } from "../../../automation/actions/types.js";
 
@@ -25,6 +26,8 @@ export interface GcpDriverOptions extends GceApiOptions {
   pollMs?: number;
   /** Clock for default machine-image names (tests pass a fixed one). */
   now?: () => Date;
+  /** The Dataproc API's root, wait and poll (the token source and project are shared). */
+  dataproc?: Pick<DataprocOptions, "endpoint" | "waitMs" | "pollMs">;
 }
 
 type Verb = "start" | "stop" | "suspend" | "resume" | "reset" | "delete";
@@ -37,11 +40,14 @@ type Decision = { kind: "no-op" } | { kind: "fail"; error: ActionError } | { kin
 export class GcpDriver implements ActionDriver {
   readonly provider = "gcp" as const;
   readonly api: GceApi;
+  /** The session's Dataproc cluster, stopped and started as a whole. */
+  readonly cluster: Dataproc;
   private readonly waitMs: number;
   private readonly pollMs: number;
 
   constructor(private readonly opts: GcpDriverOptions = {}) {
     this.api = new GceApi(opts);
+    this.cluster = new Dataproc({ ...(opts.auth ? { auth: opts.auth } : {}), ...(opts.project ? { project: opts.project } : {}), ...opts.dataproc });
     this.waitMs = opts.waitMs ?? 240_000;
     this.pollMs = opts.pollMs ?? 2_000;
   }

@@ -2,7 +2,8 @@
  * Test layer 2: components compiled under Pulumi's mocks (pulumi.runtime.setMocks).
  * The AWS adapter for the kinds made of several machines: VirtualLab (target reachable only from
  * the proxy's group), HPCCluster (EFS, Slurm, munge key as a secret) and EMRCluster (aws.emr.Cluster
- * with its roles, applications, instance groups and idle timeout, behind a proxy instance).
+ * with its roles, applications, instance groups and idle timeout, behind a proxy instance; or,
+ * with spec.managed: false, Spark on instances). Layer 2: components under Pulumi's mock runtime.
  */
 import { describe, expect, it } from "vitest";
 import { ACCESS, compile, compileExample, ingress, inline, T, type Inputs } from "./helpers.js";
@@ -107,7 +108,7 @@ describe("EMRCluster", () => {
     // autoStop: 120 minutes → EMR's idle timeout in seconds.
     expect(c.autoTerminationPolicy).toEqual({ idleTimeout: 7200 });
     expect(c.masterInstanceGroup).toEqual({ instanceType: "m5.xlarge", instanceCount: 1, ebsConfigs: [{ size: 64, type: "gp3", volumesPerInstance: 1 }] });
-    expect(c.coreInstanceGroup).toEqual({ instanceType: "m5.xlarge", instanceCount: 4, ebsConfigs: [{ size: 128, type: "gp3", volumesPerInstance: 1 }], bidPrice: "0.200" });
+    expect(c.coreInstanceGroup).toEqual({ instanceType: "m5.xlarge", instanceCount: 4, ebsConfigs: [{ size: 128, type: "gp3", volumesPerInstance: 1 }], bidPrice: "0.214" });
     expect(c.ec2Attributes).toMatchObject({
       subnetId: id(plan.session, "subnet-private"),
       instanceProfile: `arn:mock:${T.profile}:${plan.session}-emr-ec2-profile`,
@@ -155,5 +156,16 @@ describe("EMRCluster", () => {
     expect(c.releaseLabel).toBe("emr-7.5.0");
     expect((c.coreInstanceGroup as Inputs).bidPrice).toBeUndefined();
     expect((c.ec2Attributes as Inputs).keyName).toBeUndefined();
+  });
+
+  it("spec.managed: false: no EMR, Spark installed on a master and workers that are instances of the session", async () => {
+    const f = inline("EMRCluster", "  managed: false\n  master: { machine: { size: medium } }\n  workers: { count: 2, machine: { size: medium } }\n");
+    const { plan, of, machines, userData, outputs } = await compile(f);
+    expect(of(T.emr)).toEqual([]);
+    expect(machines.map((m) => m.name)).toEqual(["proxy", "master", "worker-1", "worker-2"]);
+    expect(userData("master")).toContain("spark-master");
+    expect(userData("worker-1")).toContain(`spark://${machines.find((m) => m.name === "master")!.privateIp}:7077`);
+    expect(outputs).toMatchObject({ managed: false, release: "spark-3.5.3" });
+    expect(plan.machines.some((m) => m.managedBy)).toBe(false);
   });
 });

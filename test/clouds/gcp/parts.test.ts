@@ -32,14 +32,14 @@ describe("machine types and GPUs", () => {
     for (const options of Object.values(gcp.gpus)) {
       for (const type of Object.values(options ?? {})) {
         expect(gcp.instances[type!], type).toBeDefined();
-        expect(gcp.instances[type!]?.hibernate, `${type} cannot suspend`).toBeFalsy();
+        expect(gcp.hibernationRule!({ instanceType: type!, memoryGb: gcp.instances[type!]!.memoryGb, diskGb: 50, gpus: false, spot: false }), `${type} cannot suspend`).toMatch(/GPUs|series/);
         expect(machineShape({ instanceType: type! }).machineType).toMatch(/^[a-z0-9]+-[a-z]+-\d+g?$/);
       }
     }
   });
 
   it("sizes map to listed, suspendable types; images are family paths", () => {
-    for (const t of Object.values(gcp.sizes)) expect(gcp.instances[t]?.hibernate, t).toBe(true);
+    for (const t of Object.values(gcp.sizes)) expect(gcp.hibernationRule!({ instanceType: t, memoryGb: gcp.instances[t]!.memoryGb, diskGb: 50, gpus: false, spot: false }), t).toBeUndefined();
     for (const i of Object.values(gcp.images)) expect(i.id).toMatch(/^[a-z-]+-cloud\/[a-z0-9-]+$/);
   });
 });
