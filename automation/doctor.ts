@@ -82,7 +82,11 @@ async function pulumiCheck(o: Required<Pick<DoctorOptions, "locate">>, env: Node
 async function pluginChecks(providers: readonly Provider[], required: ReadonlySet<Provider>, env: NodeJS.ProcessEnv, userHome: string, hasPlugin: (dir: string) => Promise<boolean>): Promise<DoctorCheck[]> {
   const pulumiHome = env.PULUMI_HOME || join(userHome, ".pulumi");
   const out: DoctorCheck[] = [];
+  const seen = new Set<string>();
   for (const p of providers) for (const { pkg, plugin } of cloudOf(p).pulumiPackages) {
+    // Two clouds may share a plugin (ovh's instances are openstack's): one row each.
+    if (seen.has(plugin)) continue;
+    seen.add(plugin);
     const version = pluginVersion(pkg);
     if (!version) {
       out.push({ name: `plugin ${plugin}`, ok: false, required: required.has(p), detail: `${pkg} is not installed with formations`, fix: "reinstall formations (npm install)" });

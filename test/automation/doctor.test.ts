@@ -138,6 +138,7 @@ describe("doctor", () => {
       ["credentials azure", false, false],
       ["credentials gcp", false, false],
       ["credentials openstack", false, false],
+      ["credentials ovh", false, false],
       ["docker engine", false, false],
     ]);
     expect(r.ok).toBe(true);
