@@ -41,9 +41,9 @@ export const MAX_PRINTED = 100;
  */
 export const SECRET_KEY = /(passw(?:or)?d|passphrase|secret|token|api[_-]?key|private[_-]?key|access[_-]?key|credentials?)[\w.-]*["']?\s*:(?:\s|$)/i;
 
-/** Whether a line holds a key that looks like a credential (an invisible character inside the word does not hide it). */
+/** Whether a line holds a key that looks like a credential (an invisible or control character inside the word, a NUL say, does not hide it). */
 export function secretLine(text: string): boolean {
-  return SECRET_KEY.test(text.replace(/\p{Cf}/gu, ""));
+  return SECRET_KEY.test(text.replace(/[\p{Cf}\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/gu, ""));
 }
 
 /** Whether a key name (not a line) looks like it holds a credential. */

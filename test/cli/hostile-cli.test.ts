@@ -46,6 +46,17 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
+describe("a secret's key with a control character inside it (found by the fuzz target, FUZZ_SEED=680876925)", () => {
+  it("is still recognised: the line and its value are not printed", async () => {
+    const file = join(dir, "nul-secret.yaml");
+    await writeFile(file, `${FORMATION}    env:\n      s\u0000ecret: S3CRET-VALUE\n`);
+    const r = await cli("validate", file);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(`${file}:11:8: error: control character U+0000 is not allowed in a YAML file`);
+    expect(r.out + r.err).not.toContain("S3CRET-VALUE");
+  });
+});
+
 describe("validate <dir> with YAML that is not formations (item 6)", () => {
   it("skips them with one line each, and never prints a secret's line or value", async () => {
     const r = await cli("validate", join(dir, "repo"));
