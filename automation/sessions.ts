@@ -220,8 +220,8 @@ export class Sessions {
       const names = plan.machines.map((m) => m.name);
       const { next, entry } = change(record, names);
       const full: JournalEntry = { at: this.now().toISOString(), actor: this.actorName, ...entry };
-      const saved = withJournal(next, full);
-      await writeRecord(stack, saved);
+      // What was written: other processes' entries written meanwhile are merged in, never dropped.
+      const saved = await writeRecord(stack, withJournal(next, full));
       this.emit({ type: "journal", session, at: full.at, entry: full });
       return saved;
     });

@@ -17,7 +17,7 @@ import { sessionProgram } from "./inline-program.js";
 import { noRecord } from "./stored-session.js";
 import { emptyRecord, recordToConfig, withJournal, type JournalEntry, type SessionRecord } from "./session-record.js";
 import { machinesOf, pendingOperations, resourcesOf } from "./stack-state.js";
-import { assertNoPending, desiredTags, plainOutputs, readSession, syncTags, writeRecord } from "./record-store.js";
+import { assertNoPending, desiredTags, plainOutputs, readSession, removeStaleLock, syncTags, writeRecord } from "./record-store.js";
 
 /** What an operation body needs from Sessions. */
 export interface OpEnv {
@@ -145,6 +145,8 @@ export async function refreshSession(env: OpEnv, session: string, clearPending: 
   // Its own start, not the operation's: after an action, the refresh follows the action's entries.
   const started = env.now().toISOString();
   const stack = await env.engine.selectStack(session);
+  // Recovering from a killed update: first the lock its process left behind, if it is gone for sure.
+  const unlocked = clearPending ? await removeStaleLock(stack, session) : undefined;
   const [{ record, outputs }, before] = await Promise.all([readSession(stack), stack.exportState()]);
   if (!record) throw noRecord(session);
   const pending = pendingOperations(before);
@@ -167,7 +169,8 @@ export async function refreshSession(env: OpEnv, session: string, clearPending: 
   for (const c of drift) env.emit({ type: "drift", session, at, machine: c.machine, from: c.from, to: c.to === "removed" ? "terminated" : c.to, observed: c.observed });
   let next = applyDrift(record, drift, at, env.actor);
   for (const e of next.journal.slice(record.journal.length)) env.emit({ type: "journal", session, at, entry: e });
-  next = journal(env, session, next, { action: "refresh", result: "ok", ...(pending.length ? { detail: `cleared ${pending.length} pending operation(s)` } : {}) }, started);
+  const cleared = [...(pending.length ? [`cleared ${pending.length} pending operation(s)`] : []), ...(unlocked ? [`removed the lock left by ${unlocked}`] : [])];
+  next = journal(env, session, next, { action: "refresh", result: "ok", ...(cleared.length ? { detail: cleared.join("; ") } : {}) }, started);
   await writeRecord(stack, next, after, { clearPending: pending.length > 0 });
   return { session, changes, drift, cleared: pending };
 }
