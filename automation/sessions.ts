@@ -116,6 +116,9 @@ export class Sessions {
         if (ev) this.emit(ev);
       },
       observe: (session, record, outputs, machines) => this.lifecycle.observe(session, record, outputs, machines),
+      // Reconciles the engine's state with the cloud: meaningless when a test double plays the
+      // engine over the real cloud's drivers (its state was never the cloud's).
+      ...(this.opts.engine === undefined || this.opts.drivers ? { sweep: (session: string, record: SessionRecord, outputs: Record<string, unknown>, known: ReadonlySet<string>) => this.lifecycle.sweep(session, record, outputs, known) } : {}),
     };
   }
 
