@@ -19,7 +19,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import Docker from "dockerode";
+import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { alive, cli, descendants, filesUnder, jsonLines, PrivateDocker, startCli, until, type CliProcess } from "./harness.js";
 import { IMAGE, missing } from "./prerequisites.js";
@@ -115,7 +115,7 @@ describe.skipIf(Boolean(skip))("faults on the real Pulumi engine and a private D
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "formations-faults-"));
     engine = await PrivateDocker.start("f");
-    docker = new Docker({ socketPath: engine.host.replace(/^unix:\/\//, "") });
+    docker = engine.client();
     for (const n of [2, 3, 4]) {
       files[n] = join(dir, `pool-${n}.yaml`);
       await writeFile(files[n], pool(n));

@@ -8,7 +8,9 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { Agent } from "node:http";
 import { createServer } from "node:net";
+import Docker from "dockerode";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -144,6 +146,11 @@ export class PrivateDocker {
     this.host = `unix://${dir}/docker.sock`;
   }
 
+  /** A client of this engine that opens a connection per call: kept-alive ones die with a restart (EPIPE). */
+  client(): Docker {
+    return new Docker({ socketPath: this.host.replace(/^unix:\/\//, ""), agent: new Agent({ keepAlive: false }) } as Docker.DockerOptions);
+  }
+
   /** Whether this machine can run one (root, dockerd and ip on PATH). */
   static available(): string | undefined {
     if (process.getuid?.() !== 0) return "a private Docker engine needs root";
@@ -177,11 +184,14 @@ export class PrivateDocker {
     return p && commOf(p) === "dockerd" ? p : undefined;
   }
 
-  /** Whether a client is waiting on the frozen engine: its socket has connections nobody accepted yet (`ss` Recv-Q). */
+  /**
+   * Whether a client is waiting on the frozen engine: its socket has connections nobody accepted
+   * yet, or requests nobody read on one it had accepted (`ss` Recv-Q of the listening socket or
+   * of an established one).
+   */
   waitedOn(): boolean {
-    const r = spawnSync("ss", ["-xlH"], { encoding: "utf8" });
-    const line = r.stdout.split("\n").find((l) => l.includes(`${this.dir}/docker.sock `));
-    return Number(line?.trim().split(/\s+/)[2] ?? 0) > 0;
+    const r = spawnSync("ss", ["-xaH"], { encoding: "utf8" });
+    return r.stdout.split("\n").some((l) => l.includes(`${this.dir}/docker.sock `) && Number(l.trim().split(/\s+/)[2] ?? 0) > 0);
   }
 
   /** Freezes dockerd (SIGSTOP): every call to it hangs until thaw(). */

@@ -16,7 +16,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Docker from "dockerode";
+import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { alive, Azurite, cli, descendants, PrivateDocker, startCli, until } from "./harness.js";
 import { IMAGE, missing } from "./prerequisites.js";
@@ -77,7 +77,7 @@ describe.skipIf(Boolean(skip))("two workspaces sharing an azblob:// backend (Azu
     azurite = await Azurite.start();
     await azurite.createContainer(CONTAINER);
     engine = await PrivateDocker.start("s", 4);
-    docker = new Docker({ socketPath: engine.host.replace(/^unix:\/\//, "") });
+    docker = engine.client();
     for (const n of [3, 4]) {
       files[n] = join(dir, `pool-${n}.yaml`);
       await writeFile(files[n], pool(n));
