@@ -5,7 +5,7 @@
 // engine (DOCKER_HOST), with none of our loading, planning, session record, tags or journal.
 //
 //   node bench/bare-pulumi-docker.mjs up|destroy STACK COUNT STATE_DIR
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -39,6 +39,7 @@ const program = async () => {
   return { ids };
 };
 
+await mkdir(stateDir, { recursive: true });
 const work = await mkdtemp(join(tmpdir(), "bench-bare-pulumi-"));
 try {
   const s = await LocalWorkspace.createOrSelectStack(
