@@ -49,7 +49,8 @@
 # 10.212.0.1/24) and gives dockerd --bridge and a default address pool of its
 # own (FORMATIONS_DOCKER_POOL, default 10.213.0.0/16), so neither its default
 # network nor the networks it creates overlap the first engine's; `stop`
-# deletes that bridge again. Without it, both engines would share docker0.
+# deletes that bridge again. Without it, both engines would share docker0. Never restart a
+# second engine with --default-address-pool on its old data root: dockerd then deletes docker0.
 set -euo pipefail
 
 DIR=${FORMATIONS_DOCKER_DIR:-/tmp/formations-docker}
@@ -96,7 +97,12 @@ own_bridge() {
     ip addr add "${FORMATIONS_DOCKER_BRIDGE_CIDR:-10.212.0.1/24}" dev "$BRIDGE"
   fi
   ip link set "$BRIDGE" up
-  bridge_flags=(--bridge "$BRIDGE" --default-address-pool "base=${FORMATIONS_DOCKER_POOL:-10.213.0.0/16},size=24")
+  bridge_flags=(--bridge "$BRIDGE")
+  # The address pool on a fresh data root only. dockerd started again on a data root that has a
+  # "bridge" network, with default address pools set and no live restore, deletes the interface
+  # docker0 (moby daemon_unix.go, "Clear stale bridge network": removeDefaultBridgeInterface),
+  # whatever --bridge says: the shared engine's bridge. The networks made before keep their subnets.
+  [[ -d $DIR/data/network ]] || bridge_flags+=(--default-address-pool "base=${FORMATIONS_DOCKER_POOL:-10.213.0.0/16},size=24")
 }
 
 drop_bridge() {

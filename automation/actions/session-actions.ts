@@ -11,7 +11,7 @@
  */
 import type { SessionPlan } from "../../plan/types.js";
 import { tierOf } from "../../plan/tiers.js";
-import { ConcurrentUpdateError, SessionError } from "../session/errors.js";
+import { classify, ConcurrentUpdateError, SessionError } from "../session/errors.js";
 import { checkSessionName } from "../session/naming.js";
 import { refreshSession, type OpEnv } from "../session/engine-operations.js";
 import type { Engine } from "../session/engine.js";
@@ -192,7 +192,8 @@ export class Lifecycle {
         report.refresh = "ok";
       } catch (err) {
         report.refresh = "failed";
-        report.refreshError = `${err instanceof Error ? err.message.split("\n")[0] : String(err)}; the action stands: run 'formations refresh ${session}'`;
+        // Classified: the engine's raw error starts "code: 1"; a busy session names its holder.
+        report.refreshError = `${classify(err, { session, action: "refresh" }).message.split("\n")[0]}; the action stands: run 'formations refresh ${session}'`;
       }
     };
     let blocked: string | undefined;

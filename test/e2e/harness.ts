@@ -142,6 +142,8 @@ export class PrivateDocker {
   private constructor(
     readonly dir: string,
     private readonly env: NodeJS.ProcessEnv,
+    /** The first octets of its networks' pool (`10.224.`): their bridges are this engine's. */
+    private readonly pool: string,
   ) {
     this.host = `unix://${dir}/docker.sock`;
   }
@@ -168,7 +170,7 @@ export class PrivateDocker {
     const dir = await mkdtemp(join("/tmp", `fmf-${tag}-`));
     const bridge = `fmf${tag}${randomBytes(2).toString("hex")}`.slice(0, 15);
     const env = { ...process.env, FORMATIONS_DOCKER_DIR: dir, FORMATIONS_DOCKER_BRIDGE: bridge, FORMATIONS_DOCKER_BRIDGE_CIDR: `10.21${net}.0.1/24`, FORMATIONS_DOCKER_POOL: `10.22${net}.0.0/16` };
-    const d = new PrivateDocker(dir, env);
+    const d = new PrivateDocker(dir, env, `10.22${net}.`);
     d.script("start");
     return d;
   }
@@ -213,13 +215,19 @@ export class PrivateDocker {
     this.script("start");
   }
 
-  /** Stops it and removes its folder (data root included). */
+  /** Stops it and removes its folder (data root included) and the bridges of the networks it made (dockerd leaves them). */
   async remove(): Promise<void> {
     await this.thaw().catch(() => undefined);
     try {
       this.script("stop");
     } finally {
       await rm(this.dir, { recursive: true, force: true }).catch(() => undefined);
+      const path = `${process.env.PATH ?? ""}:/usr/sbin:/sbin`;
+      const links = spawnSync("ip", ["-br", "addr"], { encoding: "utf8", env: { ...process.env, PATH: path } }).stdout.split("\n");
+      for (const l of links) {
+        const [name, , addr] = l.trim().split(/\s+/);
+        if (name?.startsWith("br-") && addr?.startsWith(this.pool)) spawnSync("ip", ["link", "delete", name], { env: { ...process.env, PATH: path } });
+      }
     }
   }
 }
