@@ -49,6 +49,7 @@ export function plainOutputs(outputs: Record<string, OutputValue>): Record<strin
 export async function writeRecord(stack: EngineStack, record: SessionRecord, deployment?: Deployment, opts: WriteOptions = {}): Promise<SessionRecord> {
   await stack.setConfig(recordToConfig(record));
   const deadline = Date.now() + (opts.waitMs ?? WRITE_WAIT_MS);
+  let rewrites = 0;
   for (let attempt = 0; ; attempt++) {
     const d = attempt === 0 && deployment ? deployment : await stack.exportState();
     const pending = pendingOperations(d).length > 0;
@@ -59,6 +60,12 @@ export async function writeRecord(stack: EngineStack, record: SessionRecord, dep
     if (!patched) return merged;
     try {
       await stack.importState(patched);
+      // An import is not a compare-and-swap: another writer that exported before ours landed may
+      // have imported over it. Read back; if an entry of ours is missing, write again on top.
+      if (!hasAll(await stack.exportState(), merged)) {
+        if (Date.now() > deadline || ++rewrites > 5) return merged;
+        continue;
+      }
       if (merged !== record) await stack.setConfig(recordToConfig(merged));
       return merged;
     } catch (err) {
@@ -79,6 +86,12 @@ export interface WriteOptions {
   clearPending?: boolean;
   /** How long to wait for another holder of the stack's lock (default WRITE_WAIT_MS). */
   waitMs?: number;
+}
+
+/** Whether the state's record holds every journal entry of `record` (the limit aside). */
+function hasAll(d: Deployment, record: SessionRecord): boolean {
+  const stored = readRecordOutputs({ [OUTPUT_TEXT]: { value: "-", secret: false }, [OUTPUT_RECORD]: { value: rootStack(d)?.outputs?.[OUTPUT_RECORD], secret: false } }).record;
+  return stored !== undefined && mergeJournals(stored.journal, record.journal).length === stored.journal.length;
 }
 
 /** `record` with the journal and snapshots the state holds merged in; `record` itself when the state adds nothing. */
