@@ -116,6 +116,9 @@ export class Sessions {
         if (ev) this.emit(ev);
       },
       observe: (session, record, outputs, machines) => this.lifecycle.observe(session, record, outputs, machines),
+      // Reconciles the engine's state with the cloud: meaningless when a test double plays the
+      // engine over the real cloud's drivers (its state was never the cloud's).
+      ...(this.opts.engine === undefined || this.opts.drivers ? { sweep: (session: string, record: SessionRecord, outputs: Record<string, unknown>, known: ReadonlySet<string>) => this.lifecycle.sweep(session, record, outputs, known) } : {}),
     };
   }
 
@@ -220,8 +223,8 @@ export class Sessions {
       const names = plan.machines.map((m) => m.name);
       const { next, entry } = change(record, names);
       const full: JournalEntry = { at: this.now().toISOString(), actor: this.actorName, ...entry };
-      const saved = withJournal(next, full);
-      await writeRecord(stack, saved);
+      // What was written: other processes' entries written meanwhile are merged in, never dropped.
+      const saved = await writeRecord(stack, withJournal(next, full));
       this.emit({ type: "journal", session, at: full.at, entry: full });
       return saved;
     });

@@ -83,7 +83,10 @@ async function main() {
     try {
       const rows = await bench.run();
       all.push(...rows);
-      if (!opts.json) console.log(render(bench, rows));
+      // A bench whose engines are not here says so in one line instead of an empty table.
+      const skipped = rows.length === 0 ? bench.skipReason?.() : undefined;
+      if (skipped) console.log(`\n== ${bench.name}: SKIPPED: ${skipped}`);
+      else if (!opts.json) console.log(render(bench, rows));
     } catch (err) {
       failed++;
       console.error(`bench ${bench.name} could not run: ${err instanceof Error ? err.message : String(err)}`);

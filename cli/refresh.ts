@@ -22,6 +22,7 @@ export async function refreshCommand(session: string, flags: SessionFlags & { cl
       io.out(`cleared ${r.cleared.length} pending operation(s). Check the cloud for these resources; import what still exists ('pulumi import') or delete it, then run 'formations up':`);
       for (const c of r.cleared) io.out(`  ${c.urn} (was ${c.type})`);
     }
+    if (r.leftovers.length) io.out(`terminated ${r.leftovers.length} machine(s) the interrupted creates left, unknown to the state: ${r.leftovers.join(", ")}`);
     return EXIT.ok;
   });
 }

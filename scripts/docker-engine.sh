@@ -42,12 +42,21 @@
 # $DIR 0.6-0.9 s (image build included); apt install +8 s. stop 2-3 s
 # (dockerd lingers ~2.5 s after "Daemon shutdown complete"), plus 10 s per
 # running container whose PID 1 ignores SIGTERM.
-# One engine per machine: a second one (other $FORMATIONS_DOCKER_DIR) would
-# share the docker0 bridge.
+# A second, private engine beside it (tests that restart or freeze an engine
+# must never touch the shared one): another $FORMATIONS_DOCKER_DIR plus
+# FORMATIONS_DOCKER_BRIDGE=<name> (15 characters at most, never docker0).
+# `start` then creates that bridge with FORMATIONS_DOCKER_BRIDGE_CIDR (default
+# 10.212.0.1/24) and gives dockerd --bridge and a default address pool of its
+# own (FORMATIONS_DOCKER_POOL, default 10.213.0.0/16), so neither its default
+# network nor the networks it creates overlap the first engine's; `stop`
+# deletes that bridge again. Without it, both engines would share docker0. Never restart a
+# second engine with --default-address-pool on its old data root: dockerd then deletes docker0.
 set -euo pipefail
 
 DIR=${FORMATIONS_DOCKER_DIR:-/tmp/formations-docker}
 IMAGE=formations-test/busybox:latest
+BRIDGE=${FORMATIONS_DOCKER_BRIDGE:-}
+[[ $BRIDGE != docker0 ]] || BRIDGE= # docker0 is the default engine's: never created or deleted here
 export DOCKER_HOST=unix://$DIR/docker.sock
 export PATH=$PATH:/usr/sbin:/sbin
 
@@ -82,16 +91,40 @@ unmount_stale() {
   while mountpoint -q "$DIR/data"; do umount "$DIR/data"; done
 }
 
+# The private engine's own bridge (see the header); a no-op without FORMATIONS_DOCKER_BRIDGE.
+bridge_flags=()
+own_bridge() {
+  [[ -n $BRIDGE ]] || return 0
+  if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
+    log "creating bridge $BRIDGE"
+    ip link add name "$BRIDGE" type bridge
+    ip addr add "${FORMATIONS_DOCKER_BRIDGE_CIDR:-10.212.0.1/24}" dev "$BRIDGE"
+  fi
+  ip link set "$BRIDGE" up
+  bridge_flags=(--bridge "$BRIDGE")
+  # The address pool on a fresh data root only. dockerd started again on a data root that has a
+  # "bridge" network, with default address pools set and no live restore, deletes the interface
+  # docker0 (moby daemon_unix.go, "Clear stale bridge network": removeDefaultBridgeInterface),
+  # whatever --bridge says: the shared engine's bridge. The networks made before keep their subnets.
+  [[ -d $DIR/data/network ]] || bridge_flags+=(--default-address-pool "base=${FORMATIONS_DOCKER_POOL:-10.213.0.0/16},size=24")
+}
+
+drop_bridge() {
+  [[ -n $BRIDGE ]] || return 0
+  ip link delete "$BRIDGE" type bridge 2>/dev/null || true
+}
+
 launch() {
   mkdir -p "$DIR"
   unmount_stale
+  own_bridge
   log "starting dockerd (log: $DIR/dockerd.log)"
   # setsid + closed stdio: the daemon outlives this script and does not hold
   # the caller's pipes open (e.g. eval "$(... start)").
   setsid dockerd --host "$DOCKER_HOST" --data-root "$DIR/data" \
     --exec-root "$DIR/exec" --pidfile "$DIR/docker.pid" \
     --storage-driver "${FORMATIONS_DOCKER_STORAGE:-vfs}" \
-    --iptables=false --ip-forward=false \
+    --iptables=false --ip-forward=false "${bridge_flags[@]}" \
     </dev/null >>"$DIR/dockerd.log" 2>&1 &
   DAEMON=$!
 }
@@ -147,15 +180,16 @@ start() {
 stop() {
   local p i
   p=$(pid)
-  if ! alive "$p"; then log "not running"; return 0; fi
+  if ! alive "$p"; then log "not running"; drop_bridge; return 0; fi
   # dockerd stops its containers (TERM, then KILL after their stop timeout,
   # 10 s by default) and its own containerd, then exits.
   kill "$p"
-  for ((i = 0; i < 120; i++)); do alive "$p" || { log "stopped"; return 0; }; sleep 0.25; done
+  for ((i = 0; i < 120; i++)); do alive "$p" || { log "stopped"; drop_bridge; return 0; }; sleep 0.25; done
   log "dockerd (pid $p) still running after 30 s; killing it and its containerd"
   kill -9 "$p" "$(cat "$DIR/exec/containerd/containerd.pid" 2>/dev/null)" 2>/dev/null || true
   sleep 1
   unmount_stale
+  drop_bridge
 }
 
 print_env() { echo "export DOCKER_HOST=$DOCKER_HOST"; }

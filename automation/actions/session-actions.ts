@@ -11,7 +11,7 @@
  */
 import type { SessionPlan } from "../../plan/types.js";
 import { tierOf } from "../../plan/tiers.js";
-import { ConcurrentUpdateError, SessionError } from "../session/errors.js";
+import { classify, ConcurrentUpdateError, SessionError } from "../session/errors.js";
 import { checkSessionName } from "../session/naming.js";
 import { refreshSession, type OpEnv } from "../session/engine-operations.js";
 import type { Engine } from "../session/engine.js";
@@ -132,6 +132,24 @@ export class Lifecycle {
     return Object.fromEntries(read);
   }
 
+  /**
+   * Terminates the machines the cloud holds labelled with `session` whose provider id the
+   * engine's state does not know (`known`): what an update killed in the middle of its creates
+   * left behind, which would otherwise run (and cost) unseen, and block the next create of the
+   * same name. Returns them, as `machine (id)`. Clouds that cannot list by label: nothing.
+   */
+  async sweep(session: string, record: SessionRecord, outputs: Record<string, unknown>, known: ReadonlySet<string>): Promise<string[]> {
+    const driver = await this.driverFor(plannedSession(session, record, outputs).plan);
+    if (!driver.inventory) return [];
+    const left = (await driver.inventory(session)).filter((t) => t.session === session && t.providerId && !known.has(t.providerId));
+    const removed: string[] = [];
+    for (const t of left) {
+      await driver.terminate(t);
+      removed.push(`${t.machine} (${t.providerId})`);
+    }
+    return removed;
+  }
+
   /** The provider driver for a session's machines. */
   async driverFor(plan: SessionPlan): Promise<ActionDriver> {
     return this.drivers(plan.provider, driverContext(plan));
@@ -184,7 +202,8 @@ export class Lifecycle {
         report.refresh = "ok";
       } catch (err) {
         report.refresh = "failed";
-        report.refreshError = `${err instanceof Error ? err.message.split("\n")[0] : String(err)}; the action stands: run 'formations refresh ${session}'`;
+        // Classified: the engine's raw error starts "code: 1"; a busy session names its holder.
+        report.refreshError = `${classify(err, { session, action: "refresh" }).message.split("\n")[0]}; the action stands: run 'formations refresh ${session}'`;
       }
     };
     let blocked: string | undefined;

@@ -148,6 +148,12 @@ export interface ActionDriver {
   /** A machine image that outlives the session; its id is returned as soon as the provider gives one. */
   snapshot(target: ActionTarget, name?: string): Promise<ActionResult & { imageId: string }>;
   terminate(target: ActionTarget): Promise<ActionResult>;
+  /**
+   * Every machine the cloud holds labelled with `session`, in any state, as targets (with the
+   * provider's id): how machines an interrupted create left behind, unknown to the engine's
+   * state, are found. Absent where the cloud cannot list by label.
+   */
+  inventory?(session: string): Promise<ActionTarget[]>;
   /** Whether a failure is worth retrying (throttling, transient errors): the batch's retry predicate. */
   retryable(error: unknown): boolean;
   /**

@@ -17,7 +17,7 @@ import { sessionProgram } from "./inline-program.js";
 import { noRecord } from "./stored-session.js";
 import { emptyRecord, recordToConfig, withJournal, type JournalEntry, type SessionRecord } from "./session-record.js";
 import { machinesOf, pendingOperations, resourcesOf } from "./stack-state.js";
-import { assertNoPending, desiredTags, plainOutputs, readSession, syncTags, writeRecord } from "./record-store.js";
+import { assertNoPending, desiredTags, plainOutputs, readSession, removeStaleLock, syncTags, writeRecord } from "./record-store.js";
 
 /** What an operation body needs from Sessions. */
 export interface OpEnv {
@@ -35,6 +35,12 @@ export interface OpEnv {
    * container's resource has no status). Absent: such machines are left alone.
    */
   observe?: (session: string, record: SessionRecord, outputs: Record<string, unknown>, machines: readonly string[]) => Promise<Record<string, Observed>>;
+  /**
+   * Terminates the session's machines the cloud holds and the state does not know (`known`
+   * provider ids): what a killed update's creates left. Returns them as `machine (id)`. Absent:
+   * nothing is swept.
+   */
+  sweep?: (session: string, record: SessionRecord, outputs: Record<string, unknown>, known: ReadonlySet<string>) => Promise<string[]>;
 }
 
 export interface DeployResult {
@@ -54,6 +60,8 @@ export interface RefreshResult {
   drift: DriftChange[];
   /** Pending operations dropped by `clearPending`: check the cloud for these resources. */
   cleared: { urn: string; type: string }[];
+  /** Machines the interrupted creates left in the cloud, unknown to the state, terminated by `clearPending` (`machine (id)`). */
+  leftovers: string[];
 }
 
 export interface DeployInput {
@@ -84,6 +92,21 @@ async function recordFailure(env: OpEnv, stack: EngineStack, session: string, re
   if (e instanceof ConcurrentUpdateError) return;
   const next = journal(env, session, record, { action, result: env.signal.aborted ? "cancelled" : "failed", detail: engineSummary(e.message), ...extra });
   await writeRecord(stack, next).catch(() => stack.setConfig(recordToConfig(next)).catch(() => undefined));
+}
+
+/**
+ * The sweep of env, when there is one; a failure (the cloud not answering) leaves the operation
+ * done and says what could not be checked, as a warning: the operation itself succeeded.
+ */
+async function sweep(env: OpEnv, session: string, record: SessionRecord, outputs: Record<string, unknown>, known: ReadonlySet<string>): Promise<string[]> {
+  if (!env.sweep) return [];
+  try {
+    return await env.sweep(session, record, outputs, known);
+  } catch (err) {
+    const why = err instanceof Error ? err.message.split("\n")[0] : String(err);
+    env.emit({ type: "diagnostic", session, at: env.now().toISOString(), severity: "warning", message: `could not check the cloud for machines of this session the state does not know (${why}): look for machines labelled with session ${session} in the provider` });
+    return [];
+  }
 }
 
 export async function deploy(env: OpEnv, input: DeployInput): Promise<DeployResult> {
@@ -145,6 +168,8 @@ export async function refreshSession(env: OpEnv, session: string, clearPending: 
   // Its own start, not the operation's: after an action, the refresh follows the action's entries.
   const started = env.now().toISOString();
   const stack = await env.engine.selectStack(session);
+  // Recovering from a killed update: first the lock its process left behind, if it is gone for sure.
+  const unlocked = clearPending ? await removeStaleLock(stack, session) : undefined;
   const [{ record, outputs }, before] = await Promise.all([readSession(stack), stack.exportState()]);
   if (!record) throw noRecord(session);
   const pending = pendingOperations(before);
@@ -163,13 +188,23 @@ export async function refreshSession(env: OpEnv, session: string, clearPending: 
   const silent = machinesSilentOnPower(machines, resourcesOf(before), resourcesOf(after));
   const live = silent.length && env.observe ? await env.observe(session, record, plainOutputs(outputs), silent).catch(() => ({})) : {};
   const drift = detectDrift(machines, record.desired, resourcesOf(before), resourcesOf(after), live);
+  // A create the engine never saw finish may have made a machine the state does not know: it would
+  // run unseen and block the next create of its name. Only after a clear the user asked for.
+  const interrupted = pending.some((o) => o.type === "creating");
+  const known = new Set(resourcesOf(after).map((r) => r.id).filter((id): id is string => typeof id === "string" && id !== ""));
+  const leftovers = clearPending && interrupted ? await sweep(env, session, record, plainOutputs(outputs), known) : [];
   const at = env.now().toISOString();
   for (const c of drift) env.emit({ type: "drift", session, at, machine: c.machine, from: c.from, to: c.to === "removed" ? "terminated" : c.to, observed: c.observed });
   let next = applyDrift(record, drift, at, env.actor);
   for (const e of next.journal.slice(record.journal.length)) env.emit({ type: "journal", session, at, entry: e });
-  next = journal(env, session, next, { action: "refresh", result: "ok", ...(pending.length ? { detail: `cleared ${pending.length} pending operation(s)` } : {}) }, started);
+  const cleared = [
+    ...(pending.length ? [`cleared ${pending.length} pending operation(s)`] : []),
+    ...(unlocked ? [`removed the lock left by ${unlocked}`] : []),
+    ...(leftovers.length ? [`terminated what the interrupted creates left: ${leftovers.join(", ")}`] : []),
+  ];
+  next = journal(env, session, next, { action: "refresh", result: "ok", ...(cleared.length ? { detail: cleared.join("; ") } : {}) }, started);
   await writeRecord(stack, next, after, { clearPending: pending.length > 0 });
-  return { session, changes, drift, cleared: pending };
+  return { session, changes, drift, cleared: pending, leftovers };
 }
 
 export async function destroySession(env: OpEnv, session: string): Promise<{ session: string; changes: Record<string, number> }> {
@@ -182,8 +217,10 @@ export async function destroySession(env: OpEnv, session: string): Promise<{ ses
     await recordFailure(env, stack, session, record, "destroy", err);
     throw err;
   }
+  // Nothing labelled with the session may outlive it: machines an interrupted create left, unknown to the state.
+  const leftovers = record ? await sweep(env, session, record, plainOutputs(outputs), new Set()) : [];
   // The session ends with its stack; its last journal entry goes to the listener (and --json) only.
-  if (record) journal(env, session, record, { action: "destroy", result: "ok", dropped: machinesOf(plainOutputs(outputs)).map((m) => m.name) });
+  if (record) journal(env, session, record, { action: "destroy", result: "ok", dropped: machinesOf(plainOutputs(outputs)).map((m) => m.name), ...(leftovers.length ? { detail: `also terminated what an interrupted create left: ${leftovers.join(", ")}` } : {}) });
   await env.engine.removeStack(session);
   return { session, changes };
 }

@@ -5,6 +5,7 @@
  * test double that throws the same text is classified the same way.
  */
 
+import { hostname } from "node:os";
 import { exitCodeOf, UserError, type ExitCode } from "../../user-error.js";
 
 export { exitCodeOf, type ExitCode };
@@ -25,15 +26,28 @@ export class SessionError extends UserError {
   }
 }
 
-/** Someone else is operating this session: fail fast, name the holder. */
+/**
+ * Someone else is operating this session: fail fast, name the holder. `stale`: every holder is a
+ * process of this machine that is no longer running (an update killed with its engine, or a
+ * machine that lost power): its lock stays in the backend until removed, so waiting would never
+ * end; the message says how to recover instead.
+ */
 export class ConcurrentUpdateError extends SessionError {
   constructor(
     session: string,
     /** Who holds the session (`alice@laptop (pid 4242) since ...`), when known. */
     readonly holder?: string,
     details?: string,
+    readonly stale = false,
   ) {
-    super(`session '${session}' is busy: ${holder ? `held by ${holder}` : "another update is in progress (the backend does not say who)"}; wait for it to finish, then try again`, 3, session, details);
+    super(
+      stale
+        ? `session '${session}' is locked by ${holder}, a process of this machine that is no longer running: an operation was killed and left its lock in the backend. To recover: formations refresh ${session} --clear-pending (it removes that lock, then reads the real state)`
+        : `session '${session}' is busy: ${holder ? `held by ${holder}` : "another update is in progress (the backend does not say who)"}; wait for it to finish, then try again`,
+      3,
+      session,
+      details,
+    );
     this.name = "ConcurrentUpdateError";
   }
 }
@@ -58,11 +72,14 @@ export class PendingOperationsError extends SessionError {
     session: string,
     readonly operations: readonly { urn: string; type: string }[],
     details?: string,
+    /** The killed process whose lock the update left in the backend, when it is known to be gone. */
+    readonly staleHolder?: string,
   ) {
     const list = operations.map((o) => `  - ${o.urn} (interrupted while ${o.type})`).join("\n");
     super(
       `session '${session}' has ${operations.length || "some"} operation(s) left pending by an interrupted update:\n${list || "  (see the details)"}\n` +
-        `to recover: run 'formations refresh ${session} --clear-pending', then check the cloud for the resources listed: ` +
+        (staleHolder ? `the update was killed: its process, ${staleHolder}, is no longer running on this machine and its lock is still in the backend\n` : "") +
+        `to recover: run 'formations refresh ${session} --clear-pending'${staleHolder ? " (it removes that lock too)" : ""}, then check the cloud for the resources listed: ` +
         `import what still exists ('pulumi import') or delete it in the provider's console, and run 'formations up' again`,
       3,
       session,
@@ -199,6 +216,30 @@ export function lockHolder(text: string): string | undefined {
   return m ? `${m[1]} (pid ${m[2]}${m[3] ? `, since ${m[3]}` : ""})` : undefined;
 }
 
+/** Every holder a file/object backend's lock message names: user, host and pid of each Pulumi CLI. */
+export function lockHolders(text: string): { user: string; host: string; pid: number }[] {
+  return [...text.matchAll(/created by ([^@\s]+)@(\S+) \(pid (\d+)\)/g)].map((m) => ({ user: m[1]!, host: m[2]!, pid: Number(m[3]) }));
+}
+
+/** Whether a process of this machine is running (signal 0 checks without signalling; EPERM: it runs, as someone else). */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Whether the lock message names holders, all of them on this machine and none still running:
+ * then nobody will ever release it. A holder on another machine may be alive: never stale here.
+ */
+export function staleLock(text: string, host = hostname(), isRunning: (pid: number) => boolean = running): boolean {
+  const holders = lockHolders(text);
+  return holders.length > 0 && holders.every((h) => h.host === host && !isRunning(h.pid));
+}
+
 /** URNs and kinds listed by the engine's "pending operations" message. */
 export function pendingFromText(text: string): { urn: string; type: string }[] {
   const out: { urn: string; type: string }[] = [];
@@ -225,7 +266,7 @@ export function classify(err: unknown, ctx: { session?: string; action: string }
   const session = ctx.session ?? "";
   if (/ENOENT/.test(text) && /\bpulumi\b/.test(text) && /spawn|command failed/i.test(text)) return new PulumiMissingError(text);
   if (name === "ConcurrentUpdateError" || /the stack is currently locked by|\[409\] Conflict: Another update is currently in progress/.test(text)) {
-    return new ConcurrentUpdateError(session, lockHolder(text), text);
+    return new ConcurrentUpdateError(session, lockHolder(text), text, staleLock(text));
   }
   if (name === "StackNotFoundError" || /no stack named .* found/.test(text)) return new StackNotFoundError(session, text);
   if (/resource\(s\) with pending operations|pending create operations|pending_operations/.test(text)) return new PendingOperationsError(session, pendingFromText(text), text);

@@ -5,10 +5,10 @@
  * session-record.ts for why the record is kept twice.
  */
 import type { Deployment, EngineStack, OutputValue } from "./engine.js";
-import { DamagedRecordError, PendingOperationsError } from "./errors.js";
+import { classify, ConcurrentUpdateError, DamagedRecordError, PendingOperationsError } from "./errors.js";
 import { isOurTag, labelsToTags, SUMMARY_TAGS } from "./naming.js";
-import { newest, readRecordConfig, readRecordOutputs, recordToConfig, type SessionRecord } from "./session-record.js";
-import { pendingOperations, withoutPendingOperations, withRecord } from "./stack-state.js";
+import { mergeJournals, mergeSnapshots, newest, OUTPUT_RECORD, OUTPUT_TEXT, readRecordConfig, readRecordOutputs, recordToConfig, type SessionRecord } from "./session-record.js";
+import { pendingOperations, rootStack, withoutPendingOperations, withRecord } from "./stack-state.js";
 
 export interface StoredSession {
   record: SessionRecord | undefined;
@@ -46,13 +46,62 @@ export function plainOutputs(outputs: Record<string, OutputValue>): Record<strin
  * while it has any, lest writing a journal entry hide an interrupted update. Only `clearPending`
  * (refresh --clear-pending, which the user asked for) imports it then.
  */
-export async function writeRecord(stack: EngineStack, record: SessionRecord, deployment?: Deployment, opts: { clearPending?: boolean } = {}): Promise<void> {
+export async function writeRecord(stack: EngineStack, record: SessionRecord, deployment?: Deployment, opts: WriteOptions = {}): Promise<SessionRecord> {
   await stack.setConfig(recordToConfig(record));
-  const d = deployment ?? (await stack.exportState());
-  const pending = pendingOperations(d).length > 0;
-  if (pending && !opts.clearPending) return;
-  const patched = withRecord(d, record) ?? (pending ? withoutPendingOperations(d) : undefined);
-  if (patched) await stack.importState(patched);
+  const deadline = Date.now() + (opts.waitMs ?? WRITE_WAIT_MS);
+  let rewrites = 0;
+  for (let attempt = 0; ; attempt++) {
+    const d = attempt === 0 && deployment ? deployment : await stack.exportState();
+    const pending = pendingOperations(d).length > 0;
+    if (pending && !opts.clearPending) return record;
+    // Another process may have written the record since this one read it: keep its entries too.
+    const merged = mergeStored(record, d);
+    const patched = withRecord(d, merged) ?? (pending ? withoutPendingOperations(d) : undefined);
+    if (!patched) return merged;
+    try {
+      await stack.importState(patched);
+      // An import is not a compare-and-swap: another writer that exported before ours landed may
+      // have imported over it. Read back; if an entry of ours is missing, write again on top.
+      if (!hasAll(await stack.exportState(), merged)) {
+        if (Date.now() > deadline || ++rewrites > 5) return merged;
+        continue;
+      }
+      if (merged !== record) await stack.setConfig(recordToConfig(merged));
+      return merged;
+    } catch (err) {
+      // The import needs the stack's lock: another operation took it between this one's update and
+      // its record. Wait for it and write on top of what it wrote, or the journal would lose an entry.
+      const e = classify(err, { session: stack.name, action: "record" });
+      if (!(e instanceof ConcurrentUpdateError) || e.stale || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * 2 ** attempt)));
+    }
+  }
+}
+
+/** How long writeRecord waits for another operation's lock before giving up (its update may be long). */
+export const WRITE_WAIT_MS = 15 * 60_000;
+
+export interface WriteOptions {
+  /** Import even while the state has pending operations (refresh --clear-pending: the user asked for them gone). */
+  clearPending?: boolean;
+  /** How long to wait for another holder of the stack's lock (default WRITE_WAIT_MS). */
+  waitMs?: number;
+}
+
+/** Whether the state's record holds every journal entry of `record` (the limit aside). */
+function hasAll(d: Deployment, record: SessionRecord): boolean {
+  const stored = readRecordOutputs({ [OUTPUT_TEXT]: { value: "-", secret: false }, [OUTPUT_RECORD]: { value: rootStack(d)?.outputs?.[OUTPUT_RECORD], secret: false } }).record;
+  return stored !== undefined && mergeJournals(stored.journal, record.journal).length === stored.journal.length;
+}
+
+/** `record` with the journal and snapshots the state holds merged in; `record` itself when the state adds nothing. */
+function mergeStored(record: SessionRecord, d: Deployment): SessionRecord {
+  const stored = readRecordOutputs({ [OUTPUT_TEXT]: { value: "-", secret: false }, [OUTPUT_RECORD]: { value: rootStack(d)?.outputs?.[OUTPUT_RECORD], secret: false } }).record;
+  if (!stored) return record;
+  const journal = mergeJournals(stored.journal, record.journal);
+  const snapshots = mergeSnapshots(stored.snapshots, record.snapshots);
+  if (journal.length === record.journal.length && snapshots.length === record.snapshots.length) return record;
+  return { ...record, journal, snapshots };
 }
 
 /**
@@ -62,8 +111,32 @@ export async function writeRecord(stack: EngineStack, record: SessionRecord, dep
 export async function assertNoPending(stack: EngineStack, session: string, d: Deployment): Promise<void> {
   const pending = pendingOperations(d);
   if (!pending.length) return;
-  await stack.assertUnlocked();
+  try {
+    await stack.assertUnlocked();
+  } catch (err) {
+    // A lock nobody will release (its process was killed with the update) is part of the wreck, not a busy session.
+    const e = classify(err, { session, action: "check" });
+    if (e instanceof ConcurrentUpdateError && e.stale) throw new PendingOperationsError(session, pending, e.details, e.holder);
+    throw err;
+  }
   throw new PendingOperationsError(session, pending);
+}
+
+/**
+ * Removes the session's lock when every holder is a process of this machine that no longer runs
+ * (an update killed with its engine), for `refresh --clear-pending`. A live holder, or one on
+ * another machine, is left alone: the session is busy (exit 3, naming it). Returns the holder removed.
+ */
+export async function removeStaleLock(stack: EngineStack, session: string): Promise<string | undefined> {
+  try {
+    await stack.assertUnlocked();
+    return undefined;
+  } catch (err) {
+    const e = classify(err, { session, action: "refresh" });
+    if (!(e instanceof ConcurrentUpdateError) || !e.stale) throw e;
+    await stack.cancel();
+    return e.holder;
+  }
 }
 
 export interface Summary {

@@ -194,3 +194,35 @@ export function newest(a: SessionRecord | undefined, b: SessionRecord | undefine
 export function withJournal(r: SessionRecord, ...entries: JournalEntry[]): SessionRecord {
   return { ...r, journal: [...r.journal, ...entries].slice(-JOURNAL_LIMIT) };
 }
+
+/** One canonical text per entry (keys sorted at every level), so an entry read back from the state matches the one written. */
+function entryKey(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(entryKey).join(",")}]`;
+  if (isObject(v))
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${entryKey(v[k])}`)
+      .join(",")}}`;
+  return JSON.stringify(v) ?? "null";
+}
+
+/**
+ * The journal to write when the state already holds `stored` (written meanwhile by another
+ * process: a second workspace, a pipeline) and this writer holds `mine` (what it read earlier,
+ * plus its own new entries): every entry of the state, then those of mine the state lacks. An
+ * entry older than the state's oldest is one the limit dropped there, not a new one. So two
+ * writers that read the same record and append one entry each both keep theirs.
+ */
+export function mergeJournals(stored: readonly JournalEntry[], mine: readonly JournalEntry[]): JournalEntry[] {
+  const seen = new Set(stored.map(entryKey));
+  const oldest = stored[0]?.at;
+  const added = mine.filter((e) => !seen.has(entryKey(e)) && (oldest === undefined || e.at >= oldest));
+  return [...stored, ...added].slice(-JOURNAL_LIMIT);
+}
+
+/** Snapshots of both, each image once (by name and time): an image taken elsewhere meanwhile is never forgotten. */
+export function mergeSnapshots(stored: readonly SnapshotEntry[], mine: readonly SnapshotEntry[]): SnapshotEntry[] {
+  const key = (s: SnapshotEntry) => `${s.name}\u0000${s.at}`;
+  const seen = new Set(mine.map(key));
+  return [...mine, ...stored.filter((s) => !seen.has(key(s)))];
+}

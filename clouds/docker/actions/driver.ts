@@ -19,7 +19,15 @@ export interface DockerDriverOptions {
   stopTimeoutSeconds?: number;
   /** Clock for default snapshot names (tests pass a fixed one). */
   now?: () => Date;
+  /**
+   * How long a call waits for an engine that stopped answering (its socket refused or gone: a
+   * restart, an upgrade) to answer again before failing as unreachable; default 30 s. 0: fail at once.
+   */
+  engineWaitMs?: number;
 }
+
+/** Socket errors of an engine that is down for now (restarting), as opposed to one misconfigured (EACCES, a host name that does not resolve). */
+const DOWN = new Set(["ECONNREFUSED", "ENOENT"]);
 
 const ROLES = new Set<Role>(["machine", "member", "host", "proxy", "target", "master", "worker", "head", "compute"]);
 
@@ -54,6 +62,11 @@ export class DockerDriver implements ActionDriver {
   /** Every container of a session (any state), as action targets. */
   async targets(session: string): Promise<ActionTarget[]> {
     return this.select({ [LABELS.session]: session });
+  }
+
+  /** Every container labelled with the session (what a killed update's creates left included). */
+  inventory(session: string): Promise<ActionTarget[]> {
+    return this.targets(session);
   }
 
   /** Containers managed by formations whose labels match all of `labels` (stop-all / terminate-all). */
@@ -206,13 +219,32 @@ export class DockerDriver implements ActionDriver {
     return ((await this.inspect(t))?.State.Status ?? "missing") as DockerRawState;
   }
 
-  /** Every engine call goes through here, so every failure is classified the same way. */
+  /**
+   * Every engine call goes through here, so every failure is classified the same way. An engine
+   * that is down for now (a restart in the middle of a batch) is waited for, polling its ping,
+   * up to `engineWaitMs`, and the call made again once it answers; only then is it unreachable.
+   */
   private async call<R>(t: ActionTarget | null, f: (d: Dockerode) => Promise<R>, from?: MachineState): Promise<R> {
-    try {
-      return await f(await this.docker());
-    } catch (err) {
-      throw classifyDockerError(err, { host: this.opts.host, what: t ? name(t) : "containers", ...(from ? { from } : {}) });
+    const deadline = Date.now() + (this.opts.engineWaitMs ?? 30_000);
+    for (;;) {
+      try {
+        return await f(await this.docker());
+      } catch (err) {
+        const code = (err as { code?: unknown } | undefined)?.code;
+        if (typeof code === "string" && DOWN.has(code) && (await this.answersAgain(deadline))) continue;
+        throw classifyDockerError(err, { host: this.opts.host, what: t ? name(t) : "containers", ...(from ? { from } : {}) });
+      }
     }
+  }
+
+  /** Polls the engine until it answers (true) or `deadline` passes (false). */
+  private async answersAgain(deadline: number): Promise<boolean> {
+    const docker = await this.docker();
+    while (Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 500));
+      if (await docker.ping().then(() => true, () => false)) return true;
+    }
+    return false;
   }
 }
 

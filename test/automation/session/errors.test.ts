@@ -1,6 +1,6 @@
 /** Test layer: unit (pure code; none of the five layers: no engine, no cloud, no browser). */
 import { describe, expect, it } from "vitest";
-import { CancelledError, classify, ConcurrentUpdateError, engineSummary, exitCodeOf, lockHolder, OperationFailedError, PendingOperationsError, PulumiMissingError, StackNotFoundError } from "../../../automation/session/errors.js";
+import { CancelledError, classify, ConcurrentUpdateError, engineSummary, exitCodeOf, lockHolder, lockHolders, OperationFailedError, PendingOperationsError, PulumiMissingError, StackNotFoundError, staleLock } from "../../../automation/session/errors.js";
 import { FormationError } from "../../../format/load.js";
 import { UsageError } from "../../../cli/exit.js";
 import { engineError } from "../fake-engine.js";
@@ -92,5 +92,35 @@ describe("reading the engine's text", () => {
   it("summarises with the first real error line", () => {
     expect(engineSummary("code: 255\n stdout: \n stderr: error: update failed\nerror: boom\n")).toBe("boom");
     expect(engineSummary("")).toBe("unknown error");
+  });
+});
+
+describe("a lock nobody will release (its process was killed with the update)", () => {
+  const TWO = `${DIY_LOCK}\n  file:///x/.pulumi/locks/organization/formations/hpc-dev/9f.json: created by bob@ci-7 (pid 77) at 2026-03-01T10:00:05Z`;
+
+  it("reads every holder of the lock message", () => {
+    expect(lockHolders(TWO)).toEqual([
+      { user: "alice", host: "laptop", pid: 4242 },
+      { user: "bob", host: "ci-7", pid: 77 },
+    ]);
+  });
+
+  it("is stale only when every holder is a process of this machine that no longer runs", () => {
+    expect(staleLock(DIY_LOCK, "laptop", () => false)).toBe(true);
+    expect(staleLock(DIY_LOCK, "laptop", () => true)).toBe(false);
+    expect(staleLock(DIY_LOCK, "desktop", () => false)).toBe(false); // another machine's process may be alive
+    expect(staleLock(TWO, "laptop", () => false)).toBe(false);
+    expect(staleLock("the stack is currently locked by 1 lock(s).", "laptop", () => false)).toBe(false);
+  });
+
+  it("says how to recover instead of asking to wait", () => {
+    const e = new ConcurrentUpdateError("hpc-dev", "alice@laptop (pid 4242, since 2026-03-01T10:00:00Z)", DIY_LOCK, true);
+    expect(exitCodeOf(e)).toBe(3);
+    expect(e.message).toBe(
+      "session 'hpc-dev' is locked by alice@laptop (pid 4242, since 2026-03-01T10:00:00Z), a process of this machine that is no longer running: an operation was killed and left its lock in the backend. To recover: formations refresh hpc-dev --clear-pending (it removes that lock, then reads the real state)",
+    );
+    const p = new PendingOperationsError("hpc-dev", [{ urn: "urn:x", type: "creating" }], undefined, "alice@laptop (pid 4242)");
+    expect(p.message).toContain("the update was killed: its process, alice@laptop (pid 4242), is no longer running on this machine and its lock is still in the backend");
+    expect(p.message).toContain("formations refresh hpc-dev --clear-pending' (it removes that lock too)");
   });
 });

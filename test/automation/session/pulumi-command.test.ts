@@ -3,6 +3,7 @@
  * The Pulumi CLI runs in its own process group and gets exactly one SIGINT on cancel. Tested
  * with a stand-in `pulumi` script (the real CLI is not needed to test how we spawn it).
  */
+import { spawn } from "node:child_process";
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,6 +20,7 @@ const savedPath = process.env.PATH;
 const SCRIPT = `#!/bin/sh
 if [ "$1" = version ]; then echo v3.248.0; exit 0; fi
 if [ "$1" = ok ]; then echo "out:$*"; echo "warn" >&2; exit 0; fi
+if [ "$1" = orphan ]; then echo $$ > "$OUT/pid"; while [ ! -e "$OUT/go" ]; do sleep 0.02; done; echo "still writing"; echo "to stderr too" >&2; touch "$OUT/saved"; exit 0; fi
 echo $$ > "$OUT/pid"
 trap 'echo INT >> "$OUT/signals"' INT
 while [ ! -e "$OUT/stop" ]; do sleep 0.02; done
@@ -75,6 +77,19 @@ describe("running the Pulumi CLI", () => {
     expect(err.name).toBe("CommandError");
     expect(err.message).toContain("error: update canceled");
     expect((await readFile(join(out, "signals"), "utf8")).trim().split("\n")).toEqual(["INT"]);
+  });
+
+  it("outlives a caller killed with SIGKILL and still finishes: its output goes to files, not to pipes that would SIGPIPE it", async () => {
+    const out = join(dir, "run2");
+    await mkdir(out);
+    // A caller in a process of its own (compiled module: npm test builds first), killed while the CLI runs.
+    const mod = join(process.cwd(), "dist", "automation", "session", "pulumi-command.js");
+    const caller = spawn(process.execPath, ["--input-type=module", "-e", `const a = await import("@pulumi/pulumi/automation/index.js"); const { runDetached } = await import(${JSON.stringify(mod)}); await runDetached(a, ${JSON.stringify(join(dir, "pulumi"))})(["orphan"], ${JSON.stringify(dir)}, { OUT: ${JSON.stringify(out)} });`], { stdio: "ignore" });
+    await until(() => existsSync(join(out, "pid")));
+    caller.kill("SIGKILL");
+    await new Promise((r) => caller.once("exit", r));
+    await writeFile(join(out, "go"), "");
+    await until(() => existsSync(join(out, "saved")));
   });
 
   it("a missing CLI becomes the one-line install hint", async () => {

@@ -1,6 +1,6 @@
 /** Test layer: unit (pure code; none of the five layers: no engine, no cloud, no browser). */
 import { describe, expect, it } from "vitest";
-import { CONFIG_KEYS, emptyRecord, JOURNAL_LIMIT, newest, recordFromConfig, recordFromOutputs, recordOutput, recordToConfig, withJournal, type SessionRecord } from "../../../automation/session/session-record.js";
+import { CONFIG_KEYS, emptyRecord, JOURNAL_LIMIT, mergeJournals, mergeSnapshots, newest, recordFromConfig, recordFromOutputs, recordOutput, recordToConfig, withJournal, type SessionRecord } from "../../../automation/session/session-record.js";
 import { actor } from "../../../automation/session/actor.js";
 
 const record: SessionRecord = {
@@ -66,5 +66,33 @@ describe("the journal's actor", () => {
     expect(actor({}, () => "alice@laptop")).toBe("alice@laptop");
     expect(actor({ FORMATIONS_ACTOR: "release-bot", GITHUB_ACTIONS: "true" })).toBe("release-bot");
     expect(actor({})).toMatch(/^[^@\s]+@[^@\s]+$/);
+  });
+});
+
+describe("two writers of one record", () => {
+  const e = (at: string, action: string, actor = "alice@laptop") => ({ at, actor, action, result: "ok" });
+  const base = [e("2026-01-01T00:00:00.000Z", "up")];
+
+  it("keep both their new entries: the state's first, then the writer's the state lacks", () => {
+    const stored = [...base, e("2026-01-01T00:05:00.000Z", "stop", "bob@ci")];
+    const mine = [...base, e("2026-01-01T00:04:00.000Z", "refresh")];
+    expect(mergeJournals(stored, mine)).toEqual([...stored, mine[1]]);
+  });
+
+  it("match an entry read back from the state whatever its keys' order", () => {
+    const readBack = [{ result: "ok", action: "up", actor: "alice@laptop", at: "2026-01-01T00:00:00.000Z" }];
+    expect(mergeJournals(readBack, base)).toEqual(readBack);
+  });
+
+  it("never bring back entries the limit dropped from the state", () => {
+    const stored = [e("2026-01-02T00:00:00.000Z", "up")];
+    expect(mergeJournals(stored, [...base, ...stored])).toEqual(stored);
+  });
+
+  it("keep every snapshot taken by either", () => {
+    const a = { machine: "machine-1", name: "img-a", at: "2026-01-01T00:00:00.000Z" };
+    const b = { machine: "machine-2", name: "img-b", at: "2026-01-01T00:01:00.000Z" };
+    expect(mergeSnapshots([a], [b])).toEqual([b, a]);
+    expect(mergeSnapshots([a], [a])).toEqual([a]);
   });
 });
