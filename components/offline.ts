@@ -95,19 +95,26 @@ interface Debuggable {
 /**
  * Turns off two per-resource costs of the SDK that only serve a real engine, for the time of a
  * mock run: every promise the runtime makes (about 20 per output property: 600 for one Azure VM)
- * is wrapped by `debuggablePromise` in two more promises, a stack trace and a leak-detection set,
- * to report promises a program leaks; and every resource captures its full stack (the limit set
+ * is wrapped by `debuggablePromise` in two more promises with two closures each, three property
+ * definitions, a stack trace and a leak-detection set, to report promises a program leaks (kept:
+ * the two promises, so that resources register in the same order); and every resource captures its full stack (the limit set
  * to Infinity, then parsed into file URLs) as a source position for the engine's diagnostics.
  * The mock monitor reads neither, and the recorded resources are the same without them.
  * Returns the function that puts both back. FORMATIONS_DEBUG keeps them.
  */
+const pass = <T>(v: T): T => v;
+const rethrow = (err: unknown): never => {
+  throw err;
+};
+
 function lightenRuntime(): () => void {
   if (process.env.FORMATIONS_DEBUG) return () => {};
   const debuggable = require("@pulumi/pulumi/runtime/debuggable.js") as Debuggable;
   const wrap = debuggable.debuggablePromise;
   const resource = pulumi.Resource as unknown as { callsites(): unknown[] };
   const callsites = Object.getOwnPropertyDescriptor(resource, "callsites");
-  debuggable.debuggablePromise = (p) => p;
+  // The same two hops as the SDK's wrapper (then, catch), so registrations keep their order.
+  debuggable.debuggablePromise = (p) => p.then(pass).catch(rethrow);
   resource.callsites = () => [];
   return () => {
     debuggable.debuggablePromise = wrap;
