@@ -5,15 +5,13 @@
  * the same recorded resources as with them on (FORMATIONS_DEBUG).
  */
 import { describe, expect, it } from "vitest";
-import { runFresh, src, unexpectedStderr } from "../helpers/fresh-node.js";
+import { freshTestTimeout, runFresh, src, unexpectedStderr } from "../helpers/fresh-node.js";
 
-const CHILD_MS = 90_000;
-const TEST_MS = 2 * CHILD_MS;
 
 const heavy = (cached: string[]) => cached.filter((f) => /\/node_modules\/(typescript|@npmcli\/arborist)\//.test(f));
 
 function run(script: string, env: NodeJS.ProcessEnv = {}) {
-  const r = runFresh(script, { timeoutMs: CHILD_MS, env });
+  const r = runFresh(script, { env });
   expect(unexpectedStderr(r).replace(/^.*DeprecationWarning.*$|^.*WASI.*$/gm, "").trim()).toBe("");
   expect(r.status).toBe(0);
   return r;
@@ -47,7 +45,7 @@ console.log(JSON.stringify({ text: fn.text.includes("41"), paths: paths.size > 0
       expect(planned).toEqual({ resources: expect.any(Number), errors: [], heavy: 0 });
       expect(called).toEqual({ text: true, paths: true, heavy: true });
     },
-    TEST_MS,
+    freshTestTimeout(2),
   );
 
   it(
@@ -55,7 +53,7 @@ console.log(JSON.stringify({ text: fn.text.includes("41"), paths: paths.size > 0
     () => {
       expect(heavy(run(`projectRequire("@pulumi/pulumi"); const { deferClosureSerializer } = await import(${src("components/sdk-load.ts")}); deferClosureSerializer();`).cached).length).toBeGreaterThan(0);
     },
-    TEST_MS,
+    freshTestTimeout(2),
   );
 
   it(
@@ -77,6 +75,6 @@ console.log(JSON.stringify({
       expect(light.restored).toBe(true);
       expect(debug.restored).toBe(true);
     },
-    TEST_MS,
+    freshTestTimeout(2),
   );
 });
