@@ -79,6 +79,8 @@ export async function run() {
         const rssKb = extra.some((e) => e.rssKb === null) ? null : median(extra.map((e) => e.rssKb));
         const cpuS = extra.some((e) => e.cpuS === null) ? null : median(extra.map((e) => e.cpuS));
         points.push({ n, file, rssKb, cpuS, resources: extra[0].resources });
+        // Progress on stderr (the table comes at the end): a long series shows where it is.
+        console.error(`  ${s.label} ${n}: ${extra[0].resources} resources, ${secs(cpuS)} CPU, ${mib(rssKb)}`);
       }
       const small = points[0];
       const big = points[points.length - 1];
