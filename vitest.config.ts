@@ -8,6 +8,8 @@ export default defineConfig({
     testTimeout: 30_000,
     // The Docker engine of the action tests: found, or started (saying what that does) and stopped after.
     globalSetup: ["test/docker-setup.ts"],
+    // The SDK loads without its closure serialiser, as in the CLI (test/helpers/sdk-setup.ts).
+    setupFiles: ["test/helpers/sdk-setup.ts"],
     // Pulumi's mock runtime is process-global state: isolate test files in their own workers.
     pool: "forks",
   },

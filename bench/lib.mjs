@@ -10,8 +10,8 @@ import { fileURLToPath } from "node:url";
 
 /** The repository root (bench/..), so benches run the same from any working directory. */
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
-/** The compiled CLI, as a user runs it. */
-export const CLI = join(ROOT, "bin", "formations.js");
+/** The compiled CLI, as a user runs it; BENCH_CLI names another build's bin/formations.js (before/after runs). */
+export const CLI = process.env.BENCH_CLI ?? join(ROOT, "bin", "formations.js");
 /** This Node binary, so both sides of a comparison run on the same runtime. */
 export const NODE = process.execPath;
 

@@ -5,7 +5,7 @@ import { CLI, NODE, ROOT, compareCold, row, runChecked, runsFromEnv, tempDir } f
 import { writeFormations } from "./gen-formations.mjs";
 
 export const name = "validate";
-export const description = "cold `formations validate` vs a bare yaml+ajv script, and vs `node -e ''`";
+export const description = "cold `formations validate` vs a bare yaml+ajv script, vs the same with the precompiled standalone validator, and vs `node -e ''`";
 
 const FILES = 200;
 
@@ -20,6 +20,9 @@ export async function run() {
     await runChecked(ours);
     await runChecked(bare);
     const many = await compareCold({ ours, baseline: bare, runs });
+    const standalone = { label: "bare yaml+standalone validator", cmd: NODE, args: [join(ROOT, "bench", "bare-validate-standalone.mjs"), dir] };
+    await runChecked(standalone);
+    const strict = await compareCold({ ours, baseline: standalone, runs });
 
     const one = { ...ours, args: [CLI, "validate", join(dir, "f0005.yaml")] }; // an HPCCluster on aws
     const empty = { label: "node -e ''", cmd: NODE, args: ["-e", ""] };
@@ -34,6 +37,14 @@ export async function run() {
         runs,
         ...many,
         target: { metric: "ratio", max: 1.5 },
+      }),
+      row({
+        bench: name,
+        case: `${FILES} files vs standalone`,
+        compared: `validate ${FILES} formation files vs a bare script that parses each with yaml and runs the precompiled standalone validator (issue 17: within 1.2x)`,
+        runs,
+        ...strict,
+        target: { metric: "ratio", max: 1.2 },
       }),
       row({
         bench: name,

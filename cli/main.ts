@@ -3,8 +3,8 @@ import { FormationError } from "../format/diagnostics.js";
 import { UserError } from "../user-error.js";
 import { EXIT, UsageError } from "./exit.js";
 import { failureOf, processOutput, type Output } from "./output.js";
+import { VERSION } from "./version.js";
 
-const VERSION = "0.1.0";
 
 /**
  * Builds the command tree. Each action imports its module on demand, so `validate` never loads

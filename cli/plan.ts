@@ -59,7 +59,9 @@ export async function planCommand(file: string, opts: { json?: boolean; session?
   }
   const formation = await loadFormation(file);
   const plan = planSession(formation, opts.session ? { session: opts.session } : {});
-  // Pulumi is loaded only now, after the formation is known to be valid.
+  // Pulumi is loaded only now, after the formation is known to be valid, and without the closure
+  // serialiser (TypeScript, arborist) that a plan never calls.
+  (await import("../components/sdk-load.js")).deferClosureSerializer();
   const { recordProgram, redact } = await import("../components/offline.js");
   const { emitPlan } = await import("../components/index.js");
   // Pulumi's SDK records a stack trace on every promise it makes, to debug leaks in real runs;

@@ -3,8 +3,11 @@
  * credentials, no network. Records every resource registered (type, name, parent, inputs) so
  * `formations plan` can print the tree and tests can assert on it.
  */
+import { createRequire } from "node:module";
 import * as pulumi from "@pulumi/pulumi";
 import { CLOUDS } from "../clouds/index.js";
+
+const require = createRequire(import.meta.url);
 
 export interface RecordedResource {
   type: string;
@@ -84,6 +87,41 @@ function fakeCall(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
   return { ...inputs, id: `mock-${args.token.split(":").pop() ?? "call"}` };
 }
 
+/** The SDK module whose `debuggablePromise` wraps every promise the runtime makes. */
+interface Debuggable {
+  debuggablePromise<T>(p: Promise<T>, ctx: unknown): Promise<T>;
+}
+
+/**
+ * Turns off two per-resource costs of the SDK that only serve a real engine, for the time of a
+ * mock run: every promise the runtime makes (about 20 per output property: 600 for one Azure VM)
+ * is wrapped by `debuggablePromise` in two more promises with two closures each, three property
+ * definitions, a stack trace and a leak-detection set, to report promises a program leaks (kept:
+ * the two promises, so that resources register in the same order); and every resource captures its full stack (the limit set
+ * to Infinity, then parsed into file URLs) as a source position for the engine's diagnostics.
+ * The mock monitor reads neither, and the recorded resources are the same without them.
+ * Returns the function that puts both back. FORMATIONS_DEBUG keeps them.
+ */
+const pass = <T>(v: T): T => v;
+const rethrow = (err: unknown): never => {
+  throw err;
+};
+
+function lightenRuntime(): () => void {
+  if (process.env.FORMATIONS_DEBUG) return () => {};
+  const debuggable = require("@pulumi/pulumi/runtime/debuggable.js") as Debuggable;
+  const wrap = debuggable.debuggablePromise;
+  const resource = pulumi.Resource as unknown as { callsites(): unknown[] };
+  const callsites = Object.getOwnPropertyDescriptor(resource, "callsites");
+  // The same two hops as the SDK's wrapper (then, catch), so registrations keep their order.
+  debuggable.debuggablePromise = (p) => p.then(pass).catch(rethrow);
+  resource.callsites = () => [];
+  return () => {
+    debuggable.debuggablePromise = wrap;
+    if (callsites) Object.defineProperty(resource, "callsites", callsites);
+  };
+}
+
 /**
  * Runs `program` under mocks and records what it registers. `program` returns when it has
  * created its resources; the recording waits until every registration has settled.
@@ -129,11 +167,13 @@ export async function recordProgram(program: () => Promise<unknown>, opts: { pro
   };
   const onRejection = (reason: unknown) => errors.push(reason instanceof Error ? reason.message : String(reason));
   process.on("unhandledRejection", onRejection);
+  const restore = lightenRuntime();
   try {
     await program();
     // Waits until every registration (and every apply that registers more) has settled.
     await pulumi.runtime.disconnect();
   } finally {
+    restore();
     process.off("unhandledRejection", onRejection);
   }
   const project = opts.project ?? "formations";

@@ -106,8 +106,17 @@ export function cloudConfig(plan: SessionPlan, m: PlannedMachine, v: CloudInitVa
  */
 export function userData(plan: SessionPlan, m: PlannedMachine, v: CloudInitValues): string {
   if (m.image.os === "windows") return windowsScript(plan, m, v);
-  return `#cloud-config\n${stringify(cloudConfig(plan, m, v), { lineWidth: 0 })}`;
+  // The nodes of a cluster differ in their hostname only: the rest is rendered once per plan. A
+  // top-level YAML map renders key by key, so the two halves joined are the whole document.
+  const { hostname, ...rest } = cloudConfig(plan, m, v);
+  let byDoc = rendered.get(plan);
+  if (!byDoc) rendered.set(plan, (byDoc = new Map()));
+  const key = JSON.stringify(rest);
+  let body = byDoc.get(key);
+  if (body === undefined) byDoc.set(key, (body = stringify(rest, { lineWidth: 0 })));
+  return `#cloud-config\n${stringify({ hostname }, { lineWidth: 0 })}${body}`;
 }
+const rendered = new WeakMap<SessionPlan, Map<string, string>>();
 
 export { familyOf, type Family } from "./cloudinit/parts.js";
 export { idleStopCommand, runsIdleAgent } from "./cloudinit/idle.js";

@@ -17,6 +17,7 @@ import type { ResolvedBackend } from "./backend.js";
 import { privateDir } from "./backend.js";
 import type { ConfigEntry, Deployment, Engine, EngineEvent, EngineStack, OperationOptions, OperationResult, OutputValue, RefreshOptions, StackListing, UpdateOptions } from "./engine.js";
 import { PulumiMissingError } from "./errors.js";
+import { deferClosureSerializer } from "../../components/sdk-load.js";
 import { locatePulumi } from "./pulumi-cli.js";
 import { detachedPulumiCommand } from "./pulumi-command.js";
 import { secretsSettings } from "./stack-state.js";
@@ -128,6 +129,8 @@ export class PulumiEngine implements Engine {
       // Finds the CLI before loading the Automation API: a missing one is reported without paying for it.
       const cli = await locatePulumi({ ...process.env, ...b.env }, b.home);
       if (!cli) throw new PulumiMissingError(undefined, b.home);
+      // Without the SDK's closure serialiser (TypeScript, arborist): loaded if ever called.
+      deferClosureSerializer();
       const auto = await import("@pulumi/pulumi/automation/index.js");
       const pulumiCommand = await detachedPulumiCommand(auto, cli.root);
       let dir = this.opts.workDir;

@@ -12,6 +12,7 @@ import { exportNfs, mountNfs, needEpel, shq, type Parts } from "./parts.js";
 
 export const HEAD_ADDRESS_PLACEHOLDER = "@HEAD_ADDRESS@";
 const SLURM_CONF = "/etc/slurm/slurm.conf";
+const NO_PEERS: readonly string[] = [];
 
 /** `compute-1 … compute-8, gpu-1` → `compute-[1-8],gpu-1`: slurm.conf stays short for 1,000 nodes. */
 export function hostlist(names: readonly string[]): string {
@@ -48,7 +49,23 @@ function nodeShape(compute: PlannedMachine | undefined): string {
   return ` CPUs=${compute.vcpus} RealMemory=${Math.floor(compute.memoryGb * 1024 * 0.9)}`;
 }
 
+/**
+ * Every node of a cluster gets the same slurm.conf, and listing the nodes is linear in their
+ * number: made once per plan, node list and head address (else a 1,000-node plan is quadratic).
+ */
+const confs = new WeakMap<SessionPlan, WeakMap<readonly string[], Map<string, string>>>();
+
 export function slurmConf(plan: SessionPlan, peers: readonly string[], headAddress: string): string {
+  let byPeers = confs.get(plan);
+  if (!byPeers) confs.set(plan, (byPeers = new WeakMap()));
+  let byHead = byPeers.get(peers);
+  if (!byHead) byPeers.set(peers, (byHead = new Map()));
+  let conf = byHead.get(headAddress);
+  if (conf === undefined) byHead.set(headAddress, (conf = renderSlurmConf(plan, peers, headAddress)));
+  return conf;
+}
+
+function renderSlurmConf(plan: SessionPlan, peers: readonly string[], headAddress: string): string {
   const shape = nodeShape(plan.machines.find((m) => m.role === "compute"));
   const nodes = hostlist(peers);
   return [
@@ -108,7 +125,7 @@ function sharedStorage(plan: SessionPlan, p: Parts, m: PlannedMachine, v: SlurmV
 
 export function slurmHead(plan: SessionPlan, m: PlannedMachine, p: Parts, v: SlurmValues): void {
   needEpel(p, ["munge", "slurmctld", "slurm-client"], ["munge", "slurm", "slurm-slurmctld"]);
-  p.files.push({ path: SLURM_CONF, permissions: "0644", content: slurmConf(plan, v.peers ?? [], HEAD_ADDRESS_PLACEHOLDER) });
+  p.files.push({ path: SLURM_CONF, permissions: "0644", content: slurmConf(plan, v.peers ?? NO_PEERS, HEAD_ADDRESS_PLACEHOLDER) });
   munge(p, v.mungeKey);
   sharedStorage(plan, p, m, v);
   p.commands.push(
@@ -121,7 +138,7 @@ export function slurmHead(plan: SessionPlan, m: PlannedMachine, p: Parts, v: Slu
 export function slurmCompute(plan: SessionPlan, m: PlannedMachine, p: Parts, v: SlurmValues): void {
   const head = required(v.headAddress, "the head node's address");
   needEpel(p, ["munge", "slurmd", "slurm-client"], ["munge", "slurm", "slurm-slurmd"]);
-  p.files.push({ path: SLURM_CONF, permissions: "0644", content: slurmConf(plan, v.peers ?? [], head) });
+  p.files.push({ path: SLURM_CONF, permissions: "0644", content: slurmConf(plan, v.peers ?? NO_PEERS, head) });
   munge(p, v.mungeKey);
   sharedStorage(plan, p, m, v);
   p.commands.push(`grep -qs ' head$' /etc/hosts || echo ${shq(`${head} head`)} >> /etc/hosts`, "systemctl enable slurmd && systemctl restart slurmd");

@@ -4,15 +4,16 @@
  * Automation API is imported when an operation first runs. Checked in a fresh Node process.
  */
 import { describe, expect, it } from "vitest";
-import { runFresh, src } from "../helpers/fresh-node.js";
+import { freshTestTimeout, runFresh, src } from "../helpers/fresh-node.js";
 
 function pulumiLoaded(script: string): string[] {
-  const run = runFresh(script, { timeoutMs: 60_000 });
+  const run = runFresh(script);
   if (run.status !== 0) throw new Error(`child failed (${run.status}): ${run.stderr}`);
   return run.cached.filter((k) => k.includes("/@pulumi/"));
 }
 
-describe("the session library loads Pulumi only when an operation runs", () => {
+// One fresh process per test: the test's limit is above the child's (a loaded machine is slow, not broken).
+describe("the session library loads Pulumi only when an operation runs", { timeout: freshTestTimeout(1) }, () => {
   it("importing automation/index and constructing Sessions loads no @pulumi package", () => {
     expect(pulumiLoaded(`const { Sessions } = await import(${src("automation/index.ts")}); new Sessions({ onEvent() {} });`)).toEqual([]);
   });

@@ -8,11 +8,11 @@
  * module Node resolves, the TypeScript sources running through the same hook.
  */
 import { describe, expect, it } from "vitest";
-import { runFresh, src as source } from "../helpers/fresh-node.js";
+import { freshTestTimeout, runFresh, src as source } from "../helpers/fresh-node.js";
 
 /** Runs `script` in a fresh process; returns the cloud SDK packages resolved before and after `await MARK()`. */
 function loaded(script: string): { before: string[]; after: string[] } {
-  const r = runFresh(script, { timeoutMs: 60_000 });
+  const r = runFresh(script);
   if (r.status !== 0) throw new Error(`child failed (${r.status}): ${r.stderr}`);
   const lines = r.resolved.filter((p) => p === "--mark--" || /^@(aws-sdk|azure)\//.test(p));
   const i = lines.indexOf("--mark--");
@@ -23,7 +23,8 @@ function loaded(script: string): { before: string[]; after: string[] } {
 const IMPORTS = `const { AwsDriver } = await import(${source("clouds/aws/actions/driver.ts")}); const { AzureDriver } = await import(${source("clouds/azure/actions/driver.ts")});`;
 const CREDENTIAL = `{ getToken: async () => ({ token: "t", expiresOnTimestamp: Date.now() + 3600000 }) }`;
 
-describe("cloud SDKs load on first use only", () => {
+// Up to two fresh processes per test: the test's limit is above theirs (a loaded machine is slow, not broken).
+describe("cloud SDKs load on first use only", { timeout: freshTestTimeout(2) }, () => {
   it("importing both drivers and constructing them loads no SDK; the first AWS call loads only the EC2 client", () => {
     const { before, after } = loaded(`${IMPORTS}
 new AwsDriver(); new AzureDriver();

@@ -5,7 +5,7 @@
  * control run that loads other SDKs on purpose so the check is seen to work.
  */
 import { describe, expect, it } from "vitest";
-import { pulumiFiles, runFresh, src, unexpectedStderr } from "../helpers/fresh-node.js";
+import { freshTestTimeout, pulumiFiles, runFresh, src, unexpectedStderr } from "../helpers/fresh-node.js";
 
 const SDKS = ["aws", "azure-native", "gcp", "openstack", "docker"] as const;
 
@@ -19,7 +19,10 @@ const CASES = [
 ] as const;
 
 function plan(formation: string, control = false) {
+  // As `formations plan` does: the SDK without its closure serialiser, which no plan calls.
   const run = runFresh(`
+const { deferClosureSerializer } = await import(${src("components/sdk-load.ts")});
+deferClosureSerializer();
 const { loadFormation } = await import(${src("format/load.ts")});
 const { planSession } = await import(${src("plan/index.ts")});
 const { emitPlan } = await import(${src("components/index.ts")});
@@ -35,7 +38,8 @@ console.log(JSON.stringify({ resources: rec.resources.length, errors: rec.errors
   return { ...report, files: Object.fromEntries(SDKS.map((s) => [s, pulumiFiles(run, s)])) as Record<(typeof SDKS)[number], string[]>, pulumi: pulumiFiles(run, "pulumi").length };
 }
 
-describe("each plan loads only its provider's SDK", () => {
+// One fresh process per test: the test's limit is above the child's (a loaded machine is slow, not broken).
+describe("each plan loads only its provider's SDK", { timeout: freshTestTimeout(1) }, () => {
   it.each(CASES)("$provider: hpc.yaml loads @pulumi/$sdk (at most $maxFiles files) and no other cloud's SDK", ({ provider, sdk, maxFiles }) => {
     const report = plan(`formations/${provider}/hpc.yaml`);
     expect(report.errors).toEqual([]);

@@ -1,7 +1,8 @@
 /**
  * Runs a script in a FRESH Node process (a vitest worker may already have loaded anything) with
  * the project's TypeScript sources importable: a loader hook maps `.js` specifiers of our sources
- * to the `.ts` beside them and transpiles them. Reports what got loaded, two ways:
+ * to the `.ts` beside them and transpiles them (esbuild: about a third of the CPU of loading the
+ * TypeScript compiler for it, per child). Reports what got loaded, two ways:
  * - `resolved`: every package an ESM import resolved to, in order, with "--mark--" where the
  *   script called `await MARK()` (to tell start-up apart from first use);
  * - `cached`: the files in Node's CommonJS cache at exit (every @pulumi package is CommonJS, so
@@ -15,13 +16,13 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
 export const ROOT = resolve(".");
-const typescript = pathToFileURL(createRequire(join(ROOT, "package.json")).resolve("typescript")).href;
+const esbuild = pathToFileURL(createRequire(join(ROOT, "package.json")).resolve("esbuild")).href;
 
 const hooks = (seen: string) => `
 import { appendFileSync, existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import ts from ${JSON.stringify(typescript)};
+import { transformSync } from ${JSON.stringify(esbuild)};
 const PKG = /\\/node_modules\\/((?:@[^/]+\\/)?[^/]+)\\//;
 export async function resolve(specifier, context, next) {
   const parent = context.parentURL ?? "";
@@ -37,8 +38,9 @@ export async function resolve(specifier, context, next) {
 export async function load(url, context, next) {
   if (!url.endsWith(".ts")) return next(url, context);
   const source = await readFile(fileURLToPath(url), "utf8");
-  const out = ts.transpileModule(source, { fileName: fileURLToPath(url), compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } });
-  return { format: "module", source: out.outputText, shortCircuit: true };
+  // esnext keeps import attributes (\`with { type: "json" }\`) as they are written.
+  const out = transformSync(source, { loader: "ts", format: "esm", target: "esnext", sourcefile: fileURLToPath(url) });
+  return { format: "module", source: out.code, shortCircuit: true };
 }
 `;
 
@@ -54,6 +56,14 @@ export interface FreshRun {
 
 /** A project source as an importable URL string literal, for scripts: `await import(${src("plan/index.ts")})`. */
 export const src = (path: string): string => JSON.stringify(pathToFileURL(join(ROOT, path)).href);
+
+/** How long one fresh child may take: generous, the machine may be loaded (it transpiles our sources and loads SDKs). */
+export const CHILD_TIMEOUT_MS = 120_000;
+
+/** A test's time limit when it runs `children` fresh processes one after the other: always above their own limits. */
+export function freshTestTimeout(children = 1): number {
+  return children * CHILD_TIMEOUT_MS + 30_000;
+}
 
 /** Runs `script` (an ES module body; `ROOT`, `MARK()` and `projectRequire` are in scope). */
 export function runFresh(script: string, opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): FreshRun {
@@ -77,7 +87,7 @@ process.on("exit", () => writeFileSync(${JSON.stringify(cache)}, JSON.stringify(
     const r = spawnSync(process.execPath, ["--import", pathToFileURL(join(dir, "register.mjs")).href, join(dir, "main.mjs")], {
       cwd: ROOT,
       encoding: "utf8",
-      timeout: opts.timeoutMs ?? 120_000,
+      timeout: opts.timeoutMs ?? CHILD_TIMEOUT_MS,
       env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...opts.env },
     });
     let cached: string[] = [];

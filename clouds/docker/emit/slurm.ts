@@ -29,6 +29,14 @@ export function nodeRange(names: readonly string[]): string {
  * containers' limits, trusted over what slurmd sees of the host (config_overrides).
  */
 export function slurmConf(plan: Pick<SessionPlan, "session" | "machines">): string {
+  // The same file for every node of the session: made once per plan (listing nodes is linear in their number).
+  let conf = confs.get(plan);
+  if (conf === undefined) confs.set(plan, (conf = renderSlurmConf(plan)));
+  return conf;
+}
+const confs = new WeakMap<object, string>();
+
+function renderSlurmConf(plan: Pick<SessionPlan, "session" | "machines">): string {
   const compute = plan.machines.filter((m) => m.role === "compute");
   const limits = compute[0] ? dockerLimits(compute[0].instanceType) : undefined;
   const cpus = Math.max(1, Math.floor(limits?.cpus ?? 1));
