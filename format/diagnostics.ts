@@ -43,6 +43,7 @@ export const SECRET_KEY = /(passw(?:or)?d|passphrase|secret|token|api[_-]?key|pr
 
 /** Whether a line holds a key that looks like a credential (an invisible or control character inside the word, a NUL say, does not hide it). */
 export function secretLine(text: string): boolean {
+  // eslint-disable-next-line no-control-regex -- stripping C0 controls is the point
   return SECRET_KEY.test(text.replace(/[\p{Cf}\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/gu, ""));
 }
 
