@@ -30,5 +30,5 @@ export const docker = {
     driver: async (ctx) => new (await import("./actions/driver.js")).DockerDriver(ctx),
   },
   // Read through the engine (a local call), so always: the verdict file copied out of the container.
-  idle: { read: "always", source: async () => (await import("./verdicts.js")).dockerVerdictSource() },
+  idle: { read: "always", source: async () => (await import("./verdicts.js")).dockerVerdictSource(), watch: async () => (await import("./idle-watch.js")).dockerIdleWatcher() },
 } satisfies Cloud;

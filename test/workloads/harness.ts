@@ -9,7 +9,7 @@
  * and, for the lab, Debian's chromium. Without them the files are skipped with one line saying
  * what is missing; under CI (CI=true) that line is an error and the run fails.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -21,7 +21,7 @@ import Docker from "dockerode";
 import { Sessions } from "../../automation/sessions.js";
 import type { SessionEvent } from "../../automation/session/events.js";
 import { containerName, LABELS } from "../../clouds/docker/names.js";
-import { missing } from "../e2e/prerequisites.js";
+import { IMAGE } from "../e2e/prerequisites.js";
 import { CHROMIUM } from "../console/browser.js";
 
 const run = promisify(execFile);
@@ -30,20 +30,29 @@ import { Fatal } from "../images/adapter-docker.js";
 
 export { until, http, Fatal } from "../images/adapter-docker.js";
 
-/** Undefined when the engines (and chromium, with `browser`) are there; else the skip line. Throws under CI. */
-export async function workloadsMissing(opts: { browser?: boolean } = {}): Promise<string | undefined> {
-  let skip: string | undefined;
-  try {
-    skip = await missing();
-  } catch (e) {
-    throw new Error(`workload tests: ${(e as Error).message}`, { cause: e });
+/**
+ * Undefined when what the file needs is there; else the skip line (throws under CI). The Pulumi
+ * engine unless `pulumi: false` (the cloud-init file runs containers only), the Docker engine
+ * with the test image, and Debian's chromium with `browser`.
+ */
+export async function workloadsMissing(opts: { browser?: boolean; pulumi?: boolean } = {}): Promise<string | undefined> {
+  const problems: string[] = [];
+  if (opts.pulumi !== false) {
+    const r = spawnSync("pulumi", ["version"], { encoding: "utf8", timeout: 30_000, env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" } });
+    if (r.status !== 0) problems.push(`the Pulumi CLI is not on PATH (build the pinned engine: eval "$(scripts/pulumi-engine.sh build)")`);
   }
-  if (!skip && opts.browser && !existsSync(CHROMIUM)) {
-    const message = `the lab test drives Debian's chromium: ${CHROMIUM} is missing (apt-get install -y chromium)`;
-    if (isCI()) throw new Error(`${message} (CI=true: a missing prerequisite fails the run)`);
-    skip = `SKIPPED ${message}`;
-  }
-  return skip;
+  const engine = new Docker();
+  const answers = await engine.ping().then(
+    () => true,
+    () => false,
+  );
+  if (!answers) problems.push(`no Docker engine answers at ${process.env.DOCKER_HOST ?? "the default socket"} (eval "$(scripts/docker-engine.sh start)")`);
+  else if (!(await engine.getImage(IMAGE).inspect().then(() => true, () => false))) problems.push(`the Docker engine has no ${IMAGE} (scripts/docker-engine.sh start builds it)`);
+  if (opts.browser && !existsSync(CHROMIUM)) problems.push(`the lab test drives Debian's chromium: ${CHROMIUM} is missing (apt-get install -y chromium)`);
+  if (problems.length === 0) return undefined;
+  const message = `workload tests need ${problems.join("; and ")}. Then run: npm run test:workloads`;
+  if (isCI()) throw new Error(`${message} (CI=true: a missing prerequisite fails the run)`);
+  return `SKIPPED ${message}`;
 }
 
 function isCI(): boolean {
