@@ -186,7 +186,7 @@ export class Sessions {
     throw new SessionError(
       stored.formation.kind === "VirtualLab"
         ? `session '${session}' has no gateway password yet: its last update did not get as far as creating it (run formations up again)`
-        : `session '${session}' is a ${stored.formation.kind}: only a VirtualLab has a gateway password`,
+        : `session '${session}' is of kind ${stored.formation.kind}: only a VirtualLab has a gateway password`,
       1,
       session,
     );

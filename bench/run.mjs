@@ -83,7 +83,8 @@ async function main() {
     try {
       const rows = await bench.run();
       all.push(...rows);
-      if (!opts.json) console.log(render(bench, rows));
+      // A bench that cannot run here (no engine) has said why in one line and compares nothing.
+      if (!opts.json && rows.length > 0) console.log(render(bench, rows));
     } catch (err) {
       failed++;
       console.error(`bench ${bench.name} could not run: ${err instanceof Error ? err.message : String(err)}`);

@@ -60,6 +60,8 @@ describe.skipIf(Boolean(skip))("HPCCluster on Docker, on the real Pulumi engine,
     const d = await s.sessions.show(s.name);
     expect(d.machines.map((m) => [m.name, m.state]).sort()).toEqual(NODES.map((n) => [n, "running"]));
     for (const n of NODES) expect((await s.exec(n, ["sh", "-c", "command -v slurmd slurmctld | wc -l"])).trim()).toBe("2");
+    // Only a VirtualLab has a gateway password: the library says so (exit 1) rather than returning nothing.
+    await expect(s.sessions.gatewayPassword(s.name)).rejects.toThrow(/is of kind HPCCluster: only a VirtualLab has a gateway password/);
   }, 900_000);
 
   it("the compute nodes register with slurmctld and become idle", async () => {
