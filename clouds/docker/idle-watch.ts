@@ -117,7 +117,9 @@ export function dockerIdleWatcher(env: NodeJS.ProcessEnv = process.env): Verdict
     const online = stats.cpu_stats?.online_cpus ?? stats.cpu_stats?.cpu_usage?.percpu_usage?.length ?? 1;
     const nano = info.HostConfig.NanoCpus ?? 0;
     const sample: WatchSample = { idleMinutes, minuteSeconds: minuteSeconds(env), usageUs: usageNs / 1000, cpuMillis: nano > 0 ? nano / 1e6 : online * 1000, startedAt: info.State.StartedAt };
-    const r = await execute(c, ["sh", "-c", idleAgentScript, "formations-idle-agent"], watcherEnv(sample));
+    // The script goes in the environment, not on the command line: the agent reads every process's
+    // command line for Spark's class names, which its own text names.
+    const r = await execute(c, ["sh", "-c", 'eval "$FORMATIONS_IDLE_AGENT_SCRIPT"'], [...watcherEnv(sample), `FORMATIONS_IDLE_AGENT_SCRIPT=${idleAgentScript}`]);
     if (r.code !== 0) {
       const why = (r.stderr || r.stdout).trim().split("\n")[0] ?? "";
       throw new Error(`the idle agent could not run in ${name} (exit ${r.code}${why ? `: ${why}` : ""}); it needs sh, awk, sed, grep and date in the image`);
