@@ -59,7 +59,7 @@ function handshakeFromHost(protocol: keyof typeof HANDSHAKE, host: string, port:
 
 /**
  * Runs in the page: the number of distinct colours on the gateway's largest canvas (sampled on
- * a grid), 0 while there is none. A desktop (Openbox's root window and its xterm) has several; a
+ * a grid), 0 while there is none or it has at most two. A desktop (Openbox's root window and its xterm) has several; a
  * blank or still-connecting display has one. A function, typed by hand: this file is compiled
  * without the DOM's types.
  */
@@ -76,7 +76,8 @@ function coloursOnDisplay(): number {
     const i = (y * best.width + x) * 4;
     seen.add((data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!);
   }
-  return seen.size;
+  // More than two colours: drawn. Fewer (a display still blank) is 0, so waitForFunction waits on.
+  return seen.size > 2 ? seen.size : 0;
 }
 
 describe.skipIf(Boolean(skip)).each([
