@@ -19,6 +19,15 @@
 #
 # POSIX sh; needs only cat, awk, sed, grep, tr, head, date, dirname, mkdir, mv (busybox is
 # enough). No ss, netstat or ps.
+#
+# Run from outside (formations enforce in a container, through `docker exec`): the caller may
+# measure the CPU itself and say whose boot this is, since a container's /proc/stat is the
+# host's and its boot_id the host's boot:
+#   FORMATIONS_IDLE_CPU_USAGE_US   CPU time the machine used so far, in microseconds (its cgroup's),
+#   FORMATIONS_IDLE_CPU_MILLIS     the CPUs it may use, in thousandths (1000 = one CPU);
+#   FORMATIONS_IDLE_BOOT           what identifies this start (a container's start time);
+#   FORMATIONS_IDLE_LIMIT_SECONDS  the idle limit in seconds instead of FORMATIONS_IDLE_MINUTES;
+#   FORMATIONS_IDLE_STOP_COMMAND   empty: the caller stops the machine; the verdict still says `stopping`.
 set -u
 
 IDLE_MINUTES=${FORMATIONS_IDLE_MINUTES:-60}
@@ -27,7 +36,10 @@ PORTS=${FORMATIONS_IDLE_PORTS:-22 3389 5900 5901 4822 443 8080}
 PROCESSES=${FORMATIONS_IDLE_PROCESSES:-org.apache.spark.deploy.SparkSubmit org.apache.spark.deploy.yarn.ApplicationMaster org.apache.spark.deploy.worker.DriverWrapper CoarseGrainedExecutorBackend}
 SQUEUE=${FORMATIONS_IDLE_SQUEUE:-squeue}
 SQUEUE_ARGS=${FORMATIONS_IDLE_SQUEUE_ARGS:--h -t R}
-STOP_COMMAND=${FORMATIONS_IDLE_STOP_COMMAND:-shutdown -h now}
+STOP_COMMAND=${FORMATIONS_IDLE_STOP_COMMAND-shutdown -h now}
+CPU_USAGE_US=${FORMATIONS_IDLE_CPU_USAGE_US:-}
+CPU_MILLIS=${FORMATIONS_IDLE_CPU_MILLIS:-}
+LIMIT_SECONDS=${FORMATIONS_IDLE_LIMIT_SECONDS:-}
 STATE=${FORMATIONS_IDLE_STATE:-/run/formations/idle.state}
 VERDICT=${FORMATIONS_IDLE_VERDICT:-/var/lib/formations/idle-verdict.json}
 PROC=${FORMATIONS_IDLE_PROC:-/proc}
@@ -54,7 +66,7 @@ if [ -r "$STATE" ]; then
     esac
   done <"$STATE"
 fi
-boot_now=$(cat "$PROC/sys/kernel/random/boot_id" 2>/dev/null || echo unknown)
+boot_now=${FORMATIONS_IDLE_BOOT:-$(cat "$PROC/sys/kernel/random/boot_id" 2>/dev/null || echo unknown)}
 if [ -z "$last_busy" ] || [ -z "$last_run" ] || [ "$boot" != "$boot_now" ]; then
   last_busy=$NOW cpu_total="" cpu_idle=""
   note "agent started: counting idle time from now"
@@ -125,9 +137,15 @@ if [ -n "$found" ]; then
 fi
 
 # --- CPU since the last run ---
-read -r _cpu user nice system idle iowait irq softirq steal _rest <"$PROC/stat"
-total=$((user + nice + system + idle + ${iowait:-0} + ${irq:-0} + ${softirq:-0} + ${steal:-0}))
-idle_all=$((idle + ${iowait:-0}))
+if number "$CPU_USAGE_US" && number "$CPU_MILLIS" && [ "$CPU_MILLIS" -gt 0 ]; then
+  # Measured by the caller: capacity so far (CPU-microseconds at this many CPUs) and what was not used of it.
+  total=$((NOW * CPU_MILLIS * 1000))
+  idle_all=$((total - CPU_USAGE_US))
+else
+  read -r _cpu user nice system idle iowait irq softirq steal _rest <"$PROC/stat"
+  total=$((user + nice + system + idle + ${iowait:-0} + ${irq:-0} + ${softirq:-0} + ${steal:-0}))
+  idle_all=$((idle + ${iowait:-0}))
+fi
 if [ -n "$cpu_total" ] && [ "$total" -gt "$cpu_total" ]; then
   dt=$((total - cpu_total))
   pct=$(((dt - (idle_all - cpu_idle)) * 100 / dt))
@@ -147,11 +165,16 @@ else
   reasons=$NOTES
 fi
 idle_for=$((NOW - last_busy))
-limit=$((IDLE_MINUTES * 60))
+if number "$LIMIT_SECONDS"; then
+  limit=$LIMIT_SECONDS limit_text="${LIMIT_SECONDS}s"
+else
+  limit=$((IDLE_MINUTES * 60)) limit_text="${IDLE_MINUTES} min"
+fi
 if [ -z "$BUSY" ]; then
   if [ "$idle_for" -ge "$limit" ]; then
     verdict=stopping
-    reasons="$reasons,\"$(json "idle for ${idle_for}s (limit ${IDLE_MINUTES} min): running: $STOP_COMMAND")\""
+    if [ -n "$STOP_COMMAND" ]; then stopping="running: $STOP_COMMAND"; else stopping="stopped from outside"; fi
+    reasons="$reasons,\"$(json "idle for ${idle_for}s (limit ${limit_text}): ${stopping}")\""
   else
     verdict=idle
     reasons="$reasons,\"$(json "idle for ${idle_for}s of ${limit}s")\""
@@ -171,7 +194,7 @@ write_verdict "$verdict" "$reasons"
 # The journal gets a line when the verdict changes, not every minute.
 [ "$verdict" = "$last_verdict" ] || printf '{"at":"%s","verdict":"%s","reasons":[%s],"idleFor":%d}\n' "$at" "$verdict" "$reasons" "$idle_for"
 
-if [ "$verdict" = stopping ]; then
+if [ "$verdict" = stopping ] && [ -n "$STOP_COMMAND" ]; then
   sh -c "$STOP_COMMAND"
   rc=$?
   if [ "$rc" -ne 0 ]; then

@@ -19,6 +19,7 @@ import { OperationRunner } from "./session/runner.js";
 import { checkSessionName, parseSelector } from "./session/naming.js";
 import { listSessions, showSession } from "./session/queries.js";
 import { storedRecord, storedSession } from "./session/stored-session.js";
+import { OUTPUT_GATEWAY_PASSWORD } from "./session/inline-program.js";
 import { withJournal, type JournalEntry, type SessionRecord, type SnapshotEntry } from "./session/session-record.js";
 import type { SessionDetails, SessionListing } from "./session/show.js";
 import { writeRecord } from "./session/record-store.js";
@@ -173,6 +174,25 @@ export class Sessions {
   async show(session: string): Promise<SessionDetails> {
     checkSessionName(session);
     return showSession(await this.prepared(), session, this.now());
+  }
+
+  /**
+   * A VirtualLab's gateway login password (user `lab`), decrypted from the session's secret
+   * output. For a pipeline or a test that logs in; never print it. Exit 1 for a session that
+   * has no gateway (another kind) or whose last update did not finish creating it.
+   */
+  async gatewayPassword(session: string): Promise<string> {
+    checkSessionName(session);
+    const stored = await storedSession(await this.prepared(), session, "gateway-password");
+    const value = stored.outputs[OUTPUT_GATEWAY_PASSWORD];
+    if (typeof value === "string" && value !== "") return value;
+    throw new SessionError(
+      stored.formation.kind === "VirtualLab"
+        ? `session '${session}' has no gateway password yet: its last update did not get as far as creating it (run formations up again)`
+        : `session '${session}' is of kind ${stored.formation.kind}: only a VirtualLab has a gateway password`,
+      1,
+      session,
+    );
   }
 
   /** The session's action journal, oldest first. */

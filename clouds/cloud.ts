@@ -191,4 +191,10 @@ export interface CloudIdle {
   readonly read: "always" | "on-request";
   /** The reader; imports what it needs. */
   source(): Promise<VerdictSource>;
+  /**
+   * Where the machines run no agent of their own (Docker containers: no cloud-init, no systemd),
+   * the watcher `enforce` runs instead: each call runs the idle agent once in the machine from
+   * outside, then reads its verdict. Absent: the machines' own agents report.
+   */
+  watch?(): Promise<VerdictSource>;
 }

@@ -33,6 +33,8 @@ export const TYPE_PREFIX = "formations:index:";
 export abstract class FormationComponent extends pulumi.ComponentResource {
   /** Every machine of the session with its address and how to connect. */
   declare readonly machines: pulumi.Output<MachineOutput[]>;
+  /** A VirtualLab's gateway login password (a Pulumi secret); the session exports it as a secret output. */
+  gatewayPassword?: pulumi.Output<string>;
   readonly session: string;
   protected readonly ctx: EmitContext;
   protected readonly adapter: CloudAdapter;
@@ -61,7 +63,7 @@ export abstract class FormationComponent extends pulumi.ComponentResource {
     const opts = { parent: this, additionalSecretOutputs: ["result", "base64", "hex"] };
     for (const s of this.plan.secrets) {
       if (s.name === "munge-key") secrets.mungeKey = pulumi.secret(new random.RandomBytes(this.ctx.name("munge-key"), { length: s.length }, opts).base64);
-      if (s.name === "gateway-password") secrets.gatewayPassword = pulumi.secret(new random.RandomPassword(this.ctx.name("gateway-password"), { length: s.length, special: false }, opts).result);
+      if (s.name === "gateway-password") secrets.gatewayPassword = this.gatewayPassword = pulumi.secret(new random.RandomPassword(this.ctx.name("gateway-password"), { length: s.length, special: false }, opts).result);
       if (s.name === "admin-password") secrets.adminPassword = pulumi.secret(new random.RandomPassword(this.ctx.name("admin-password"), { length: s.length, special: true, overrideSpecial: "!#%*-_=+", minUpper: 2, minLower: 2, minNumeric: 2, minSpecial: 2 }, opts).result);
     }
     return secrets;

@@ -117,7 +117,8 @@ async function enforceSession(sessions: Sessions, session: string, opts: Enforce
   // Nothing to enforce: skip reading the journal (a state read per session on a remote backend).
   if (!shown.lifecycle.budget && !shown.lifecycle.autoStop) return { session, idle: [] };
   // Cloud consoles too: the idle rule has nothing to go on without the verdicts.
-  const d = shown.lifecycle.autoStop ? await withVerdicts(shown, opts.verdicts ? { source: opts.verdicts } : { clouds: true }) : shown;
+  // Docker: the agent runs from outside, once per enforce run, before its verdict is read.
+  const d = shown.lifecycle.autoStop ? await withVerdicts(shown, opts.verdicts ? { source: opts.verdicts } : { clouds: true, watch: true }) : shown;
   const journal = await sessions.journal(session);
   const check: SessionCheck = { session, idle: [] };
 

@@ -16,6 +16,11 @@ export interface VerdictOptions {
   source?: VerdictSource;
   /** Read cloud machines' serial consoles (one API call per machine, with the session's credentials). */
   clouds?: boolean;
+  /**
+   * Where the cloud's machines run no agent of their own (Docker), run it once from outside
+   * before reading (the cloud's `idle.watch`): what `enforce` does, never `show`.
+   */
+  watch?: boolean;
 }
 
 /** Why a machine has no verdict to read before any call, or undefined when it may have one. */
@@ -32,7 +37,7 @@ const CLOUD_UNREAD = "not read: it is on the machine's serial console (formation
 /** The session's details with each machine's `idle` filled in; never throws for an unreadable verdict. */
 export async function withVerdicts(d: SessionDetails, opts: VerdictOptions = {}): Promise<SessionDetails> {
   const reader = findCloud(d.provider)?.idle;
-  const source = opts.source ?? (reader && (reader.read === "always" || opts.clouds) ? await reader.source() : undefined);
+  const source = opts.source ?? (opts.watch && reader?.watch ? await reader.watch() : reader && (reader.read === "always" || opts.clouds) ? await reader.source() : undefined);
   const machines = await Promise.all(
     d.machines.map(async (m): Promise<MachineDetails> => {
       const skip = notApplicable(d, m);

@@ -14,7 +14,13 @@ export interface ProgramInput {
   record: SessionRecord;
 }
 
-/** The outputs every session exports: the component's (session, formation, kind, provider, machines, hourlyUsd) and the record. */
+/** A lab's gateway password, as a secret stack output (Sessions.gatewayPassword reads it back). */
+export const OUTPUT_GATEWAY_PASSWORD = "gatewayPassword";
+
+/**
+ * The outputs every session exports: the component's (session, formation, kind, provider,
+ * machines, hourlyUsd), the record, and a lab's gateway password (secret).
+ */
 export function sessionProgram(input: ProgramInput): EngineProgram {
   return async () => {
     const [pulumi, { emitPlan }] = await Promise.all([import("@pulumi/pulumi"), import("../../components/index.js")]);
@@ -29,6 +35,7 @@ export function sessionProgram(input: ProgramInput): EngineProgram {
       hourlyUsd: plan.cost.hourlyUsd,
       [OUTPUT_TEXT]: pulumi.secret(input.record.formation),
       [OUTPUT_RECORD]: recordOutput(input.record),
+      ...(component.gatewayPassword ? { [OUTPUT_GATEWAY_PASSWORD]: pulumi.secret(component.gatewayPassword) } : {}),
     };
   };
 }

@@ -34,7 +34,7 @@ export const docker = {
     driver: async (ctx) => new (await import("./actions/driver.js")).DockerDriver(ctx),
   },
   // Read through the engine (a local call), so always: the verdict file copied out of the container.
-  idle: { read: "always", source: async () => (await import("./verdicts.js")).dockerVerdictSource() },
+  idle: { read: "always", source: async () => (await import("./verdicts.js")).dockerVerdictSource(), watch: async () => (await import("./idle-watch.js")).dockerIdleWatcher() },
   // Where credentials would come from: the environment and files only, imported when `doctor` asks.
   credentials: async (probe) => (await import("./credentials.js")).dockerEngine(probe),
 } satisfies Cloud;

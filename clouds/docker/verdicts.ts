@@ -1,9 +1,9 @@
 /**
  * Idle verdicts of a session's containers, through the Docker engine (`cloud.host`, else
  * DOCKER_HOST): the verdict file (agent/idle-agent.ts IDLE_AGENT_PATHS.verdict) copied out of the
- * container (`docker cp`, which works on a stopped container too). The Docker adapter does not
- * run the agent in containers (no cloud-init, no systemd there): a verdict exists where the image
- * or the user runs the agent.
+ * container (`docker cp`, which works on a stopped container too). Containers boot no cloud-init
+ * and run no systemd: `formations enforce` runs the agent in them from outside (idle-watch.ts),
+ * which writes the verdict read here.
  */
 import type { Readable } from "node:stream";
 import type Dockerode from "dockerode";

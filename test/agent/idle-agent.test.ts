@@ -289,4 +289,31 @@ describe("idle agent on a fake /proc (exact parsing)", () => {
     expect(rebooted.verdict.reasons.slice(0, 1)).toEqual(["agent started: counting idle time from now"]);
     expect(rebooted.verdict.reasons).toContain("cpu: first sample, measured from the next run");
   });
+
+  it("run from outside (formations enforce over a container): CPU, start and limit from the caller, no stop command", async () => {
+    const box = await Box.start();
+    // One CPU (1000 milli-CPUs); usage in microseconds, as the engine's stats give it.
+    const outside = (usageUs: number, boot = "2027-01-15T07:59:00Z") => ({
+      FORMATIONS_IDLE_CPU_PERCENT: "10",
+      FORMATIONS_IDLE_CPU_USAGE_US: String(usageUs),
+      FORMATIONS_IDLE_CPU_MILLIS: "1000",
+      FORMATIONS_IDLE_BOOT: boot,
+      FORMATIONS_IDLE_LIMIT_SECONDS: "90",
+      FORMATIONS_IDLE_STOP_COMMAND: "",
+    });
+    const first = await box.agent(T0, outside(5_000_000));
+    expect(first.verdict.reasons).toEqual(expect.arrayContaining(["agent started: counting idle time from now", "cpu: first sample, measured from the next run"]));
+    // 30 s of CPU in 60 s: 50%, busy.
+    expect((await box.agent(T0 + 60, outside(35_000_000))).verdict).toMatchObject({ verdict: "busy", reasons: ["cpu 50% since the last run (threshold 10%)"], idleFor: 0 });
+    // 3 s in 60 s: 5%, idle; the limit is the caller's, in seconds.
+    expect((await box.agent(T0 + 120, outside(38_000_000))).verdict).toMatchObject({ verdict: "idle", idleFor: 60 });
+    const stopping = await box.agent(T0 + 180, outside(38_600_000));
+    expect(stopping.code).toBe(0);
+    expect(stopping.verdict).toMatchObject({ verdict: "stopping", idleFor: 120 });
+    expect(stopping.verdict.reasons.at(-1)).toBe("idle for 120s (limit 90s): stopped from outside");
+    expect(await box.stopped()).toBe(""); // no stop command ran: the caller stops it
+    // A new start of the container (the caller's boot identity) counts again from zero.
+    const restarted = await box.agent(T0 + 240, outside(38_700_000, "2027-01-15T08:03:30Z"));
+    expect(restarted.verdict).toMatchObject({ verdict: "idle", idleFor: 0 });
+  });
 });

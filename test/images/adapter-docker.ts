@@ -105,8 +105,9 @@ export function createArgs(c: Inputs, extraLabels: Record<string, string>): stri
   const a = ["create", "--name", String(c.name), "--hostname", String(c.hostname), "--restart", String(c.restart ?? "no")];
   for (const l of (c.labels ?? []) as { label: string; value: string }[]) a.push("--label", `${l.label}=${l.value}`);
   for (const [k, v] of Object.entries(extraLabels)) a.push("--label", `${k}=${v}`);
+  // The first network at create; the others (a proxy's edge network) are connected before start.
   const nets = (c.networksAdvanced ?? []) as { name: string; aliases?: string[] }[];
-  if (nets.length !== 1) throw new Error("one network per container is all the adapter asks for");
+  if (nets.length === 0) throw new Error("every container of the adapter is on the session network");
   a.push("--network", nets[0]!.name);
   for (const alias of nets[0]!.aliases ?? []) a.push("--network-alias", alias);
   const caps = c.capabilities as { drops?: string[]; adds?: string[] } | undefined;
@@ -209,6 +210,7 @@ export async function launch(f: Formation, session: string, env: (entry: string)
         "--driver",
         String(i.driver ?? "bridge"),
         ...(i.internal ? ["--internal"] : []),
+        ...Object.entries((i.options ?? {}) as Record<string, string>).flatMap(([k, v]) => ["-o", `${k}=${v}`]),
         "--label",
         `${TEST_LABEL}=${session}`,
         String(i.name),
@@ -223,6 +225,9 @@ export async function launch(f: Formation, session: string, env: (entry: string)
       if (Array.isArray(i.envs)) i.envs = (i.envs as string[]).map(env);
       byMachine.set(String(i.name).slice(prefix.length), i);
       await docker(createArgs(i, labels));
+      for (const n of ((i.networksAdvanced ?? []) as { name: string; aliases?: string[] }[]).slice(1)) {
+        await docker(["network", "connect", ...(n.aliases ?? []).flatMap((al) => ["--alias", al]), n.name, String(i.name)]);
+      }
       await upload(String(i.name), (i.uploads ?? []) as Upload[]);
       if (i.start !== false) await docker(["start", String(i.name)]);
     }

@@ -64,7 +64,8 @@ export function createContainer(ctx: EmitContext, net: DockerNetwork, m: Planned
     // pulled it (preview, the offline mocks) the reference names the same image.
     image: img.imageId.apply((id) => id || spec.image),
     labels: labelList({ ...ctx.labels(m.role), [MACHINE_LABEL]: m.name, ...o.labels }),
-    networksAdvanced: [{ name: net.network.name, aliases: o.aliases }],
+    // The proxy publishes its port on the edge network, and reaches the machines it fronts on the session's.
+    networksAdvanced: [{ name: net.network.name, aliases: o.aliases }, ...(net.edge && spec.ports.length > 0 ? [{ name: net.edge.name, aliases: o.aliases }] : [])],
     restart: "unless-stopped",
     ...powerSwitches(m.desiredState),
     // As Docker reads them back (CAP_ prefixed): any other spelling is a diff at every refresh,

@@ -10,6 +10,7 @@ import { RemoteImage } from "@pulumi/docker/remoteImage.js";
 import { Volume } from "@pulumi/docker/volume.js";
 import type { Container } from "@pulumi/docker/container.js";
 import type { EmitContext, NetworkHandle } from "../../../components/adapter.js";
+import type { SessionPlan } from "../../../plan/types.js";
 import { imageSlug } from "./images.js";
 import { networkIsInternal } from "./ports.js";
 
@@ -18,6 +19,12 @@ export interface DockerNetwork extends NetworkHandle {
   /** The session's engine: every Docker resource of the session is created through it. */
   readonly engine: Provider;
   readonly network: Network;
+  /**
+   * A cluster's or lab's edge network (`${session}-edge`): the proxy alone is on it too, and
+   * publishes its port there. The session network is then private: internal, and the engine's
+   * host has no address on it, so the machines behind the proxy are reached only through it.
+   */
+  readonly edge?: Network;
   /** `docker` or `docker -H <cloud.host>`: the CLI prefix for connection details. */
   readonly cli: string;
   /** One RemoteImage per distinct image of the session. */
@@ -36,23 +43,32 @@ export function childOpts(ctx: EmitContext, net: Pick<DockerNetwork, "engine">, 
   return { parent: ctx.parent, provider: net.engine, ...extra };
 }
 
+/**
+ * Docker's bridge option that leaves the host without an address on the network: no route from
+ * the engine's host into it (Docker's `internal` alone still gives the host one, and with
+ * `--iptables=false` nothing filters it). Containers on it still reach each other.
+ */
+export const NO_HOST_ADDRESS = { "com.docker.network.bridge.inhibit_ipv4": "true" } as const;
+
+/** Kinds whose proxy fronts the session (VirtualLab, EMRCluster): the others stay on one network. */
+export function hasEdge(plan: Pick<SessionPlan, "machines">): boolean {
+  return plan.machines.some((m) => m.role === "proxy");
+}
+
 export function createNetwork(ctx: EmitContext): DockerNetwork {
   const host = ctx.plan.dockerHost;
   // Without cloud.host the provider takes DOCKER_HOST (or the local socket), like the docker CLI.
   const engine = new Provider(ctx.name("engine"), host ? { host } : {}, { parent: ctx.parent });
-  const name = ctx.name("net");
-  const network = new Network(
-    name,
-    {
-      name,
-      driver: "bridge",
-      // Internal: no route out and nothing published, unless a container publishes a port.
-      internal: networkIsInternal(ctx.plan),
-      labels: labelList(ctx.labels()),
-    },
-    { parent: ctx.parent, provider: engine },
-  );
-  return { provider: "docker", engine, network, cli: host ? `docker -H ${host}` : "docker", images: new Map(), containers: new Map() };
+  const edged = hasEdge(ctx.plan);
+  const bridge = (suffix: string, internal: boolean, options?: Record<string, string>) => {
+    const name = ctx.name(suffix);
+    return new Network(name, { name, driver: "bridge", internal, ...(options ? { options } : {}), labels: labelList(ctx.labels()) }, { parent: ctx.parent, provider: engine });
+  };
+  // Internal: no route out and nothing published, unless a container publishes a port; behind a
+  // proxy, always, and with no address for the host.
+  const network = edged ? bridge("net", true, { ...NO_HOST_ADDRESS }) : bridge("net", networkIsInternal(ctx.plan));
+  const edge = edged ? bridge("edge", false) : undefined;
+  return { provider: "docker", engine, network, ...(edge ? { edge } : {}), cli: host ? `docker -H ${host}` : "docker", images: new Map(), containers: new Map() };
 }
 
 /** The session's RemoteImage for `image`, pulled once however many containers run it. */

@@ -36,10 +36,18 @@ describe("every docker example", () => {
   it.each(examples)("%s: engine, network, one labelled container per machine, all children of the component", async (name) => {
     const { plan, rec, of } = await compileExample(name);
     expectOneComponent({ plan, rec }, "docker:", PROVIDER);
-    const [net] = of(NETWORK);
-    expect(of(NETWORK)).toHaveLength(1);
+    const net = of(NETWORK).find((r) => r.inputs.name === `${plan.session}-net`);
+    const edge = of(NETWORK).find((r) => r.inputs.name === `${plan.session}-edge`);
+    // Behind a proxy (VirtualLab, EMRCluster): a private session network and an edge network for the proxy.
+    const proxied = plan.machines.some((m) => m.role === "proxy");
+    expect(of(NETWORK)).toHaveLength(proxied ? 2 : 1);
     expect(net?.inputs).toMatchObject({ name: `${plan.session}-net`, driver: "bridge" });
     expect(labelsOf(net!.inputs)).toEqual(plan.labels);
+    if (proxied) {
+      expect(net?.inputs).toMatchObject({ internal: true, options: { "com.docker.network.bridge.inhibit_ipv4": "true" } });
+      expect(edge?.inputs).toMatchObject({ name: `${plan.session}-edge`, driver: "bridge", internal: false });
+      expect(labelsOf(edge!.inputs)).toEqual(plan.labels);
+    }
 
     const sidecars = plan.kind === "VirtualLab" ? 1 : 0;
     expect(of(CONTAINER)).toHaveLength(plan.machines.length + sidecars);
@@ -47,7 +55,8 @@ describe("every docker example", () => {
       const c = of(CONTAINER).find((r) => r.name === `${plan.session}-${m.name}`)!.inputs;
       expect(c.name).toBe(`${plan.session}-${m.name}`);
       expect(labelsOf(c)).toEqual({ ...plan.labels, "formations-role": m.role, "formations-machine": m.name });
-      expect(c.networksAdvanced).toEqual([{ name: `${plan.session}-net`, aliases: [m.name] }]);
+      const edgeToo = m.role === "proxy" ? [{ name: `${plan.session}-edge`, aliases: [m.name] }] : [];
+      expect(c.networksAdvanced).toEqual([{ name: `${plan.session}-net`, aliases: [m.name] }, ...edgeToo]);
       expect(c.restart).toBe("unless-stopped");
       expect(c).toMatchObject({ mustRun: true, start: true });
       expect((c.capabilities as { drops: string[] }).drops).toEqual(["ALL"]);
@@ -239,7 +248,7 @@ describe("HPCCluster", () => {
 describe("EMRCluster", () => {
   it("self-managed Spark: master and workers on apache/spark, the proxy in front, no managed service", async () => {
     const { of, container, outputs, machines } = await compileExample("emr.yaml");
-    expect(rec(of)).toEqual({ [PROVIDER]: 1, [NETWORK]: 1, [IMAGE]: 2, [CONTAINER]: 5 });
+    expect(rec(of)).toEqual({ [PROVIDER]: 1, [NETWORK]: 2, [IMAGE]: 2, [CONTAINER]: 5 });
     expect(of(PROVIDER)[0]?.inputs.host).toBe("tcp://spark-lab.example.org:2376");
     expect(container("master")).toMatchObject({ image: "apache/spark:3.5.3", cpus: "2.0", memory: 4096 });
     expect(container("master").command).toEqual(expect.arrayContaining(["org.apache.spark.deploy.master.Master", "--host", "master"]));
@@ -268,12 +277,17 @@ describe("EMRCluster", () => {
 describe("VirtualLab", () => {
   it("Guacamole with a guacd sidecar and the target desktop; the password only as a secret", async () => {
     const { of, container, outputs, plan } = await compileExample("virtual-lab.yaml");
-    expect(rec(of)).toEqual({ [PROVIDER]: 1, [NETWORK]: 1, [IMAGE]: 3, [CONTAINER]: 3 });
+    expect(rec(of)).toEqual({ [PROVIDER]: 1, [NETWORK]: 2, [IMAGE]: 3, [CONTAINER]: 3 });
     const guacd = container("guacd");
     expect(guacd.image).toBe("guacamole/guacd:1.5.5");
     expect(guacd.networksAdvanced).toEqual([{ name: `${plan.session}-net`, aliases: ["guacd"] }]);
     expect(labelsOf(guacd)).toMatchObject({ "formations-machine": "proxy", "formations-sidecar": "guacd", "formations-session": plan.session });
     const proxy = container("proxy");
+    expect(proxy.networksAdvanced).toEqual([
+      { name: `${plan.session}-net`, aliases: ["proxy"] },
+      { name: `${plan.session}-edge`, aliases: ["proxy"] },
+    ]);
+    expect(container("target").networksAdvanced).toEqual([{ name: `${plan.session}-net`, aliases: ["target"] }]);
     expect(proxy.image).toBe("guacamole/guacamole:1.5.5");
     expect(proxy.ports).toEqual([{ internal: 8080, ip: "127.0.0.1", protocol: "tcp" }]);
     expect(isSecretValue(proxy.envs)).toBe(true);

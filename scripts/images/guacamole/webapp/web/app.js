@@ -6,6 +6,9 @@
   var form = document.getElementById("login");
   var status = document.getElementById("status");
   var display = document.getElementById("display");
+  // Guacamole.Client's states by number: guacamole-common-js 1.5 names them only in its docs
+  // (Guacamole.Client.State is undefined there).
+  var CONNECTED = 3, DISCONNECTED = 5;
   function state(s, text) { document.body.dataset.state = s; status.textContent = text || ""; }
   state("login");
 
@@ -27,8 +30,8 @@
     var client = new Guacamole.Client(new Guacamole.HTTPTunnel("tunnel"));
     client.onerror = function (s) { state("error", "Connection failed: " + s.message); };
     client.onstatechange = function (s) {
-      if (s === Guacamole.Client.State.CONNECTED) { form.hidden = true; display.hidden = false; state("connected"); }
-      if (s === Guacamole.Client.State.DISCONNECTED && document.body.dataset.state === "connected") state("login", "Disconnected.");
+      if (s === CONNECTED) { form.hidden = true; display.hidden = false; state("connected"); }
+      if (s === DISCONNECTED && document.body.dataset.state === "connected") state("login", "Disconnected.");
     };
     display.appendChild(client.getDisplay().getElement());
     var mouse = new Guacamole.Mouse(client.getDisplay().getElement());
