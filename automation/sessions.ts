@@ -27,6 +27,7 @@ import { Lifecycle, type ActionCallOptions, type ActionReport, type LifecycleOpt
 import { runSessionsBatch, type BatchCallOptions, type BatchReport } from "./actions/batch-sessions.js";
 import { takeSnapshot, type SnapshotOptions, type SnapshotReport } from "./actions/snapshot.js";
 import type { SessionStates } from "./actions/states.js";
+import { deleteMachine, type DeleteMachineOptions, type DeleteMachineReport } from "./actions/delete-machine.js";
 import { cloudOf } from "../clouds/index.js";
 import { deleteImage, listImages, saveImageFormation, type ImageDeleteOptions, type ImageDeleteReport, type ImagesHost, type ImagesReport, type ImageStoreSource, type SaveImageFormationOptions } from "./images/images.js";
 import type { ImageEntry } from "./images/catalog.js";
@@ -249,6 +250,8 @@ export class Sessions {
   shutdown(session: string, opts?: ActionCallOptions): Promise<ActionReport> { return this.lifecycle.act("shutdown", session, opts); }
   /** A machine image of one machine, kept after the session is destroyed, and added to the image catalog. */
   snapshot(session: string, opts: SnapshotOptions): Promise<SnapshotReport> { return takeSnapshot(this.lifecycle, session, opts, this.imagesHost); }
+  /** Deletes one machine for good (a Pool member, a compute node after Slurm drained it, a self-managed worker); its name is not reused. */
+  deleteMachine(session: string, opts: DeleteMachineOptions): Promise<DeleteMachineReport> { return deleteMachine(this.lifecycle, session, opts); }
   /** Stops every machine of the sessions matching `labels` (or of `session`), one result per machine. */
   stopAll(opts?: BatchCallOptions): Promise<BatchReport> { return runSessionsBatch(this.lifecycle, "stop", opts); }
   /** Machine states (pending ... interrupted): as recorded, or `live` from the provider. */
@@ -268,8 +271,8 @@ export class Sessions {
   }
   /** Deletes an image (catalog id, provider image id or name) and what stores it, then its catalog entry; undefined when `confirm` declined. */
   deleteImage(ref: string, opts?: ImageDeleteOptions): Promise<ImageDeleteReport | undefined> { return deleteImage(this.imagesHost, ref, opts); }
-  /** Writes the formation that launches an image's machine from it (never over an existing file). */
-  saveImageFormation(ref: string, file: string, opts?: SaveImageFormationOptions): Promise<{ file: string; name: string; image: ImageEntry }> { return saveImageFormation(this.imagesHost, ref, file, opts); }
+  /** Writes the formation that launches an image's machine from it (default file: `<new name>.yaml`; never over an existing file). */
+  saveImageFormation(ref: string, file: string | undefined, opts?: SaveImageFormationOptions): Promise<{ file: string; name: string; image: ImageEntry }> { return saveImageFormation(this.imagesHost, ref, file, opts); }
 
   /** Sessions with an operation running or queued in this process. */
   busy(): string[] {

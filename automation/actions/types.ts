@@ -144,6 +144,18 @@ export interface ActionDriver {
   terminate(target: ActionTarget): Promise<ActionResult>;
   /** Whether a failure is worth retrying (throttling, transient errors): the batch's retry predicate. */
   retryable(error: unknown): boolean;
+  /**
+   * Runs a command on the machine and returns its exit code and output (`docker exec` on Docker);
+   * absent where the driver cannot (the cloud's API runs no command): callers say what was not done.
+   */
+  run?(target: ActionTarget, argv: readonly string[]): Promise<CommandResult>;
+}
+
+/** What a command run on a machine did. */
+export interface CommandResult {
+  exitCode: number;
+  /** Its standard output and error, together. */
+  output: string;
 }
 
 /** Calls the driver method for `action`: one switch, so the batch and cluster code stay generic. */

@@ -10,7 +10,7 @@ import { FormationError, validateText } from "../../format/load.js";
 import type { Provider } from "../../format/types.js";
 import { UserError } from "../../user-error.js";
 import type { DriverContext, ImageRemoval, ImageStore } from "../actions/types.js";
-import { saveSnapshotFormation } from "../actions/snapshot-formation.js";
+import { freshName, saveSnapshotFormation } from "../actions/snapshot-formation.js";
 import type { Engine } from "../session/engine.js";
 import { classify } from "../session/errors.js";
 import { catalogId, findImage, listingOf, selectImages, type ImageEntry, type ImageListing } from "./catalog.js";
@@ -95,8 +95,11 @@ export interface SaveImageFormationOptions {
   name?: string;
 }
 
-/** Writes the formation that launches the image's machine from it (the source session's formation, edited); never over an existing file. */
-export async function saveImageFormation(host: ImagesHost, ref: string, outFile: string, opts: SaveImageFormationOptions = {}): Promise<{ file: string; name: string; image: ImageEntry }> {
+/**
+ * Writes the formation that launches the image's machine from it (the source session's formation,
+ * edited); never over an existing file. Without `outFile`: `<new formation name>.yaml` here.
+ */
+export async function saveImageFormation(host: ImagesHost, ref: string, outFile: string | undefined, opts: SaveImageFormationOptions = {}): Promise<{ file: string; name: string; image: ImageEntry }> {
   const image = await findOne(host, ref);
   let text: string | undefined;
   try {
@@ -108,7 +111,9 @@ export async function saveImageFormation(host: ImagesHost, ref: string, outFile:
   const file = image.file || "<image>";
   const r = validateText(text, file);
   if (!r.valid) throw new FormationError(file, r.errors, r.source);
-  const saved = await saveSnapshotFormation({ text, formation: r.formation, sourceFile: image.file ?? "", session: image.session, machine: image.machine, image: image.image, outFile, now: host.now(), ...(opts.name ? { name: opts.name } : {}) });
+  const now = host.now();
+  const name = opts.name ?? freshName(r.formation.metadata.name, image.machine, now);
+  const saved = await saveSnapshotFormation({ text, formation: r.formation, sourceFile: image.file ?? "", session: image.session, machine: image.machine, image: image.image, outFile: outFile ?? `${name}.yaml`, now, name });
   const { ageDays: _a, monthlyUsd: _m, ...entry } = image;
   return { ...saved, image: entry };
 }
