@@ -6,7 +6,7 @@
  * Slurm first where the driver can run a command on the head (Docker: `docker exec`), so no job
  * is cut short. Machines the session cannot live without are refused, with the reason.
  */
-import type { PlannedMachine, Role } from "../../plan/types.js";
+import type { Role } from "../../plan/types.js";
 import { deploy, type OpEnv } from "../session/engine-operations.js";
 import { SessionError } from "../session/errors.js";
 import { withJournal } from "../session/session-record.js";
@@ -45,18 +45,29 @@ export interface DeleteMachineReport {
   notes: string[];
 }
 
-/** Why a machine of this role cannot be deleted alone; undefined when it can. */
-export function deleteRefusal(view: Pick<SessionView, "session" | "formation" | "plan">, m: PlannedMachine): string | undefined {
-  const destroy = `the session cannot live without it: 'formations destroy ${view.session}' ends the whole session`;
+/** What deciding a refusal needs to know of a machine (from the plan, or from `show` in the console's menu). */
+export interface DeleteSubject {
+  name: string;
+  role: Role | string;
+  /** A node the managed big-data service runs. */
+  managed: boolean;
+}
+
+/**
+ * Why a machine cannot be deleted alone; undefined when it can. Pure: the CLI, the library and
+ * the console's menu refuse in the same words. `machines` are the session's machines now.
+ */
+export function deleteRefusal(session: string, provider: string, m: DeleteSubject, machines: readonly Pick<DeleteSubject, "role">[]): string | undefined {
+  const destroy = `the session cannot live without it: 'formations destroy ${session}' ends the whole session`;
   switch (m.role) {
     case "member": {
-      const left = view.plan.machines.filter((x) => x.role === "member").length;
+      const left = machines.filter((x) => x.role === "member").length;
       return left <= 1 ? `${m.name} is the pool's last machine: ${destroy}` : undefined;
     }
     case "compute":
       return undefined;
     case "worker":
-      return m.managedBy ? `${m.name} is a worker of the managed big-data service (${view.plan.provider}): resize its workers in the formation ('spec.workers.count') and run 'formations up'` : undefined;
+      return m.managed ? `${m.name} is a worker of the managed big-data service (${provider}): resize its workers in the formation ('spec.workers.count') and run 'formations up'` : undefined;
     case "head":
       return `${m.name} is the cluster's head node (Slurm controller and shared storage): ${destroy}`;
     case "master":
@@ -116,7 +127,7 @@ export async function deleteMachine(life: Lifecycle, session: string, opts: Dele
       if (was) throw new SessionError(`${session}/${opts.machine} was deleted already (${was.at}${was.by ? ` by ${was.by}` : ""}); its name is not reused`, 1, session);
       throw new SessionError(`no machine named '${opts.machine}' in session '${session}' (machines: ${view.machines.map((x) => x.planned.name).join(", ")})`, 1, session);
     }
-    const refusal = deleteRefusal(view, m.planned);
+    const refusal = deleteRefusal(session, view.plan.provider, { name: m.planned.name, role: m.planned.role, managed: Boolean(m.planned.managedBy) }, view.plan.machines);
     if (refusal) throw new SessionError(`cannot delete ${session}/${opts.machine}: ${refusal}. Nothing was changed`, 1, session);
     const remaining = view.machines.map((x) => x.planned.name).filter((n) => n !== opts.machine);
     const role = m.planned.role;
