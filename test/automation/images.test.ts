@@ -12,26 +12,12 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { catalogId, findImage, listingOf, type ImageEntry } from "../../automation/images/catalog.js";
 import { ImageError } from "../../automation/images/images.js";
 import { SessionError } from "../../automation/session/errors.js";
-import type { ImageStore, StoredImage, ActionTarget, CommandResult } from "../../automation/actions/types.js";
+import type { ActionTarget, CommandResult } from "../../automation/actions/types.js";
+import { MemoryImages } from "./memory-images.js";
 import { validateText } from "../../format/load.js";
 import { harness, type Harness } from "./helpers.js";
 import { hpc, lab, pool } from "./actions/formations.js";
 import { mirrorInto, TestDoubleDriver } from "./actions/test-double-driver.js";
-
-/** A cloud's images in memory: sizes it knows, what remove was asked, images already gone. */
-class MemoryImages implements ImageStore {
-  readonly removed: string[] = [];
-  readonly sizes = new Map<string, number>();
-  readonly gone = new Set<string>();
-  async sizeGb(i: StoredImage) {
-    return this.sizes.get(i.imageId);
-  }
-  async remove(i: StoredImage) {
-    if (this.gone.has(i.imageId)) return { deleted: [], gone: true };
-    this.removed.push(i.imageId);
-    return { deleted: [`image ${i.imageId}`, `snapshot snap-of-${i.imageId}`] };
-  }
-}
 
 /** A driver that also runs commands, as Docker's does (`docker exec`): Slurm on the head answers from a script. */
 class RunningDriver extends TestDoubleDriver {
