@@ -19,6 +19,8 @@ export const aws = {
     declarative: new Set(["start", "stop", "shutdown"]),
     hibernationAtLaunch: true,
     driver: async (ctx) => new (await import("./actions/driver.js")).AwsDriver(ctx),
+    // AMIs: sized by their EBS volumes; deleted with their EBS snapshots.
+    images: async (ctx) => new (await import("./actions/images.js")).AwsImages(ctx),
   },
   idle: { read: "on-request", source: async () => consoleVerdictSource((await import("./console.js")).ec2Console()) },
 } satisfies Cloud;
