@@ -137,7 +137,8 @@ export async function deleteMachine(life: Lifecycle, session: string, opts: Dele
     const scheduler = await tellScheduler(life, view, m, opts);
     // The intent first: recorded, a failed update below leaves it for the next `up` to finish.
     const stack = await env.engine.selectStack(session);
-    const at = env.now().toISOString();
+    // The operation's start, as the update's own entry has: the journal stays in time order.
+    const at = env.startedAt;
     const entry = { at, actor: env.actor, action: "delete", machine: opts.machine, from: m.recorded, to: "terminated", result: "ok", ...(scheduler.detail ? { detail: scheduler.detail } : {}) };
     const record = withJournal({ ...view.record, deleted: { ...view.record.deleted, [opts.machine]: { at, by: env.actor } } }, entry);
     await writeRecord(stack, record);

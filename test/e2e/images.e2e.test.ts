@@ -115,6 +115,7 @@ describe.skipIf(Boolean(skip))("images and per-machine delete on the real Pulumi
 
   let catalogId: string;
   let reference: string;
+  let imageId: string;
 
   it("a snapshot of a Docker session is listed by `formations images`, and still after the session is destroyed, from another home too", async () => {
     expect((await formations(["up", "source.yaml", "--session", SOURCE, "--yes"])).code).toBe(0);
@@ -122,6 +123,7 @@ describe.skipIf(Boolean(skip))("images and per-machine delete on the real Pulumi
     expect(snap.code).toBe(0);
     const taken = JSON.parse(snap.stdout) as { imageId: string; image: string };
     reference = taken.image;
+    imageId = taken.imageId;
     expect(reference).toMatch(new RegExp(`^${SOURCE}-machine-1-snapshot:\\d+$`));
     expect(await imageExists(reference)).toBe(true);
 
@@ -157,9 +159,17 @@ describe.skipIf(Boolean(skip))("images and per-machine delete on the real Pulumi
     const cs = await containersOf(RELAUNCH);
     expect(cs).toHaveLength(3);
     for (const c of cs) {
-      expect(c.Image).toBe(reference);
+      // Docker names the image a container runs from by its reference or, once pulled by id, its id.
+      expect([reference, imageId]).toContain(c.Image);
+      expect(c.ImageID).toBe(imageId);
       expect(c.State).toBe("running");
     }
+    // While containers run from it, Docker refuses to remove it, and so does `images delete`.
+    const inUse = await formations(["images", "delete", catalogId, "--yes"]);
+    expect(inUse.code).toBe(3);
+    expect(inUse.stderr).toContain("is in use");
+    expect(inUse.stderr).toContain("destroy the sessions launched from it first");
+    expect(await imageExists(reference)).toBe(true);
     expect((await formations(["destroy", RELAUNCH, "--yes"])).code).toBe(0);
   });
 
