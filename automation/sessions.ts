@@ -236,7 +236,7 @@ export class Sessions {
   // Lifecycle actions (automation/actions/): each is one operation holding the session, run by this runner.
   private life?: Lifecycle;
   private get lifecycle(): Lifecycle {
-    return (this.life ??= new Lifecycle({ ...(this.opts.drivers ? { drivers: this.opts.drivers } : {}), list: (labels) => this.list({ labels }), engine: () => this.prepared(), run: async (s, a, body, o) => (await this.prepared(), this.runner.run(s, a, async (ctx) => body(await this.env(ctx.signal, ctx.startedAt)), o)) }));
+    return (this.life ??= new Lifecycle({ ...(this.opts.drivers ? { drivers: this.opts.drivers } : {}), images: this.imagesHost, list: (labels) => this.list({ labels }), engine: () => this.prepared(), run: async (s, a, body, o) => (await this.prepared(), this.runner.run(s, a, async (ctx) => body(await this.env(ctx.signal, ctx.startedAt)), o)) }));
   }
   /** Starts the session's machines (or `opts.machine`), coordinators first. */
   start(session: string, opts?: ActionCallOptions): Promise<ActionReport> { return this.lifecycle.act("start", session, opts); }

@@ -75,6 +75,14 @@ describe("the image catalog", () => {
     expect(i).toMatchObject({ sizeGb: 40, sizeFrom: "disk", monthlyUsd: 2 });
   });
 
+  it("also records an image a driver took on its own (a one-time spot machine imaged before termination)", async () => {
+    await up(pool(2, { provider: "aws", machine: ["spot: true"], interruption: "terminate" }));
+    driver.oneTimeSpot.add("lab/machine-1");
+    await h.sessions.stop("lab", { machine: "machine-1" });
+    const { images } = await h.sessions.images();
+    expect(images.map((i) => [i.imageId, i.session, i.machine, i.provider, i.region])).toEqual([["img-spot", "lab", "machine-1", "aws", "eu-west-1"]]);
+  });
+
   it("is not a session: sessions, cost and batches never see the catalog's stacks", async () => {
     await up(pool(2));
     await h.sessions.snapshot("lab", { machine: "machine-1" });
