@@ -101,7 +101,7 @@ describe("snapshot", () => {
     const file = join(h.home, "from-snapshot.yaml");
     expect(await snapshotCommand("lab", { machine: "machine-2", name: "lab-m2:v1", saveFormation: file }, io, deps())).toBe(0);
     expect(out[0]).toBe("snapshot of lab/machine-2: img-1-lab-m2:v1");
-    expect(out[1]).toBe("recorded in session lab as lab-m2:v1 (kept when the session is destroyed)");
+    expect(out[1]).toMatch(/^recorded in session lab as lab-m2:v1, and in the image catalog as img-[0-9a-f]{10} \(formations images; kept when the session is destroyed\)$/);
     const r = await validateFormation(file);
     expect(r.valid).toBe(true);
     if (!r.valid) return;
