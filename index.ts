@@ -24,3 +24,6 @@ export * from "./automation/index.js";
 export { jsonLine, plainLine } from "./cli/render.js";
 /** Idle verdicts of docker sessions, read through the engine (a `VerdictSource` for `withVerdicts`/`enforce`). */
 export { dockerVerdictSource } from "./clouds/docker/verdicts.js";
+/** PuTTY's and plink's command lines for a machine (`formations connect --putty`), from `connectMachines` of a session's details. */
+export { puttyCommands, type PuttyCommands } from "./connect/putty.js";
+export { connectMachines } from "./connect/session.js";

@@ -15,6 +15,7 @@ export default async function program(): Promise<Record<string, unknown>> {
   const config = new pulumi.Config("formations");
   const file = config.require("file");
   const desired = config.getObject<Record<string, PowerState>>("desired") ?? {};
+  const deleted = Object.keys(config.getObject<Record<string, unknown>>("deleted") ?? {});
   let formation;
   try {
     formation = await loadFormation(file);
@@ -25,6 +26,6 @@ export default async function program(): Promise<Record<string, unknown>> {
   }
   const stack = pulumi.getStack();
   const session = SESSION_NAME.test(stack) ? stack : formation.metadata.name;
-  const component = await compileFormation(formation, { session, desired });
+  const component = await compileFormation(formation, { session, desired, deleted });
   return { session, formation: formation.metadata.name, kind: formation.kind, provider: formation.cloud.provider, machines: component.machines };
 }

@@ -32,3 +32,8 @@ export type { BatchReport } from "./actions/batch-sessions.js";
 export type { SnapshotReport } from "./actions/snapshot.js";
 export type { SessionStates } from "./actions/states.js";
 export type { ActionResult, MachineState as NormalisedMachineState, ActionName } from "./actions/types.js";
+export type { DeleteMachineOptions, DeleteMachineReport } from "./actions/delete-machine.js";
+export type { ImageStore, StoredImage, ImageRemoval, CommandResult } from "./actions/types.js";
+// The image catalog (automation/images/): every snapshot, kept in the state backend after destroy.
+export { ImageError, type ImagesReport, type ImageDeleteReport, type ImageDeleteOptions, type SaveImageFormationOptions, type ImageStoreSource } from "./images/images.js";
+export type { ImageEntry, ImageListing } from "./images/catalog.js";

@@ -28,6 +28,10 @@ import { Lifecycle, type ActionCallOptions, type ActionReport, type LifecycleOpt
 import { runSessionsBatch, type BatchCallOptions, type BatchReport } from "./actions/batch-sessions.js";
 import { takeSnapshot, type SnapshotOptions, type SnapshotReport } from "./actions/snapshot.js";
 import type { SessionStates } from "./actions/states.js";
+import { deleteMachine, type DeleteMachineOptions, type DeleteMachineReport } from "./actions/delete-machine.js";
+import { cloudOf } from "../clouds/index.js";
+import { deleteImage, listImages, saveImageFormation, type ImageDeleteOptions, type ImageDeleteReport, type ImagesHost, type ImagesReport, type ImageStoreSource, type SaveImageFormationOptions } from "./images/images.js";
+import type { ImageEntry } from "./images/catalog.js";
 
 export interface SessionsOptions extends BackendOptions, LifecycleOptions {
   /** Receives every progress event (the same objects `--json` prints). A throwing listener is ignored. */
@@ -42,6 +46,8 @@ export interface SessionsOptions extends BackendOptions, LifecycleOptions {
   actor?: string;
   /** The clock (tests). */
   now?: () => Date;
+  /** Gives a provider's image store for the image catalog (default: the cloud's, clouds/<provider>/). Tests pass a test double. */
+  imageStores?: ImageStoreSource;
 }
 
 export interface UpOptions {
@@ -253,7 +259,7 @@ export class Sessions {
   // Lifecycle actions (automation/actions/): each is one operation holding the session, run by this runner.
   private life?: Lifecycle;
   private get lifecycle(): Lifecycle {
-    return (this.life ??= new Lifecycle({ ...(this.opts.drivers ? { drivers: this.opts.drivers } : {}), list: (labels) => this.list({ labels }), engine: () => this.prepared(), run: async (s, a, body, o) => (await this.prepared(), this.runner.run(s, a, async (ctx) => body(await this.env(ctx.signal, ctx.startedAt)), o)) }));
+    return (this.life ??= new Lifecycle({ ...(this.opts.drivers ? { drivers: this.opts.drivers } : {}), images: this.imagesHost, list: (labels) => this.list({ labels }), engine: () => this.prepared(), run: async (s, a, body, o) => (await this.prepared(), this.runner.run(s, a, async (ctx) => body(await this.env(ctx.signal, ctx.startedAt)), o)) }));
   }
   /** Starts the session's machines (or `opts.machine`), coordinators first. */
   start(session: string, opts?: ActionCallOptions): Promise<ActionReport> { return this.lifecycle.act("start", session, opts); }
@@ -265,14 +271,31 @@ export class Sessions {
   reboot(session: string, opts?: ActionCallOptions): Promise<ActionReport> { return this.lifecycle.act("reboot", session, opts); }
   /** Shuts their operating systems down gracefully. */
   shutdown(session: string, opts?: ActionCallOptions): Promise<ActionReport> { return this.lifecycle.act("shutdown", session, opts); }
-  /** A machine image of one machine, kept after the session is destroyed. */
-  snapshot(session: string, opts: SnapshotOptions): Promise<SnapshotReport> { return takeSnapshot(this.lifecycle, session, opts); }
+  /** A machine image of one machine, kept after the session is destroyed, and added to the image catalog. */
+  snapshot(session: string, opts: SnapshotOptions): Promise<SnapshotReport> { return takeSnapshot(this.lifecycle, session, opts, this.imagesHost); }
+  /** Deletes one machine for good (a Pool member, a compute node after Slurm drained it, a self-managed worker); its name is not reused. */
+  deleteMachine(session: string, opts: DeleteMachineOptions): Promise<DeleteMachineReport> { return deleteMachine(this.lifecycle, session, opts); }
   /** Stops every machine of the sessions matching `labels` (or of `session`), one result per machine. */
   stopAll(opts?: BatchCallOptions): Promise<BatchReport> { return runSessionsBatch(this.lifecycle, "stop", opts); }
   /** Machine states (pending ... interrupted): as recorded, or `live` from the provider. */
   states(session: string, opts?: { live?: boolean }): Promise<SessionStates> { return this.lifecycle.states(session, opts); }
   /** Terminates every machine of the sessions matching `labels` (or of `session`), one result per machine. */
   terminateAll(opts?: BatchCallOptions): Promise<BatchReport> { return runSessionsBatch(this.lifecycle, "terminate", opts); }
+
+  // The image catalog (automation/images/): every snapshot any session took, kept in the backend.
+  private get imagesHost(): ImagesHost {
+    const stores: ImageStoreSource = this.opts.imageStores ?? (async (provider, ctx) => cloudOf(provider).actions.images?.(ctx));
+    return { engine: () => this.prepared(), reads: this.reads, now: this.now, stores };
+  }
+  /** Every image in the catalog whose source formation's labels match (`{ team: "bio" }` or `["team=bio"]`), newest first, with age and monthly storage cost. */
+  async images(opts: { labels?: Readonly<Record<string, string>> | readonly string[] } = {}): Promise<ImagesReport> {
+    const selector = Array.isArray(opts.labels) ? parseSelector(opts.labels as readonly string[]) : ((opts.labels ?? {}) as Record<string, string>);
+    return listImages(this.imagesHost, selector);
+  }
+  /** Deletes an image (catalog id, provider image id or name) and what stores it, then its catalog entry; undefined when `confirm` declined. */
+  deleteImage(ref: string, opts?: ImageDeleteOptions): Promise<ImageDeleteReport | undefined> { return deleteImage(this.imagesHost, ref, opts); }
+  /** Writes the formation that launches an image's machine from it (default file: `<new name>.yaml`; never over an existing file). */
+  saveImageFormation(ref: string, file: string | undefined, opts?: SaveImageFormationOptions): Promise<{ file: string; name: string; image: ImageEntry }> { return saveImageFormation(this.imagesHost, ref, file, opts); }
 
   /** Sessions with an operation running or queued in this process. */
   busy(): string[] {

@@ -10,6 +10,7 @@ import { chmod, readFile, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { connectionArtifacts, sshConfigSnippet, type ConnectionArtifacts, type ConnectMachine } from "../connect/artifacts.js";
 import { connectMachines } from "../connect/session.js";
+import { puttyCommands, type PuttyCommands } from "../connect/putty.js";
 import { SessionError } from "../automation/session/errors.js";
 import type { SessionDetails } from "../automation/session/show.js";
 import { EXIT, UsageError } from "./exit.js";
@@ -23,6 +24,8 @@ export interface ConnectFlags extends SessionFlags {
   write?: string;
   rdpFile?: string;
   key?: string;
+  /** PuTTY's and plink's command lines instead of OpenSSH's. */
+  putty?: boolean;
 }
 
 const expand = (p: string) => (p === "~" || p.startsWith("~/") ? `${homedir()}${p.slice(1)}` : p);
@@ -80,6 +83,28 @@ async function writeSshConfig(file: string, session: string, snippet: string): P
   if (current === "") await chmod(file, 0o600); // ssh refuses a config others can write
 }
 
+/** `--putty`: PuTTY's and plink's command lines (connect/putty.ts), for each machine reached with SSH. */
+function printPutty(d: SessionDetails, chosen: ConnectMachine[], key: string | undefined, flags: ConnectFlags, io: Output): number {
+  const session = d.session;
+  const all = chosen.map((m) => asSessionError(session, () => puttyCommands(m, key ? { keyPath: key } : {}))).filter((p): p is PuttyCommands => p !== undefined);
+  if (!all.length) throw new SessionError(`no machine of ${session}${flags.machine ? ` named ${flags.machine}` : ""} is reached with SSH, so PuTTY cannot reach it (containers: docker exec; desktops: --rdp-file or the gateway)`, 1, session);
+  if (flags.json) {
+    io.out(JSON.stringify({ session, machines: all }, null, 2));
+    return EXIT.ok;
+  }
+  for (const p of all) {
+    const state = d.machines.find((m) => m.name === p.machine)?.state;
+    if (state !== "running") p.notes.unshift(`${p.machine} is ${state}: formations start ${session} --machine ${p.machine}`);
+  }
+  if (all.length === 1) {
+    io.out(all[0]!.putty);
+    io.out(all[0]!.plink);
+  } else for (const p of all) io.out(`${p.machine}:\n  ${p.putty}\n  ${p.plink}`);
+  // The same note (the .ppk conversion) once, not once per machine.
+  for (const n of new Set(all.flatMap((p) => p.notes))) io.err(`note: ${n}`);
+  return EXIT.ok;
+}
+
 export async function connectCommand(session: string, flags: ConnectFlags, io: Output, deps: SessionDeps = {}): Promise<number> {
   if (flags.write !== undefined && !flags.sshConfig) throw new UsageError("--write goes with --ssh-config (the file to write the snippet into)");
   return withSessions({ ...flags, json: false }, io, deps, async (sessions) => {
@@ -97,6 +122,8 @@ export async function connectCommand(session: string, flags: ConnectFlags, io: O
       }
       return EXIT.ok;
     }
+
+    if (flags.putty) return printPutty(d, chosen, key, flags, io);
 
     const all = chosen.map((m) => artifacts(m, key));
     if (flags.rdpFile !== undefined) {

@@ -134,6 +134,39 @@ export function buildProgram(io: Output, setCode: (code: number) => void): Comma
       setCode(await snapshotCommand(session, opts, io));
     });
 
+  // The image catalog (automation/images/): every snapshot, kept in the backend after its session is destroyed.
+  const images = sessionOptions(program.command("images").description("every machine image any session took (kept after destroy): provider, region, size, source, age, monthly storage cost"))
+    .option("--label <k=v>", "only images whose source formation has this label (repeat: all must match)", collect, [] as string[])
+    .action(async (opts) => {
+      const { imagesCommand } = await import("./images.js");
+      setCode(await imagesCommand(opts, io));
+    });
+  sessionOptions(images.command("delete").description("delete an image and the storage behind it (snapshots, layers), then its catalog entry; asks first unless --yes"))
+    .argument("<id>", "the image's ID (formations images), or its provider id or name")
+    .option("--yes", "delete without asking (required when not on a terminal)")
+    .action(async (id: string, opts) => {
+      const { imagesDeleteCommand } = await import("./images.js");
+      setCode(await imagesDeleteCommand(id, opts, io));
+    });
+  sessionOptions(images.command("save-formation").description("write the formation that launches the image's machine from it (the source session's formation, edited)"))
+    .argument("<id>", "the image's ID (formations images), or its provider id or name")
+    .option("-o, --output <file>", "where to write it (default: <new formation name>.yaml here; never over an existing file)")
+    .option("--name <name>", "the new formation's name (default: <formation>-<machine>-<time>)")
+    .action(async (id: string, opts) => {
+      const { imagesSaveFormationCommand } = await import("./images.js");
+      setCode(await imagesSaveFormationCommand(id, opts, io));
+    });
+
+  sessionOptions(program.command("delete").description("delete one machine of a session: a Pool member, or a cluster's compute node or worker (its name is not reused); a whole session: formations destroy"))
+    .argument("<session>", "session name")
+    .option("--machine <name>", "the machine to delete (names: formations show <session>)")
+    .option("--yes", "delete without asking (required when not on a terminal)")
+    .option("--force", "a compute node: do not wait for Slurm to drain it (its jobs are killed)")
+    .action(async (session: string, opts) => {
+      const { deleteMachineCommand } = await import("./delete-machine.js");
+      setCode(await deleteMachineCommand(session, opts, io));
+    });
+
   for (const action of ["stop", "terminate"] as const) {
     sessionOptions(program.command(`${action}-all`).description(`${action} every machine of the sessions matching --label (or of --session), in parallel, one result per machine`))
       // Either a selector or one session: both at once would leave the user guessing which applied.
@@ -173,6 +206,7 @@ export function buildProgram(io: Output, setCode: (code: number) => void): Comma
     .option("--write <file>", "with --ssh-config: write them into this file (e.g. ~/.ssh/config), replacing this session's earlier block")
     .addOption(new Option("--rdp-file <path>", "write an .rdp file for the machine's remote desktop (no password in it)").conflicts("json"))
     .option("--key <path>", "private key file for ssh -i and IdentityFile")
+    .addOption(new Option("--putty", "print PuTTY's and plink's command lines (Windows), jumping through the proxy with plink where a machine is private").conflicts(["sshConfig", "rdpFile"]))
     .action(async (session: string, opts) => {
       const { connectCommand } = await import("./connect.js");
       setCode(await connectCommand(session, opts, io));

@@ -14,7 +14,7 @@ import type { Provider } from "../format/types.js";
 import type { ProviderCatalog } from "../plan/catalog.js";
 import type { MachineState, PlannedMachine, SessionPlan } from "../plan/types.js";
 import type { CloudAdapter } from "../components/adapter.js";
-import type { ActionDriver, ActionName, DriverContext } from "../automation/actions/types.js";
+import type { ActionDriver, ActionName, DriverContext, ImageStore } from "../automation/actions/types.js";
 import type { MachineDetails, SessionDetails } from "../automation/session/details.js";
 import type { IdleVerdict } from "../cost/idle.js";
 
@@ -174,6 +174,8 @@ export interface CloudActions {
   snapshotReference?(session: string, machine: string, now: Date): string;
   /** The driver that acts through the cloud's API; imports its SDK. */
   driver(ctx: DriverContext): Promise<ActionDriver>;
+  /** Its machine images (size, delete), for the image catalog; absent where formations cannot delete them yet (the catalog says how to). */
+  images?(ctx: DriverContext): Promise<ImageStore>;
 }
 
 /**

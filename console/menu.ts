@@ -7,6 +7,7 @@
 import { findCloud } from "../clouds/index.js";
 import type { MachineDetails } from "../automation/session/details.js";
 import type { ActionName, SessionActionName } from "../automation/actions/types.js";
+import { deleteRefusal } from "../automation/actions/delete-machine.js";
 
 /** What a menu item runs: a library action (with `force`), a snapshot, or one of the connect views. */
 export type MenuId =
@@ -20,6 +21,7 @@ export type MenuId =
   | "shutdown"
   | "delete"
   | "connect"
+  | "connect-putty"
   | "snapshot"
   | "snapshot-container";
 
@@ -52,10 +54,22 @@ export const POWER: Readonly<Partial<Record<MenuId, { action: PowerAction; force
 export const DESTRUCTIVE = new Set<SessionActionName>(["stop", "hibernate", "reboot", "shutdown", "terminate"]);
 
 /** The seed console's order; the two image items come last (imageItems). */
-const ORDER: MenuId[] = ["start", "stop", "hibernate", "reboot", "force-reboot", "shutdown", "force-stop", "force-hibernate", "delete", "connect"];
+const ORDER: MenuId[] = ["start", "stop", "hibernate", "reboot", "force-reboot", "shutdown", "force-stop", "force-hibernate", "delete", "connect", "connect-putty"];
 
-/** Why one machine cannot be deleted on its own: formations deletes whole sessions only (for now). */
-export const DELETE_MACHINE_GAP = "formations deletes whole sessions only: change the formation (a Pool's count) and launch it again, or Delete the session";
+/** The session a machine belongs to, as deciding Delete needs it (its name and every machine's role). */
+export interface MenuSession {
+  session: string;
+  machines: readonly Pick<MachineDetails, "role">[];
+}
+
+/** A node of a managed big-data service: `show` refuses it every power action (the service runs it). */
+const managedNode = (m: MachineDetails) => (m.role === "worker" || m.role === "master") && Boolean(m.refused?.start);
+
+/** Why Delete (one machine for good, `formations delete --machine`) is not offered; the library refuses in the same words. */
+function deleteReason(m: MachineDetails, provider: string, s: MenuSession | undefined): string | undefined {
+  if (!s) return "the session's machines are not known here";
+  return deleteRefusal(s.session, provider, { name: m.name, role: m.role, managed: managedNode(m) }, s.machines);
+}
 
 function connectReason(m: MachineDetails): string | undefined {
   if (m.refused?.start) return m.refused.start;
@@ -81,8 +95,8 @@ export function runsContainers(provider: string): boolean {
   return findCloud(provider)?.planning.machines === "containers";
 }
 
-/** The menu of one machine of a session on `provider`. */
-export function machineMenu(m: MachineDetails, provider: string): MenuItem[] {
+/** The menu of one machine of a session on `provider` (`session`: for Delete, which depends on the other machines). */
+export function machineMenu(m: MachineDetails, provider: string, session?: MenuSession): MenuItem[] {
   const items: MenuItem[] = [];
   for (const id of ORDER) {
     const power = POWER[id];
@@ -90,10 +104,14 @@ export function machineMenu(m: MachineDetails, provider: string): MenuItem[] {
       const reason = m.refused?.[power.action as ActionName];
       items.push({ id, label: power.label, enabled: !reason, ...(reason ? { reason } : {}), destructive: DESTRUCTIVE.has(power.action) });
     } else if (id === "delete") {
-      items.push({ id, label: "Delete", enabled: false, reason: DELETE_MACHINE_GAP, destructive: true });
+      const reason = deleteReason(m, provider, session);
+      items.push({ id, label: "Delete", enabled: !reason, ...(reason ? { reason } : {}), destructive: true });
     } else if (id === "connect") {
       const reason = connectReason(m);
       items.push({ id, label: "Connect", enabled: !reason, ...(reason ? { reason } : {}), destructive: false });
+    } else if (id === "connect-putty") {
+      const reason = connectReason(m);
+      items.push({ id, label: "Connect › PuTTY", enabled: !reason, ...(reason ? { reason } : {}), destructive: false });
     }
   }
   items.push(...imageItems(m, provider));

@@ -32,6 +32,8 @@ export interface ProviderCatalog {
   priceOf?: (instanceType: string) => number | undefined;
   /** Root disk, USD per GB-month. */
   diskGbMonthUsd: number;
+  /** A machine image's storage (snapshots of its disks), USD per GB-month: the image catalog's monthly cost. */
+  imageGbMonthUsd: number;
   /** Spot price as a fraction of on-demand (a long-run average; the ledger uses the real one). */
   spotFactor: number;
   /** Managed shared file system, USD per GB-month (EFS, Azure Files, Filestore, Manila). */

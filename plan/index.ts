@@ -18,6 +18,8 @@ export interface PlanOptions {
   desired?: Readonly<Record<string, PowerState>>;
   /** Machines deleted outside formations, as the session records them: planned, but neither emitted nor priced. */
   removed?: readonly string[];
+  /** Machines deleted on purpose (`delete --machine`): not planned at all, and their names never reused. */
+  deleted?: readonly string[];
 }
 
 export const SESSION_NAME = /^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$/;
@@ -80,7 +82,7 @@ export function planSession(f: Formation, opts: PlanOptions = {}): SessionPlan {
   const pricing = f.cloud.pricing;
   const catalog = catalogFor(f.cloud.provider, pricing);
   const notes: string[] = [];
-  const machines = planMachines(f, cloud, opts.desired ?? {}, notes, opts.removed);
+  const machines = planMachines(f, cloud, opts.desired ?? {}, notes, opts.removed, opts.deleted);
   const bigData = planBigData(f, cloud);
   if (bigData?.managed) for (const m of machines) if (m.role === "master" || m.role === "worker") m.managedBy = "bigdata";
   const storage = planStorage(f, cloud);

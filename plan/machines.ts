@@ -112,13 +112,26 @@ export function hibernationRefusedBy(catalog: ProviderCatalog, m: HibernationSub
   return catalog.hibernationRule?.(m);
 }
 
-export function planMachines(f: Formation, cloud: Cloud, desired: Readonly<Record<string, PowerState>>, notes: string[], removed: readonly string[] = []): PlannedMachine[] {
+/**
+ * The slots left once machines deleted on purpose are taken out: their names are never reused,
+ * so a Pool of 3 without machine-2 is machine-1 and machine-3 (raising the count adds machine-4).
+ * A deleted name the formation no longer has (the count went below it) changes nothing.
+ */
+export function liveSlots(f: Formation, cloud: Pick<Cloud, "planning">, deleted: readonly string[], notes: string[]): Slot[] {
+  const all = slots(f, cloud);
+  if (!deleted.length) return all;
+  const gone = all.filter((s) => deleted.includes(s.name)).map((s) => s.name);
+  if (gone.length) notes.push(`deleted with 'formations delete --machine' (names not reused): ${gone.join(", ")}; ${all.length - gone.length} of the formation's ${all.length} machines remain`);
+  return all.filter((s) => !deleted.includes(s.name));
+}
+
+export function planMachines(f: Formation, cloud: Cloud, desired: Readonly<Record<string, PowerState>>, notes: string[], removed: readonly string[] = [], deleted: readonly string[] = []): PlannedMachine[] {
   // The formation's own prices where its cloud takes them (docker's cloud.pricing).
   const catalog = f.cloud.pricing && cloud.pricedBy ? cloud.pricedBy(f.cloud.pricing) : cloud.catalog;
   const allowFrom = f.access?.allowFrom ?? [];
   // Instance types are resolved once per distinct block: a 1,000-node pool shares one answer.
   const typeCache = new Map<MachineBlock | undefined, string>();
-  return slots(f, cloud).map((s) => {
+  return liveSlots(f, cloud, deleted, notes).map((s) => {
     if (!typeCache.has(s.block)) typeCache.set(s.block, resolveInstanceType(catalog, s.block, notes, s.name.replace(/-\d+$/, "")));
     const instanceType = typeCache.get(s.block)!;
     const image = resolveImage(catalog, s.block?.image);

@@ -16,6 +16,7 @@ import { SessionLocks } from "./lock.js";
 import { commit, desiredAfter, entryOf, fallbackSnapshots, restoreDesired, withDesired } from "./record-changes.js";
 import { declarativeFallback, declarativeRefusal, type Path } from "./strategy.js";
 import type { SessionMachine, SessionView } from "./targets.js";
+import type { SnapshotEntry } from "../session/session-record.js";
 import { TARGET_STATE, type ActionDriver, type ActionResult, type SessionActionName } from "./types.js";
 
 /** A result, with the path that produced it. */
@@ -36,6 +37,8 @@ export interface PathContext {
   tuning: ActionTuning;
   /** The provider's driver, loaded on first use (rejects when this build has none). */
   driver: () => Promise<ActionDriver>;
+  /** Adds the images a driver took on its own (a one-time spot machine imaged before termination) to the image catalog. */
+  catalog?: (snapshots: readonly SnapshotEntry[]) => Promise<void>;
 }
 
 /** Acts through the driver on one tier, then records desired states, fallback snapshots and the journal. */
@@ -56,6 +59,7 @@ export async function viaDriver(ctx: PathContext, members: readonly SessionMachi
   const desired = Object.fromEntries(results.flatMap((r) => (desiredAfter(r) ? [[r.machine, desiredAfter(r)!]] : [])));
   const snapshots = fallbackSnapshots(results, env.now().toISOString());
   await commit(env, view.session, (r) => ({ ...withDesired(r, desired), snapshots: [...r.snapshots, ...snapshots] }), results.map(entryOf));
+  if (snapshots.length && ctx.catalog) await ctx.catalog(snapshots);
   return results.map((r) => ({ ...r, path: "driver" as const }));
 }
 

@@ -24,13 +24,14 @@ import { cloudOf } from "../../clouds/index.js";
 import { hibernateRefusal, pathFor } from "./strategy.js";
 import { actOnCluster, movesCluster, refuseUnstoppable } from "./managed-cluster.js";
 import { managedService, nodeNames } from "../../plan/managed-service.js";
-import { driverContext, selectMachines, sessionView, type SessionMachine } from "./targets.js";
+import { driverContext, selectMachines, sessionView, type SessionMachine, type SessionView } from "./targets.js";
 import { readRecord } from "./record-changes.js";
 import { sessionStates, type SessionStates } from "./states.js";
 import type { ActionDriver, DriverSource, SessionActionName } from "./types.js";
 import type { MachineState } from "../../plan/types.js";
 import type { Observed } from "../session/drift.js";
-import type { SessionRecord } from "../session/session-record.js";
+import type { SessionRecord, SnapshotEntry } from "../session/session-record.js";
+import { catalogSnapshot, type ImagesHost } from "../images/images.js";
 
 /** What `Sessions` lends the actions: its per-session operation runner and its session list. */
 export interface LifecycleHost {
@@ -42,6 +43,8 @@ export interface LifecycleHost {
   engine(): Promise<Engine>;
   /** Where drivers come from (default: each provider's cloud, its driver imported on first use). */
   drivers?: DriverSource;
+  /** The image catalog, where images a driver took on its own are recorded too. */
+  images?: ImagesHost;
 }
 
 /** Options of `Sessions` for actions. */
@@ -190,7 +193,16 @@ export class Lifecycle {
       : cluster
         ? [`${nodeNames(managed.map((m) => m.planned))}: the ${service} cluster is ${action === "start" ? "started" : "stopped"} as a whole`]
         : [`${nodeNames(managed.map((m) => m.planned))}: run by the ${service} cluster, which ${action === "hibernate" ? "cannot hibernate (use 'formations stop' to stop it as a whole)" : "starts and stops them itself"}; left alone`];
-    const ctx: PathContext = { env, view, action, force, tuning: pickTuning(opts), driver: () => this.driverFor(view.plan) };
+    const images = this.host.images;
+    const ctx: PathContext = {
+      env,
+      view,
+      action,
+      force,
+      tuning: pickTuning(opts),
+      driver: () => this.driverFor(view.plan),
+      ...(images ? { catalog: (snapshots: readonly SnapshotEntry[]) => catalogFallbacks(images, env, view, snapshots) } : {}),
+    };
     const byName = new Map(selected.map((m) => [m.planned.name, m]));
     const results = new Map<string, SessionActionResult>();
     const report: ActionReport = { session, action, results: [], refresh: "skipped", notes };
@@ -277,4 +289,31 @@ function pickTuning(opts: ActionTuning): ActionTuning {
   const out: Record<string, unknown> = {};
   for (const k of TUNING) if (opts[k] !== undefined) out[k] = opts[k];
   return out as ActionTuning;
+}
+
+/** Adds images a driver took on its own to the catalog; a failure is a warning (the image exists, the session records it). */
+async function catalogFallbacks(images: ImagesHost, env: OpEnv, view: SessionView, snapshots: readonly SnapshotEntry[]): Promise<void> {
+  const f = view.formation;
+  for (const s of snapshots) {
+    const planned = view.plan.machines.find((m) => m.name === s.machine);
+    await catalogSnapshot(images, {
+      provider: view.plan.provider,
+      ctx: driverContext(view.plan),
+      imageId: s.id ?? s.name,
+      name: s.name,
+      image: s.id ?? s.name,
+      session: view.session,
+      machine: s.machine,
+      formation: f.metadata.name,
+      kind: f.kind,
+      labels: (f.metadata.labels ?? {}) as Record<string, string>,
+      file: view.record.file,
+      formationText: view.record.formation,
+      at: s.at,
+      actor: env.actor,
+      ...(planned ? { diskGb: planned.diskGb } : {}),
+    }).catch((err: unknown) =>
+      env.emit({ type: "diagnostic", session: view.session, at: env.now().toISOString(), severity: "warning", message: `image ${s.name} of ${s.machine} is not in the image catalog: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}` }),
+    );
+  }
 }

@@ -12,7 +12,8 @@ import { commit, entryOf, readRecord } from "./record-changes.js";
 import type { ActionTuning } from "./paths.js";
 import type { Lifecycle } from "./session-actions.js";
 import { saveSnapshotFormation } from "./snapshot-formation.js";
-import { selectMachines, sessionView } from "./targets.js";
+import { driverContext, selectMachines, sessionView } from "./targets.js";
+import { catalogSnapshot, type ImagesHost } from "../images/images.js";
 import type { ActionResult } from "./types.js";
 
 export interface SnapshotOptions extends Pick<ActionTuning, "retries" | "baseDelayMs" | "maxDelayMs" | "timeoutMs" | "random"> {
@@ -40,9 +41,13 @@ export interface SnapshotReport {
   result: ActionResult;
   /** The formation written with `saveFormation`. */
   formation?: { file: string; name: string };
+  /** The image's id in the catalog (`formations images`), once recorded there. */
+  catalogId?: string;
+  /** Why the image could not be added to the catalog (it exists, and the session records it): the caller warns. */
+  catalogError?: string;
 }
 
-export async function takeSnapshot(life: Lifecycle, session: string, opts: SnapshotOptions): Promise<SnapshotReport> {
+export async function takeSnapshot(life: Lifecycle, session: string, opts: SnapshotOptions, images?: ImagesHost): Promise<SnapshotReport> {
   if (!opts.machine) throw new SessionError("a snapshot is of one machine: name it with --machine", 2, session);
   const now = new Date();
   const taken = await life.exclusive(session, `snapshot ${opts.machine}`, opts, async (env) => {
@@ -66,9 +71,35 @@ export async function takeSnapshot(life: Lifecycle, session: string, opts: Snaps
     opts.onImage?.(result.imageId);
     const entry = { machine: opts.machine, name: name ?? result.imageId, id: result.imageId, at: env.now().toISOString(), provider: view.plan.provider };
     await commit(env, session, (r) => ({ ...r, snapshots: [...r.snapshots, entry] }), [{ ...entryOf(result), detail: `image ${entry.name}${entry.name === result.imageId ? "" : ` (${result.imageId})`}` }]);
-    return { view, result, name: entry.name, image: reference && name ? name : result.imageId };
+    const image = reference && name ? name : result.imageId;
+    // The catalog keeps it past the session (kept in the backend, so every machine lists it).
+    let catalog: { catalogId?: string; catalogError?: string } = {};
+    if (images) {
+      const f = view.formation;
+      catalog = await catalogSnapshot(images, {
+        provider: view.plan.provider,
+        ctx: driverContext(view.plan),
+        imageId: result.imageId,
+        name: entry.name,
+        image,
+        session,
+        machine: opts.machine,
+        formation: f.metadata.name,
+        kind: f.kind,
+        labels: (f.metadata.labels ?? {}) as Record<string, string>,
+        file: view.record.file,
+        formationText: view.record.formation,
+        at: entry.at,
+        actor: env.actor,
+        diskGb: m!.planned.diskGb,
+      }).then(
+        (e) => ({ catalogId: e.id }),
+        (err: unknown) => ({ catalogError: err instanceof Error ? err.message.split("\n")[0]! : String(err) }),
+      );
+    }
+    return { view, result, name: entry.name, image, ...catalog };
   });
-  const report: SnapshotReport = { session, machine: opts.machine, imageId: taken.result.imageId!, name: taken.name, image: taken.image, result: taken.result };
+  const report: SnapshotReport = { session, machine: opts.machine, imageId: taken.result.imageId!, name: taken.name, image: taken.image, result: taken.result, ...(taken.catalogId ? { catalogId: taken.catalogId } : {}), ...(taken.catalogError ? { catalogError: taken.catalogError } : {}) };
   if (opts.saveFormation) {
     const { view } = taken;
     report.formation = await saveSnapshotFormation({

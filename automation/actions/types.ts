@@ -161,6 +161,11 @@ export interface ActionDriver {
    * cluster, not its nodes). Absent where the service cannot be stopped (EMR, HDInsight).
    */
   readonly cluster?: ClusterDriver;
+  /**
+   * Runs a command on the machine and returns its exit code and output (`docker exec` on Docker);
+   * absent where the driver cannot (the cloud's API runs no command): callers say what was not done.
+   */
+  run?(target: ActionTarget, argv: readonly string[]): Promise<CommandResult>;
 }
 
 /** Where a session's managed cluster lives. */
@@ -184,6 +189,13 @@ export interface ClusterDriver {
   state(ref: ClusterRef): Promise<MachineState>;
   start(ref: ClusterRef): Promise<ClusterResult>;
   stop(ref: ClusterRef): Promise<ClusterResult>;
+}
+
+/** What a command run on a machine did. */
+export interface CommandResult {
+  exitCode: number;
+  /** Its standard output and error, together. */
+  output: string;
 }
 
 /** Calls the driver method for `action`: one switch, so the batch and cluster code stay generic. */
@@ -219,3 +231,31 @@ export interface DriverContext {
 
 /** Gives the driver for a provider (default: the provider's cloud, clouds/index.ts); tests pass a test double through `Sessions({ drivers })`. */
 export type DriverSource = (provider: Provider, ctx: DriverContext) => ActionDriver | Promise<ActionDriver>;
+
+/** An image the catalog holds, as a cloud's image store needs to find it. */
+export interface StoredImage {
+  /** The provider's image id (AMI id, machine image name, gallery image version id, Glance id, Docker image id). */
+  imageId: string;
+  /** The image's name (a Docker reference on Docker). */
+  name: string;
+  region?: string;
+}
+
+/** What deleting an image did. */
+export interface ImageRemoval {
+  /** What was deleted, in the provider's words (the image, then each snapshot or disk that stored it). */
+  deleted: string[];
+  /** The provider had no such image any more (deleted outside formations): nothing was deleted. */
+  gone?: boolean;
+}
+
+/**
+ * A cloud's machine images: how big one is (its storage bill) and how to delete it with what
+ * stores it (an AMI's EBS snapshots, a Docker image's layers). Refusals (an image still in use)
+ * throw an {@link ActionError} whose message says what uses it.
+ */
+export interface ImageStore {
+  /** The image's stored size in GB, when the provider says; undefined when it does not. */
+  sizeGb(image: StoredImage): Promise<number | undefined>;
+  remove(image: StoredImage): Promise<ImageRemoval>;
+}

@@ -118,7 +118,8 @@ export async function deploy(env: OpEnv, input: DeployInput): Promise<DeployResu
   // The desired states are the record's as read now: an action may just have changed them.
   const desired = prior?.desired ?? {};
   const removed = Object.keys(prior?.removed ?? {});
-  const plan = input.plan ? withDesiredStates(input.plan, desired, removed) : planSession(formation, { session, desired, removed });
+  const deleted = Object.keys(prior?.deleted ?? {});
+  const plan = input.plan ? withDesiredStates(input.plan, desired, removed) : planSession(formation, { session, desired, removed, deleted });
   const names = new Set(plan.machines.map((m) => m.name));
   const base = prior ?? emptyRecord(text, file);
   const record: SessionRecord = { ...base, formation: text, file, desired: pick(base.desired, names), removed: pick(base.removed, names) };

@@ -130,6 +130,12 @@ export interface EngineStack {
   refresh(opts: RefreshOptions): Promise<OperationResult>;
   destroy(opts: OperationOptions): Promise<OperationResult>;
   outputs(): Promise<Record<string, OutputValue>>;
+  /**
+   * An update whose program only exports `outputs` (the secret ones encrypted by the stack's
+   * secrets provider) and creates no resource: a record kept in the backend that is no session's
+   * (an entry of the image catalog, automation/images/).
+   */
+  publish(outputs: Record<string, OutputValue>, opts?: OperationOptions): Promise<OperationResult>;
   exportState(): Promise<Deployment>;
   importState(deployment: Deployment): Promise<void>;
   /** Cancels the stack's running update, wherever it runs (Pulumi Cloud; releases the lock elsewhere). */

@@ -90,6 +90,14 @@ class PulumiStack implements EngineStack {
     return (await this.stack.outputs()) as Record<string, OutputValue>;
   }
 
+  async publish(outputs: Record<string, OutputValue>, opts: OperationOptions = {}): Promise<OperationResult> {
+    const program = async () => {
+      const pulumi = await import("@pulumi/pulumi");
+      return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.secret ? pulumi.secret(v.value) : v.value]));
+    };
+    return this.up({ program, ...opts });
+  }
+
   async exportState(): Promise<Deployment> {
     return (await this.stack.exportStack()) as Deployment;
   }

@@ -9,6 +9,7 @@ import { matchesSelector } from "./naming.js";
 import { listingFromRecord, listingFromTags, sessionDetails, type SessionDetails, type SessionListing } from "./show.js";
 import { readSession } from "./record-store.js";
 import { storedSession } from "./stored-session.js";
+import { isImageStack } from "../images/catalog.js";
 
 export async function showSession(engine: Engine, session: string, now: Date): Promise<SessionDetails> {
   return sessionDetails(await storedSession(engine, session, "show"), now);
@@ -18,7 +19,8 @@ export async function showSession(engine: Engine, session: string, now: Date): P
 export async function listSessions(engine: Engine, reads: LimitFunction, selector: Readonly<Record<string, string>>): Promise<SessionListing[]> {
   let stacks;
   try {
-    stacks = await engine.listStacks();
+    // The image catalog's stacks (`images.<id>`) are not sessions.
+    stacks = (await engine.listStacks()).filter((s) => !isImageStack(s.name));
   } catch (err) {
     throw classify(err, { action: "sessions" });
   }

@@ -3,7 +3,7 @@
  * written twice, on purpose:
  *
  * - as stack config (`formations:formation`, `formations:file`, `formations:desired`,
- *   `formations:removed`, `formations:snapshots`, `formations:journal`), which the Pulumi CLI
+ *   `formations:removed`, `formations:snapshots`, `formations:journal`, `formations:deleted`), which the Pulumi CLI
  *   and the root Pulumi.yaml program read;
  * - as root stack outputs (`formationsText`, a secret, and `formationsRecord`), because stack
  *   config lives in the workspace's Pulumi.<stack>.yaml on one disk while outputs live in the
@@ -23,6 +23,7 @@ export const CONFIG_KEYS = {
   removed: "formations:removed",
   snapshots: "formations:snapshots",
   journal: "formations:journal",
+  deleted: "formations:deleted",
 } as const;
 
 /** Root stack outputs that mirror the record in the backend's state. */
@@ -38,6 +39,16 @@ export interface RemovedMachine {
   at: string;
   /** The URNs of its resources, excluded from later updates. */
   urns: string[];
+}
+
+/**
+ * A machine deleted on purpose (`formations delete <session> --machine NAME`): never planned
+ * again, and its name never reused (a Pool of 3 without machine-2 is machine-1 and machine-3).
+ */
+export interface DeletedMachine {
+  at: string;
+  /** Who deleted it. */
+  by?: string;
 }
 
 /** A machine image taken from a machine (by the actions layer); it outlives the session. */
@@ -64,10 +75,12 @@ export interface SessionRecord {
   removed: Record<string, RemovedMachine>;
   snapshots: SnapshotEntry[];
   journal: JournalEntry[];
+  /** Machines deleted on purpose, by name (absent in records written before per-machine delete). */
+  deleted: Record<string, DeletedMachine>;
 }
 
 export function emptyRecord(formation: string, file: string): SessionRecord {
-  return { formation, file, desired: {}, removed: {}, snapshots: [], journal: [] };
+  return { formation, file, desired: {}, removed: {}, snapshots: [], journal: [], deleted: {} };
 }
 
 const POWER = new Set(["running", "stopped", "hibernated"]);
@@ -86,11 +99,12 @@ function parseJson(text: string | undefined): unknown {
 }
 
 /** Whether a part of the record has the shape it is written with (entries are checked one by one later). */
-const SHAPES: Record<"desired" | "removed" | "snapshots" | "journal", (v: unknown) => boolean> = {
+const SHAPES: Record<"desired" | "removed" | "snapshots" | "journal" | "deleted", (v: unknown) => boolean> = {
   desired: isObject,
   removed: isObject,
   snapshots: Array.isArray,
   journal: Array.isArray,
+  deleted: isObject,
 };
 type Part = keyof typeof SHAPES;
 const PARTS = Object.keys(SHAPES) as Part[];
@@ -120,6 +134,13 @@ function listOf<T>(v: unknown, ok: (x: Record<string, unknown>) => boolean): T[]
   return Array.isArray(v) ? (v.filter((x) => isObject(x) && ok(x)) as T[]) : [];
 }
 
+function deletedOf(v: unknown): Record<string, DeletedMachine> {
+  if (!isObject(v)) return {};
+  const out: Record<string, DeletedMachine> = {};
+  for (const [k, d] of Object.entries(v)) if (isObject(d) && typeof d.at === "string") out[k] = { at: d.at, ...(typeof d.by === "string" ? { by: d.by } : {}) };
+  return out;
+}
+
 const snapshotsOf = (v: unknown) => listOf<SnapshotEntry>(v, (x) => typeof x.machine === "string" && typeof x.name === "string");
 const journalOf = (v: unknown) => listOf<JournalEntry>(v, (x) => typeof x.at === "string" && typeof x.action === "string");
 
@@ -132,6 +153,7 @@ export function recordToConfig(r: SessionRecord): Record<string, ConfigEntry> {
     [CONFIG_KEYS.removed]: { value: JSON.stringify(r.removed) },
     [CONFIG_KEYS.snapshots]: { value: JSON.stringify(r.snapshots) },
     [CONFIG_KEYS.journal]: { value: JSON.stringify(r.journal) },
+    [CONFIG_KEYS.deleted]: { value: JSON.stringify(r.deleted) },
   };
 }
 
@@ -160,12 +182,13 @@ function build(formation: string, file: string, parts: Record<Part, unknown>): S
     removed: removedOf(parts.removed),
     snapshots: snapshotsOf(parts.snapshots),
     journal: journalOf(parts.journal),
+    deleted: deletedOf(parts.deleted),
   };
 }
 
 /** The part of the record kept as a plain (non-secret) output. */
 export function recordOutput(r: SessionRecord): Record<string, unknown> {
-  return { file: r.file, desired: r.desired, removed: r.removed, snapshots: r.snapshots, journal: r.journal };
+  return { file: r.file, desired: r.desired, removed: r.removed, snapshots: r.snapshots, journal: r.journal, deleted: r.deleted };
 }
 
 /** The record from the root stack's outputs in the state; damaged parts reported as in readRecordConfig. */

@@ -31,7 +31,7 @@ export function plannedSession(session: string, record: SessionRecord, outputs: 
   const file = record.file || "<session>";
   const r = validateText(record.formation, file);
   if (!r.valid) throw new FormationError(file, r.errors, r.source);
-  return { session, record, outputs, formation: r.formation, plan: planSession(r.formation, { session, desired: record.desired, removed: Object.keys(record.removed) }) };
+  return { session, record, outputs, formation: r.formation, plan: planSession(r.formation, { session, desired: record.desired, removed: Object.keys(record.removed), deleted: Object.keys(record.deleted) }) };
 }
 
 /** Reads the record and outputs of a session's stack and plans them; no record → exit 1. */

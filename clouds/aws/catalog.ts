@@ -68,6 +68,8 @@ export const aws: ProviderCatalog = {
   },
   unknownInstanceUsd: 0.2,
   diskGbMonthUsd: 0.088,
+  // EBS snapshot storage, standard tier
+  imageGbMonthUsd: 0.05,
   spotFactor: 0.35,
   sharedStorageGbMonthUsd: 0.33,
   bigDataNodeUsd: 0.048,

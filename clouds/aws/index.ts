@@ -22,6 +22,8 @@ export const aws = {
     declarative: new Set(["start", "stop", "shutdown"]),
     hibernationAtLaunch: true,
     driver: async (ctx) => new (await import("./actions/driver.js")).AwsDriver(ctx),
+    // AMIs: sized by their EBS volumes; deleted with their EBS snapshots.
+    images: async (ctx) => new (await import("./actions/images.js")).AwsImages(ctx),
   },
   idle: { read: "on-request", source: async () => consoleVerdictSource((await import("./console.js")).ec2Console()) },
   // A Docker formation's container on ECS (`spec.ecs`) instead of a host VM.

@@ -84,6 +84,8 @@ export const azure: ProviderCatalog = {
   unknownInstanceUsd: 0.2,
   // Standard SSD (E-tier) managed OS disks: E10, 128 GiB, $9.60 a month.
   diskGbMonthUsd: 0.075,
+  // managed snapshots, standard LRS (gallery image versions are stored as such)
+  imageGbMonthUsd: 0.05,
   // Spot discounts swing between 60 % and 90 %: 0.3 is a conservative long-run average.
   spotFactor: 0.3,
   // Azure Files premium (provisioned, LRS), the tier that serves NFS; 100 GiB is the smallest share.

@@ -19,6 +19,8 @@ export const docker: ProviderCatalog = {
   instances: {},
   unknownInstanceUsd: 0,
   diskGbMonthUsd: 0,
+  // local disk: no cloud charges
+  imageGbMonthUsd: 0,
   spotFactor: 1,
   sharedStorageGbMonthUsd: 0,
   bigDataNodeUsd: 0,

@@ -32,6 +32,8 @@ export const docker = {
     // The committed image's reference is what a formation launches from, so it is chosen here, not by the engine.
     snapshotReference: (session, machine, now) => `${containerName(session, machine)}-snapshot:${stamp(now)}`,
     driver: async (ctx) => new (await import("./actions/driver.js")).DockerDriver(ctx),
+    // Committed images: their size from the engine, deleted by their tag (docker rmi).
+    images: async (ctx) => new (await import("./actions/images.js")).DockerImages(ctx),
   },
   // Read through the engine (a local call), so always: the verdict file copied out of the container.
   idle: { read: "always", source: async () => (await import("./verdicts.js")).dockerVerdictSource(), watch: async () => (await import("./idle-watch.js")).dockerIdleWatcher() },

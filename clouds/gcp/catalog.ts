@@ -93,6 +93,8 @@ export const gcp: ProviderCatalog = {
   unknownInstanceUsd: 0.2,
   // pd-balanced boot disks.
   diskGbMonthUsd: 0.11,
+  // machine image / snapshot storage, regional
+  imageGbMonthUsd: 0.05,
   // Spot VMs list at 60-91 % off; a long-run average.
   spotFactor: 0.3,
   // Filestore Basic HDD, billed on the provisioned capacity, 1 TiB at least.

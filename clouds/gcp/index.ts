@@ -26,6 +26,8 @@ export const gcp = {
     declarativeRefusal: (action, m) =>
       action === "hibernate" && m.recorded === "stopped" ? `${m.planned.name} is stopped: there is no memory to keep, so nothing to suspend (start it first, or leave it stopped)` : undefined,
     driver: async (ctx) => new (await import("./actions/driver.js")).GcpDriver(ctx),
+    // Machine images: sized by their stored bytes, deleted with machineImages.delete.
+    images: async () => new (await import("./actions/images.js")).GcpImages(),
   },
   idle: { read: "on-request", source: async () => consoleVerdictSource((await import("./console.js")).gceConsole()) },
   // Where credentials would come from: the environment and files only, imported when `doctor` asks.

@@ -71,6 +71,8 @@ export const openstack: ProviderCatalog = {
   // A custom flavor of 4 vCPUs at the b3 rate.
   unknownInstanceUsd: PER_VCPU * 4,
   diskGbMonthUsd: 0.08,
+  // Glance image storage (object storage; varies by cloud)
+  imageGbMonthUsd: 0.05,
   // No spot market: spot machines run (and are priced) on demand; the adapter notes it.
   spotFactor: 1,
   sharedStorageGbMonthUsd: 0,

@@ -96,6 +96,8 @@ export const ovh: ProviderCatalog = {
   // A flavor the table lacks: priced as b2-15 (4 vCPUs), the middle of the general range.
   unknownInstanceUsd: usd(0.1342),
   diskGbMonthUsd: usd(0.0482),
+  // Instance snapshots and backups are kept in object storage: about EUR 0.01 per GB-month (an assumption, like the share price).
+  imageGbMonthUsd: usd(0.01),
   spotFactor: 1,
   sharedStorageGbMonthUsd: usd(0.12),
   // File Storage shares start at 150 GB.

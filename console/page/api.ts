@@ -31,6 +31,11 @@ function post(path: string, body: unknown): Promise<Response> {
   return fetch(path, { method: "POST", headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" }, body: JSON.stringify(body) });
 }
 
+/** A request that is not an action (it starts no task and needs no confirmation): its JSON answer. */
+export async function send<T>(path: string, body: unknown = {}): Promise<T> {
+  return answer<T>(await post(path, body));
+}
+
 /** A URL the browser fetches itself (a download, the event stream): the token goes in the query. */
 export function withToken(path: string): string {
   return `${path}${path.includes("?") ? "&" : "?"}token=${encodeURIComponent(token)}`;

@@ -9,7 +9,7 @@ import type { MachineRow, SessionPage } from "../views.js";
 import { act, get } from "./api.js";
 import { ErrorLine } from "./dialogs.js";
 import { accrued, perHour, usd, useNow, when } from "./format.js";
-import { ConnectDialog, ContextMenu, type MenuAt } from "./menu.js";
+import { ConnectDialog, ContextMenu, PuttyDialog, type MenuAt } from "./menu.js";
 import { Labels, States, Ticking } from "./sessions.js";
 import { receive, useStore } from "./store.js";
 
@@ -59,6 +59,7 @@ export function MachinesView(props: { session: string }) {
   const [error, setError] = useState<string>();
   const [menu, setMenu] = useState<MenuAt>();
   const [connect, setConnect] = useState<MachineRow>();
+  const [putty, setPutty] = useState<MachineRow>();
   const now = useNow();
 
   useEffect(() => {
@@ -73,6 +74,8 @@ export function MachinesView(props: { session: string }) {
     const m = menu!.machine;
     setMenu(undefined);
     if (item.id === "connect") return setConnect(m);
+    if (item.id === "connect-putty") return setPutty(m);
+    if (item.id === "delete") return void act(`/api/sessions/${session}/machines/${encodeURIComponent(m.name)}/delete`, {}).catch((err: Error) => setError(err.message));
     const path = item.id === "snapshot" || item.id === "snapshot-container" ? `/api/sessions/${session}/snapshot` : `/api/sessions/${session}/actions`;
     act(path, { action: item.id, machine: m.name }).catch((err: Error) => setError(err.message));
   };
@@ -132,6 +135,7 @@ export function MachinesView(props: { session: string }) {
       </table>
       {menu && <ContextMenu at={menu} onPick={pick} onClose={() => setMenu(undefined)} />}
       {connect && <ConnectDialog session={session} machine={connect} onClose={() => setConnect(undefined)} />}
+      {putty && <PuttyDialog session={session} machine={putty} onClose={() => setPutty(undefined)} />}
       <h2>Snapshots</h2>
       {page.snapshots.length ? (
         <ul class="snapshots">

@@ -104,3 +104,25 @@ export function ConnectDialog(props: { session: string; machine: MachineRow; onC
     </Modal>
   );
 }
+
+/** Connect › PuTTY: PuTTY's and plink's command lines (`formations connect --putty`), for Windows users. */
+export function PuttyDialog(props: { session: string; machine: MachineRow; onClose: () => void }) {
+  const c = props.machine.connect;
+  return (
+    <Modal title={`PuTTY to ${props.session}/${props.machine.name}`} onClose={props.onClose}>
+      {c?.putty ? (
+        <div class="connect">
+          <Copyable label="PuTTY" text={c.putty} />
+          {c.plink && <Copyable label="plink (through the proxy where the machine is private)" text={c.plink} />}
+          {c.notes.map((n) => (
+            <p key={n} class="note">
+              {n}
+            </p>
+          ))}
+        </div>
+      ) : (
+        <p class="missing">PuTTY: {c?.missing.putty ?? "the machine has no address yet"}</p>
+      )}
+    </Modal>
+  );
+}

@@ -73,7 +73,7 @@ export function actionRoutes(app: Hono, ctx: ConsoleContext): void {
     if (machine) {
       const m = d.machines.find((x) => x.name === machine);
       if (!m) return json(c, { error: `no machine named '${machine}' in session '${session}' (machines: ${d.machines.map((x) => x.name).join(", ")})` }, 404);
-      const item = machineMenu(m, d.provider).find((i) => i.id === id);
+      const item = machineMenu(m, d.provider, { session, machines: d.machines }).find((i) => i.id === id);
       if (item && !item.enabled) return json(c, { error: `${power.label} is not available for ${session}/${machine}: ${item.reason}` }, 400);
     }
     const words = WORDS[id];
@@ -107,6 +107,32 @@ export function actionRoutes(app: Hono, ctx: ConsoleContext): void {
     return json(
       c,
       ctx.hub.run(`snapshot ${session}/${machine}`, session, () => ctx.sessions.snapshot(session, { machine, saveFormation })),
+      202,
+    );
+  });
+
+  // Delete one machine for good (sessions.deleteMachine): what the menu disables, refused the same way; confirmed first.
+  app.post("/api/sessions/:session/machines/:machine/delete", async (c) => {
+    const session = c.req.param("session");
+    const machine = c.req.param("machine");
+    const b = (await body(c)) ?? {};
+    let d: SessionDetails;
+    try {
+      d = await ctx.sessions.show(session);
+    } catch (err) {
+      return failure(c, err);
+    }
+    const m = d.machines.find((x) => x.name === machine);
+    if (!m) return json(c, { error: `no machine named '${machine}' in session '${session}' (machines: ${d.machines.map((x) => x.name).join(", ")})` }, 404);
+    const item = machineMenu(m, d.provider, { session, machines: d.machines }).find((i) => i.id === "delete");
+    if (item && !item.enabled) return json(c, { error: `Delete is not available for ${session}/${machine}: ${item.reason}` }, 400);
+    const rest = d.machines.filter((x) => x.name !== machine).map((x) => x.name);
+    const drain = m.role === "compute" ? " Slurm drains it first, so running jobs finish." : "";
+    const ask = unconfirmed(c, b, `Delete ${targetWords(d, machine)} for good: its resources and disks are deleted and its name is not reused.${drain} ${rest.length} machine(s) remain: ${rest.join(", ")}.`);
+    if (ask) return ask;
+    return json(
+      c,
+      ctx.hub.run(`delete ${session}/${machine}`, session, () => ctx.sessions.deleteMachine(session, { machine })),
       202,
     );
   });

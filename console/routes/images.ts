@@ -1,62 +1,102 @@
 /**
- * The Images view: every snapshot the sessions record (`show`'s `snapshots`), with the formation
- * in the console's folder that launches from it (the one `snapshot` saved there, or any that
- * names the image), so "launch a session from this image" is the Formations view's launch.
- *
- * What is missing: a snapshot is listed from its session's record, which `destroy` removes with
- * the session, so images of destroyed sessions are not listed here although the provider keeps
- * them. The view says so; an image catalog kept in the state backend would close the gap.
+ * The Images view: the image catalog (`sessions.images()`, the same list as `formations images`):
+ * every snapshot any session took, kept in the state backend after its session is destroyed, with
+ * its size, age and monthly storage cost. "Launch from this image" writes the formation that
+ * launches from it into the console's folder (`sessions.saveImageFormation`) and opens it in the
+ * Formations view; Delete (`sessions.deleteImage`) is confirmed first.
  */
-import { readFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, readFile } from "node:fs/promises";
+import { join, relative } from "node:path";
 import type { Hono } from "hono";
-import pLimit from "p-limit";
-import { json, failure, type ConsoleContext } from "../context.js";
+import type { ImageListing } from "../../automation/images/catalog.js";
+import { body, failure, json, type ConsoleContext } from "../context.js";
 import { formationFiles } from "./formations.js";
 
 export interface ImageRow {
+  /** The catalog's id (what Delete and Launch name). */
+  id: string;
   /** The provider's image id. */
-  id?: string;
-  /** What a formation's `image:` says to launch from it. */
+  imageId: string;
   name: string;
+  /** What a formation's `image:` says to launch from it. */
+  image: string;
+  provider: string;
+  region?: string;
   session: string;
   machine: string;
-  provider?: string;
   at: string;
-  /** A formation in the console's folder that launches from it (relative path). */
+  sizeGb?: number;
+  sizeFrom?: "provider" | "disk";
+  monthlyUsd?: number;
+  /** A formation in the console's folder that already launches from it (relative path). */
   formation?: string;
 }
 
-export const IMAGES_GAP =
-  "Images of destroyed sessions are not listed: formations keeps a snapshot's record in its session, which destroy removes (the image itself is kept by the provider).";
+function rowOf(i: ImageListing, formation: string | undefined): ImageRow {
+  return {
+    id: i.id,
+    imageId: i.imageId,
+    name: i.name,
+    image: i.image,
+    provider: i.provider,
+    ...(i.region ? { region: i.region } : {}),
+    session: i.session,
+    machine: i.machine,
+    at: i.at,
+    ...(i.sizeGb !== undefined ? { sizeGb: i.sizeGb } : {}),
+    ...(i.sizeFrom ? { sizeFrom: i.sizeFrom } : {}),
+    ...(i.monthlyUsd !== undefined ? { monthlyUsd: i.monthlyUsd } : {}),
+    ...(formation ? { formation } : {}),
+  };
+}
 
 export function imageRoutes(app: Hono, ctx: ConsoleContext): void {
   app.get("/api/images", async (c) => {
     try {
-      const listed = await ctx.sessions.list({ labels: c.req.queries("label") ?? [] });
-      const limit = pLimit(4);
-      const details = await Promise.all(listed.map((s) => limit(() => ctx.sessions.show(s.session).catch(() => undefined))));
+      const { images, unreadable } = await ctx.sessions.images({ labels: c.req.queries("label") ?? [] });
       const files = await formationFiles(ctx.dir);
       const texts = await Promise.all(files.map(async (f) => ({ rel: f.rel, text: await readFile(f.abs, "utf8").catch(() => "") })));
-      const images: ImageRow[] = details.flatMap((d) =>
-        (d?.snapshots ?? []).map((s) => {
-          const provider = typeof s.provider === "string" ? s.provider : d!.provider;
-          const refs = [s.name, s.id].filter((r): r is string => Boolean(r));
-          const formation = texts.find((t) => refs.some((r) => t.text.includes(`image: ${r}`)))?.rel;
-          return {
-            ...(s.id ? { id: s.id } : {}),
-            name: s.name,
-            session: d!.session,
-            machine: s.machine,
-            provider,
-            at: s.at,
-            ...(formation ? { formation } : {}),
-          };
-        }),
-      );
-      images.sort((a, b) => b.at.localeCompare(a.at));
-      return json(c, { images, gap: IMAGES_GAP });
+      const rows = images.map((i) => rowOf(i, texts.find((t) => [i.image, i.imageId].some((r) => t.text.includes(`image: ${r}`)))?.rel));
+      return json(c, { images: rows, unreadable });
     } catch (err) {
       return failure(c, err);
     }
+  });
+
+  // Writes the formation that launches from the image into <folder>/snapshots/, for the Formations view to launch.
+  app.post("/api/images/:id/formation", async (c) => {
+    const id = c.req.param("id");
+    try {
+      const folder = join(ctx.dir, "snapshots");
+      await mkdir(folder, { recursive: true });
+      let file = join(folder, `${id}.yaml`);
+      for (let n = 2; existsSync(file); n++) file = join(folder, `${id}-${n}.yaml`);
+      const r = await ctx.sessions.saveImageFormation(id, file);
+      return json(c, { file: relative(ctx.dir, r.file).split("\\").join("/"), name: r.name });
+    } catch (err) {
+      return failure(c, err);
+    }
+  });
+
+  app.post("/api/images/:id/delete", async (c) => {
+    const id = c.req.param("id");
+    const b = (await body(c)) ?? {};
+    let image: ImageListing | undefined;
+    try {
+      image = (await ctx.sessions.images()).images.find((i) => i.id === id);
+    } catch (err) {
+      return failure(c, err);
+    }
+    if (!image) return json(c, { error: `no image '${id}' in the catalog` }, 404);
+    if (b.confirmed !== true) {
+      const what = `${image.provider} image ${image.name} (${image.imageId}), taken from ${image.session}/${image.machine}`;
+      return json(c, { confirm: `Delete ${what}, and the storage behind it? It cannot be undone; sessions launched from it keep running.` }, 409);
+    }
+    return json(
+      c,
+      ctx.hub.run(`delete image ${image.name}`, undefined, () => ctx.sessions.deleteImage(id)),
+      202,
+    );
   });
 }

@@ -161,3 +161,28 @@ describe("withSessionBlock", () => {
     expect(withSessionBlock(ab, "a", "Host a-y\n")).toBe(ab.replace("Host a-x", "Host a-y"));
   });
 });
+
+describe("connect --putty", () => {
+  it("prints PuTTY's and plink's lines for a private compute node, jumping through the head with plink, the key as .ppk", async () => {
+    expect(await connectCommand("hpc", { machine: "compute-1", key: "C:\\Users\\Ann Lee\\.ssh\\id_ed25519", putty: true }, io, deps())).toBe(0);
+    expect(out).toEqual([
+      `putty -ssh -i "C:\\Users\\Ann Lee\\.ssh\\id_ed25519.ppk" -proxycmd "plink -batch -i \\"C:\\\\Users\\\\Ann Lee\\\\.ssh\\\\id_ed25519.ppk\\" -nc %host:%port ubuntu@203.0.113.12" ubuntu@10.42.16.21`,
+      `plink -ssh -i "C:\\Users\\Ann Lee\\.ssh\\id_ed25519.ppk" -proxycmd "plink -batch -i \\"C:\\\\Users\\\\Ann Lee\\\\.ssh\\\\id_ed25519.ppk\\" -nc %host:%port ubuntu@203.0.113.12" ubuntu@10.42.16.21`,
+    ]);
+    expect(err).toEqual([`note: PuTTY reads .ppk keys: convert yours once with 'puttygen "C:\\Users\\Ann Lee\\.ssh\\id_ed25519" -o "C:\\Users\\Ann Lee\\.ssh\\id_ed25519.ppk"'`]);
+  });
+
+  it("prints a block per machine of the session; --json gives the lines per machine", async () => {
+    expect(await connectCommand("hpc", { putty: true }, io, deps())).toBe(0);
+    expect(out[0]).toBe("head:\n  putty -ssh ubuntu@203.0.113.12\n  plink -ssh ubuntu@203.0.113.12");
+    expect(out).toHaveLength(3);
+    out = [];
+    expect(await connectCommand("hpc", { putty: true, machine: "head", json: true }, io, deps())).toBe(0);
+    expect(JSON.parse(out.join("\n"))).toEqual({ session: "hpc", machines: [{ machine: "head", putty: "putty -ssh ubuntu@203.0.113.12", plink: "plink -ssh ubuntu@203.0.113.12", notes: [] }] });
+  });
+
+  it("says so when no machine is reached with SSH (a lab's RDP desktop)", async () => {
+    expect(await connectCommand("vlab", { machine: "target", putty: true }, io, deps())).toBe(1);
+    expect(err.join("\n")).toContain("no machine of vlab named target is reached with SSH, so PuTTY cannot reach it");
+  });
+});

@@ -153,7 +153,8 @@ function deployFromConfig(name: string, s: FakeStackState, exclude: readonly str
   const text = s.config["formations:formation"]?.value;
   if (!text) throw engineError("CommandError", "error: formations:file or formations:formation must be set");
   const desired = JSON.parse(s.config["formations:desired"]?.value ?? "{}") as Record<string, PowerState>;
-  const plan = planSession(loadFormationText(text), { session: name, desired });
+  const deleted = JSON.parse(s.config["formations:deleted"]?.value ?? "{}") as Record<string, unknown>;
+  const plan = planSession(loadFormationText(text), { session: name, desired, deleted: Object.keys(deleted) });
   const existing = new Set((s.deployment.deployment.resources ?? []).map((r) => r.urn));
   const resources: StateResource[] = [{ urn: ROOT_URN(name), type: "pulumi:pulumi:Stack", outputs: {} }];
   const machines = [];
@@ -167,7 +168,7 @@ function deployFromConfig(name: string, s: FakeStackState, exclude: readonly str
     resources.push({ urn, type: "docker:index/container:Container", id, custom: true, parent: ROOT_URN(name), outputs: { state: m.desiredState } });
     machines.push({ name: m.name, role: m.role, cloudId: id, privateIp: `10.0.0.${machines.length + 2}`, user: "root", connect: `docker exec -it ${id} sh`, desiredState: m.desiredState, instanceType: m.instanceType, spot: m.spot, hibernation: m.hibernation });
   }
-  const record = { file: s.config["formations:file"]?.value ?? "", desired, removed: JSON.parse(s.config["formations:removed"]?.value ?? "{}"), snapshots: JSON.parse(s.config["formations:snapshots"]?.value ?? "[]"), journal: JSON.parse(s.config["formations:journal"]?.value ?? "[]") };
+  const record = { file: s.config["formations:file"]?.value ?? "", desired, removed: JSON.parse(s.config["formations:removed"]?.value ?? "{}"), snapshots: JSON.parse(s.config["formations:snapshots"]?.value ?? "[]"), journal: JSON.parse(s.config["formations:journal"]?.value ?? "[]"), deleted };
   const outputs: Record<string, OutputValue> = {
     session: { value: name, secret: false },
     machines: { value: machines, secret: false },
@@ -239,6 +240,18 @@ class FakeStack implements EngineStack {
   }
   async outputs() {
     return structuredClone(this.s.outputs);
+  }
+  async publish(outputs: Record<string, OutputValue>, opts: OperationOptions = {}) {
+    return this.engine.operate(this.name, "up", opts, () => {
+      const s = this.s;
+      const created = (s.deployment.deployment.resources ?? []).length === 0 ? 1 : 0;
+      // As the real engine: only the root stack, its outputs in the state (secrets as ciphertext).
+      const root: StateResource = { urn: ROOT_URN(this.name), type: "pulumi:pulumi:Stack", outputs: Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.secret ? { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ciphertext: "v1:x" } : structuredClone(v.value)])) };
+      s.outputs = structuredClone(outputs);
+      s.deployment = { version: 3, deployment: { ...s.deployment.deployment, resources: [root] } };
+      const changes: Record<string, number> = created ? { create: 1 } : { same: 1 };
+      return { changes, outputs: structuredClone(outputs) };
+    });
   }
   async exportState() {
     this.engine.calls.push(`export:${this.name}`);

@@ -23,6 +23,7 @@ import { startConsole, type RunningConsole } from "../../console/serve.js";
 import { FakeEngine } from "../automation/fake-engine.js";
 import { lab, pool } from "../automation/actions/formations.js";
 import { mirrorInto, TestDoubleDriver } from "../automation/actions/test-double-driver.js";
+import { MemoryImages } from "../automation/memory-images.js";
 
 export const TOKEN = "test-token-0123456789abcdefghijklmnopqrstu";
 export const PORT = 4321;
@@ -34,6 +35,8 @@ export interface ConsoleHarness {
   dir: string;
   engine: FakeEngine;
   driver: TestDoubleDriver;
+  /** The provider's images (a test double of its image store). */
+  images: MemoryImages;
   sessions: Sessions;
   hub: Hub;
   ctx: ConsoleContext;
@@ -79,6 +82,7 @@ export async function consoleHarness(): Promise<ConsoleHarness> {
   await writeFile(join(dir, "ci.yaml"), "jobs:\n  test: { runs-on: debian }\n"); // not a formation: not offered
   const engine = new FakeEngine();
   const driver = new TestDoubleDriver();
+  const images = new MemoryImages();
   mirrorInto(driver, engine);
   const hub = new Hub();
   const events: SessionEvent[] = [];
@@ -87,6 +91,7 @@ export async function consoleHarness(): Promise<ConsoleHarness> {
     env: { FORMATIONS_HOME: home, PULUMI_CONFIG_PASSPHRASE: "test-passphrase" },
     engine,
     drivers: () => driver,
+    imageStores: async () => images,
     actor: "tester@host (console)",
     // The real clock: the page extrapolates costs from the server's figures with its own clock.
     now: () => new Date(),
@@ -104,6 +109,7 @@ export async function consoleHarness(): Promise<ConsoleHarness> {
     dir,
     engine,
     driver,
+    images,
     sessions,
     hub,
     ctx,

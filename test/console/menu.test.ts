@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { MachineDetails } from "../../automation/session/show.js";
-import { DELETE_MACHINE_GAP, machineMenu } from "../../console/menu.js";
+import { machineMenu } from "../../console/menu.js";
 
 const machine = (over: Partial<MachineDetails> = {}): MachineDetails => ({
   name: "m",
@@ -30,6 +30,7 @@ describe("machineMenu", () => {
       "Force Hibernate",
       "Delete",
       "Connect",
+      "Connect › PuTTY",
       "Snapshot",
       "Snapshot Container",
     ]);
@@ -63,12 +64,27 @@ describe("machineMenu", () => {
     expect(r.Stop).toBe("enabled");
   });
 
-  it("says why a machine that is not there cannot be reached or imaged, and that Delete is for sessions", () => {
+  it("offers Delete for a Pool member, a compute node and a self-managed worker; refuses the roles a session cannot live without", () => {
+    const pool = { session: "lab", machines: [{ role: "member" }, { role: "member" }] };
+    expect(reasons(machineMenu(machine({ name: "machine-1", role: "member" }), "docker", pool)).Delete).toBe("enabled");
+    expect(reasons(machineMenu(machine({ name: "machine-1", role: "member" }), "docker", { session: "lab", machines: [{ role: "member" }] })).Delete).toBe(
+      "machine-1 is the pool's last machine: the session cannot live without it: 'formations destroy lab' ends the whole session",
+    );
+    const hpc = { session: "hpc", machines: [{ role: "head" }, { role: "compute" }, { role: "compute" }] };
+    expect(reasons(machineMenu(machine({ name: "compute-1", role: "compute" }), "aws", hpc)).Delete).toBe("enabled");
+    expect(reasons(machineMenu(machine({ name: "head", role: "head" }), "aws", hpc)).Delete).toMatch(/^head is the cluster's head node/);
+    const emr = { session: "spark", machines: [{ role: "proxy" }, { role: "master" }, { role: "worker" }] };
+    expect(reasons(machineMenu(machine({ name: "worker-1", role: "worker" }), "openstack", emr)).Delete).toBe("enabled");
+    expect(reasons(machineMenu(machine({ name: "worker-1", role: "worker", refused: { start: "run by EMR" } }), "aws", emr)).Delete).toMatch(/managed big-data service \(aws\)/);
+    expect(reasons(machineMenu(machine({ name: "proxy", role: "proxy" }), "aws", emr)).Delete).toMatch(/the session's proxy/);
+  });
+
+  it("says why a machine that is not there cannot be reached or imaged", () => {
     const r = reasons(machineMenu(machine({ state: "terminated" }), "aws"));
     expect(r.Connect).toBe("m was removed outside formations: Start creates it again");
+    expect(r["Connect › PuTTY"]).toBe(r.Connect);
     expect(r.Snapshot).toBe("m is terminated: there is nothing to image");
     expect(r.Start).toBe("enabled");
-    expect(r.Delete).toBe(DELETE_MACHINE_GAP);
     expect(reasons(machineMenu(machine({ state: "pending" }), "aws")).Connect).toBe("m has not been created yet");
   });
 });

@@ -76,7 +76,7 @@ describe("the Machines view and its menu", () => {
     const menu = Object.fromEntries(m.menu.map((i) => [i.id, i.enabled ? "on" : i.reason]));
     expect(menu).toMatchObject({ start: "on", stop: "on", hibernate: "on", "force-reboot": "on", connect: "on", "snapshot-container": "on" });
     expect(menu.snapshot).toBe("a container is imaged with Snapshot Container (docker commit)");
-    expect(menu.delete).toMatch(/^formations deletes whole sessions only/);
+    expect(menu.delete).toBe("on");
     expect(m.connect).toMatchObject({
       dockerExec: "docker exec -it fake-lab-machine-1 sh",
       rdp: false,
@@ -187,20 +187,64 @@ describe("Stop All, Terminate All and Delete", () => {
 });
 
 describe("snapshots and Images", () => {
-  it("snapshots a container, saves the formation that launches from it, and lists it in Images", async () => {
+  it("snapshots a container, saves the formation that launches from it, and lists it in Images from the catalog", async () => {
     await h.launch("pool.yaml");
     const r = await h.post("/api/sessions/lab/snapshot", { machine: "machine-1" });
     expect(r.status).toBe(202);
     await h.hub.idle();
     expect(h.hub.list()[0]).toMatchObject({ state: "done", title: "snapshot lab/machine-1" });
-    const { images, gap } = await jsonOf<{ images: { name: string; session: string; machine: string; formation?: string }[]; gap: string }>(
-      h.get("/api/images"),
-    );
+    const { images, unreadable } = await jsonOf<{ images: { id: string; name: string; session: string; machine: string; provider: string; formation?: string }[]; unreadable: unknown[] }>(h.get("/api/images"));
+    expect(unreadable).toEqual([]);
     expect(images).toHaveLength(1);
-    expect(images[0]).toMatchObject({ session: "lab", machine: "machine-1", name: expect.stringMatching(/^lab-machine-1-snapshot:\d+/) });
+    expect(images[0]).toMatchObject({ session: "lab", machine: "machine-1", provider: "docker", id: expect.stringMatching(/^img-[0-9a-f]{10}$/), name: expect.stringMatching(/^lab-machine-1-snapshot:\d+/) });
     expect(images[0]!.formation).toMatch(/^snapshots\/lab-machine-1-\d+\.yaml$/);
     expect(await readFile(join(h.dir, images[0]!.formation!), "utf8")).toContain(`image: ${images[0]!.name}`);
-    expect(gap).toMatch(/^Images of destroyed sessions are not listed/);
+  });
+
+  it("keeps listing an image after its session is deleted; launch writes its formation; Delete asks, then removes it", async () => {
+    await h.launch("pool.yaml");
+    const { catalogId } = await h.sessions.snapshot("lab", { machine: "machine-2" });
+    await h.sessions.destroy("lab");
+    const { images } = await jsonOf<{ images: { id: string; formation?: string }[] }>(h.get("/api/images"));
+    expect(images.map((i) => i.id)).toEqual([catalogId]);
+    expect(images[0]!.formation).toBeUndefined();
+    const launched = await jsonOf<{ file: string; name: string }>(h.post(`/api/images/${catalogId}/formation`, {}));
+    expect(launched.file).toBe(`snapshots/${catalogId}.yaml`);
+    expect(await readFile(join(h.dir, launched.file), "utf8")).toMatch(/image: lab-machine-2-snapshot:\d+/);
+    const { words, task } = await confirmed(`/api/images/${catalogId}/delete`, {});
+    expect(words).toMatch(/^Delete docker image lab-machine-2-snapshot:\d+ \(img-1-lab-machine-2-snapshot:\d+\), taken from lab\/machine-2, and the storage behind it\?/);
+    expect(task).toMatchObject({ state: "done" });
+    expect(h.images.removed).toEqual([expect.stringMatching(/^img-1-lab-machine-2-snapshot:/)]);
+    expect((await jsonOf<{ images: unknown[] }>(h.get("/api/images"))).images).toEqual([]);
+    expect((await h.post("/api/images/img-nope/delete", { confirmed: true })).status).toBe(404);
+  });
+});
+
+describe("Delete one machine and Connect › PuTTY from the menu", () => {
+  it("deletes a Pool member once confirmed, through the library; the name is not reused", async () => {
+    await h.launch("pool.yaml");
+    const { words, task } = await confirmed("/api/sessions/lab/machines/machine-2/delete", {});
+    expect(words).toBe("Delete lab/machine-2 (running) for good: its resources and disks are deleted and its name is not reused. 2 machine(s) remain: machine-1, machine-3.");
+    expect(task).toMatchObject({ state: "done", title: "delete lab/machine-2" });
+    const page = await jsonOf<SessionPage>(h.get("/api/sessions/lab"));
+    expect(page.machines.map((m) => m.name)).toEqual(["machine-1", "machine-3"]);
+    expect(page.journal.find((j) => j.action === "delete")).toMatchObject({ machine: "machine-2", actor: "tester@host (console)" });
+  });
+
+  it("refuses Delete where the menu disables it, with the same reason", async () => {
+    await h.launch("labs/desktop.yaml");
+    const r = await h.post("/api/sessions/desk/machines/proxy/delete", { confirmed: true });
+    expect(r.status).toBe(400);
+    expect((await jsonOf<{ error: string }>(r)).error).toMatch(/^Delete is not available for desk\/proxy: proxy is the session's proxy/);
+  });
+
+  it("offers PuTTY and plink lines for a machine reached with SSH", async () => {
+    await h.launch("labs/desktop.yaml");
+    const page = await jsonOf<SessionPage>(h.get("/api/sessions/desk"));
+    const proxy = page.machines.find((m) => m.name === "proxy")!;
+    expect(proxy.menu.find((i) => i.id === "connect-putty")).toMatchObject({ enabled: true, label: "Connect › PuTTY" });
+    expect(proxy.connect?.putty).toMatch(/^putty -ssh /);
+    expect(proxy.connect?.plink).toMatch(/^plink -ssh /);
   });
 });
 

@@ -8,7 +8,7 @@ import type Dockerode from "dockerode";
 import type { Role } from "../../../plan/types.js";
 import { classifyDockerError, dockerOptions } from "../engine.js";
 import { containerName, LABELS, splitReference, stamp } from "../names.js";
-import { ActionError, TARGET_STATE, type ActionDriver, type ActionName, type ActionResult, type ActionTarget, type MachineState, type SessionActionName } from "../../../automation/actions/types.js";
+import { ActionError, TARGET_STATE, type CommandResult, type ActionDriver, type ActionName, type ActionResult, type ActionTarget, type MachineState, type SessionActionName } from "../../../automation/actions/types.js";
 import { fromDockerState, type DockerRawState } from "./states.js";
 
 /** Options of the Docker driver. */
@@ -162,6 +162,26 @@ export class DockerDriver implements ActionDriver {
         // 137 = SIGKILL: the graceful stop ran out of time and Docker killed it; say so.
         explain: (after) => (after?.State.ExitCode === 137 ? `did not shut down within ${this.stopTimeout} s: Docker killed it` : undefined),
       };
+    });
+  }
+
+  /** `docker exec`: the command in the running container, its output demultiplexed and joined. */
+  async run(t: ActionTarget, argv: readonly string[]): Promise<CommandResult> {
+    return this.call(t, async (d) => {
+      const exec = await d.getContainer(id(t)).exec({ Cmd: [...argv], AttachStdout: true, AttachStderr: true });
+      const stream = await exec.start({ hijack: true, stdin: false });
+      const chunks: Buffer[] = [];
+      const sink = { write: (c: Buffer) => (chunks.push(Buffer.from(c)), true) } as unknown as NodeJS.WritableStream;
+      d.modem.demuxStream(stream, sink, sink);
+      await new Promise<void>((resolve, reject) => {
+        stream.on("end", resolve);
+        stream.on("close", resolve);
+        stream.on("error", reject);
+      });
+      // The stream ends as the process exits; the engine may record its exit code a moment later.
+      let info = await exec.inspect();
+      for (const deadline = Date.now() + 30_000; info.Running && Date.now() < deadline; info = await exec.inspect()) await new Promise((r) => setTimeout(r, 100));
+      return { exitCode: info.ExitCode ?? -1, output: Buffer.concat(chunks).toString("utf8") };
     });
   }
 

@@ -44,7 +44,7 @@ function deps(more: Partial<SessionDeps> = {}, seen: SessionsOptions[] = []): Se
     signals: new EventEmitter(),
     makeSessions: (o: SessionsOptions) => {
       seen.push(o);
-      return new Sessions({ ...o, home: h.home, env: { FORMATIONS_HOME: h.home, PULUMI_CONFIG_PASSPHRASE: "pw" }, engine: h.engine, actor: "tester@host", now: steppingClock(), drivers: () => driver });
+      return new Sessions({ ...o, home: h.home, env: { FORMATIONS_HOME: h.home, PULUMI_CONFIG_PASSPHRASE: "pw" }, engine: h.engine, actor: "tester@host", now: steppingClock(), drivers: () => driver, imageStores: async () => undefined });
     },
     ...more,
   };
@@ -102,7 +102,7 @@ describe("snapshot", () => {
     const file = join(h.home, "from-snapshot.yaml");
     expect(await snapshotCommand("lab", { machine: "machine-2", name: "lab-m2:v1", saveFormation: file }, io, deps())).toBe(0);
     expect(out[0]).toBe("snapshot of lab/machine-2: img-1-lab-m2:v1");
-    expect(out[1]).toBe("recorded in session lab as lab-m2:v1 (kept when the session is destroyed)");
+    expect(out[1]).toMatch(/^recorded in session lab as lab-m2:v1, and in the image catalog as img-[0-9a-f]{10} \(formations images; kept when the session is destroyed\)$/);
     const r = await validateFormation(file);
     expect(r.valid).toBe(true);
     if (!r.valid) return;
@@ -123,7 +123,7 @@ describe("snapshot", () => {
     const file = join(h.home, "aws-from-snapshot.yaml");
     expect(await snapshotCommand("lab", { machine: "machine-1", json: true, saveFormation: file }, io, deps())).toBe(0);
     const doc = JSON.parse(out[0]!);
-    expect(doc).toEqual({ session: "lab", machine: "machine-1", imageId: "img-1", name: "img-1", image: "img-1", formation: { file, name: expect.stringMatching(/^lab-machine-1-\d{12}$/) } });
+    expect(doc).toEqual({ session: "lab", machine: "machine-1", imageId: "img-1", name: "img-1", image: "img-1", catalogId: expect.stringMatching(/^img-[0-9a-f]{10}$/), formation: { file, name: expect.stringMatching(/^lab-machine-1-\d{12}$/) } });
     const r = await validateFormation(file);
     expect(r.valid && (r.formation.spec as { machine: { image: string } }).machine.image).toBe("img-1");
   });

@@ -10,6 +10,7 @@ const record: SessionRecord = {
   removed: { "machine-3": { at: "2026-01-02T00:00:00.000Z", urns: ["urn:a", "urn:b"] } },
   snapshots: [{ machine: "machine-1", name: "img-1", at: "2026-01-03T00:00:00.000Z" }],
   journal: [{ at: "2026-01-01T00:00:00.000Z", actor: "alice@laptop", action: "up", result: "ok", added: ["machine-1"] }],
+  deleted: { "machine-4": { at: "2026-01-04T00:00:00.000Z", by: "alice@laptop" } },
 };
 
 describe("the session record in stack config", () => {
@@ -35,7 +36,7 @@ describe("the session record in stack config", () => {
       "formations:removed": { value: "not json" },
       "formations:journal": { value: '[{"at":"t","action":"up","result":"ok"},{"nonsense":true},3]' },
     };
-    expect(recordFromConfig(config)).toEqual({ formation: "kind: Pool", file: "", desired: { a: "running" }, removed: {}, snapshots: [], journal: [{ at: "t", action: "up", result: "ok" }] });
+    expect(recordFromConfig(config)).toEqual({ formation: "kind: Pool", file: "", desired: { a: "running" }, removed: {}, snapshots: [], journal: [{ at: "t", action: "up", result: "ok" }], deleted: {} });
     expect(recordFromConfig({})).toBeUndefined();
     expect(recordFromOutputs({ formationsText: { value: "x", secret: true } })).toBeUndefined();
   });

@@ -1,0 +1,43 @@
+/**
+ * Layer 4: the GCP image store (clouds/gcp/actions/images.ts) on the exact Compute REST requests
+ * it sends, answered by a scripted API on undici's MockAgent: a machine image sized by its stored
+ * bytes, deleted with machineImages.delete, and one GCE no longer knows reported gone.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { MockAgent } from "undici";
+import { GcpImages } from "../../../clouds/gcp/actions/images.js";
+import { FakeApi, mockHttp } from "../../automation/actions/rest-mock.js";
+
+const PATH = "/compute/v1/projects/p1/global/machineImages/s1-head-20300102";
+const image = { imageId: "projects/p1/global/machineImages/s1-head-20300102", name: "s1-head-20300102" };
+const store = () => new GcpImages({ auth: { accessToken: async () => "tok-1" } });
+let http: { agent: MockAgent; restore: () => Promise<void> };
+let api: FakeApi;
+
+beforeEach(() => {
+  http = mockHttp();
+  api = new FakeApi(http.agent, "https://compute.googleapis.com");
+});
+afterEach(() => http.restore());
+
+describe("GcpImages", () => {
+  it("sizes a machine image by its totalStorageBytes", async () => {
+    api.on("GET", PATH, { status: 200, body: { name: image.name, status: "READY", totalStorageBytes: "2500000000" } });
+    expect(await store().sizeGb(image)).toBe(2.5);
+    expect(api.calls()).toEqual([`GET ${PATH}`]);
+    expect(api.log[0]!.headers.authorization).toBe("Bearer tok-1");
+  });
+
+  it("deletes it with machineImages.delete", async () => {
+    api.on("GET", PATH, { status: 200, body: { name: image.name, status: "READY" } });
+    api.on("DELETE", PATH, { status: 200, body: { name: "delete-1", status: "RUNNING" } });
+    expect(await store().remove(image)).toEqual({ deleted: [`machine image ${image.imageId}`] });
+    expect(api.mutating()).toEqual([`DELETE ${PATH}`]);
+  });
+
+  it("reports one GCE no longer knows as gone, deleting nothing", async () => {
+    api.on("GET", PATH, { status: 404, body: { error: { code: 404, message: "not found", errors: [{ reason: "notFound" }] } } });
+    expect(await store().remove(image)).toEqual({ deleted: [], gone: true });
+    expect(api.mutating()).toEqual([]);
+  });
+});
