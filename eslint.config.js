@@ -7,7 +7,18 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: "readonly", console: "readonly", Buffer: "readonly", URL: "readonly", setTimeout: "readonly", clearTimeout: "readonly", performance: "readonly", TextDecoder: "readonly" } },
+    languageOptions: {
+      globals: {
+        process: "readonly",
+        console: "readonly",
+        Buffer: "readonly",
+        URL: "readonly",
+        setTimeout: "readonly",
+        clearTimeout: "readonly",
+        performance: "readonly",
+        TextDecoder: "readonly",
+      },
+    },
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
@@ -16,6 +27,9 @@ export default tseslint.config(
   // The lab gateway's page script runs in the browser, beside guacamole-common-js.
   {
     files: ["scripts/images/*/webapp/web/**/*.js"],
-    languageOptions: { sourceType: "script", globals: { document: "readonly", window: "readonly", fetch: "readonly", URLSearchParams: "readonly", Guacamole: "readonly" } },
+    languageOptions: {
+      sourceType: "script",
+      globals: { document: "readonly", window: "readonly", fetch: "readonly", URLSearchParams: "readonly", Guacamole: "readonly" },
+    },
   },
 );

@@ -43,8 +43,10 @@ function quote(value: string): string {
 
 /** The settings file: only what differs from the script's defaults, plus the paths. */
 export function idleAgentEnv(opts: IdleAgentOptions): string {
-  if (!Number.isInteger(opts.idleMinutes) || opts.idleMinutes < 1) throw new Error(`idleMinutes must be a whole number of minutes >= 1, got ${opts.idleMinutes}`);
-  if (opts.cpuPercent !== undefined && !(Number.isInteger(opts.cpuPercent) && opts.cpuPercent >= 0 && opts.cpuPercent <= 100)) throw new Error(`cpuPercent must be a whole number 0..100, got ${opts.cpuPercent}`);
+  if (!Number.isInteger(opts.idleMinutes) || opts.idleMinutes < 1)
+    throw new Error(`idleMinutes must be a whole number of minutes >= 1, got ${opts.idleMinutes}`);
+  if (opts.cpuPercent !== undefined && !(Number.isInteger(opts.cpuPercent) && opts.cpuPercent >= 0 && opts.cpuPercent <= 100))
+    throw new Error(`cpuPercent must be a whole number 0..100, got ${opts.cpuPercent}`);
   for (const p of opts.ports ?? []) if (!Number.isInteger(p) || p < 1 || p > 65535) throw new Error(`port ${p} is not a TCP port`);
   for (const s of opts.processes ?? []) if (/\s/.test(s) || s === "") throw new Error(`process string '${s}' must be one word`);
   const lines = [

@@ -64,7 +64,11 @@ function pluginVersion(pkg: string): string | undefined {
 }
 
 const readText = (path: string) => readFile(path, "utf8").catch(() => undefined);
-const exists = (path: string) => access(path, constants.R_OK).then(() => true, () => false);
+const exists = (path: string) =>
+  access(path, constants.R_OK).then(
+    () => true,
+    () => false,
+  );
 
 async function pulumiCheck(o: Required<Pick<DoctorOptions, "locate">>, env: NodeJS.ProcessEnv, home: string): Promise<DoctorCheck> {
   const cli = await o.locate(env, home);
@@ -74,31 +78,54 @@ async function pulumiCheck(o: Required<Pick<DoctorOptions, "locate">>, env: Node
     name: "pulumi CLI",
     ok: false,
     required: true,
-    detail: env.FORMATIONS_PULUMI ? `FORMATIONS_PULUMI=${env.FORMATIONS_PULUMI} is not an executable .../bin/pulumi` : "not on PATH, not in the formations home, not built",
+    detail: env.FORMATIONS_PULUMI
+      ? `FORMATIONS_PULUMI=${env.FORMATIONS_PULUMI} is not an executable .../bin/pulumi`
+      : "not on PATH, not in the formations home, not built",
     fix: `install it (https://www.pulumi.com/docs/install/), or run a session verb with --install-pulumi (downloads v${version} into ${home}/pulumi), or build it offline: scripts/pulumi-engine.sh build`,
   };
 }
 
-async function pluginChecks(providers: readonly Provider[], required: ReadonlySet<Provider>, env: NodeJS.ProcessEnv, userHome: string, hasPlugin: (dir: string) => Promise<boolean>): Promise<DoctorCheck[]> {
+async function pluginChecks(
+  providers: readonly Provider[],
+  required: ReadonlySet<Provider>,
+  env: NodeJS.ProcessEnv,
+  userHome: string,
+  hasPlugin: (dir: string) => Promise<boolean>,
+): Promise<DoctorCheck[]> {
   const pulumiHome = env.PULUMI_HOME || join(userHome, ".pulumi");
   const out: DoctorCheck[] = [];
   const seen = new Set<string>();
-  for (const p of providers) for (const { pkg, plugin } of cloudOf(p).pulumiPackages) {
-    // Two clouds may share a plugin (ovh's instances are openstack's): one row each.
-    if (seen.has(plugin)) continue;
-    seen.add(plugin);
-    const version = pluginVersion(pkg);
-    if (!version) {
-      out.push({ name: `plugin ${plugin}`, ok: false, required: required.has(p), detail: `${pkg} is not installed with formations`, fix: "reinstall formations (npm install)" });
-      continue;
+  for (const p of providers)
+    for (const { pkg, plugin } of cloudOf(p).pulumiPackages) {
+      // Two clouds may share a plugin (ovh's instances are openstack's): one row each.
+      if (seen.has(plugin)) continue;
+      seen.add(plugin);
+      const version = pluginVersion(pkg);
+      if (!version) {
+        out.push({
+          name: `plugin ${plugin}`,
+          ok: false,
+          required: required.has(p),
+          detail: `${pkg} is not installed with formations`,
+          fix: "reinstall formations (npm install)",
+        });
+        continue;
+      }
+      const dir = join(pulumiHome, "plugins", `resource-${plugin}-v${version}`);
+      const ok = await hasPlugin(dir);
+      // The engine downloads a missing plugin on the first `up`: missing is only a warning, unless offline.
+      out.push(
+        ok
+          ? { name: `plugin ${plugin}`, ok, required: false, detail: `v${version} in ${dir}` }
+          : {
+              name: `plugin ${plugin}`,
+              ok,
+              required: false,
+              detail: `v${version} not in ${join(pulumiHome, "plugins")}: the engine downloads it on the first up (needs the internet)`,
+              fix: `pulumi plugin install resource ${plugin} ${version}`,
+            },
+      );
     }
-    const dir = join(pulumiHome, "plugins", `resource-${plugin}-v${version}`);
-    const ok = await hasPlugin(dir);
-    // The engine downloads a missing plugin on the first `up`: missing is only a warning, unless offline.
-    out.push(ok
-      ? { name: `plugin ${plugin}`, ok, required: false, detail: `v${version} in ${dir}` }
-      : { name: `plugin ${plugin}`, ok, required: false, detail: `v${version} not in ${join(pulumiHome, "plugins")}: the engine downloads it on the first up (needs the internet)`, fix: `pulumi plugin install resource ${plugin} ${version}` });
-  }
   return out;
 }
 
@@ -106,19 +133,47 @@ async function backendChecks(o: DoctorOptions, env: NodeJS.ProcessEnv): Promise<
   const home = formationsHome(env);
   const url = o.backendUrl ?? (env.PULUMI_BACKEND_URL?.trim() || undefined);
   try {
-    const b = await loadBackend({ ...(o.backendUrl ? { backendUrl: o.backendUrl } : {}), ...(o.secretsProvider ? { secretsProvider: o.secretsProvider } : {}) }, env);
+    const b = await loadBackend(
+      { ...(o.backendUrl ? { backendUrl: o.backendUrl } : {}), ...(o.secretsProvider ? { secretsProvider: o.secretsProvider } : {}) },
+      env,
+    );
     return [
-      { name: "state backend", ok: true, required: true, detail: `${b.url}${b.localDefault ? " (the local default; set PULUMI_BACKEND_URL to share sessions)" : url === b.url && !o.backendUrl ? " (PULUMI_BACKEND_URL)" : " (--backend-url)"}` },
-      { name: "secrets", ok: true, required: true, detail: b.secretsProvider === "passphrase" ? `passphrase from ${b.passphraseSource}` : `provider ${b.secretsProvider} (no passphrase needed)` },
+      {
+        name: "state backend",
+        ok: true,
+        required: true,
+        detail: `${b.url}${b.localDefault ? " (the local default; set PULUMI_BACKEND_URL to share sessions)" : url === b.url && !o.backendUrl ? " (PULUMI_BACKEND_URL)" : " (--backend-url)"}`,
+      },
+      {
+        name: "secrets",
+        ok: true,
+        required: true,
+        detail: b.secretsProvider === "passphrase" ? `passphrase from ${b.passphraseSource}` : `provider ${b.secretsProvider} (no passphrase needed)`,
+      },
     ];
   } catch (err) {
     if (err instanceof MissingPassphraseError) {
       return [
         { name: "state backend", ok: true, required: true, detail: url ?? `file://${home}/state (the local default)` },
-        { name: "secrets", ok: false, required: true, detail: err.message.split(". Set")[0]!.replace(/^no secrets passphrase: /, "no passphrase: "), fix: `set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE${err.localDefault ? `, or run a session verb with --create-passphrase (writes ${home}/passphrase, mode 0600)` : " (the passphrase the sessions were created with)"}` },
+        {
+          name: "secrets",
+          ok: false,
+          required: true,
+          detail: err.message.split(". Set")[0]!.replace(/^no secrets passphrase: /, "no passphrase: "),
+          fix: `set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE${err.localDefault ? `, or run a session verb with --create-passphrase (writes ${home}/passphrase, mode 0600)` : " (the passphrase the sessions were created with)"}`,
+        },
       ];
     }
-    if (err instanceof SessionError) return [{ name: "state backend", ok: false, required: true, detail: err.message, fix: "set PULUMI_BACKEND_URL (or --backend-url) to file:///absolute/path, s3://bucket/prefix, azblob://container, gs://bucket or https://api.pulumi.com" }];
+    if (err instanceof SessionError)
+      return [
+        {
+          name: "state backend",
+          ok: false,
+          required: true,
+          detail: err.message,
+          fix: "set PULUMI_BACKEND_URL (or --backend-url) to file:///absolute/path, s3://bucket/prefix, azblob://container, gs://bucket or https://api.pulumi.com",
+        },
+      ];
     throw err;
   }
 }

@@ -35,5 +35,12 @@ export type { ActionResult, MachineState as NormalisedMachineState, ActionName }
 export type { DeleteMachineOptions, DeleteMachineReport } from "./actions/delete-machine.js";
 export type { ImageStore, StoredImage, ImageRemoval, CommandResult } from "./actions/types.js";
 // The image catalog (automation/images/): every snapshot, kept in the state backend after destroy.
-export { ImageError, type ImagesReport, type ImageDeleteReport, type ImageDeleteOptions, type SaveImageFormationOptions, type ImageStoreSource } from "./images/images.js";
+export {
+  ImageError,
+  type ImagesReport,
+  type ImageDeleteReport,
+  type ImageDeleteOptions,
+  type SaveImageFormationOptions,
+  type ImageStoreSource,
+} from "./images/images.js";
 export type { ImageEntry, ImageListing } from "./images/catalog.js";

@@ -30,7 +30,17 @@ import { takeSnapshot, type SnapshotOptions, type SnapshotReport } from "./actio
 import type { SessionStates } from "./actions/states.js";
 import { deleteMachine, type DeleteMachineOptions, type DeleteMachineReport } from "./actions/delete-machine.js";
 import { cloudOf } from "../clouds/index.js";
-import { deleteImage, listImages, saveImageFormation, type ImageDeleteOptions, type ImageDeleteReport, type ImagesHost, type ImagesReport, type ImageStoreSource, type SaveImageFormationOptions } from "./images/images.js";
+import {
+  deleteImage,
+  listImages,
+  saveImageFormation,
+  type ImageDeleteOptions,
+  type ImageDeleteReport,
+  type ImagesHost,
+  type ImagesReport,
+  type ImageStoreSource,
+  type SaveImageFormationOptions,
+} from "./images/images.js";
 import type { ImageEntry } from "./images/catalog.js";
 
 export interface SessionsOptions extends BackendOptions, LifecycleOptions {
@@ -125,7 +135,12 @@ export class Sessions {
       observe: (session, record, outputs, machines) => this.lifecycle.observe(session, record, outputs, machines),
       // Reconciles the engine's state with the cloud: meaningless when a test double plays the
       // engine over the real cloud's drivers (its state was never the cloud's).
-      ...(this.opts.engine === undefined || this.opts.drivers ? { sweep: (session: string, record: SessionRecord, outputs: Record<string, unknown>, known: ReadonlySet<string>) => this.lifecycle.sweep(session, record, outputs, known) } : {}),
+      ...(this.opts.engine === undefined || this.opts.drivers
+        ? {
+            sweep: (session: string, record: SessionRecord, outputs: Record<string, unknown>, known: ReadonlySet<string>) =>
+              this.lifecycle.sweep(session, record, outputs, known),
+          }
+        : {}),
     };
   }
 
@@ -134,18 +149,35 @@ export class Sessions {
     const { formation, text } = await load(file);
     const session = checkSessionName(opts.session ?? formation.metadata.name);
     await this.prepared();
-    return this.runner.run(session, "up", async (ctx) => deploy(await this.env(ctx.signal, ctx.startedAt), { session, formation, text, file, mode: opts.confirm && !opts.yes ? { confirm: opts.confirm } : "apply" }), { signal: opts.signal });
+    return this.runner.run(
+      session,
+      "up",
+      async (ctx) =>
+        deploy(await this.env(ctx.signal, ctx.startedAt), {
+          session,
+          formation,
+          text,
+          file,
+          mode: opts.confirm && !opts.yes ? { confirm: opts.confirm } : "apply",
+        }),
+      { signal: opts.signal },
+    );
   }
 
   /** Applies the formation stored in the session again (after its desired states changed). */
   async apply(session: string, opts: { signal?: AbortSignal } = {}): Promise<DeployResult> {
     checkSessionName(session);
     await this.prepared();
-    return this.runner.run(session, "up", async (ctx) => {
-      const env = await this.env(ctx.signal, ctx.startedAt);
-      const { record, formation, plan } = await storedSession(env.engine, session, "up");
-      return deploy(env, { session, formation, plan, text: record.formation, file: record.file, mode: "apply" });
-    }, opts);
+    return this.runner.run(
+      session,
+      "up",
+      async (ctx) => {
+        const env = await this.env(ctx.signal, ctx.startedAt);
+        const { record, formation, plan } = await storedSession(env.engine, session, "up");
+        return deploy(env, { session, formation, plan, text: record.formation, file: record.file, mode: "apply" });
+      },
+      opts,
+    );
   }
 
   /** What `up` would change, changing nothing (a new session's stack is removed again). */
@@ -153,14 +185,24 @@ export class Sessions {
     const { formation, text } = await load(file);
     const session = checkSessionName(opts.session ?? formation.metadata.name);
     await this.prepared();
-    return this.runner.run(session, "preview", async (ctx) => deploy(await this.env(ctx.signal, ctx.startedAt), { session, formation, text, file, mode: "preview" }), opts);
+    return this.runner.run(
+      session,
+      "preview",
+      async (ctx) => deploy(await this.env(ctx.signal, ctx.startedAt), { session, formation, text, file, mode: "preview" }),
+      opts,
+    );
   }
 
   /** Reads the real state of every resource; records machines stopped or deleted outside formations. */
   async refresh(session: string, opts: { clearPending?: boolean; signal?: AbortSignal } = {}): Promise<RefreshResult> {
     checkSessionName(session);
     await this.prepared();
-    return this.runner.run(session, "refresh", async (ctx) => refreshSession(await this.env(ctx.signal, ctx.startedAt), session, opts.clearPending ?? false), opts);
+    return this.runner.run(
+      session,
+      "refresh",
+      async (ctx) => refreshSession(await this.env(ctx.signal, ctx.startedAt), session, opts.clearPending ?? false),
+      opts,
+    );
   }
 
   /** Destroys every resource of the session, then the session itself. */
@@ -214,7 +256,8 @@ export class Sessions {
    */
   async setDesiredState(session: string, machine: string | undefined, state: PowerState, opts: { action?: string } = {}): Promise<SessionRecord> {
     return this.mutate(session, (record, names) => {
-      if (machine !== undefined && !names.includes(machine)) throw new SessionError(`no machine named '${machine}' in session '${session}' (machines: ${names.join(", ")})`, 1, session);
+      if (machine !== undefined && !names.includes(machine))
+        throw new SessionError(`no machine named '${machine}' in session '${session}' (machines: ${names.join(", ")})`, 1, session);
       const targets = (machine ? [machine] : names).filter((n) => state === "running" || !record.removed[n]);
       const desired = { ...record.desired };
       const removed = { ...record.removed };
@@ -223,7 +266,10 @@ export class Sessions {
         delete removed[n];
       }
       const from = machine ? (record.removed[machine] ? "terminated" : (record.desired[machine] ?? "running")) : undefined;
-      return { next: { ...record, desired, removed }, entry: { action: opts.action ?? "set-desired", ...(machine ? { machine } : {}), ...(from ? { from } : {}), to: state, result: "ok" } };
+      return {
+        next: { ...record, desired, removed },
+        entry: { action: opts.action ?? "set-desired", ...(machine ? { machine } : {}), ...(from ? { from } : {}), to: state, result: "ok" },
+      };
     });
   }
 
@@ -240,7 +286,10 @@ export class Sessions {
     }));
   }
 
-  private mutate(session: string, change: (record: SessionRecord, machines: string[]) => { next: SessionRecord; entry: Omit<JournalEntry, "at" | "actor"> & Partial<JournalEntry> }): Promise<SessionRecord> {
+  private mutate(
+    session: string,
+    change: (record: SessionRecord, machines: string[]) => { next: SessionRecord; entry: Omit<JournalEntry, "at" | "actor"> & Partial<JournalEntry> },
+  ): Promise<SessionRecord> {
     checkSessionName(session);
     return this.runner.run(session, "record", async () => {
       const engine = await this.prepared();
@@ -259,28 +308,54 @@ export class Sessions {
   // Lifecycle actions (automation/actions/): each is one operation holding the session, run by this runner.
   private life?: Lifecycle;
   private get lifecycle(): Lifecycle {
-    return (this.life ??= new Lifecycle({ ...(this.opts.drivers ? { drivers: this.opts.drivers } : {}), images: this.imagesHost, list: (labels) => this.list({ labels }), engine: () => this.prepared(), run: async (s, a, body, o) => (await this.prepared(), this.runner.run(s, a, async (ctx) => body(await this.env(ctx.signal, ctx.startedAt)), o)) }));
+    return (this.life ??= new Lifecycle({
+      ...(this.opts.drivers ? { drivers: this.opts.drivers } : {}),
+      images: this.imagesHost,
+      list: (labels) => this.list({ labels }),
+      engine: () => this.prepared(),
+      run: async (s, a, body, o) => (await this.prepared(), this.runner.run(s, a, async (ctx) => body(await this.env(ctx.signal, ctx.startedAt)), o)),
+    }));
   }
   /** Starts the session's machines (or `opts.machine`), coordinators first. */
-  start(session: string, opts?: ActionCallOptions): Promise<ActionReport> { return this.lifecycle.act("start", session, opts); }
+  start(session: string, opts?: ActionCallOptions): Promise<ActionReport> {
+    return this.lifecycle.act("start", session, opts);
+  }
   /** Stops them, root volumes kept (`force`: without a graceful shutdown), workers first. */
-  stop(session: string, opts?: ActionCallOptions): Promise<ActionReport> { return this.lifecycle.act("stop", session, opts); }
+  stop(session: string, opts?: ActionCallOptions): Promise<ActionReport> {
+    return this.lifecycle.act("stop", session, opts);
+  }
   /** Hibernates them (Docker: pause); refused before any call where a machine cannot. */
-  hibernate(session: string, opts?: ActionCallOptions): Promise<ActionReport> { return this.lifecycle.act("hibernate", session, opts); }
+  hibernate(session: string, opts?: ActionCallOptions): Promise<ActionReport> {
+    return this.lifecycle.act("hibernate", session, opts);
+  }
   /** Reboots them (`force`: hard reset). */
-  reboot(session: string, opts?: ActionCallOptions): Promise<ActionReport> { return this.lifecycle.act("reboot", session, opts); }
+  reboot(session: string, opts?: ActionCallOptions): Promise<ActionReport> {
+    return this.lifecycle.act("reboot", session, opts);
+  }
   /** Shuts their operating systems down gracefully. */
-  shutdown(session: string, opts?: ActionCallOptions): Promise<ActionReport> { return this.lifecycle.act("shutdown", session, opts); }
+  shutdown(session: string, opts?: ActionCallOptions): Promise<ActionReport> {
+    return this.lifecycle.act("shutdown", session, opts);
+  }
   /** A machine image of one machine, kept after the session is destroyed, and added to the image catalog. */
-  snapshot(session: string, opts: SnapshotOptions): Promise<SnapshotReport> { return takeSnapshot(this.lifecycle, session, opts, this.imagesHost); }
+  snapshot(session: string, opts: SnapshotOptions): Promise<SnapshotReport> {
+    return takeSnapshot(this.lifecycle, session, opts, this.imagesHost);
+  }
   /** Deletes one machine for good (a Pool member, a compute node after Slurm drained it, a self-managed worker); its name is not reused. */
-  deleteMachine(session: string, opts: DeleteMachineOptions): Promise<DeleteMachineReport> { return deleteMachine(this.lifecycle, session, opts); }
+  deleteMachine(session: string, opts: DeleteMachineOptions): Promise<DeleteMachineReport> {
+    return deleteMachine(this.lifecycle, session, opts);
+  }
   /** Stops every machine of the sessions matching `labels` (or of `session`), one result per machine. */
-  stopAll(opts?: BatchCallOptions): Promise<BatchReport> { return runSessionsBatch(this.lifecycle, "stop", opts); }
+  stopAll(opts?: BatchCallOptions): Promise<BatchReport> {
+    return runSessionsBatch(this.lifecycle, "stop", opts);
+  }
   /** Machine states (pending ... interrupted): as recorded, or `live` from the provider. */
-  states(session: string, opts?: { live?: boolean }): Promise<SessionStates> { return this.lifecycle.states(session, opts); }
+  states(session: string, opts?: { live?: boolean }): Promise<SessionStates> {
+    return this.lifecycle.states(session, opts);
+  }
   /** Terminates every machine of the sessions matching `labels` (or of `session`), one result per machine. */
-  terminateAll(opts?: BatchCallOptions): Promise<BatchReport> { return runSessionsBatch(this.lifecycle, "terminate", opts); }
+  terminateAll(opts?: BatchCallOptions): Promise<BatchReport> {
+    return runSessionsBatch(this.lifecycle, "terminate", opts);
+  }
 
   // The image catalog (automation/images/): every snapshot any session took, kept in the backend.
   private get imagesHost(): ImagesHost {
@@ -293,9 +368,13 @@ export class Sessions {
     return listImages(this.imagesHost, selector);
   }
   /** Deletes an image (catalog id, provider image id or name) and what stores it, then its catalog entry; undefined when `confirm` declined. */
-  deleteImage(ref: string, opts?: ImageDeleteOptions): Promise<ImageDeleteReport | undefined> { return deleteImage(this.imagesHost, ref, opts); }
+  deleteImage(ref: string, opts?: ImageDeleteOptions): Promise<ImageDeleteReport | undefined> {
+    return deleteImage(this.imagesHost, ref, opts);
+  }
   /** Writes the formation that launches an image's machine from it (default file: `<new name>.yaml`; never over an existing file). */
-  saveImageFormation(ref: string, file: string | undefined, opts?: SaveImageFormationOptions): Promise<{ file: string; name: string; image: ImageEntry }> { return saveImageFormation(this.imagesHost, ref, file, opts); }
+  saveImageFormation(ref: string, file: string | undefined, opts?: SaveImageFormationOptions): Promise<{ file: string; name: string; image: ImageEntry }> {
+    return saveImageFormation(this.imagesHost, ref, file, opts);
+  }
 
   /** Sessions with an operation running or queued in this process. */
   busy(): string[] {

@@ -44,7 +44,11 @@ const work = await mkdtemp(join(tmpdir(), "bench-bare-pulumi-"));
 try {
   const s = await LocalWorkspace.createOrSelectStack(
     { stackName: stack, projectName: "bare", program },
-    { workDir: work, projectSettings: { name: "bare", runtime: "nodejs", backend: { url: pathToFileURL(stateDir).href } }, envVars: { PULUMI_CONFIG_PASSPHRASE: "bench" } },
+    {
+      workDir: work,
+      projectSettings: { name: "bare", runtime: "nodejs", backend: { url: pathToFileURL(stateDir).href } },
+      envVars: { PULUMI_CONFIG_PASSPHRASE: "bench" },
+    },
   );
   if (verb === "up") await s.up();
   else {

@@ -10,7 +10,12 @@ import { parse } from "yaml";
 const validate = createRequire(import.meta.url)("../dist/format/validator.standalone.cjs");
 
 const files = process.argv.slice(2).flatMap((p) =>
-  statSync(p).isDirectory() ? readdirSync(p).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => join(p, f)) : [p],
+  statSync(p).isDirectory()
+    ? readdirSync(p)
+        .filter((f) => /\.ya?ml$/.test(f))
+        .sort()
+        .map((f) => join(p, f))
+    : [p],
 );
 let invalid = 0;
 for (const file of files) {

@@ -14,7 +14,12 @@ ajv.addKeyword({ keyword: "patternErrorMessage", schemaType: "string" });
 const validate = ajv.compile(schema);
 
 const files = process.argv.slice(2).flatMap((p) =>
-  statSync(p).isDirectory() ? readdirSync(p).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => join(p, f)) : [p],
+  statSync(p).isDirectory()
+    ? readdirSync(p)
+        .filter((f) => /\.ya?ml$/.test(f))
+        .sort()
+        .map((f) => join(p, f))
+    : [p],
 );
 let invalid = 0;
 for (const file of files) {

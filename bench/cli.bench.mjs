@@ -13,7 +13,16 @@ export async function run() {
     const ours = { label: `formations ${flag}`, cmd: NODE, args: [CLI, flag] };
     await runChecked(ours);
     const cold = await compareCold({ ours, baseline: empty, runs });
-    rows.push(row({ bench: name, case: flag, compared: `formations ${flag} vs an empty Node process, cold to exit`, runs, ...cold, target: { metric: "diffMs", max: 100 } }));
+    rows.push(
+      row({
+        bench: name,
+        case: flag,
+        compared: `formations ${flag} vs an empty Node process, cold to exit`,
+        runs,
+        ...cold,
+        target: { metric: "diffMs", max: 100 },
+      }),
+    );
   }
   return rows;
 }

@@ -14,17 +14,26 @@ const INSTANCE = { aws: "c6i.4xlarge", azure: "Standard_D4s_v5", gcp: "n2-standa
 export function sshKey(i) {
   const type = Buffer.from("ssh-ed25519");
   const key = Buffer.alloc(32, i % 251);
-  const len = (n) => { const b = Buffer.alloc(4); b.writeUInt32BE(n); return b; };
+  const len = (n) => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32BE(n);
+    return b;
+  };
   return `ssh-ed25519 ${Buffer.concat([len(type.length), type, len(32), key]).toString("base64")} user${i}@laptop`;
 }
 
 function cloud(provider, i) {
   switch (provider) {
-    case "aws": return `cloud:\n  provider: aws\n  region: eu-west-1\n  zone: eu-west-1${"abc"[i % 3]}\n`;
-    case "azure": return "cloud:\n  provider: azure\n  region: westeurope\n";
-    case "gcp": return `cloud:\n  provider: gcp\n  region: europe-west1\n  zone: europe-west1-${"bcd"[i % 3]}\n  project: lab-project-${100 + i}\n`;
-    case "openstack": return "cloud:\n  provider: openstack\n  region: RegionOne\n";
-    default: return i % 2 ? "cloud:\n  provider: docker\n  host: unix:///var/run/docker.sock\n" : "cloud:\n  provider: docker\n";
+    case "aws":
+      return `cloud:\n  provider: aws\n  region: eu-west-1\n  zone: eu-west-1${"abc"[i % 3]}\n`;
+    case "azure":
+      return "cloud:\n  provider: azure\n  region: westeurope\n";
+    case "gcp":
+      return `cloud:\n  provider: gcp\n  region: europe-west1\n  zone: europe-west1-${"bcd"[i % 3]}\n  project: lab-project-${100 + i}\n`;
+    case "openstack":
+      return "cloud:\n  provider: openstack\n  region: RegionOne\n";
+    default:
+      return i % 2 ? "cloud:\n  provider: docker\n  host: unix:///var/run/docker.sock\n" : "cloud:\n  provider: docker\n";
   }
 }
 

@@ -32,9 +32,11 @@ function exec(cmd, args) {
 /** Why the bench cannot run here, or undefined. */
 function missing() {
   if (exec("pulumi", ["version"]).status !== 0) return 'no Pulumi CLI on PATH (eval "$(scripts/pulumi-engine.sh build)")';
-  if (exec("docker", ["version", "--format", "{{.Server.Version}}"]).status !== 0) return `no Docker engine answers at ${process.env.DOCKER_HOST ?? "the default socket"} (eval "$(scripts/docker-engine.sh start)")`;
+  if (exec("docker", ["version", "--format", "{{.Server.Version}}"]).status !== 0)
+    return `no Docker engine answers at ${process.env.DOCKER_HOST ?? "the default socket"} (eval "$(scripts/docker-engine.sh start)")`;
   const tag = exec("bash", ["scripts/images.sh", "tag", "slurm"]).stdout.trim();
-  if (!tag || exec("docker", ["image", "inspect", tag]).status !== 0) return `the local Slurm image ${tag || "formations-local/slurm"} is not built (scripts/images.sh build slurm)`;
+  if (!tag || exec("docker", ["image", "inspect", tag]).status !== 0)
+    return `the local Slurm image ${tag || "formations-local/slurm"} is not built (scripts/images.sh build slurm)`;
   return undefined;
 }
 

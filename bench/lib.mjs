@@ -139,7 +139,10 @@ export async function interleave(measures, { runs, warmup = 1 }) {
  * @returns {Promise<{ ours: Side, baseline: Side }>}
  */
 export async function compareCold({ ours, baseline, runs, rssRuns = 3 }) {
-  const [a, b] = await interleave([ours, baseline].map((c) => async () => (await runCold(c)).ms), { runs });
+  const [a, b] = await interleave(
+    [ours, baseline].map((c) => async () => (await runCold(c)).ms),
+    { runs },
+  );
   const rss = async (c) => {
     const xs = [];
     for (let i = 0; i < rssRuns; i++) xs.push(await peakRssKb(c));

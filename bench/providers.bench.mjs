@@ -15,7 +15,7 @@ const SDKS = ["aws", "azure-native", "gcp", "openstack", "docker"];
 const PROBE =
   'data:text/javascript,import{writeFileSync}from"node:fs";import{createRequire}from"node:module";' +
   'process.on("exit",()=>writeFileSync(process.env.BENCH_SDK_FILE,JSON.stringify([...new Set(Object.keys(createRequire(process.cwd()+"/x.js").cache)' +
-  '.map((f)=>(f.match(/node_modules\\/@pulumi\\/([^/]+)\\//)||[])[1]).filter(Boolean))])))';
+  ".map((f)=>(f.match(/node_modules\\/@pulumi\\/([^/]+)\\//)||[])[1]).filter(Boolean))])))";
 
 async function sdksLoaded(file) {
   const dir = await mkdtemp(join(tmpdir(), "bench-sdk-"));

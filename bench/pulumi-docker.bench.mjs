@@ -29,15 +29,32 @@ export function skipReason() {
 
 /** The engine env lines of scripts/pulumi-engine.sh when it has built one, applied to this process. */
 async function pulumiReady() {
-  const env = await exec("bash", [join(ROOT, "scripts", "pulumi-engine.sh"), "env"]).then((r) => r.stdout, () => "");
+  const env = await exec("bash", [join(ROOT, "scripts", "pulumi-engine.sh"), "env"]).then(
+    (r) => r.stdout,
+    () => "",
+  );
   for (const m of env.matchAll(/^export (\w+)="?([^"\n]*)"?$/gm)) process.env[m[1]] = m[2].replace("$PATH", process.env.PATH ?? "");
-  return exec("pulumi", ["version"], { env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" } }).then(() => true, () => false);
+  return exec("pulumi", ["version"], { env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" } }).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function dockerReady() {
-  const answers = () => exec("docker", ["info"]).then(() => true, () => false);
-  if (process.env.DOCKER_HOST && (await answers())) return exec("docker", ["image", "inspect", IMAGE]).then(() => true, () => false);
-  const started = await exec("flock", ["/tmp/formations-docker.lock", join(ROOT, "scripts", "docker-engine.sh"), "start"]).then((r) => r.stdout, () => "");
+  const answers = () =>
+    exec("docker", ["info"]).then(
+      () => true,
+      () => false,
+    );
+  if (process.env.DOCKER_HOST && (await answers()))
+    return exec("docker", ["image", "inspect", IMAGE]).then(
+      () => true,
+      () => false,
+    );
+  const started = await exec("flock", ["/tmp/formations-docker.lock", join(ROOT, "scripts", "docker-engine.sh"), "start"]).then(
+    (r) => r.stdout,
+    () => "",
+  );
   const host = /export DOCKER_HOST=(\S+)/.exec(started)?.[1];
   if (!host) return false;
   process.env.DOCKER_HOST = host;
@@ -66,7 +83,7 @@ async function checked(c, what) {
 
 export async function run() {
   if (!(await pulumiReady())) {
-    skipped = "no Pulumi CLI (build the pinned engine: eval \"$(scripts/pulumi-engine.sh build)\")";
+    skipped = 'no Pulumi CLI (build the pinned engine: eval "$(scripts/pulumi-engine.sh build)")';
     return [];
   }
   if (!(await dockerReady())) {
@@ -76,10 +93,22 @@ export async function run() {
   const runs = runsFromEnv(3);
   const { dir, cleanup } = await tempDir("pulumi-docker");
   const file = join(dir, "pool.yaml");
-  await writeFile(file, `apiVersion: formations/v1\nkind: Pool\nmetadata:\n  name: bench-pool\ncloud:\n  provider: docker\nspec:\n  count: ${COUNT}\n  machine:\n    image: ${IMAGE}\n`);
-  const env = { FORMATIONS_HOME: join(dir, "home"), PULUMI_BACKEND_URL: pathToFileURL(join(dir, "state")).href, PULUMI_CONFIG_PASSPHRASE: "bench", NO_COLOR: "1" };
+  await writeFile(
+    file,
+    `apiVersion: formations/v1\nkind: Pool\nmetadata:\n  name: bench-pool\ncloud:\n  provider: docker\nspec:\n  count: ${COUNT}\n  machine:\n    image: ${IMAGE}\n`,
+  );
+  const env = {
+    FORMATIONS_HOME: join(dir, "home"),
+    PULUMI_BACKEND_URL: pathToFileURL(join(dir, "state")).href,
+    PULUMI_CONFIG_PASSPHRASE: "bench",
+    NO_COLOR: "1",
+  };
   const formations = (args) => ({ label: `formations ${args[0]}`, cmd: NODE, args: [CLI, ...args], env });
-  const bare = (verb, stack) => ({ label: "bare Pulumi program", cmd: NODE, args: [join(ROOT, "bench", "bare-pulumi-docker.mjs"), verb, stack, String(COUNT), join(dir, "bare-state")] });
+  const bare = (verb, stack) => ({
+    label: "bare Pulumi program",
+    cmd: NODE,
+    args: [join(ROOT, "bench", "bare-pulumi-docker.mjs"), verb, stack, String(COUNT), join(dir, "bare-state")],
+  });
   let n = 0;
   const made = [];
   try {
@@ -103,7 +132,10 @@ export async function run() {
     const upDocker = async () => {
       const s = `bench-run-${process.pid}-${++n}`;
       made.push(s);
-      const script = 'pids=(); for c in "${@:2}"; do docker run -d --name "$c" --label "formations-session=$1" --restart unless-stopped --init --cap-drop ALL ' + IMAGE + ' >/dev/null & pids+=($!); done; for p in "${pids[@]}"; do wait "$p" || exit 3; done';
+      const script =
+        'pids=(); for c in "${@:2}"; do docker run -d --name "$c" --label "formations-session=$1" --restart unless-stopped --init --cap-drop ALL ' +
+        IMAGE +
+        ' >/dev/null & pids+=($!); done; for p in "${pids[@]}"; do wait "$p" || exit 3; done';
       const ms = await checked({ label: "10 docker run", cmd: "bash", args: ["-c", script, "run", s, ...names(s)] }, "docker run");
       if ((await running("formations-session", s)) !== COUNT) throw new Error(`docker run left fewer than ${COUNT} containers running`);
       await removeAll("formations-session", s);
@@ -134,9 +166,36 @@ export async function run() {
     const compared = `up of a Pool of ${COUNT} on Docker, cold process to every container running`;
     const note = "ours also makes the session's network and image resources, its record, tags and journal; the bare program makes the 10 containers only";
     return [
-      row({ bench: name, case: "up vs bare Pulumi", compared, runs, ours: a, baseline: side("bare Pulumi program", pulumi), target: { metric: "ratio", max: 1.1 }, note }),
-      row({ bench: name, case: "up vs docker run", compared, runs, ours: a, baseline: side("10 docker run at once", docker), target: { metric: "report", max: 0 }, note: "the floor: no engine, no state" }),
-      row({ bench: name, case: "stop vs docker stop", compared: `stop of the whole session (${COUNT} running), cold process to exit`, runs, ours: side("formations stop", stopA), baseline: side("one docker stop of the 10", stopB), target: { metric: "report", max: 0 }, note: "the floor; ours includes the journal and the refresh after acting" }),
+      row({
+        bench: name,
+        case: "up vs bare Pulumi",
+        compared,
+        runs,
+        ours: a,
+        baseline: side("bare Pulumi program", pulumi),
+        target: { metric: "ratio", max: 1.1 },
+        note,
+      }),
+      row({
+        bench: name,
+        case: "up vs docker run",
+        compared,
+        runs,
+        ours: a,
+        baseline: side("10 docker run at once", docker),
+        target: { metric: "report", max: 0 },
+        note: "the floor: no engine, no state",
+      }),
+      row({
+        bench: name,
+        case: "stop vs docker stop",
+        compared: `stop of the whole session (${COUNT} running), cold process to exit`,
+        runs,
+        ours: side("formations stop", stopA),
+        baseline: side("one docker stop of the 10", stopB),
+        target: { metric: "report", max: 0 },
+        note: "the floor; ours includes the journal and the refresh after acting",
+      }),
     ];
   } finally {
     for (const s of made) await removeAll("formations-session", s).catch(() => undefined);

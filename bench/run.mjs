@@ -35,7 +35,11 @@ const signed = (x) => `${x >= 0 ? "+" : "-"}${ms(Math.abs(x))}`;
 function table(header, lines, right) {
   const all = [header, ...lines];
   const w = header.map((_, c) => Math.max(...all.map((l) => l[c].length)));
-  const fmt = (l) => l.map((cell, c) => (right.has(c) ? cell.padStart(w[c]) : cell.padEnd(w[c]))).join("  ").trimEnd();
+  const fmt = (l) =>
+    l
+      .map((cell, c) => (right.has(c) ? cell.padStart(w[c]) : cell.padEnd(w[c])))
+      .join("  ")
+      .trimEnd();
   return [fmt(header), fmt(w.map((n) => "-".repeat(n))), ...lines.map(fmt)].join("\n");
 }
 
@@ -43,9 +47,18 @@ function render(bench, rows) {
   const header = ["case", "ours", "median", "min", "peak RSS", "baseline", "median", "min", "peak RSS", "ratio", "diff", "target", "met"];
   const lines = rows.map((r) => [
     r.case,
-    r.ours.label, ms(r.ours.medianMs), ms(r.ours.minMs), mib(r.ours.peakRssKb),
-    r.baseline.label, ms(r.baseline.medianMs), ms(r.baseline.minMs), mib(r.baseline.peakRssKb),
-    `${r.ratio.toFixed(2)}x`, signed(r.diffMs), r.target.text, r.met ? "yes" : "NO",
+    r.ours.label,
+    ms(r.ours.medianMs),
+    ms(r.ours.minMs),
+    mib(r.ours.peakRssKb),
+    r.baseline.label,
+    ms(r.baseline.medianMs),
+    ms(r.baseline.minMs),
+    mib(r.baseline.peakRssKb),
+    `${r.ratio.toFixed(2)}x`,
+    signed(r.diffMs),
+    r.target.text,
+    r.met ? "yes" : "NO",
   ]);
   const notes = rows.map((r) => `  ${r.case}: ${r.compared}; ${r.runs} runs per side, interleaved${r.note ? `; ${r.note}` : ""}`);
   return `\n== ${bench.name}: ${bench.description ?? ""}\n${table(header, lines, new Set([2, 3, 4, 6, 7, 8, 9, 10]))}\n${notes.join("\n")}\n`;

@@ -68,7 +68,10 @@ export async function run() {
   const { dir, cleanup } = await tempDir("scaling");
   try {
     const rows = [];
-    const series = [...PROVIDERS.map((p) => ({ label: `${p} HPC`, make: (n) => hpc(p, n), sizes: SIZES })), { label: "azure Pool", make: (n) => pool("azure", n), sizes: SIZES }];
+    const series = [
+      ...PROVIDERS.map((p) => ({ label: `${p} HPC`, make: (n) => hpc(p, n), sizes: SIZES })),
+      { label: "azure Pool", make: (n) => pool("azure", n), sizes: SIZES },
+    ];
     for (const s of series) {
       const points = [];
       for (const n of s.sizes) {
@@ -86,13 +89,37 @@ export async function run() {
       const big = points[points.length - 1];
       // Wall times of the smallest and largest plan, interleaved so that machine noise hits both.
       const cmd = (p) => ({ label: `plan ${p.n} nodes (${p.resources} resources)`, cmd: NODE, args: [CLI, "plan", "--json", p.file] });
-      const [a, b] = await interleave([cmd(big), cmd(small)].map((c) => async () => (await runCold(c)).ms), { runs, warmup: 0 });
+      const [a, b] = await interleave(
+        [cmd(big), cmd(small)].map((c) => async () => (await runCold(c)).ms),
+        { runs, warmup: 0 },
+      );
       const ours = side(cmd(big).label, a, big.rssKb);
       const baseline = side(cmd(small).label, b, small.rssKb);
       const cpuRatio = big.cpuS !== null && small.cpuS ? ` CPU ratio ${(big.cpuS / small.cpuS).toFixed(2)}x;` : "";
       const note = `series (nodes: CPU, peak RSS):${points.map((p) => ` ${p.n}: ${secs(p.cpuS)}, ${mib(p.rssKb)}`).join(";")};${cpuRatio}`;
-      rows.push(row({ bench: name, case: `${s.label} ${big.n} vs ${small.n}`, compared: `plan --json of ${s.label} with ${big.n} vs ${small.n} machines`, runs, ours, baseline, note, target: { metric: "ratio", max: 3 } }));
-      rows.push(row({ bench: name, case: `${s.label} ${big.n}, peak RSS`, compared: `peak resident memory of the ${big.n}-machine plan`, runs, ours, baseline, target: { metric: "oursRssMb", max: 500 } }));
+      rows.push(
+        row({
+          bench: name,
+          case: `${s.label} ${big.n} vs ${small.n}`,
+          compared: `plan --json of ${s.label} with ${big.n} vs ${small.n} machines`,
+          runs,
+          ours,
+          baseline,
+          note,
+          target: { metric: "ratio", max: 3 },
+        }),
+      );
+      rows.push(
+        row({
+          bench: name,
+          case: `${s.label} ${big.n}, peak RSS`,
+          compared: `peak resident memory of the ${big.n}-machine plan`,
+          runs,
+          ours,
+          baseline,
+          target: { metric: "oursRssMb", max: 500 },
+        }),
+      );
     }
     return rows;
   } finally {

@@ -84,7 +84,12 @@ class StubStack {
   async up() {
     const machines = ["machine-1", "machine-2", "machine-3"].map((m, i) => ({ name: m, cloudId: `id-${this.name}-${m}`, privateIp: `10.0.0.${i + 2}` }));
     this.s.outputs = { machines: { value: machines, secret: false } };
-    this.s.deployment = { version: 3, deployment: { resources: [{ urn: `urn:pulumi:${this.name}::formations::pulumi:pulumi:Stack::formations-${this.name}`, type: "pulumi:pulumi:Stack", outputs: {} }] } };
+    this.s.deployment = {
+      version: 3,
+      deployment: {
+        resources: [{ urn: `urn:pulumi:${this.name}::formations::pulumi:pulumi:Stack::formations-${this.name}`, type: "pulumi:pulumi:Stack", outputs: {} }],
+      },
+    };
     return { changes: { create: 3 }, outputs: this.s.outputs };
   }
   async preview() {
@@ -130,7 +135,14 @@ export async function run() {
     const config = { "formations:formation": { value: FORMATION, secret: true } };
     let n = 0;
     const make = (engine, concurrency) =>
-      new Sessions({ engine, home: join(dir, "home"), env: { FORMATIONS_HOME: join(dir, "home"), PULUMI_CONFIG_PASSPHRASE: "bench" }, actor: "bench@host", concurrency, onEvent: () => {} });
+      new Sessions({
+        engine,
+        home: join(dir, "home"),
+        env: { FORMATIONS_HOME: join(dir, "home"), PULUMI_CONFIG_PASSPHRASE: "bench" },
+        actor: "bench@host",
+        concurrency,
+        onEvent: () => {},
+      });
 
     // Every up must succeed on both sides, or they would not do the same work.
     const ensure = (r) => {

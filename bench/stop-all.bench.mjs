@@ -18,7 +18,11 @@ const exec = promisify(execFile);
 
 /** DOCKER_HOST of an engine that answers, starting the private one when none does. */
 async function engine() {
-  const answers = async () => exec("docker", ["info"], { env: process.env }).then(() => true, () => false);
+  const answers = async () =>
+    exec("docker", ["info"], { env: process.env }).then(
+      () => true,
+      () => false,
+    );
   if (process.env.DOCKER_HOST && (await answers())) return process.env.DOCKER_HOST;
   const { stdout } = await exec("flock", ["/tmp/formations-docker.lock", join(ROOT, "scripts", "docker-engine.sh"), "start"]);
   const host = /export DOCKER_HOST=(\S+)/.exec(stdout)?.[1];
@@ -33,15 +37,30 @@ async function containers(docker) {
   const names = Array.from({ length: COUNT }, (_, i) => `${SESSION}-machine-${i + 1}`);
   await Promise.all(
     names.map(async (n, i) => {
-      await docker.getContainer(n).remove({ force: true }).catch(() => undefined);
-      await docker.createContainer({ name: n, Image: IMAGE, Labels: { ...labels, "formations-machine": `machine-${i + 1}` }, HostConfig: { NetworkMode: "none" } });
+      await docker
+        .getContainer(n)
+        .remove({ force: true })
+        .catch(() => undefined);
+      await docker.createContainer({
+        name: n,
+        Image: IMAGE,
+        Labels: { ...labels, "formations-machine": `machine-${i + 1}` },
+        HostConfig: { NetworkMode: "none" },
+      });
     }),
   );
   return names;
 }
 
 async function startAll(docker, names) {
-  await Promise.all(names.map((n) => docker.getContainer(n).start().catch((e) => (e.statusCode === 304 ? undefined : Promise.reject(e)))));
+  await Promise.all(
+    names.map((n) =>
+      docker
+        .getContainer(n)
+        .start()
+        .catch((e) => (e.statusCode === 304 ? undefined : Promise.reject(e))),
+    ),
+  );
 }
 
 /** Every side must leave all 50 stopped, or it did not do the same work. */
@@ -92,10 +111,35 @@ export async function run() {
     const [a, b, c] = sides.map((s, i) => side(s.label, samples[i], rss[i]));
     const note = "each sample starts all 50 first (not timed); ours includes Node start-up and finding the containers by label";
     return [
-      row({ bench: name, case: "vs docker stop loop", compared: `stop ${COUNT} running containers, cold process to exit`, runs, ours: a, baseline: b, target: { metric: "ratio", max: 0.5 }, note }),
-      row({ bench: name, case: "vs one docker stop", compared: `stop ${COUNT} running containers, cold process to exit`, runs, ours: a, baseline: c, target: { metric: "ratio", max: 2 }, note }),
+      row({
+        bench: name,
+        case: "vs docker stop loop",
+        compared: `stop ${COUNT} running containers, cold process to exit`,
+        runs,
+        ours: a,
+        baseline: b,
+        target: { metric: "ratio", max: 0.5 },
+        note,
+      }),
+      row({
+        bench: name,
+        case: "vs one docker stop",
+        compared: `stop ${COUNT} running containers, cold process to exit`,
+        runs,
+        ours: a,
+        baseline: c,
+        target: { metric: "ratio", max: 2 },
+        note,
+      }),
     ];
   } finally {
-    await Promise.all(names.map((n) => docker.getContainer(n).remove({ force: true }).catch(() => undefined)));
+    await Promise.all(
+      names.map((n) =>
+        docker
+          .getContainer(n)
+          .remove({ force: true })
+          .catch(() => undefined),
+      ),
+    );
   }
 }

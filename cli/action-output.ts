@@ -32,7 +32,14 @@ export function summaryText(results: readonly { outcome: string }[]): string {
 
 /** The report's JSON document (formation-spec.md: extra fields may be added, none renamed). */
 export function reportJson(r: ActionReport): Record<string, unknown> {
-  return { session: r.session, action: r.action, results: r.results, refresh: r.refresh, ...(r.refreshError ? { refreshError: r.refreshError } : {}), notes: r.notes };
+  return {
+    session: r.session,
+    action: r.action,
+    results: r.results,
+    refresh: r.refresh,
+    ...(r.refreshError ? { refreshError: r.refreshError } : {}),
+    notes: r.notes,
+  };
 }
 
 export function batchJson(b: BatchReport): Record<string, unknown> {
@@ -70,7 +77,13 @@ export function actionRuntime(flags: SessionFlags, deps: SessionDeps, concurrenc
 }
 
 /** Checks the session's name (exit 1 for a bad one), then runs `body` on a Sessions set up for an action. */
-export async function withActionSession(session: string, flags: SessionFlags, io: Output, deps: SessionDeps, body: (s: Sessions) => Promise<number>): Promise<number> {
+export async function withActionSession(
+  session: string,
+  flags: SessionFlags,
+  io: Output,
+  deps: SessionDeps,
+  body: (s: Sessions) => Promise<number>,
+): Promise<number> {
   try {
     checkSessionName(session);
   } catch (err) {

@@ -43,7 +43,10 @@ function pick(d: SessionDetails, all: ConnectMachine[], machine: string | undefi
   const m = all.find((x) => x.machine === machine);
   if (!m) {
     const state = d.machines.find((x) => x.name === machine)?.state;
-    const why = state === "terminated" ? `was removed outside formations (formations start ${d.session} --machine ${machine} creates it again)` : "has no address recorded: not created yet, or a node the managed big-data service runs itself (reach it through the proxy)";
+    const why =
+      state === "terminated"
+        ? `was removed outside formations (formations start ${d.session} --machine ${machine} creates it again)`
+        : "has no address recorded: not created yet, or a node the managed big-data service runs itself (reach it through the proxy)";
     throw new SessionError(`${d.session}/${machine} ${why}`, 1, d.session);
   }
   return [m];
@@ -86,8 +89,15 @@ async function writeSshConfig(file: string, session: string, snippet: string): P
 /** `--putty`: PuTTY's and plink's command lines (connect/putty.ts), for each machine reached with SSH. */
 function printPutty(d: SessionDetails, chosen: ConnectMachine[], key: string | undefined, flags: ConnectFlags, io: Output): number {
   const session = d.session;
-  const all = chosen.map((m) => asSessionError(session, () => puttyCommands(m, key ? { keyPath: key } : {}))).filter((p): p is PuttyCommands => p !== undefined);
-  if (!all.length) throw new SessionError(`no machine of ${session}${flags.machine ? ` named ${flags.machine}` : ""} is reached with SSH, so PuTTY cannot reach it (containers: docker exec; desktops: --rdp-file or the gateway)`, 1, session);
+  const all = chosen
+    .map((m) => asSessionError(session, () => puttyCommands(m, key ? { keyPath: key } : {})))
+    .filter((p): p is PuttyCommands => p !== undefined);
+  if (!all.length)
+    throw new SessionError(
+      `no machine of ${session}${flags.machine ? ` named ${flags.machine}` : ""} is reached with SSH, so PuTTY cannot reach it (containers: docker exec; desktops: --rdp-file or the gateway)`,
+      1,
+      session,
+    );
   if (flags.json) {
     io.out(JSON.stringify({ session, machines: all }, null, 2));
     return EXIT.ok;
@@ -114,11 +124,21 @@ export async function connectCommand(session: string, flags: ConnectFlags, io: O
 
     if (flags.sshConfig) {
       const snippet = asSessionError(session, () => sshConfigSnippet(chosen, key ? { keyPath: key } : {}));
-      if (snippet === "") throw new SessionError(`no machine of ${session}${flags.machine ? ` named ${flags.machine}` : ""} is reached with SSH (containers: docker exec; desktops: --rdp-file or the gateway)`, 1, session);
+      if (snippet === "")
+        throw new SessionError(
+          `no machine of ${session}${flags.machine ? ` named ${flags.machine}` : ""} is reached with SSH (containers: docker exec; desktops: --rdp-file or the gateway)`,
+          1,
+          session,
+        );
       if (flags.write === undefined) io.out(snippet.trimEnd());
       else {
         await writeSshConfig(expand(flags.write), session, snippet);
-        io.err(`formations: wrote ${session}'s hosts to ${flags.write} (${chosen.filter((m) => snippet.includes(`Host ${m.session}-${m.machine}\n`)).map((m) => `ssh ${m.session}-${m.machine}`).join(", ")})`);
+        io.err(
+          `formations: wrote ${session}'s hosts to ${flags.write} (${chosen
+            .filter((m) => snippet.includes(`Host ${m.session}-${m.machine}\n`))
+            .map((m) => `ssh ${m.session}-${m.machine}`)
+            .join(", ")})`,
+        );
       }
       return EXIT.ok;
     }
@@ -129,12 +149,20 @@ export async function connectCommand(session: string, flags: ConnectFlags, io: O
     if (flags.rdpFile !== undefined) {
       const withRdp = all.filter((a) => a.rdpFile !== undefined);
       if (withRdp.length !== 1) {
-        throw new SessionError(withRdp.length === 0 ? `no machine of ${session}${flags.machine ? ` named ${flags.machine}` : ""} has a remote desktop (RDP)` : `more than one machine has a remote desktop: name one with --machine (${withRdp.map((a) => a.machine).join(", ")})`, 1, session);
+        throw new SessionError(
+          withRdp.length === 0
+            ? `no machine of ${session}${flags.machine ? ` named ${flags.machine}` : ""} has a remote desktop (RDP)`
+            : `more than one machine has a remote desktop: name one with --machine (${withRdp.map((a) => a.machine).join(", ")})`,
+          1,
+          session,
+        );
       }
       const a = withRdp[0]!;
       await writeFile(expand(flags.rdpFile), a.rdpFile!);
       if (a.tunnel) io.out(a.tunnel);
-      io.err(`formations: wrote ${flags.rdpFile} for ${session}/${a.machine}${a.tunnel ? ": open the tunnel above first, then the file; the client asks for the password" : "; the client asks for the password"}`);
+      io.err(
+        `formations: wrote ${flags.rdpFile} for ${session}/${a.machine}${a.tunnel ? ": open the tunnel above first, then the file; the client asks for the password" : "; the client asks for the password"}`,
+      );
       return EXIT.ok;
     }
 
@@ -155,7 +183,12 @@ export async function connectCommand(session: string, flags: ConnectFlags, io: O
     // A VirtualLab is used through its gateway: its URL comes first, on a line of its own.
     const url = d.kind === "VirtualLab" ? all.find((a) => a.url)?.url : undefined;
     if (url) io.out(url);
-    io.out(table(["MACHINE", "CONNECT"], all.map((a) => [a.machine, primary(a) ?? "-"])));
+    io.out(
+      table(
+        ["MACHINE", "CONNECT"],
+        all.map((a) => [a.machine, primary(a) ?? "-"]),
+      ),
+    );
     for (const a of all) for (const n of a.notes) io.err(`note: ${a.machine}: ${n}`);
     return EXIT.ok;
   });

@@ -65,7 +65,11 @@ export function totals(costs: readonly SessionCost[], now: string): CostTotals {
     now,
     accruedUsd: add(...costs.map((c) => c.accruedUsd)),
     burnUsdPerHour: add(...costs.map((c) => c.burnUsdPerHour)),
-    byState: { running: add(...costs.map((c) => c.byState.running)), stopped: add(...costs.map((c) => c.byState.stopped)), hibernated: add(...costs.map((c) => c.byState.hibernated)) },
+    byState: {
+      running: add(...costs.map((c) => c.byState.running)),
+      stopped: add(...costs.map((c) => c.byState.stopped)),
+      hibernated: add(...costs.map((c) => c.byState.hibernated)),
+    },
     sessions: [...costs],
   };
 }
@@ -84,7 +88,15 @@ export function renderSessionCost(c: SessionCost): string {
       "",
       table(
         ["MACHINE", "STATE", "RUNNING", "STOPPED", "HIBERNATED", "TOTAL", "NOW"],
-        c.machines.map((m) => [m.machine + (m.spot ? " (spot)" : ""), m.state, usd(m.byState.running), usd(m.byState.stopped), usd(m.byState.hibernated), usd(m.accruedUsd), usdPerHour(m.burnUsdPerHour)]),
+        c.machines.map((m) => [
+          m.machine + (m.spot ? " (spot)" : ""),
+          m.state,
+          usd(m.byState.running),
+          usd(m.byState.stopped),
+          usd(m.byState.hibernated),
+          usd(m.accruedUsd),
+          usdPerHour(m.burnUsdPerHour),
+        ]),
       ),
       "",
       ...[...new Set(c.machines.map((m) => m.source))].map((s) => `prices: ${s}`),
@@ -94,18 +106,48 @@ export function renderSessionCost(c: SessionCost): string {
 }
 
 export function renderTotals(t: CostTotals): string {
-  const rows = t.sessions.map((c) => [c.session, c.kind, c.provider, usd(c.accruedUsd), usdPerHour(c.burnUsdPerHour), c.since ?? "-", c.error ? "journal cannot be billed" : c.warnings.length ? `${c.warnings.length} note(s): formations cost ${c.session}` : ""]);
-  return [table(["SESSION", "KIND", "PROVIDER", "SO FAR", "NOW", "SINCE", ""], rows), "", `total: about ${usd(t.accruedUsd)} so far, ${usdPerHour(t.burnUsdPerHour)} now (${states(t.byState)})`].join("\n");
+  const rows = t.sessions.map((c) => [
+    c.session,
+    c.kind,
+    c.provider,
+    usd(c.accruedUsd),
+    usdPerHour(c.burnUsdPerHour),
+    c.since ?? "-",
+    c.error ? "journal cannot be billed" : c.warnings.length ? `${c.warnings.length} note(s): formations cost ${c.session}` : "",
+  ]);
+  return [
+    table(["SESSION", "KIND", "PROVIDER", "SO FAR", "NOW", "SINCE", ""], rows),
+    "",
+    `total: about ${usd(t.accruedUsd)} so far, ${usdPerHour(t.burnUsdPerHour)} now (${states(t.byState)})`,
+  ].join("\n");
 }
 
 /** The cost of each named session, read with bounded parallelism; a session that cannot be read is reported, not fatal. */
-export async function costsOf(sessions: Sessions, names: readonly string[], concurrency = 4): Promise<{ costs: SessionCost[]; failed: { session: string; error: string }[] }> {
+export async function costsOf(
+  sessions: Sessions,
+  names: readonly string[],
+  concurrency = 4,
+): Promise<{ costs: SessionCost[]; failed: { session: string; error: string }[] }> {
   const limit = pLimit(concurrency);
-  const read = await Promise.all(names.map((name) => limit(async () => sessions.show(name).then((d) => ({ ok: sessionCost(d) }), (err: unknown) => ({ session: name, error: err instanceof Error ? err.message.split("\n")[0]! : String(err) })))));
+  const read = await Promise.all(
+    names.map((name) =>
+      limit(async () =>
+        sessions.show(name).then(
+          (d) => ({ ok: sessionCost(d) }),
+          (err: unknown) => ({ session: name, error: err instanceof Error ? err.message.split("\n")[0]! : String(err) }),
+        ),
+      ),
+    ),
+  );
   return { costs: read.flatMap((r) => ("ok" in r ? [r.ok] : [])), failed: read.flatMap((r) => ("error" in r ? [r] : [])) };
 }
 
-export async function costCommand(session: string | undefined, flags: SessionFlags & { label?: string[] }, io: Output, deps: SessionDeps = {}): Promise<number> {
+export async function costCommand(
+  session: string | undefined,
+  flags: SessionFlags & { label?: string[] },
+  io: Output,
+  deps: SessionDeps = {},
+): Promise<number> {
   return withSessions(flags, io, deps, async (sessions) => {
     if (session !== undefined) {
       const c = sessionCost(await sessions.show(session));
@@ -113,7 +155,10 @@ export async function costCommand(session: string | undefined, flags: SessionFla
       return EXIT.ok;
     }
     const list = await sessions.list({ labels: flags.label ?? [] });
-    const { costs, failed } = await costsOf(sessions, list.map((s) => s.session));
+    const { costs, failed } = await costsOf(
+      sessions,
+      list.map((s) => s.session),
+    );
     for (const f of failed) io.err(`formations: ${f.session}: cost not read: ${f.error}`);
     const t = totals(costs, costs[0]?.now ?? new Date().toISOString());
     if (flags.json) io.out(JSON.stringify(t, null, 2));

@@ -22,14 +22,26 @@ export async function deleteMachineCommand(session: string, flags: DeleteMachine
   } catch (err) {
     return reportError(err, io);
   }
-  if (!flags.machine) throw new UsageError(`name the machine to delete with --machine (names: formations show ${session}); to delete the whole session: formations destroy ${session}`);
-  if (!flags.yes && !isInteractive(deps)) throw new UsageError(`delete removes ${session}/${flags.machine} for good and there is no terminal to confirm on: pass --yes`);
+  if (!flags.machine)
+    throw new UsageError(
+      `name the machine to delete with --machine (names: formations show ${session}); to delete the whole session: formations destroy ${session}`,
+    );
+  if (!flags.yes && !isInteractive(deps))
+    throw new UsageError(`delete removes ${session}/${flags.machine} for good and there is no terminal to confirm on: pass --yes`);
   const machine = flags.machine;
   return withSessions(flags, io, deps, async (sessions) => {
     const r = await sessions.deleteMachine(session, {
       machine,
       ...(flags.force ? { force: true } : {}),
-      ...(flags.yes ? {} : { confirm: (m) => confirm(deps, `Delete ${m.role} ${session}/${m.machine} and its disks? ${m.remaining.length} machine(s) remain (${m.remaining.join(", ")}); the name is not reused.`) }),
+      ...(flags.yes
+        ? {}
+        : {
+            confirm: (m) =>
+              confirm(
+                deps,
+                `Delete ${m.role} ${session}/${m.machine} and its disks? ${m.remaining.length} machine(s) remain (${m.remaining.join(", ")}); the name is not reused.`,
+              ),
+          }),
     });
     if (r.result === "declined") {
       io.err("formations: not confirmed; nothing changed");

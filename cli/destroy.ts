@@ -14,7 +14,8 @@ export async function destroyCommand(session: string, flags: SessionFlags & { ye
   } catch (err) {
     return reportError(err, io);
   }
-  if (!flags.yes && !isInteractive(deps)) throw new UsageError(`destroy deletes every resource of session '${session}' and there is no terminal to confirm on: pass --yes`);
+  if (!flags.yes && !isInteractive(deps))
+    throw new UsageError(`destroy deletes every resource of session '${session}' and there is no terminal to confirm on: pass --yes`);
   if (!flags.yes) {
     const typed = (await ask(deps, `This destroys every resource of session '${session}' (snapshots are kept). Type the session's name to confirm: `)).trim();
     if (typed !== session) {

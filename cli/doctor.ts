@@ -19,7 +19,10 @@ export interface DoctorFlags {
 
 /** `--provider aws --provider gcp` or `--provider aws,gcp`; an unknown name is a usage error. */
 export function parseProviders(values: readonly string[] = []): Provider[] {
-  const names = values.flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean);
+  const names = values
+    .flatMap((v) => v.split(","))
+    .map((v) => v.trim())
+    .filter(Boolean);
   for (const n of names) if (!(PROVIDERS as readonly string[]).includes(n)) throw new UsageError(`unknown provider '${n}'`, `one of ${PROVIDERS.join(", ")}`);
   return names as Provider[];
 }
@@ -32,11 +35,26 @@ export function renderDoctor(r: DoctorReport): string {
   const fixes = r.checks.filter((c) => !c.ok && c.fix).map((c) => `  ${c.name}: ${c.fix}`);
   const notes = r.checks.filter((c) => c.ok && c.fix).map((c) => `  ${c.name}: ${c.fix}`);
   const scope = r.providers.length ? `for ${r.providers.join(", ")}` : "for every provider (name one with --provider to make its checks required)";
-  const verdict = r.ok ? `ready ${scope}` : `not ready ${scope}: ${r.checks.filter((c) => !c.ok && c.required).map((c) => c.name).join(", ")} missing`;
-  return [table(["", "CHECK", "FOUND"], rows), ...(fixes.length ? ["", "to fix", ...fixes] : []), ...(notes.length ? ["", "also", ...notes] : []), "", verdict].join("\n");
+  const verdict = r.ok
+    ? `ready ${scope}`
+    : `not ready ${scope}: ${r.checks
+        .filter((c) => !c.ok && c.required)
+        .map((c) => c.name)
+        .join(", ")} missing`;
+  return [
+    table(["", "CHECK", "FOUND"], rows),
+    ...(fixes.length ? ["", "to fix", ...fixes] : []),
+    ...(notes.length ? ["", "also", ...notes] : []),
+    "",
+    verdict,
+  ].join("\n");
 }
 
-export async function doctorCommand(flags: DoctorFlags, io: Output, opts: Omit<DoctorOptions, "providers" | "backendUrl" | "secretsProvider"> = {}): Promise<number> {
+export async function doctorCommand(
+  flags: DoctorFlags,
+  io: Output,
+  opts: Omit<DoctorOptions, "providers" | "backendUrl" | "secretsProvider"> = {},
+): Promise<number> {
   let providers: Provider[];
   try {
     providers = parseProviders(flags.provider);
@@ -45,7 +63,12 @@ export async function doctorCommand(flags: DoctorFlags, io: Output, opts: Omit<D
     io.err(`formations: ${err.message}${err.hint ? `\nhint: ${err.hint}` : ""}`);
     return EXIT.usage;
   }
-  const report = await doctor({ ...opts, providers, ...(flags.backendUrl ? { backendUrl: flags.backendUrl } : {}), ...(flags.secretsProvider ? { secretsProvider: flags.secretsProvider } : {}) });
+  const report = await doctor({
+    ...opts,
+    providers,
+    ...(flags.backendUrl ? { backendUrl: flags.backendUrl } : {}),
+    ...(flags.secretsProvider ? { secretsProvider: flags.secretsProvider } : {}),
+  });
   io.out(flags.json ? JSON.stringify(report, null, 2) : renderDoctor(report));
   return report.ok ? EXIT.ok : EXIT.failed;
 }

@@ -24,7 +24,10 @@ export interface EnforceDeps extends SessionDeps {
 
 function results(a: Enforcement): string {
   if (!a.results.length) return a.error ? `: ${a.error}` : "";
-  const each = a.results.map((r) => `${a.machine ? "" : `${r.machine} `}${r.outcome === "failed" ? `failed: ${r.error ?? "?"}` : `${r.from} -> ${r.to}`}${r.fallback ? ` (${r.fallback})` : ""}`);
+  const each = a.results.map(
+    (r) =>
+      `${a.machine ? "" : `${r.machine} `}${r.outcome === "failed" ? `failed: ${r.error ?? "?"}` : `${r.from} -> ${r.to}`}${r.fallback ? ` (${r.fallback})` : ""}`,
+  );
   return ` (${each.join(", ")})${a.error ? `: ${a.error}` : ""}`;
 }
 
@@ -48,7 +51,9 @@ export function renderEnforce(r: EnforceReport): string[] {
   }
   out.push(...r.actions.map(actionLine));
   const failed = r.actions.filter((a) => a.outcome === "failed").length;
-  out.push(`enforce${r.dryRun ? " (dry run: nothing done)" : ""}: ${r.sessions.length} session(s) checked at ${r.at}, ${r.actions.length} action(s)${failed ? `, ${failed} failed` : ""}`);
+  out.push(
+    `enforce${r.dryRun ? " (dry run: nothing done)" : ""}: ${r.sessions.length} session(s) checked at ${r.at}, ${r.actions.length} action(s)${failed ? `, ${failed} failed` : ""}`,
+  );
   return out;
 }
 

@@ -7,7 +7,8 @@ import type { Provider } from "../format/types.js";
 import type { Output } from "./output.js";
 
 /** Words the providers' plugins and SDKs use when no credentials work (AWS, Google, Azure, OpenStack, Docker). */
-const CREDENTIALS = /no valid credential sources|NoCredentialProviders|Unable to locate credentials|InvalidClientTokenId|ExpiredToken|security token included in the request is (invalid|expired)|could not find default credentials|Application Default Credentials|invalid_grant|DefaultAzureCredential|AADSTS\d+|run 'az login'|az login|failed to acquire (a )?token|OS_AUTH_URL|clouds\.yaml|requires authentication|Authentication failed|Cannot connect to the Docker daemon|credentials? (were )?refused|no usable .* credentials/i;
+const CREDENTIALS =
+  /no valid credential sources|NoCredentialProviders|Unable to locate credentials|InvalidClientTokenId|ExpiredToken|security token included in the request is (invalid|expired)|could not find default credentials|Application Default Credentials|invalid_grant|DefaultAzureCredential|AADSTS\d+|run 'az login'|az login|failed to acquire (a )?token|OS_AUTH_URL|clouds\.yaml|requires authentication|Authentication failed|Cannot connect to the Docker daemon|credentials? (were )?refused|no usable .* credentials/i;
 
 export function isCredentialsFailure(err: unknown): boolean {
   const e = err as { message?: string; details?: string } | undefined;

@@ -46,7 +46,11 @@ export async function imagesCommand(flags: ImagesFlags, io: Output, deps: Sessio
     }
     for (const u of unreadable) io.err(`formations: could not read ${u.stack}: ${u.error}`);
     if (!images.length) {
-      io.err(Object.keys(selector).length ? "formations: no image matches those labels" : "formations: no image yet (formations snapshot <session> --machine NAME takes one)");
+      io.err(
+        Object.keys(selector).length
+          ? "formations: no image matches those labels"
+          : "formations: no image yet (formations snapshot <session> --machine NAME takes one)",
+      );
       return EXIT.ok;
     }
     io.out(
@@ -56,16 +60,26 @@ export async function imagesCommand(flags: ImagesFlags, io: Output, deps: Sessio
       ),
     );
     const total = images.reduce((s, i) => s + (i.monthlyUsd ?? 0), 0);
-    if (total > 0) io.err(`formations: ${images.length} image(s), $${total.toFixed(2)} a month of storage (≤: sized by the machine's disk, the provider did not say)`);
+    if (total > 0)
+      io.err(`formations: ${images.length} image(s), $${total.toFixed(2)} a month of storage (≤: sized by the machine's disk, the provider did not say)`);
     return EXIT.ok;
   });
 }
 
 export async function imagesDeleteCommand(ref: string, flags: SessionFlags & { yes?: boolean }, io: Output, deps: SessionDeps = {}): Promise<number> {
-  if (!flags.yes && !isInteractive(deps)) throw new UsageError(`images delete deletes image '${ref}' and the storage behind it, and there is no terminal to confirm on: pass --yes`);
+  if (!flags.yes && !isInteractive(deps))
+    throw new UsageError(`images delete deletes image '${ref}' and the storage behind it, and there is no terminal to confirm on: pass --yes`);
   return withSessions({ ...flags, json: false }, io, deps, async (sessions) => {
     const r = await sessions.deleteImage(ref, {
-      ...(flags.yes ? {} : { confirm: (i: ImageListing) => confirm(deps, `Delete ${i.provider} image ${i.name} (${i.imageId}), taken from ${i.session}/${i.machine} ${ageText(i.ageDays)} ago? It cannot be undone.`) }),
+      ...(flags.yes
+        ? {}
+        : {
+            confirm: (i: ImageListing) =>
+              confirm(
+                deps,
+                `Delete ${i.provider} image ${i.name} (${i.imageId}), taken from ${i.session}/${i.machine} ${ageText(i.ageDays)} ago? It cannot be undone.`,
+              ),
+          }),
     });
     if (!r) {
       io.err("formations: not confirmed; nothing changed");
@@ -81,7 +95,12 @@ export async function imagesDeleteCommand(ref: string, flags: SessionFlags & { y
   });
 }
 
-export async function imagesSaveFormationCommand(ref: string, flags: SessionFlags & { output?: string; name?: string }, io: Output, deps: SessionDeps = {}): Promise<number> {
+export async function imagesSaveFormationCommand(
+  ref: string,
+  flags: SessionFlags & { output?: string; name?: string },
+  io: Output,
+  deps: SessionDeps = {},
+): Promise<number> {
   return withSessions({ ...flags, json: false }, io, deps, async (sessions) => {
     const r = await sessions.saveImageFormation(ref, flags.output, flags.name ? { name: flags.name } : {});
     if (flags.json) {

@@ -5,7 +5,6 @@ import { EXIT, UsageError } from "./exit.js";
 import { failureOf, processOutput, type Output } from "./output.js";
 import { VERSION } from "./version.js";
 
-
 /**
  * Builds the command tree. Each action imports its module on demand, so `validate` never loads
  * Pulumi or a cloud SDK and every command starts fast.
@@ -113,7 +112,13 @@ export function buildProgram(io: Output, setCode: (code: number) => void): Comma
 
   // Lifecycle actions (automation/actions/): the library's session actions, one thin verb each.
   for (const verb of ["start", "stop", "hibernate", "reboot", "shutdown"] as const) {
-    const what = { start: "start stopped or hibernated machines", stop: "stop machines, disks kept", hibernate: "hibernate machines: memory saved to disk (Docker: pause)", reboot: "reboot machines", shutdown: "shut machines' operating systems down gracefully" }[verb];
+    const what = {
+      start: "start stopped or hibernated machines",
+      stop: "stop machines, disks kept",
+      hibernate: "hibernate machines: memory saved to disk (Docker: pause)",
+      reboot: "reboot machines",
+      shutdown: "shut machines' operating systems down gracefully",
+    }[verb];
     sessionOptions(program.command(verb).description(`${what} (a whole session, clusters in tier order, or one machine)`))
       .argument("<session>", "session name")
       .option("--machine <name>", "only this machine (names: formations show <session>)")
@@ -135,20 +140,28 @@ export function buildProgram(io: Output, setCode: (code: number) => void): Comma
     });
 
   // The image catalog (automation/images/): every snapshot, kept in the backend after its session is destroyed.
-  const images = sessionOptions(program.command("images").description("every machine image any session took (kept after destroy): provider, region, size, source, age, monthly storage cost"))
+  const images = sessionOptions(
+    program
+      .command("images")
+      .description("every machine image any session took (kept after destroy): provider, region, size, source, age, monthly storage cost"),
+  )
     .option("--label <k=v>", "only images whose source formation has this label (repeat: all must match)", collect, [] as string[])
     .action(async (opts) => {
       const { imagesCommand } = await import("./images.js");
       setCode(await imagesCommand(opts, io));
     });
-  sessionOptions(images.command("delete").description("delete an image and the storage behind it (snapshots, layers), then its catalog entry; asks first unless --yes"))
+  sessionOptions(
+    images.command("delete").description("delete an image and the storage behind it (snapshots, layers), then its catalog entry; asks first unless --yes"),
+  )
     .argument("<id>", "the image's ID (formations images), or its provider id or name")
     .option("--yes", "delete without asking (required when not on a terminal)")
     .action(async (id: string, opts) => {
       const { imagesDeleteCommand } = await import("./images.js");
       setCode(await imagesDeleteCommand(id, opts, io));
     });
-  sessionOptions(images.command("save-formation").description("write the formation that launches the image's machine from it (the source session's formation, edited)"))
+  sessionOptions(
+    images.command("save-formation").description("write the formation that launches the image's machine from it (the source session's formation, edited)"),
+  )
     .argument("<id>", "the image's ID (formations images), or its provider id or name")
     .option("-o, --output <file>", "where to write it (default: <new formation name>.yaml here; never over an existing file)")
     .option("--name <name>", "the new formation's name (default: <formation>-<machine>-<time>)")
@@ -157,7 +170,13 @@ export function buildProgram(io: Output, setCode: (code: number) => void): Comma
       setCode(await imagesSaveFormationCommand(id, opts, io));
     });
 
-  sessionOptions(program.command("delete").description("delete one machine of a session: a Pool member, or a cluster's compute node or worker (its name is not reused); a whole session: formations destroy"))
+  sessionOptions(
+    program
+      .command("delete")
+      .description(
+        "delete one machine of a session: a Pool member, or a cluster's compute node or worker (its name is not reused); a whole session: formations destroy",
+      ),
+  )
     .argument("<session>", "session name")
     .option("--machine <name>", "the machine to delete (names: formations show <session>)")
     .option("--yes", "delete without asking (required when not on a terminal)")
@@ -168,9 +187,18 @@ export function buildProgram(io: Output, setCode: (code: number) => void): Comma
     });
 
   for (const action of ["stop", "terminate"] as const) {
-    sessionOptions(program.command(`${action}-all`).description(`${action} every machine of the sessions matching --label (or of --session), in parallel, one result per machine`))
+    sessionOptions(
+      program
+        .command(`${action}-all`)
+        .description(`${action} every machine of the sessions matching --label (or of --session), in parallel, one result per machine`),
+    )
       // Either a selector or one session: both at once would leave the user guessing which applied.
-      .addOption(new Option("--label <k=v>", "only sessions with this label (repeat: all must match)").argParser(collect).default([] as string[]).conflicts("session"))
+      .addOption(
+        new Option("--label <k=v>", "only sessions with this label (repeat: all must match)")
+          .argParser(collect)
+          .default([] as string[])
+          .conflicts("session"),
+      )
       .option("--session <name>", "only this session")
       .option("--yes", "act without asking (required when not on a terminal)")
       .option("--parallel <n>", "machines acted on at once (default 10)")
@@ -190,7 +218,9 @@ export function buildProgram(io: Output, setCode: (code: number) => void): Comma
       setCode(await costCommand(session, opts, io));
     });
 
-  sessionOptions(program.command("enforce").description("apply every session's budget and idle auto-stop rules (for cron or a pipeline); exit 3 if an action failed"))
+  sessionOptions(
+    program.command("enforce").description("apply every session's budget and idle auto-stop rules (for cron or a pipeline); exit 3 if an action failed"),
+  )
     .option("--label <k=v>", "only sessions with this label (repeat: all must match)", collect, [] as string[])
     .option("--dry-run", "decide and report, act on nothing, journal nothing")
     .action(async (opts) => {
@@ -198,15 +228,27 @@ export function buildProgram(io: Output, setCode: (code: number) => void): Comma
       setCode(await enforceCommand(opts, io));
     });
 
-  sessionOptions(program.command("connect").description("how to reach a session's machines: SSH command, ~/.ssh/config snippet, .rdp file, gateway URL, docker exec"))
+  sessionOptions(
+    program.command("connect").description("how to reach a session's machines: SSH command, ~/.ssh/config snippet, .rdp file, gateway URL, docker exec"),
+  )
     .argument("<session>", "session name")
     .option("--machine <name>", "only this machine (names: formations show <session>)")
     // One artifact per run, and --json only for the list of artifacts (a snippet or a file is not JSON).
-    .addOption(new Option("--ssh-config", "print the Host blocks for ~/.ssh/config (jumping through the proxy where a machine is private)").conflicts(["rdpFile", "json"]))
+    .addOption(
+      new Option("--ssh-config", "print the Host blocks for ~/.ssh/config (jumping through the proxy where a machine is private)").conflicts([
+        "rdpFile",
+        "json",
+      ]),
+    )
     .option("--write <file>", "with --ssh-config: write them into this file (e.g. ~/.ssh/config), replacing this session's earlier block")
     .addOption(new Option("--rdp-file <path>", "write an .rdp file for the machine's remote desktop (no password in it)").conflicts("json"))
     .option("--key <path>", "private key file for ssh -i and IdentityFile")
-    .addOption(new Option("--putty", "print PuTTY's and plink's command lines (Windows), jumping through the proxy with plink where a machine is private").conflicts(["sshConfig", "rdpFile"]))
+    .addOption(
+      new Option("--putty", "print PuTTY's and plink's command lines (Windows), jumping through the proxy with plink where a machine is private").conflicts([
+        "sshConfig",
+        "rdpFile",
+      ]),
+    )
     .action(async (session: string, opts) => {
       const { connectCommand } = await import("./connect.js");
       setCode(await connectCommand(session, opts, io));
@@ -214,7 +256,9 @@ export function buildProgram(io: Output, setCode: (code: number) => void): Comma
 
   program
     .command("doctor")
-    .description("check every prerequisite at once: Pulumi CLI and plugins, state backend and passphrase, each provider's credentials (where from, never what), the Docker engine; exit 3 if something required is missing")
+    .description(
+      "check every prerequisite at once: Pulumi CLI and plugins, state backend and passphrase, each provider's credentials (where from, never what), the Docker engine; exit 3 if something required is missing",
+    )
     .option("--provider <name>", "a provider your formations use: its checks become required (repeat, or a comma list)", collect, [] as string[])
     .option("--backend-url <url>", "state backend to check (default: PULUMI_BACKEND_URL, else file://~/.formations/state)")
     .option("--secrets-provider <provider>", "Pulumi secrets provider (default: passphrase)")
@@ -225,7 +269,11 @@ export function buildProgram(io: Output, setCode: (code: number) => void): Comma
     });
 
   // The web console (console/): a local server over the same library; the framework loads only here.
-  sessionOptions(program.command("console").description("the local web console: sessions, machines, images and formations in a browser, live (prints its URL with a secret token)"))
+  sessionOptions(
+    program
+      .command("console")
+      .description("the local web console: sessions, machines, images and formations in a browser, live (prints its URL with a secret token)"),
+  )
     .option("--port <n>", "port to listen on (default: a free one)")
     .option("--host <address>", "address to listen on (default 127.0.0.1: this machine only)")
     .option("--label <k=v>", "open the Sessions view filtered by this label (repeat: all must match)", collect, [] as string[])

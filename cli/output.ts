@@ -57,7 +57,11 @@ export function failureOf(err: unknown, exitCode: number, message: string): stri
   if (err instanceof Error && err.name === "FormationError") {
     const { file, diagnostics } = err as Error & { file: string; diagnostics: Diagnostic[] };
     const n = diagnostics.length;
-    return failureJson(exitCode, `${file}: ${n} error${n === 1 ? "" : "s"}`, diagnostics.map((d) => ({ file: d.file, ...toJsonError(d) })));
+    return failureJson(
+      exitCode,
+      `${file}: ${n} error${n === 1 ? "" : "s"}`,
+      diagnostics.map((d) => ({ file: d.file, ...toJsonError(d) })),
+    );
   }
   return failureJson(exitCode, message);
 }

@@ -29,7 +29,7 @@ export function planJson(plan: SessionPlan, resources: readonly RecordedResource
 
 /** Renders the tree as `pulumi preview` does: type and name columns, children indented under parents. */
 export function renderTree(resources: readonly { type: string; name: string; parent: string | null }[]): string[] {
-  const children = new Map<string | null, typeof resources[number][]>();
+  const children = new Map<string | null, (typeof resources)[number][]>();
   for (const r of resources) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
   const known = new Set(resources.map((r) => r.name));
   const rows: [string, string][] = [];

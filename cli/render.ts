@@ -19,9 +19,30 @@ const PAST: Record<string, string> = {
   same: "unchanged",
 };
 
-const ING: Record<string, string> = { create: "creating", update: "updating", delete: "deleting", replace: "replacing", "create-replacement": "creating replacement", "delete-replaced": "deleting replaced", refresh: "refreshing", import: "importing", discard: "discarding" };
+const ING: Record<string, string> = {
+  create: "creating",
+  update: "updating",
+  delete: "deleting",
+  replace: "replacing",
+  "create-replacement": "creating replacement",
+  "delete-replaced": "deleting replaced",
+  refresh: "refreshing",
+  import: "importing",
+  discard: "discarding",
+};
 
-const SIGN: Record<string, string> = { create: "+", update: "~", delete: "-", replace: "+-", "create-replacement": "+-", "delete-replaced": "-", refresh: "~", import: "=", read: ">", discard: "-" };
+const SIGN: Record<string, string> = {
+  create: "+",
+  update: "~",
+  delete: "-",
+  replace: "+-",
+  "create-replacement": "+-",
+  "delete-replaced": "-",
+  refresh: "~",
+  import: "=",
+  read: ">",
+  discard: "-",
+};
 
 /** Step kinds that change nothing: not worth a line. */
 const QUIET = new Set(["same", "read"]);
@@ -144,10 +165,13 @@ export class LiveModel {
       const running = rows.filter((r) => r.status === "running");
       const finished = rows.filter((r) => r.status !== "running");
       const done = finished.filter((r) => r.status === "done").length;
-      lines.push(`${v.end ? (v.end.includes(" done ") ? "✔" : "✖") : SPINNER[tick % SPINNER.length]} ${session} ${v.end ?? `${v.action}: ${done}/${rows.length} resources`}`);
+      lines.push(
+        `${v.end ? (v.end.includes(" done ") ? "✔" : "✖") : SPINNER[tick % SPINNER.length]} ${session} ${v.end ?? `${v.action}: ${done}/${rows.length} resources`}`,
+      );
       if (v.end) continue;
       const shown = [...finished.slice(-Math.max(0, this.maxRows - running.length)), ...running.slice(0, this.maxRows)];
-      for (const r of shown) lines.push(`    ${r.status === "running" ? "…" : r.status === "done" ? "✔" : "✖"} ${PAST[r.op] && r.status === "done" ? PAST[r.op] : r.op} ${r.name}`);
+      for (const r of shown)
+        lines.push(`    ${r.status === "running" ? "…" : r.status === "done" ? "✔" : "✖"} ${PAST[r.op] && r.status === "done" ? PAST[r.op] : r.op} ${r.name}`);
       for (const w of v.warnings) lines.push(`    ${w}`);
     }
     return lines.join("\n");

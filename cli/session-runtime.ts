@@ -126,7 +126,11 @@ async function progress(flags: SessionFlags, io: Output, deps: SessionDeps): Pro
  */
 export async function withSessions(flags: SessionFlags, io: Output, deps: SessionDeps, body: (s: Sessions) => Promise<number>): Promise<number> {
   const view = await progress(flags, io, deps);
-  const options: SessionsOptions = { onEvent: (e) => view.onEvent(e), ...(flags.backendUrl ? { backendUrl: flags.backendUrl } : {}), ...(flags.secretsProvider ? { secretsProvider: flags.secretsProvider } : {}) };
+  const options: SessionsOptions = {
+    onEvent: (e) => view.onEvent(e),
+    ...(flags.backendUrl ? { backendUrl: flags.backendUrl } : {}),
+    ...(flags.secretsProvider ? { secretsProvider: flags.secretsProvider } : {}),
+  };
   const sessions = deps.makeSessions ? await deps.makeSessions(options) : new (await import("../automation/sessions.js")).Sessions(options);
   const signals = deps.signals ?? process;
   let interrupts = 0;
@@ -158,11 +162,21 @@ export async function withSessions(flags: SessionFlags, io: Output, deps: Sessio
         // The passphrase is checked first: say now what else is missing, rather than one thing per run.
         fixes.add("reported");
         const others = await (deps.otherMissing ?? (deps.makeSessions ? async () => [] : missingBesidesPassphrase))(flags).catch(() => []);
-        if (others.length) io.err(["formations: missing prerequisites ('formations doctor' checks them all):", "  - the secrets passphrase (below)", ...others.map((o) => `  - ${o}`)].join("\n"));
+        if (others.length)
+          io.err(
+            [
+              "formations: missing prerequisites ('formations doctor' checks them all):",
+              "  - the secrets passphrase (below)",
+              ...others.map((o) => `  - ${o}`),
+            ].join("\n"),
+          );
       }
       if (err instanceof MissingPassphraseError && err.localDefault && !fixes.has("passphrase")) {
         fixes.add("passphrase");
-        const create = flags.createPassphrase || (isInteractive(deps) && (await confirm(deps, `formations: no secrets passphrase is set. Create one in ${homePassphraseFile(err.home)} (mode 0600)?`)));
+        const create =
+          flags.createPassphrase ||
+          (isInteractive(deps) &&
+            (await confirm(deps, `formations: no secrets passphrase is set. Create one in ${homePassphraseFile(err.home)} (mode 0600)?`)));
         if (!create) throw err;
         const file = await createHomePassphrase(err.home);
         io.err(`formations: created a passphrase in ${file} (mode 0600); back it up: without it this machine's sessions' secrets cannot be read`);
@@ -171,12 +185,20 @@ export async function withSessions(flags: SessionFlags, io: Output, deps: Sessio
       if (err instanceof PulumiMissingError && err.home && !fixes.has("pulumi")) {
         fixes.add("pulumi");
         const home = err.home;
-        const install = flags.installPulumi || (isInteractive(deps) && (await confirm(deps, `formations: the Pulumi CLI is missing. Download the version formations is pinned to into ${home}/pulumi?`)));
+        const install =
+          flags.installPulumi ||
+          (isInteractive(deps) &&
+            (await confirm(deps, `formations: the Pulumi CLI is missing. Download the version formations is pinned to into ${home}/pulumi?`)));
         if (!install) throw err;
         io.err(`formations: downloading the Pulumi CLI into ${home}/pulumi ...`);
-        const cli = await (deps.installPulumi ?? (async (h: string) => (await import("../automation/session/pulumi-cli.js")).installPulumi(h)))(home).catch((e: unknown) => {
-          throw new SessionError(`could not install the Pulumi CLI: ${e instanceof Error ? e.message : String(e)}; without internet, build it from source in a clone of formations: scripts/pulumi-engine.sh build`, 3);
-        });
+        const cli = await (deps.installPulumi ?? (async (h: string) => (await import("../automation/session/pulumi-cli.js")).installPulumi(h)))(home).catch(
+          (e: unknown) => {
+            throw new SessionError(
+              `could not install the Pulumi CLI: ${e instanceof Error ? e.message : String(e)}; without internet, build it from source in a clone of formations: scripts/pulumi-engine.sh build`,
+              3,
+            );
+          },
+        );
         io.err(`formations: installed ${cli.path}`);
         return attempt();
       }
@@ -200,14 +222,21 @@ async function missingBesidesPassphrase(flags: SessionFlags): Promise<string[]> 
   const [{ locatePulumi }, { formationsHome }] = await Promise.all([import("../automation/session/pulumi-cli.js"), import("../automation/session/backend.js")]);
   const home = formationsHome();
   if (await locatePulumi(process.env, home)) return [];
-  return [`the Pulumi CLI: not found; install it (https://www.pulumi.com/docs/install/), or run again with --install-pulumi (downloads it into ${home}/pulumi)`];
+  return [
+    `the Pulumi CLI: not found; install it (https://www.pulumi.com/docs/install/), or run again with --install-pulumi (downloads it into ${home}/pulumi)`,
+  ];
 }
 
 /**
  * Parses the --label selectors (a malformed one is a usage error before any backend is touched),
  * then runs `body` with the sessions they select.
  */
-export async function withSelectedSessions(flags: SessionFlags & { label?: string[] }, io: Output, deps: SessionDeps, body: (s: Sessions, listed: SessionListing[]) => Promise<number>): Promise<number> {
+export async function withSelectedSessions(
+  flags: SessionFlags & { label?: string[] },
+  io: Output,
+  deps: SessionDeps,
+  body: (s: Sessions, listed: SessionListing[]) => Promise<number>,
+): Promise<number> {
   let selector: Record<string, string>;
   try {
     selector = parseSelector(flags.label ?? []);
@@ -221,7 +250,14 @@ export async function withSelectedSessions(flags: SessionFlags & { label?: strin
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const all = [header, ...rows];
   const widths = header.map((_, c) => Math.max(...all.map((r) => (r[c] ?? "").length)));
-  return all.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd()).join("\n");
+  return all
+    .map((r) =>
+      r
+        .map((cell, c) => cell.padEnd(widths[c]!))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 /** `$0.4200/h`: hourly prices are small; four decimals keep a cheap machine from reading as free. */

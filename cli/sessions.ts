@@ -15,7 +15,10 @@ export async function sessionsCommand(flags: SessionFlags & { label?: string[]; 
     const withCost = flags.cost !== false;
     const ledgers = new Map<string, { accruedUsd: number; burnUsdPerHour: number }>();
     if (withCost) {
-      const { costs, failed } = await costsOf(sessions, listed.map((s) => s.session));
+      const { costs, failed } = await costsOf(
+        sessions,
+        listed.map((s) => s.session),
+      );
       for (const c of costs) ledgers.set(c.session, { accruedUsd: c.accruedUsd, burnUsdPerHour: c.burnUsdPerHour });
       for (const f of failed) io.err(`formations: ${f.session}: cost not read: ${f.error}`);
     }
@@ -37,7 +40,9 @@ export async function sessionsCommand(flags: SessionFlags & { label?: string[]; 
       usdPerHour(s.burnUsdPerHour ?? s.hourlyUsd),
       ...(withCost ? [s.accruedUsd === undefined ? "?" : usd(s.accruedUsd)] : []),
       s.updateInProgress ? "updating" : (s.lastUpdate ?? "-"),
-      Object.entries(s.labels).map(([k, v]) => `${k}=${v}`).join(","),
+      Object.entries(s.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(","),
     ]);
     io.out(table(["SESSION", "KIND", "PROVIDER", "MACHINES", "COST", ...(withCost ? ["SO FAR"] : []), "LAST UPDATE", "LABELS"], rows));
     return EXIT.ok;

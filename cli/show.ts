@@ -29,7 +29,10 @@ function idleLines(d: SessionDetails): string[] {
   for (const m of d.machines) {
     const v = m.idle?.verdict;
     // From a console (changes only), `at` is when the verdict last changed.
-    if (v) out.push(`  ${m.name}  ${v.verdict} ${m.idle?.changesOnly ? "since" : "at"} ${v.at}${v.verdict === "busy" ? "" : ` (idle for ${mins(v.idleFor)}${m.idle?.changesOnly ? " then" : ""})`}: ${v.reasons.join("; ")}`);
+    if (v)
+      out.push(
+        `  ${m.name}  ${v.verdict} ${m.idle?.changesOnly ? "since" : "at"} ${v.at}${v.verdict === "busy" ? "" : ` (idle for ${mins(v.idleFor)}${m.idle?.changesOnly ? " then" : ""})`}: ${v.reasons.join("; ")}`,
+      );
     else if (m.idle?.unavailable) unavailable.set(m.idle.unavailable, [...(unavailable.get(m.idle.unavailable) ?? []), m.name]);
   }
   for (const [why, names] of unavailable) out.push(`  ${names.length === d.machines.length ? "every machine" : names.join(", ")}: ${why}`);
@@ -55,7 +58,11 @@ export function renderDetails(d: SessionDetails): string {
   const byState = c.byState ? ` (running ${usd(c.byState.running)}, stopped ${usd(c.byState.stopped)}, hibernated ${usd(c.byState.hibernated)})` : "";
   const out = [
     `session   ${d.session} (${d.kind} on ${d.provider}, formation ${d.formation}${d.file ? ` from ${d.file}` : ""})`,
-    `labels    ${Object.entries(d.labels).map(([k, v]) => `${k}=${v}`).join(", ") || "-"}`,
+    `labels    ${
+      Object.entries(d.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(", ") || "-"
+    }`,
     `cost      ${usdPerHour(c.hourlyUsd)} now; about ${usd(c.soFarUsd)} so far${c.since ? ` since ${c.since}` : ""}${byState}`,
     ...sessionResourcesLine(d),
     ...(c.error ? [`          ${c.error}`] : []),
@@ -64,7 +71,16 @@ export function renderDetails(d: SessionDetails): string {
     "",
     table(
       ["MACHINE", "ROLE", "STATE", "ADDRESS", "CONNECT", "TYPE", "COST", "IDLE"],
-      d.machines.map((m) => [m.name, m.role, m.state, m.publicIp ?? m.privateIp ?? "-", m.connect ?? "-", `${m.instanceType ?? "-"}${m.spot ? " (spot)" : ""}`, usd(m.accruedUsd), idleCell(m)]),
+      d.machines.map((m) => [
+        m.name,
+        m.role,
+        m.state,
+        m.publicIp ?? m.privateIp ?? "-",
+        m.connect ?? "-",
+        `${m.instanceType ?? "-"}${m.spot ? " (spot)" : ""}`,
+        usd(m.accruedUsd),
+        idleCell(m),
+      ]),
     ),
   ];
   const idle = idleLines(d);
@@ -72,7 +88,10 @@ export function renderDetails(d: SessionDetails): string {
   if (d.snapshots.length) out.push("", "snapshots", ...d.snapshots.map((s) => `  ${s.name} of ${s.machine} at ${s.at}${s.id ? ` (${s.id})` : ""}`));
   if (d.journal.length) {
     out.push("", "journal (latest)");
-    for (const e of d.journal) out.push(`  ${e.at}  ${e.actor}  ${e.action}${e.machine ? ` ${e.machine}` : ""}${e.to ? ` -> ${e.to}` : ""}  ${e.result}${e.detail ? `: ${e.detail}` : ""}`);
+    for (const e of d.journal)
+      out.push(
+        `  ${e.at}  ${e.actor}  ${e.action}${e.machine ? ` ${e.machine}` : ""}${e.to ? ` -> ${e.to}` : ""}  ${e.result}${e.detail ? `: ${e.detail}` : ""}`,
+      );
   }
   return out.join("\n");
 }

@@ -25,12 +25,29 @@ export async function snapshotCommand(session: string, flags: SnapshotFlags, io:
       onImage: (id) => (flags.json ? io.err(`formations: image ${id}`) : io.out(`snapshot of ${session}/${flags.machine}: ${id}`)),
     });
     if (flags.json) {
-      io.out(JSON.stringify({ session: r.session, machine: r.machine, imageId: r.imageId, name: r.name, image: r.image, ...(r.catalogId ? { catalogId: r.catalogId } : {}), ...(r.formation ? { formation: r.formation } : {}) }, null, 2));
+      io.out(
+        JSON.stringify(
+          {
+            session: r.session,
+            machine: r.machine,
+            imageId: r.imageId,
+            name: r.name,
+            image: r.image,
+            ...(r.catalogId ? { catalogId: r.catalogId } : {}),
+            ...(r.formation ? { formation: r.formation } : {}),
+          },
+          null,
+          2,
+        ),
+      );
       return EXIT.ok;
     }
-    io.out(`recorded in session ${session} as ${r.name}${r.catalogId ? `, and in the image catalog as ${r.catalogId} (formations images; kept when the session is destroyed)` : " (kept when the session is destroyed)"}`);
+    io.out(
+      `recorded in session ${session} as ${r.name}${r.catalogId ? `, and in the image catalog as ${r.catalogId} (formations images; kept when the session is destroyed)` : " (kept when the session is destroyed)"}`,
+    );
     if (r.catalogError) io.err(`formations: warning: the image is not in the image catalog (${r.catalogError}); 'formations show ${session}' lists it`);
-    if (r.formation) io.out(`wrote ${r.formation.file} (formation ${r.formation.name}): 'formations up ${r.formation.file}' launches ${r.machine} from ${r.image}`);
+    if (r.formation)
+      io.out(`wrote ${r.formation.file} (formation ${r.formation.name}): 'formations up ${r.formation.file}' launches ${r.machine} from ${r.image}`);
     return EXIT.ok;
   });
 }

@@ -61,7 +61,9 @@ export async function sessionsStatesCommand(flags: SessionFlags & { label?: stri
       io.err("formations: no session matches");
       return EXIT.ok;
     }
-    const rows = read.map((r) => ("machines" in r ? [r.session, r.provider, String(r.machines.length), countsText(r.counts), r.source] : [r.session, "?", "?", `not read: ${r.error}`, "-"]));
+    const rows = read.map((r) =>
+      "machines" in r ? [r.session, r.provider, String(r.machines.length), countsText(r.counts), r.source] : [r.session, "?", "?", `not read: ${r.error}`, "-"],
+    );
     io.out(table(["SESSION", "PROVIDER", "MACHINES", "STATES", "SOURCE"], rows));
     return EXIT.ok;
   });

@@ -22,7 +22,8 @@ export function machinesTable(r: Pick<UpResult, "machines">): string {
 }
 
 export async function upCommand(file: string, flags: UpFlags, io: Output, deps: SessionDeps = {}): Promise<number> {
-  if (!flags.yes && !isInteractive(deps)) throw new UsageError("up changes infrastructure and there is no terminal to confirm the preview on: pass --yes to apply it");
+  if (!flags.yes && !isInteractive(deps))
+    throw new UsageError("up changes infrastructure and there is no terminal to confirm the preview on: pass --yes to apply it");
   return withSessions(flags, io, deps, async (sessions) => {
     const r = await sessions
       .up(file, {

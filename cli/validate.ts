@@ -21,7 +21,13 @@ const NOT_A_FORMATION = "not a formation: no 'apiVersion: formations/v1' line";
 async function check(f: FoundFile, strict: boolean): Promise<ValidationResult | { skipped: string }> {
   if (f.searched && (await looksLikeFormation(f.path)) === false) {
     if (!strict) return { skipped: f.path };
-    return { file: f.path, valid: false, errors: [{ file: f.path, line: 1, col: 1, pointer: "", message: NOT_A_FORMATION, hint: "without --strict, YAML files that are not formations are skipped" }] };
+    return {
+      file: f.path,
+      valid: false,
+      errors: [
+        { file: f.path, line: 1, col: 1, pointer: "", message: NOT_A_FORMATION, hint: "without --strict, YAML files that are not formations are skipped" },
+      ],
+    };
   }
   return validateFormation(f.path);
 }
@@ -44,12 +50,20 @@ export async function validateCommand(paths: string[], opts: ValidateFlags, io: 
     // A directory must hold at least one formation: finding none is more likely a wrong path.
     const inside = files.filter((f) => f.root === p);
     if (inside.length > 0 && inside.every((f) => skips.has(f.path))) {
-      throw new UsageError(`no formation in ${p}: its ${inside.length} YAML file${inside.length === 1 ? " is" : "s are"} not formations (no 'apiVersion: formations/v1')`);
+      throw new UsageError(
+        `no formation in ${p}: its ${inside.length} YAML file${inside.length === 1 ? " is" : "s are"} not formations (no 'apiVersion: formations/v1')`,
+      );
     }
   }
   const invalid = results.filter((r) => !r.valid);
   if (opts.json) {
-    io.out(JSON.stringify(results.map((r) => ({ file: r.file, valid: r.valid, errors: r.errors.map(toJsonError) })), null, 2));
+    io.out(
+      JSON.stringify(
+        results.map((r) => ({ file: r.file, valid: r.valid, errors: r.errors.map(toJsonError) })),
+        null,
+        2,
+      ),
+    );
   } else {
     for (const r of results) for (const block of renderDiagnostics(r.errors, r.source)) io.out(paint(block, io.color));
     const count = invalid.reduce((n, r) => n + r.errors.length, 0);

@@ -60,13 +60,20 @@ export interface ContainerService {
   /** The Docker spec's key that asks for it (`ecs`); a formation on another cloud that gives it is refused. */
   readonly field: string;
   /** Why these options cannot run the Docker spec as given (its `host`, ports, volumes, size), at its place; undefined when they can. */
-  refusal?(options: Readonly<Record<string, unknown>>, spec: Readonly<Record<string, unknown>>): { pointer: string; atKey?: boolean; message: string; hint: string } | undefined;
+  refusal?(
+    options: Readonly<Record<string, unknown>>,
+    spec: Readonly<Record<string, unknown>>,
+  ): { pointer: string; atKey?: boolean; message: string; hint: string } | undefined;
   /**
    * The container as the service runs it: the task size (rounded up to one it offers), the label
    * shown where an instance type would be, the disk, the hourly price, and notes. `host` is the
    * instance type and disk the spec's `host` block resolved to (used where the service runs on VMs).
    */
-  plan(options: Readonly<Record<string, unknown>>, container: { cpus?: number; memoryMb?: number }, host: { instanceType: string; diskGb: number }): ContainerServicePlan;
+  plan(
+    options: Readonly<Record<string, unknown>>,
+    container: { cpus?: number; memoryMb?: number },
+    host: { instanceType: string; diskGb: number },
+  ): ContainerServicePlan;
 }
 
 export interface ContainerServicePlan {

@@ -31,5 +31,11 @@ export function consoleVerdictSource(read: ConsoleReader): VerdictSource {
 /** The machine as the cloud's API finds it: by the id its session recorded. */
 export function consoleTarget(d: SessionDetails, m: MachineDetails): ActionTarget & { providerId: string } {
   if (!m.cloudId) throw new Error(`no cloud id recorded for ${d.session}/${m.name}: run formations refresh ${d.session}`);
-  return { session: d.session, machine: m.name, role: m.role as ActionTarget["role"], providerId: m.cloudId, ...(d.cloud.region ? { region: d.cloud.region } : {}) };
+  return {
+    session: d.session,
+    machine: m.name,
+    role: m.role as ActionTarget["role"],
+    providerId: m.cloudId,
+    ...(d.cloud.region ? { region: d.cloud.region } : {}),
+  };
 }

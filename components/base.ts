@@ -63,8 +63,18 @@ export abstract class FormationComponent extends pulumi.ComponentResource {
     const opts = { parent: this, additionalSecretOutputs: ["result", "base64", "hex"] };
     for (const s of this.plan.secrets) {
       if (s.name === "munge-key") secrets.mungeKey = pulumi.secret(new random.RandomBytes(this.ctx.name("munge-key"), { length: s.length }, opts).base64);
-      if (s.name === "gateway-password") secrets.gatewayPassword = this.gatewayPassword = pulumi.secret(new random.RandomPassword(this.ctx.name("gateway-password"), { length: s.length, special: false }, opts).result);
-      if (s.name === "admin-password") secrets.adminPassword = pulumi.secret(new random.RandomPassword(this.ctx.name("admin-password"), { length: s.length, special: true, overrideSpecial: "!#%*-_=+", minUpper: 2, minLower: 2, minNumeric: 2, minSpecial: 2 }, opts).result);
+      if (s.name === "gateway-password")
+        secrets.gatewayPassword = this.gatewayPassword = pulumi.secret(
+          new random.RandomPassword(this.ctx.name("gateway-password"), { length: s.length, special: false }, opts).result,
+        );
+      if (s.name === "admin-password")
+        secrets.adminPassword = pulumi.secret(
+          new random.RandomPassword(
+            this.ctx.name("admin-password"),
+            { length: s.length, special: true, overrideSpecial: "!#%*-_=+", minUpper: 2, minLower: 2, minNumeric: 2, minSpecial: 2 },
+            opts,
+          ).result,
+        );
     }
     return secrets;
   }
@@ -103,7 +113,13 @@ export abstract class FormationComponent extends pulumi.ComponentResource {
           const first = m.connect[0];
           const how =
             connect ??
-            (first?.protocol === "https" ? `https://${address}/guacamole/` : first?.protocol === "rdp" ? `rdp://${address}:3389` : first?.protocol === "vnc" ? `vnc://${address}:${first.port}` : `ssh ${h.user}@${address}`);
+            (first?.protocol === "https"
+              ? `https://${address}/guacamole/`
+              : first?.protocol === "rdp"
+                ? `rdp://${address}:3389`
+                : first?.protocol === "vnc"
+                  ? `vnc://${address}:${first.port}`
+                  : `ssh ${h.user}@${address}`);
           return {
             name: m.name,
             role: m.role,

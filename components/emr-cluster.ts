@@ -23,6 +23,11 @@ export class EMRCluster extends FormationComponent {
       for (const w of this.machinesOf("worker")) this.track(w, this.adapter.machine(this.ctx, net, w, { secrets, masterAddress }));
     }
     for (const p of this.machinesOf("proxy")) this.track(p, this.adapter.machine(this.ctx, net, p, { secrets, ...(masterAddress ? { masterAddress } : {}) }));
-    this.finish({ applications: [...bigData.applications], release: bigData.release, managed: bigData.managed, ...(managed ? { clusterId: managed.cloudId } : {}) });
+    this.finish({
+      applications: [...bigData.applications],
+      release: bigData.release,
+      managed: bigData.managed,
+      ...(managed ? { clusterId: managed.cloudId } : {}),
+    });
   }
 }

@@ -19,7 +19,8 @@ export class HPCCluster extends FormationComponent {
     const compute = this.machinesOf("compute");
     const peers = compute.map((c) => c.name);
     const h = this.track(head, this.adapter.machine(this.ctx, net, head, { secrets, peers, ...(storage ? { storage } : {}) }));
-    for (const c of compute) this.track(c, this.adapter.machine(this.ctx, net, c, { secrets, peers, headAddress: h.privateIp, ...(storage ? { storage } : {}) }));
+    for (const c of compute)
+      this.track(c, this.adapter.machine(this.ctx, net, c, { secrets, peers, headAddress: h.privateIp, ...(storage ? { storage } : {}) }));
     this.finish({ scheduler: "slurm", mountPath: storagePlan.mountPath, computeNodes: compute.length, headAddress: h.privateIp });
   }
 }

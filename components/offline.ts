@@ -153,7 +153,14 @@ export async function recordProgram(program: () => Promise<unknown>, opts: { pro
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) => {
     const parentUrn = req.getParent();
-    order.push({ type: req.getType(), name: req.getName(), parent: parentUrn ? (parentUrn.split("::").pop() ?? null) : null, urn: "", custom: req.getCustom(), inputs: {} });
+    order.push({
+      type: req.getType(),
+      name: req.getName(),
+      parent: parentUrn ? (parentUrn.split("::").pop() ?? null) : null,
+      urn: "",
+      custom: req.getCustom(),
+      inputs: {},
+    });
     return register(req, (err, res) => {
       if (err) errors.push(`${req.getType()} ${req.getName()}: ${String(err)}`);
       cb(err, res);

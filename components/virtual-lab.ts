@@ -16,6 +16,11 @@ export class VirtualLab extends FormationComponent {
     const t = this.track(target, this.adapter.machine(this.ctx, net, target, { secrets }));
     const p = this.track(proxy, this.adapter.machine(this.ctx, net, proxy, { secrets, targetAddress: t.privateIp }));
     // Without a public address, the adapter's connection detail is the gateway URL (Docker: a published port).
-    this.finish({ gatewayUrl: p.publicIp ? p.publicIp.apply((ip) => (ip ? `https://${ip}/guacamole/` : "")) : (p.connect?.apply((c) => (/^https?:\/\//.test(c) ? c : "")) ?? ""), protocol: this.plan.gateway?.protocol ?? "rdp" });
+    this.finish({
+      gatewayUrl: p.publicIp
+        ? p.publicIp.apply((ip) => (ip ? `https://${ip}/guacamole/` : ""))
+        : (p.connect?.apply((c) => (/^https?:\/\//.test(c) ? c : "")) ?? ""),
+      protocol: this.plan.gateway?.protocol ?? "rdp",
+    });
   }
 }

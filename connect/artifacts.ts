@@ -128,7 +128,10 @@ export function sshConfigSnippet(machines: readonly ConnectMachine[], opts: Conn
       const alias = aliasOf(m.session, route.via.machine);
       if (!blocks.has(alias)) blocks.set(alias, hostBlock(alias, route.via.address, route.via.user, opts.keyPath, undefined));
     }
-    blocks.set(aliasOf(m.session, m.machine), hostBlock(aliasOf(m.session, m.machine), route.host, m.user, opts.keyPath, route.via ? aliasOf(m.session, route.via.machine) : undefined));
+    blocks.set(
+      aliasOf(m.session, m.machine),
+      hostBlock(aliasOf(m.session, m.machine), route.host, m.user, opts.keyPath, route.via ? aliasOf(m.session, route.via.machine) : undefined),
+    );
   }
   return [...blocks.values()].join("\n");
 }
@@ -145,7 +148,13 @@ export function speaksSsh(m: ConnectMachine): boolean {
 }
 
 function rdpFile(address: string, user: string): string {
-  const lines = [`full address:s:${rdpValue(address)}`, `username:s:${rdpValue(user)}`, "prompt for credentials:i:1", "authentication level:i:2", "screen mode id:i:2"];
+  const lines = [
+    `full address:s:${rdpValue(address)}`,
+    `username:s:${rdpValue(user)}`,
+    "prompt for credentials:i:1",
+    "authentication level:i:2",
+    "screen mode id:i:2",
+  ];
   return lines.map((l) => `${l}\r\n`).join("");
 }
 
@@ -162,7 +171,9 @@ function desktop(m: ConnectMachine, route: Route, key: string | undefined, out: 
     const t = TUNNEL_PORTS[protocol];
     const i = key ? ["-i", shellWord(key)] : [];
     // Quoted like every other word of a printed command (the address comes from the state).
-    out.tunnel = ["ssh", ...i, "-N", "-L", shellWord(`${t.local}:${hostPort(route.host, t.remote)}`), shellWord(`${route.via.user}@${route.via.address}`)].join(" ");
+    out.tunnel = ["ssh", ...i, "-N", "-L", shellWord(`${t.local}:${hostPort(route.host, t.remote)}`), shellWord(`${route.via.user}@${route.via.address}`)].join(
+      " ",
+    );
     if (protocol === "rdp") out.rdpFile = rdpFile(`localhost:${t.local}`, m.user);
     else out.notes.push(`with the tunnel open, point a VNC viewer at localhost:${t.local}`);
   } else if (protocol === "rdp") {
@@ -187,7 +198,10 @@ export function connectionArtifacts(m: ConnectMachine, opts: ConnectOptions = {}
     return out;
   }
   const route = routeOf(m);
-  if (!m.publicAddress && !route.via) out.notes.push(`${m.machine} has no public address (access.allowFrom is empty): ${route.host} is reachable from the session's network only (VPN, peering or a bastion)`);
+  if (!m.publicAddress && !route.via)
+    out.notes.push(
+      `${m.machine} has no public address (access.allowFrom is empty): ${route.host} is reachable from the session's network only (VPN, peering or a bastion)`,
+    );
   if (speaksSsh(m)) {
     out.ssh = sshCommand(m.user, route, key);
     out.sshConfig = sshConfigSnippet([m], opts);

@@ -43,7 +43,9 @@ const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?
  */
 export function hostAddress(s: string, what: string): string {
   if (isIP(s) !== 0 || HOST_NAME.test(s)) return s;
-  throw new Error(`${what} recorded in the session's state is not an IP address or a host name (${JSON.stringify(s.slice(0, 80))}): refusing to print it; run \`formations refresh\` to read it again`);
+  throw new Error(
+    `${what} recorded in the session's state is not an IP address or a host name (${JSON.stringify(s.slice(0, 80))}): refusing to print it; run \`formations refresh\` to read it again`,
+  );
 }
 
 /** An address as the host part of `host:port` (`-L` forwards, .rdp files): IPv6 in brackets. */

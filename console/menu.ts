@@ -54,7 +54,19 @@ export const POWER: Readonly<Partial<Record<MenuId, { action: PowerAction; force
 export const DESTRUCTIVE = new Set<SessionActionName>(["stop", "hibernate", "reboot", "shutdown", "terminate"]);
 
 /** The seed console's order; the two image items come last (imageItems). */
-const ORDER: MenuId[] = ["start", "stop", "hibernate", "reboot", "force-reboot", "shutdown", "force-stop", "force-hibernate", "delete", "connect", "connect-putty"];
+const ORDER: MenuId[] = [
+  "start",
+  "stop",
+  "hibernate",
+  "reboot",
+  "force-reboot",
+  "shutdown",
+  "force-stop",
+  "force-hibernate",
+  "delete",
+  "connect",
+  "connect-putty",
+];
 
 /** The session a machine belongs to, as deciding Delete needs it (its name and every machine's role). */
 export interface MenuSession {

@@ -153,7 +153,8 @@ export function sessionPage(d: SessionDetails, now: Date, readAt: Date = now): S
       burnUsdPerHour: m.burnUsdPerHour ?? 0,
       menu: machineMenu(m, d.provider, { session: d.session, machines: d.machines }).map((i) => {
         if (i.id === "connect" && i.enabled && !connect) return { ...i, enabled: false, reason: `${m.name} has no address yet: Refresh reads it again` };
-        if (i.id === "connect-putty" && i.enabled && !connect?.putty) return { ...i, enabled: false, reason: connect?.missing.putty ?? `${m.name} has no address yet: Refresh reads it again` };
+        if (i.id === "connect-putty" && i.enabled && !connect?.putty)
+          return { ...i, enabled: false, reason: connect?.missing.putty ?? `${m.name} has no address yet: Refresh reads it again` };
         return i;
       }),
       ...(connect ? { connect } : {}),

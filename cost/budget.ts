@@ -102,7 +102,14 @@ export function decideBudgets(sessions: readonly SessionBudget[]): BudgetDecisio
  */
 export function enforcementEntry(d: BudgetDecision, at: string, outcome: "ok" | "failed", actor = "enforce"): JournalEntry & { actor: string; result: string } {
   if (d.decision === "ok" || d.budgetMicros === undefined) throw new Error(`session ${d.session}: nothing to record, the decision is ok`);
-  return { at, actor, action: "budget", result: outcome, detail: `${d.decision}: ${d.reason}`, budget: { usd: d.budgetMicros / 1e6, action: d.decision, accruedMicros: d.accruedMicros, reason: d.reason } };
+  return {
+    at,
+    actor,
+    action: "budget",
+    result: outcome,
+    detail: `${d.decision}: ${d.reason}`,
+    budget: { usd: d.budgetMicros / 1e6, action: d.decision, accruedMicros: d.accruedMicros, reason: d.reason },
+  };
 }
 
 export * from "./idle.js";

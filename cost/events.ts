@@ -74,7 +74,8 @@ export class LedgerError extends Error {
 /** Milliseconds since the epoch of an ISO time; throws LedgerError on anything Date cannot read or a time without a zone. */
 export function timeOf(at: string, where: string, index?: number): number {
   // A time without a zone would be read in the local zone of whoever runs the ledger.
-  if (typeof at !== "string" || !/(Z|[+-]\d{2}:?\d{2})$/i.test(at)) throw new LedgerError(`${where}: time '${String(at)}' must be ISO 8601 with a zone (e.g. 2026-11-01T09:00:00Z)`, index);
+  if (typeof at !== "string" || !/(Z|[+-]\d{2}:?\d{2})$/i.test(at))
+    throw new LedgerError(`${where}: time '${String(at)}' must be ISO 8601 with a zone (e.g. 2026-11-01T09:00:00Z)`, index);
   const ms = Date.parse(at);
   if (!Number.isFinite(ms)) throw new LedgerError(`${where}: time '${at}' is not a valid ISO 8601 time`, index);
   return ms;

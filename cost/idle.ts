@@ -114,7 +114,8 @@ function decide(m: IdleInput, now: number, maxAgeMs: number): { stop: boolean; r
   }
   const why = v.reasons.join("; ");
   if (now - at > maxAgeMs) {
-    if (v.verdict === "stopping") return { stop: true, reason: `the idle agent decided to stop at ${v.at} and has not reported since; the session still records it ${m.state}: ${why}` };
+    if (v.verdict === "stopping")
+      return { stop: true, reason: `the idle agent decided to stop at ${v.at} and has not reported since; the session still records it ${m.state}: ${why}` };
     if (m.changesOnly) return { stop: false, reason: `${v.verdict} since ${v.at} (its last change on the console): ${why}` };
     return { stop: false, reason: `last verdict is ${mins((now - at) / 1000)} old (${v.at}): the idle agent is not reporting` };
   }

@@ -121,7 +121,8 @@ export function eventsFromJournal(entries: readonly JournalEntry[], ctx: Journal
 
   const launch = (machine: string, e: JournalEntry, index: number, state?: MachineState) => {
     const price = fullPrice(groupOf(e.prices, machine)) ?? fullPrice(e.price) ?? ctx.prices?.[machine];
-    if (!price) throw new LedgerError(`journal entry ${index} (${e.action} at ${e.at}): no launch price for machine '${machine}' in the entry or the context`, index);
+    if (!price)
+      throw new LedgerError(`journal entry ${index} (${e.action} at ${e.at}): no launch price for machine '${machine}' in the entry or the context`, index);
     alive.add(machine);
     seen.add(machine);
     stateOf.set(machine, state ?? "pending");
@@ -161,10 +162,19 @@ export function eventsFromJournal(entries: readonly JournalEntry[], ctx: Journal
         stateOf.delete(machine);
         if (alive.delete(machine)) out.events.push({ type: "terminate", machine, at: e.at });
       }
-      if (launching.length + reshaped.length === 0 && (e.dropped ?? []).length === 0) out.skipped.push({ index, why: `${e.action}: no machine created or deleted` });
+      if (launching.length + reshaped.length === 0 && (e.dropped ?? []).length === 0)
+        out.skipped.push({ index, why: `${e.action}: no machine created or deleted` });
     } else if (e.action === "price") {
-      if (typeof e.price?.computeUsdPerHour !== "number") throw new LedgerError(`journal entry ${index} (price at ${e.at}): price.computeUsdPerHour is missing`, index);
-      for (const machine of living(e, index)) out.events.push({ type: "price", machine, at: e.at, computeUsdPerHour: e.price.computeUsdPerHour, ...(e.price.source ? { source: e.price.source } : {}) });
+      if (typeof e.price?.computeUsdPerHour !== "number")
+        throw new LedgerError(`journal entry ${index} (price at ${e.at}): price.computeUsdPerHour is missing`, index);
+      for (const machine of living(e, index))
+        out.events.push({
+          type: "price",
+          machine,
+          at: e.at,
+          computeUsdPerHour: e.price.computeUsdPerHour,
+          ...(e.price.source ? { source: e.price.source } : {}),
+        });
     } else if (TERMINATE.has(e.action) || e.to === "terminated") {
       for (const machine of living(e, index)) {
         alive.delete(machine);

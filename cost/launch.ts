@@ -41,7 +41,8 @@ const sameShape = (a: Partial<Shape>, m: Shaped) => a.instanceType === m.instanc
  * machines' states (as "disk": billed in every state). Same conditions as plan/cost.ts estimate().
  */
 export function sessionResources(catalog: ProviderCatalog, plan: PricedPlan): { shaped: Shaped; price: LaunchPrice } | undefined {
-  const storageGb = plan.storage?.kind === "managed" && catalog.sharedStorageGbMonthUsd > 0 ? Math.max(plan.storage.sizeGb, catalog.sharedStorageMinGb ?? 0) : 0;
+  const storageGb =
+    plan.storage?.kind === "managed" && catalog.sharedStorageGbMonthUsd > 0 ? Math.max(plan.storage.sizeGb, catalog.sharedStorageMinGb ?? 0) : 0;
   const nat = !plan.network.existing && plan.machines.some((m) => !m.public) && (catalog.privateEgressUsd ?? 0) > 0;
   if (storageGb === 0 && !nat) return undefined;
   const usd = (storageGb * catalog.sharedStorageGbMonthUsd) / HOURS_PER_MONTH + (nat ? (catalog.privateEgressUsd ?? 0) : 0);

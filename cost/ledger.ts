@@ -205,7 +205,13 @@ export function buildLedger(events: readonly LedgerEvent[], now: string): Ledger
       accruedMicros: microsOf(acc.byState.running + acc.byState.stopped + acc.byState.hibernated),
       byState: { running: microsOf(acc.byState.running), stopped: microsOf(acc.byState.stopped), hibernated: microsOf(acc.byState.hibernated) },
       burnPerHourMicros: microsPerHour(rate),
-      intervals: acc.intervals.map((i) => ({ from: iso(i.from), to: iso(i.to), state: i.state, ratePerHourMicros: microsPerHour(i.rate), micros: microsOf(i.exact) })),
+      intervals: acc.intervals.map((i) => ({
+        from: iso(i.from),
+        to: iso(i.to),
+        state: i.state,
+        ratePerHourMicros: microsPerHour(i.rate),
+        micros: microsOf(i.exact),
+      })),
     });
   }
   machines.sort((a, b) => a.machine.localeCompare(b.machine, "en", { numeric: true }));

@@ -23,16 +23,27 @@ export interface LaunchObservations {
  * spot price is given, plus the managed big-data service's per-node fee for its nodes; disk from
  * the catalog's GB-month price over 730 hours.
  */
-export function priceAtLaunch(catalog: ProviderCatalog, machine: Pick<PlannedMachine, "instanceType" | "diskGb" | "spot" | "image"> & Partial<Pick<PlannedMachine, "managedBy" | "service" | "hourlyUsd">>, seen: LaunchObservations = {}): LaunchPrice {
+export function priceAtLaunch(
+  catalog: ProviderCatalog,
+  machine: Pick<PlannedMachine, "instanceType" | "diskGb" | "spot" | "image"> & Partial<Pick<PlannedMachine, "managedBy" | "service" | "hourlyUsd">>,
+  seen: LaunchObservations = {},
+): LaunchPrice {
   // A container service's task is priced by its size (vCPUs and memory), as planned: no instance type to look up.
   if (machine.service && machine.hourlyUsd !== undefined) {
     const diskUsdPerHour = diskHourlyUsd(catalog, machine.diskGb);
-    return { computeUsdPerHour: Math.max(0, machine.hourlyUsd - diskUsdPerHour), diskUsdPerHour, source: `${catalog.source}; ${machine.instanceType} priced by its size as planned (${machine.service})`, spot: machine.spot };
+    return {
+      computeUsdPerHour: Math.max(0, machine.hourlyUsd - diskUsdPerHour),
+      diskUsdPerHour,
+      source: `${catalog.source}; ${machine.instanceType} priced by its size as planned (${machine.service})`,
+      spot: machine.spot,
+    };
   }
   // A catalog that lists no instance at all prices every type the same (Docker: nothing to pay).
   const known = catalog.instances[machine.instanceType] !== undefined || Object.keys(catalog.instances).length === 0;
   let computeUsdPerHour = computeHourlyUsd(catalog, machine.instanceType, machine.spot, machine.image.os);
-  let source = known ? catalog.source : `${catalog.source}; ${machine.instanceType} not in the catalog, priced at its default ${catalog.unknownInstanceUsd} USD/h`;
+  let source = known
+    ? catalog.source
+    : `${catalog.source}; ${machine.instanceType} not in the catalog, priced at its default ${catalog.unknownInstanceUsd} USD/h`;
   if (machine.spot && seen.spotUsdPerHour !== undefined) {
     // The licence is billed on top of the spot price, as computeHourlyUsd does with the factor.
     const licence = machine.image.os === "windows" ? (catalog.instances[machine.instanceType]?.windowsUsd ?? 0) : 0;

@@ -13,7 +13,11 @@ export interface LedgerJson {
   machines: { machine: string; state: string; spot: boolean; source: string; accruedUsd: number; burnUsdPerHour: number; byState: Record<ChargedAs, number> }[];
 }
 
-const usdByState = (b: Record<ChargedAs, number>): Record<ChargedAs, number> => ({ running: microsToUsd(b.running), stopped: microsToUsd(b.stopped), hibernated: microsToUsd(b.hibernated) });
+const usdByState = (b: Record<ChargedAs, number>): Record<ChargedAs, number> => ({
+  running: microsToUsd(b.running),
+  stopped: microsToUsd(b.stopped),
+  hibernated: microsToUsd(b.hibernated),
+});
 
 export function ledgerJson(l: Ledger): LedgerJson {
   return {
@@ -21,6 +25,14 @@ export function ledgerJson(l: Ledger): LedgerJson {
     accruedUsd: microsToUsd(l.totalMicros),
     burnUsdPerHour: microsToUsd(l.burnPerHourMicros),
     byState: usdByState(l.byState),
-    machines: l.machines.map((m) => ({ machine: m.machine, state: m.state, spot: m.spot, source: m.source, accruedUsd: microsToUsd(m.accruedMicros), burnUsdPerHour: microsToUsd(m.burnPerHourMicros), byState: usdByState(m.byState) })),
+    machines: l.machines.map((m) => ({
+      machine: m.machine,
+      state: m.state,
+      spot: m.spot,
+      source: m.source,
+      accruedUsd: microsToUsd(m.accruedMicros),
+      burnUsdPerHour: microsToUsd(m.burnPerHourMicros),
+      byState: usdByState(m.byState),
+    })),
   };
 }

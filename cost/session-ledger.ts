@@ -37,10 +37,16 @@ export function sessionLedger(catalog: ProviderCatalog, plan: SessionPlan, journ
   const names = new Set(plan.machines.map((m) => m.name));
   const fallback: Record<string, LaunchPrice> = Object.fromEntries(plan.machines.map((m) => [m.name, priceAtLaunch(catalog, m)]));
   for (const n of formerMachines(journal, names)) fallback[n] = ZERO;
-  const since = journal.filter((e) => e.action === "up" && e.result === "ok").map((e) => e.at).sort()[0];
+  const since = journal
+    .filter((e) => e.action === "up" && e.result === "ok")
+    .map((e) => e.at)
+    .sort()[0];
   const base = since ? { since } : {};
   // A managed cluster's bill is the service's: whether a stop ends it is worth saying beside the amounts.
-  const bill = billingNote(plan.provider, plan.machines.filter((m) => m.managedBy === "bigdata" && !m.removed));
+  const bill = billingNote(
+    plan.provider,
+    plan.machines.filter((m) => m.managedBy === "bigdata" && !m.removed),
+  );
   const service = bill ? [bill] : [];
   try {
     const { events, warnings } = eventsFromJournal(journal, { machines: [...names], prices: fallback });
@@ -50,7 +56,10 @@ export function sessionLedger(catalog: ProviderCatalog, plan: SessionPlan, journ
       if (ev.type !== "launch" || ev.price !== fallback[ev.machine]) continue;
       (ev.price === ZERO ? unpriced : fromCatalog).add(ev.machine);
     }
-    if (fromCatalog.size) warnings.push(`no launch price recorded for ${[...fromCatalog].join(", ")} (launched by an older formations): charged at today's catalog (${catalog.source})`);
+    if (fromCatalog.size)
+      warnings.push(
+        `no launch price recorded for ${[...fromCatalog].join(", ")} (launched by an older formations): charged at today's catalog (${catalog.source})`,
+      );
     if (unpriced.size) warnings.push(`no launch price recorded for ${[...unpriced].join(", ")}, no longer in the formation: counted as $0`);
     return { ledger: buildLedger(events, now.toISOString()), warnings: [...warnings, ...service], ...base };
   } catch (err) {

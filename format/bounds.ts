@@ -20,16 +20,33 @@ export function nestingTooDeep(text: string): number | undefined {
   let indent = 0;
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
-    if (ch === "\n") { lineStart = true; indent = 0; continue; }
+    if (ch === "\n") {
+      lineStart = true;
+      indent = 0;
+      continue;
+    }
     if (lineStart) {
-      if (ch === " ") { if (++indent > MAX_DEPTH * 8) return i; continue; }
+      if (ch === " ") {
+        if (++indent > MAX_DEPTH * 8) return i;
+        continue;
+      }
       lineStart = false;
     }
-    if (quote) { if (ch === quote) quote = undefined; continue; }
-    if (ch === "#" ) { while (i + 1 < text.length && text[i + 1] !== "\n") i++; continue; }
-    if (ch === '"' || ch === "'") { quote = ch; continue; }
-    if (ch === "[" || ch === "{") { if (++depth > MAX_DEPTH) return i; }
-    else if (ch === "]" || ch === "}") depth = Math.max(0, depth - 1);
+    if (quote) {
+      if (ch === quote) quote = undefined;
+      continue;
+    }
+    if (ch === "#") {
+      while (i + 1 < text.length && text[i + 1] !== "\n") i++;
+      continue;
+    }
+    if (ch === '"' || ch === "'") {
+      quote = ch;
+      continue;
+    }
+    if (ch === "[" || ch === "{") {
+      if (++depth > MAX_DEPTH) return i;
+    } else if (ch === "]" || ch === "}") depth = Math.max(0, depth - 1);
   }
   return undefined;
 }
@@ -50,7 +67,8 @@ function startsValue(lexeme: string): boolean {
   return lexeme === CST.SCALAR || c === '"' || c === "'" || c === "*" || lexeme === "[" || lexeme === "{" || lexeme === "-" || lexeme === "?";
 }
 
-const isCollection = (tok: CST.Token): tok is CST.BlockMap | CST.BlockSequence | CST.FlowCollection => tok.type === "block-map" || tok.type === "block-seq" || tok.type === "flow-collection";
+const isCollection = (tok: CST.Token): tok is CST.BlockMap | CST.BlockSequence | CST.FlowCollection =>
+  tok.type === "block-map" || tok.type === "block-seq" || tok.type === "flow-collection";
 
 /**
  * The exact nesting depth, measured on yaml's CST. Its parser keeps its own stack of open nodes,
@@ -112,4 +130,3 @@ export function withoutStackTraces<T>(f: () => T): T {
     Error.stackTraceLimit = limit;
   }
 }
-

@@ -67,7 +67,9 @@ export function visible(text: string): string {
 
 function renderOne(d: Diagnostic, text: string | undefined): string {
   // A key may hold a newline (`"a\nb":`) or an override; escape them so one error stays one, readable, line.
-  const pointer = (d.pointer || "/").replace(/[\p{Cc}\p{Cf}]/gu, (c) => (/\p{Cc}/u.test(c) ? JSON.stringify(c).slice(1, -1) : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
+  const pointer = (d.pointer || "/").replace(/[\p{Cc}\p{Cf}]/gu, (c) =>
+    /\p{Cc}/u.test(c) ? JSON.stringify(c).slice(1, -1) : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
   const out = [`${d.file}:${d.line}:${d.col}: error: ${d.message.replace(FORMAT_CHARS, (c) => visible(c))} (at ${pointer})`];
   if (text !== undefined && showLine(text)) {
     const gutter = `${String(d.line).padStart(4)} | `;
@@ -100,7 +102,9 @@ export function renderDiagnostics(list: readonly Diagnostic[], source: string | 
   const rest = list.length - out.length;
   if (rest > 0) {
     const file = list[0]!.file;
-    out.push(`${file}: ${rest} more error${rest === 1 ? "" : "s"} not shown (the first ${out.length} are above; 'formations validate --json ${file}' lists every one)`);
+    out.push(
+      `${file}: ${rest} more error${rest === 1 ? "" : "s"} not shown (the first ${out.length} are above; 'formations validate --json ${file}' lists every one)`,
+    );
   }
   return out;
 }

@@ -10,8 +10,7 @@ import type { Formation } from "./types.js";
 
 /** The outcome of validating one file: the formation when valid, else every located problem. */
 export type ValidationResult =
-  | { file: string; valid: true; formation: Formation; errors: []; source: string }
-  | { file: string; valid: false; errors: Diagnostic[]; source?: string };
+  { file: string; valid: true; formation: Formation; errors: []; source: string } | { file: string; valid: false; errors: Diagnostic[]; source?: string };
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {

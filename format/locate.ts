@@ -4,7 +4,10 @@ import type { ParsedSource } from "./source.js";
 /** Decodes a JSON pointer (`/spec/machine/size`) into its segments. */
 export function pointerSegments(pointer: string): string[] {
   if (pointer === "") return [];
-  return pointer.slice(1).split("/").map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+  return pointer
+    .slice(1)
+    .split("/")
+    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
 }
 
 export function joinPointer(base: string, key: string | number): string {

@@ -20,7 +20,8 @@ function json(value: unknown): string {
 function showValue(value: unknown): string {
   // Control characters are escaped so one diagnostic stays one line (a pasted block scalar has
   // newlines); invisible format characters too, so a right-to-left override cannot reorder it.
-  const text = typeof value === "string" ? value.replace(/[\p{Cc}\p{Cf}]/gu, (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`) : undefined;
+  const text =
+    typeof value === "string" ? value.replace(/[\p{Cc}\p{Cf}]/gu, (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`) : undefined;
   // JSON has no Infinity or NaN (it would say null): show them as YAML writes them.
   const s = text !== undefined ? `'${text}'` : typeof value === "number" && !Number.isFinite(value) ? yamlNumber(value) : json(value);
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
@@ -58,7 +59,10 @@ export function suggest(word: string, candidates: readonly string[]): string | u
   const lower = word.toLowerCase();
   const exact = candidates.find((c) => c.toLowerCase() === lower);
   if (exact) return exact;
-  const best = closest(lower, candidates.map((c) => c.toLowerCase()));
+  const best = closest(
+    lower,
+    candidates.map((c) => c.toLowerCase()),
+  );
   const i = candidates.findIndex((c) => c.toLowerCase() === best);
   return distance(lower, best) <= Math.max(2, Math.floor(word.length / 3)) ? candidates[i] : undefined;
 }
@@ -101,8 +105,13 @@ function render(e: ErrorObject): Rendered | undefined {
   const propertyName = (e as ErrorObject & { propertyName?: string }).propertyName;
   if (propertyName !== undefined) {
     const pointer = joinPointer(e.instancePath, propertyName);
-    if (e.keyword === "maxLength") return { pointer, target: "key", message: `key ${showValue(propertyName)} is too long: at most ${String(p.limit)} characters (it has ${propertyName.length})` };
-    const why = e.keyword === "pattern" && typeof parent.patternErrorMessage === "string" ? parent.patternErrorMessage : e.message ?? "is not allowed";
+    if (e.keyword === "maxLength")
+      return {
+        pointer,
+        target: "key",
+        message: `key ${showValue(propertyName)} is too long: at most ${String(p.limit)} characters (it has ${propertyName.length})`,
+      };
+    const why = e.keyword === "pattern" && typeof parent.patternErrorMessage === "string" ? parent.patternErrorMessage : (e.message ?? "is not allowed");
     return { pointer, target: "key", message: `key ${showValue(propertyName)}: ${why}` };
   }
   switch (e.keyword) {
@@ -116,8 +125,13 @@ function render(e: ErrorObject): Rendered | undefined {
       const allowed = Object.keys((parent.properties ?? {}) as Schema);
       const near = (allowed.includes(KEY_ALIASES[key] ?? "") ? KEY_ALIASES[key] : undefined) ?? suggest(key, allowed);
       const hint =
-        key === "<<" ? "YAML merge keys are not supported (YAML 1.2): use an alias of the whole block, or write the keys out"
-        : near ? `did you mean '${near}'?` : allowed.length ? `allowed keys here: ${allowed.join(", ")}` : undefined;
+        key === "<<"
+          ? "YAML merge keys are not supported (YAML 1.2): use an alias of the whole block, or write the keys out"
+          : near
+            ? `did you mean '${near}'?`
+            : allowed.length
+              ? `allowed keys here: ${allowed.join(", ")}`
+              : undefined;
       return { pointer: joinPointer(e.instancePath, key), target: "key", message: `unknown key ${showValue(key)}`, ...(hint ? { hint } : {}) };
     }
     case "enum": {
@@ -136,13 +150,21 @@ function render(e: ErrorObject): Rendered | undefined {
     case "const":
       return { pointer: e.instancePath, target: "value", message: `${field(e.instancePath)} must be ${showValue(p.allowedValue)}, not ${show(e.data)}` };
     case "type": {
-      const want = String(p.type).split(",").map((t) => typeWords[t] ?? t).join(" or ");
+      const want = String(p.type)
+        .split(",")
+        .map((t) => typeWords[t] ?? t)
+        .join(" or ");
       let hint: string | undefined;
       if (p.type === "boolean" && typeof e.data === "string") hint = "write true or false (YAML 1.2: yes/no/on/off are strings)";
       else if ((p.type === "integer" || p.type === "number") && typeof e.data === "string") hint = "write a plain number without units or quotes, e.g. 30";
       else if (p.type === "string" && (typeof e.data === "number" || typeof e.data === "boolean")) hint = hidden ? "quote it" : `quote it: '${String(e.data)}'`;
       else if (e.data === null) hint = "give it a value, or remove the key";
-      return { pointer: e.instancePath, target: "value", message: `${field(e.instancePath)} must be ${want}, not ${kindOf(e.data)}`, ...(hint ? { hint } : {}) };
+      return {
+        pointer: e.instancePath,
+        target: "value",
+        message: `${field(e.instancePath)} must be ${want}, not ${kindOf(e.data)}`,
+        ...(hint ? { hint } : {}),
+      };
     }
     case "minimum":
     case "maximum":
@@ -150,7 +172,10 @@ function render(e: ErrorObject): Rendered | undefined {
     case "exclusiveMaximum": {
       const lo = parent.minimum ?? parent.exclusiveMinimum;
       const hi = parent.maximum ?? parent.exclusiveMaximum;
-      const range = lo !== undefined && hi !== undefined ? `between ${String(lo)} and ${String(hi)}` : `${e.keyword.includes("in") ? "at least" : "at most"} ${String(p.limit)}`;
+      const range =
+        lo !== undefined && hi !== undefined
+          ? `between ${String(lo)} and ${String(hi)}`
+          : `${e.keyword.includes("in") ? "at least" : "at most"} ${String(p.limit)}`;
       return { pointer: e.instancePath, target: "value", message: `${field(e.instancePath)} is ${show(e.data)}: must be ${range}` };
     }
     case "multipleOf":
@@ -158,25 +183,52 @@ function render(e: ErrorObject): Rendered | undefined {
     case "minLength":
       return { pointer: e.instancePath, target: "value", message: `${field(e.instancePath)} must not be empty` };
     case "maxLength":
-      return { pointer: e.instancePath, target: "value", message: `${field(e.instancePath)} is too long: at most ${String(p.limit)} characters (it has ${String((e.data as string).length)})` };
+      return {
+        pointer: e.instancePath,
+        target: "value",
+        message: `${field(e.instancePath)} is too long: at most ${String(p.limit)} characters (it has ${String((e.data as string).length)})`,
+      };
     case "pattern":
       if (typeof e.data === "string" && PRIVATE_KEY.test(e.data)) {
-        return { pointer: e.instancePath, target: "value", message: `${field(e.instancePath)} is a PRIVATE key: never put a private key in a formation`, hint: "paste the public key instead (the .pub file, e.g. ~/.ssh/id_ed25519.pub); if this file was shared, make a new key pair" };
+        return {
+          pointer: e.instancePath,
+          target: "value",
+          message: `${field(e.instancePath)} is a PRIVATE key: never put a private key in a formation`,
+          hint: "paste the public key instead (the .pub file, e.g. ~/.ssh/id_ed25519.pub); if this file was shared, make a new key pair",
+        };
       }
-      return { pointer: e.instancePath, target: "value", message: `${show(e.data)} is not valid for ${field(e.instancePath)}: ${typeof parent.patternErrorMessage === "string" ? parent.patternErrorMessage : `must match ${String(p.pattern)}`}` };
+      return {
+        pointer: e.instancePath,
+        target: "value",
+        message: `${show(e.data)} is not valid for ${field(e.instancePath)}: ${typeof parent.patternErrorMessage === "string" ? parent.patternErrorMessage : `must match ${String(p.pattern)}`}`,
+      };
     case "minItems":
-      return { pointer: e.instancePath, target: "value", message: `${field(e.instancePath)} needs at least ${String(p.limit)} item${p.limit === 1 ? "" : "s"}` };
+      return {
+        pointer: e.instancePath,
+        target: "value",
+        message: `${field(e.instancePath)} needs at least ${String(p.limit)} item${p.limit === 1 ? "" : "s"}`,
+      };
     case "maxItems":
       return { pointer: e.instancePath, target: "value", message: `${field(e.instancePath)} has too many items: at most ${String(p.limit)}` };
     case "uniqueItems": {
       // Point at the repeat (the later item), not at the first occurrence the user meant to keep.
       const [first, again] = [Number(p.i), Number(p.j)].sort((a, b) => a - b) as [number, number];
-      return { pointer: joinPointer(e.instancePath, again), target: "value", message: `${field(e.instancePath)} lists the same value twice (items ${first + 1} and ${again + 1})`, hint: "remove the repeated item" };
+      return {
+        pointer: joinPointer(e.instancePath, again),
+        target: "value",
+        message: `${field(e.instancePath)} lists the same value twice (items ${first + 1} and ${again + 1})`,
+        hint: "remove the repeated item",
+      };
     }
     case "minProperties": {
       // An empty block (`pricing: {}`) says nothing: name what it may hold.
       const allowed = Object.keys((parent.properties ?? {}) as Schema);
-      return { pointer: e.instancePath, target: "value", message: `${field(e.instancePath)} is empty: set at least ${String(p.limit)} of its keys, or remove it`, ...(allowed.length ? { hint: `its keys: ${allowed.join(", ")}` } : {}) };
+      return {
+        pointer: e.instancePath,
+        target: "value",
+        message: `${field(e.instancePath)} is empty: set at least ${String(p.limit)} of its keys, or remove it`,
+        ...(allowed.length ? { hint: `its keys: ${allowed.join(", ")}` } : {}),
+      };
     }
     case "maxProperties":
       return { pointer: e.instancePath, target: "container", message: `${field(e.instancePath)} has too many entries: at most ${String(p.limit)}` };
@@ -188,7 +240,11 @@ function render(e: ErrorObject): Rendered | undefined {
       const data = (e.data ?? {}) as Record<string, unknown>;
       const present = keys.filter((k) => k in data);
       const key = present[present.length - 1];
-      return { pointer: key ? joinPointer(e.instancePath, key) : e.instancePath, target: key ? "key" : "value", message: custom ?? `${field(e.instancePath)} is not allowed here` };
+      return {
+        pointer: key ? joinPointer(e.instancePath, key) : e.instancePath,
+        target: key ? "key" : "value",
+        message: custom ?? `${field(e.instancePath)} is not allowed here`,
+      };
     }
     case "anyOf":
     case "oneOf":
@@ -219,9 +275,13 @@ function lengthOnly(e: ErrorObject): boolean {
 export function diagnosticsFromAjv(src: ParsedSource, errors: readonly ErrorObject[]): Diagnostic[] {
   // One prefix per schema place, not per failing item: a list of 10,000 items failing the same
   // anyOf gave 10,000 prefixes, each tested against every error (quadratic).
-  const folded = [...new Set(errors
-    .filter((e) => (e.keyword === "anyOf" || e.keyword === "oneOf") && typeof (e.parentSchema as Schema | undefined)?.errorMessage === "string")
-    .map((e) => `${e.schemaPath}/`))];
+  const folded = [
+    ...new Set(
+      errors
+        .filter((e) => (e.keyword === "anyOf" || e.keyword === "oneOf") && typeof (e.parentSchema as Schema | undefined)?.errorMessage === "string")
+        .map((e) => `${e.schemaPath}/`),
+    ),
+  ];
   const place = (e: ErrorObject) => `${e.instancePath}\u0000${(e as ErrorObject & { propertyName?: string }).propertyName ?? ""}`;
   const tooLongOrShort = new Set(errors.filter((e) => e.keyword === "maxLength" || e.keyword === "minLength").map(place));
   const out: Diagnostic[] = [];

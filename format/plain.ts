@@ -23,7 +23,11 @@ export function plainDataProblems(doc: Document.Parsed, aliases: AliasIndex): Pl
   const out: PlainProblem[] = [];
   if (aliases.tooMany) {
     const name = printable(aliases.tooMany.source);
-    out.push({ offset: offsetOf(aliases.tooMany), message: `too many aliases: '*${name}' here is alias number ${MAX_ALIASES + 1}; a formation may use at most ${MAX_ALIASES}`, hint: "this looks like an alias bomb; write the repeated blocks out, or share fewer of them" });
+    out.push({
+      offset: offsetOf(aliases.tooMany),
+      message: `too many aliases: '*${name}' here is alias number ${MAX_ALIASES + 1}; a formation may use at most ${MAX_ALIASES}`,
+      hint: "this looks like an alias bomb; write the repeated blocks out, or share fewer of them",
+    });
   }
   const tagged = (node: Node) => {
     // `!!set`, `!!omap`, `!!binary` and `!!timestamp` resolve to Set, Map, Buffer and Date: objects
@@ -44,20 +48,36 @@ export function plainDataProblems(doc: Document.Parsed, aliases: AliasIndex): Pl
         if (!isScalar(pair.key)) continue;
         const key = String(pair.key.value);
         if (!seen.has(key)) seen.add(key);
-        else out.push({ offset: offsetOf(pair.key), message: `duplicate key '${printable(key)}': a key may appear only once in a mapping`, hint: "remove or merge the repeated key" });
+        else
+          out.push({
+            offset: offsetOf(pair.key),
+            message: `duplicate key '${printable(key)}': a key may appear only once in a mapping`,
+            hint: "remove or merge the repeated key",
+          });
       }
     },
     Pair(_, pair) {
       // Collection keys (`? [a, b]`) cannot become JSON object keys.
-      if (pair.key !== null && !isScalar(pair.key) && !isAlias(pair.key)) out.push({ offset: offsetOf(pair.key), message: "mapping keys must be plain strings" });
+      if (pair.key !== null && !isScalar(pair.key) && !isAlias(pair.key))
+        out.push({ offset: offsetOf(pair.key), message: "mapping keys must be plain strings" });
     },
     Alias(_, alias, path) {
       // Past the limit, the one error above says it all (and these were not resolved).
       if (!aliases.targets.has(alias)) return;
       // `&a [*a]` is a cycle: it cannot be data (and JSON.stringify throws on it).
       const target = aliases.targets.get(alias);
-      if (!target) out.push({ offset: offsetOf(alias), message: `alias '*${printable(alias.source)}' has no anchor '&${printable(alias.source)}' before it`, hint: "define the anchor first, e.g. 'machine: &node { size: small }', then use '*node'" });
-      else if (path.includes(target)) out.push({ offset: offsetOf(alias), message: `alias '*${printable(alias.source)}' refers to a block that contains it (a cycle)`, hint: "formations are plain data: remove the alias" });
+      if (!target)
+        out.push({
+          offset: offsetOf(alias),
+          message: `alias '*${printable(alias.source)}' has no anchor '&${printable(alias.source)}' before it`,
+          hint: "define the anchor first, e.g. 'machine: &node { size: small }', then use '*node'",
+        });
+      else if (path.includes(target))
+        out.push({
+          offset: offsetOf(alias),
+          message: `alias '*${printable(alias.source)}' refers to a block that contains it (a cycle)`,
+          hint: "formations are plain data: remove the alias",
+        });
     },
   });
   return out;

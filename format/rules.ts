@@ -28,9 +28,19 @@ const BLOCKS: Record<Kind, [path: string[], role: string][]> = {
   Machine: [[["machine"], "machine"]],
   Docker: [[["host"], "host"]],
   Pool: [[["machine"], "machine"]],
-  VirtualLab: [[["target", "machine"], "target"], [["proxy", "machine"], "proxy"]],
-  EMRCluster: [[["master", "machine"], "master"], [["workers", "machine"], "worker"], [["proxy", "machine"], "proxy"]],
-  HPCCluster: [[["headNode", "machine"], "head"], [["computeNodes", "machine"], "compute"]],
+  VirtualLab: [
+    [["target", "machine"], "target"],
+    [["proxy", "machine"], "proxy"],
+  ],
+  EMRCluster: [
+    [["master", "machine"], "master"],
+    [["workers", "machine"], "worker"],
+    [["proxy", "machine"], "proxy"],
+  ],
+  HPCCluster: [
+    [["headNode", "machine"], "head"],
+    [["computeNodes", "machine"], "compute"],
+  ],
 };
 
 const isKind = (k: unknown): k is Kind => (KINDS as readonly unknown[]).includes(k);
@@ -77,7 +87,8 @@ export function sshKeys(doc: Obj): RuleProblem[] {
     if (inner !== type || truncated) {
       out.push({
         pointer: `/access/sshPublicKeys/${i}`,
-        message: inner && !truncated ? `SSH key says '${type}' but its data is a '${inner}' key` : "SSH public key data is corrupt (not a valid OpenSSH key blob)",
+        message:
+          inner && !truncated ? `SSH key says '${type}' but its data is a '${inner}' key` : "SSH public key data is corrupt (not a valid OpenSSH key blob)",
         hint: "paste the whole line of your .pub file again",
       });
     }
@@ -115,7 +126,7 @@ export function cidrs(doc: Obj): RuleProblem[] {
 }
 
 // The portable label rule, as the schema states it (the schema is the one source of truth).
-const labelSchema = (formationSchema.$defs.labels as unknown) as { propertyNames: { pattern: string }; additionalProperties: { pattern: string } };
+const labelSchema = formationSchema.$defs.labels as unknown as { propertyNames: { pattern: string }; additionalProperties: { pattern: string } };
 const PORTABLE_LABEL_KEY = new RegExp(labelSchema.propertyNames.pattern, "u");
 const PORTABLE_LABEL_VALUE = new RegExp(labelSchema.additionalProperties.pattern, "u");
 
@@ -129,12 +140,23 @@ export function lowerCaseLabels(doc: Obj): RuleProblem[] {
     const pointer = joinPointer("/metadata/labels", k);
     // Labels the portable rule already refuses are reported once, by the schema.
     if (!PORTABLE_LABEL_KEY.test(k) || k.length > 63) continue;
-    if (!/^[a-z][a-z0-9_-]*$/.test(k)) out.push({ pointer, atKey: true, message: `${who} label key '${k}' must be lower-case letters, digits, _ and -, starting with a letter`, hint: `use '${k.toLowerCase().replace(/[^a-z0-9_-]/g, "-")}'` });
+    if (!/^[a-z][a-z0-9_-]*$/.test(k))
+      out.push({
+        pointer,
+        atKey: true,
+        message: `${who} label key '${k}' must be lower-case letters, digits, _ and -, starting with a letter`,
+        hint: `use '${k.toLowerCase().replace(/[^a-z0-9_-]/g, "-")}'`,
+      });
     const val = str(v);
     if (val !== undefined && PORTABLE_LABEL_VALUE.test(val) && val.length <= 63 && !/^[a-z0-9_-]*$/.test(val)) {
       // A label named like a credential (DB_PASSWORD) keeps its value out of the message.
       if (secretKey(k)) out.push({ pointer, message: `${who} label value of '${k}' must be lower-case letters, digits, _ and -` });
-      else out.push({ pointer, message: `${who} label value '${val}' must be lower-case letters, digits, _ and -`, hint: `use '${val.toLowerCase().replace(/[^a-z0-9_-]/g, "-")}'` });
+      else
+        out.push({
+          pointer,
+          message: `${who} label value '${val}' must be lower-case letters, digits, _ and -`,
+          hint: `use '${val.toLowerCase().replace(/[^a-z0-9_-]/g, "-")}'`,
+        });
     }
   }
   return out;
@@ -149,7 +171,12 @@ export function providerFit(doc: Obj): RuleProblem[] {
   const out: RuleProblem[] = [];
   const spec = isObj(doc.spec) ? doc.spec : {};
   if (doc.kind === "Docker" && cloud?.planning.machines === "containers" && "host" in spec) {
-    out.push({ pointer: "/spec/host", atKey: true, message: `'spec.host' (the VM that runs the container) is only for cloud providers; on ${provider} the container runs on the engine itself`, hint: "remove 'host', or use 'cloud.host' to pick a Docker engine" });
+    out.push({
+      pointer: "/spec/host",
+      atKey: true,
+      message: `'spec.host' (the VM that runs the container) is only for cloud providers; on ${provider} the container runs on the engine itself`,
+      hint: "remove 'host', or use 'cloud.host' to pick a Docker engine",
+    });
   }
   for (const { pointer, block, role } of machineBlocks(doc)) {
     const image = str(block.image) ?? "";
@@ -159,17 +186,32 @@ export function providerFit(doc: Obj): RuleProblem[] {
       out.push({ pointer: `${pointer}/instanceType`, message: `'${type}' is not a ${provider} instance type`, hint: types.hint });
     }
     const noSpot = cloud?.checks.noSpot;
-    if (noSpot && block.spot === true) out.push({ pointer: `${pointer}/spot`, message: `'spot: true' cannot be used on the ${provider} provider: ${noSpot.reason}`, hint: noSpot.hint });
+    if (noSpot && block.spot === true)
+      out.push({ pointer: `${pointer}/spot`, message: `'spot: true' cannot be used on the ${provider} provider: ${noSpot.reason}`, hint: noSpot.hint });
     if (image.startsWith("windows")) {
-      if (cloud && !cloud.checks.windows) out.push({ pointer: `${pointer}/image`, message: `Windows images cannot run on the ${provider} provider`, hint: "use a Linux image such as 'ubuntu-22.04', or a cloud provider" });
+      if (cloud && !cloud.checks.windows)
+        out.push({
+          pointer: `${pointer}/image`,
+          message: `Windows images cannot run on the ${provider} provider`,
+          hint: "use a Linux image such as 'ubuntu-22.04', or a cloud provider",
+        });
       else if (role !== "machine" && role !== "target") {
-        out.push({ pointer: `${pointer}/image`, message: `Windows is not supported on the ${ROLE_WORDS[role] ?? role} of ${String(doc.kind)} formations: it runs Linux software`, hint: "use a Linux image such as 'ubuntu-22.04'" });
+        out.push({
+          pointer: `${pointer}/image`,
+          message: `Windows is not supported on the ${ROLE_WORDS[role] ?? role} of ${String(doc.kind)} formations: it runs Linux software`,
+          hint: "use a Linux image such as 'ubuntu-22.04'",
+        });
       }
     }
     // An unknown provider is already an error; "an image id of aws, but this runs on AWS" would repeat it.
     if (!cloud) continue;
     for (const owner of Object.values(CLOUDS)) {
-      if (owner !== cloud && owner.checks.imageId?.test(image)) out.push({ pointer: `${pointer}/image`, message: `'${image}' is an image id of ${owner.provider}, but this formation runs on ${provider}`, hint: "use an image alias such as 'ubuntu-22.04', or an image id of this provider" });
+      if (owner !== cloud && owner.checks.imageId?.test(image))
+        out.push({
+          pointer: `${pointer}/image`,
+          message: `'${image}' is an image id of ${owner.provider}, but this formation runs on ${provider}`,
+          hint: "use an image alias such as 'ubuntu-22.04', or an image id of this provider",
+        });
     }
   }
   return out;
@@ -188,7 +230,12 @@ export function containerPorts(doc: Obj): RuleProblem[] {
     const host = typeof p.host === "number" ? p.host : p.container;
     const key = `${String(host)}/${String(p.protocol ?? "tcp")}`;
     const first = seen.get(key);
-    if (first !== undefined) out.push({ pointer: `/spec/container/ports/${i}`, message: `host port ${key} is already published by item ${first + 1} of 'ports'`, hint: "give one of them another 'host' port" });
+    if (first !== undefined)
+      out.push({
+        pointer: `/spec/container/ports/${i}`,
+        message: `host port ${key} is already published by item ${first + 1} of 'ports'`,
+        hint: "give one of them another 'host' port",
+      });
     else seen.set(key, i);
   });
   return out;
@@ -212,7 +259,13 @@ export function regionKnown(doc: Obj): RuleProblem[] {
   const regions = findCloud(provider)?.checks.regions;
   if (!regions || typeof region !== "string" || regions.includes(region)) return [];
   const near = regions.find((r) => r.toLowerCase() === region.toLowerCase());
-  return [{ pointer: "/cloud/region", message: `'${region}' is not a region of ${String(provider)}`, hint: near ? `region codes are upper case: '${near}'` : `one of ${regions.join(", ")}` }];
+  return [
+    {
+      pointer: "/cloud/region",
+      message: `'${region}' is not a region of ${String(provider)}`,
+      hint: near ? `region codes are upper case: '${near}'` : `one of ${regions.join(", ")}`,
+    },
+  ];
 }
 
 /**
@@ -230,7 +283,12 @@ export function containerService(doc: Obj): RuleProblem[] {
     const field = owner.containerService?.field;
     if (!field || !(field in spec)) continue;
     if (cloud && owner !== cloud && cloud.containerService?.field !== field) {
-      out.push({ pointer: `/spec/${field}`, atKey: true, message: `'spec.${field}' runs the container on ${owner.provider}'s container service, but this formation runs on ${String(provider)}`, hint: `remove '${field}' (a host VM runs the container), or use provider ${owner.provider}` });
+      out.push({
+        pointer: `/spec/${field}`,
+        atKey: true,
+        message: `'spec.${field}' runs the container on ${owner.provider}'s container service, but this formation runs on ${String(provider)}`,
+        hint: `remove '${field}' (a host VM runs the container), or use provider ${owner.provider}`,
+      });
     } else if (owner === cloud && isObj(spec[field])) {
       const why = owner.containerService?.refusal?.(spec[field], spec);
       if (why) out.push(why);

@@ -43,7 +43,18 @@ export async function readSource(file: string): Promise<{ ok: true; text: string
     const info = await stat(file);
     if (!info.isFile()) return { ok: false, errors: [at(file, 1, 1, "not a regular file")] };
     if (info.size > MAX_FILE_BYTES) {
-      return { ok: false, errors: [at(file, 1, 1, `file is ${info.size} bytes; formations are limited to ${MAX_FILE_BYTES} bytes (1 MiB)`, "split it, or check that this is a formation file")] };
+      return {
+        ok: false,
+        errors: [
+          at(
+            file,
+            1,
+            1,
+            `file is ${info.size} bytes; formations are limited to ${MAX_FILE_BYTES} bytes (1 MiB)`,
+            "split it, or check that this is a formation file",
+          ),
+        ],
+      };
     }
     bytes = await readFile(file);
   } catch (err) {
@@ -78,7 +89,10 @@ function firstInvalidUtf8(b: Uint8Array): number {
   let i = 0;
   while (i < b.length) {
     const c = b[i]!;
-    if (c < 0x80) { i++; continue; }
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
     const n = c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
     if (n < 0) return i;
     // The second byte's range is narrower after E0 and F0 (overlong forms), ED (UTF-16 surrogates)
@@ -144,23 +158,48 @@ export function parseSource(file: string, text: string): ParseResult {
   // The same limit as for files, so the library's validateText is no easier to overload.
   const size = Buffer.byteLength(text, "utf8");
   if (size > MAX_FILE_BYTES) {
-    return { ok: false, errors: [at(file, 1, 1, `text is ${size} bytes; formations are limited to ${MAX_FILE_BYTES} bytes (1 MiB)`, "split it, or check that this is a formation file")] };
+    return {
+      ok: false,
+      errors: [
+        at(file, 1, 1, `text is ${size} bytes; formations are limited to ${MAX_FILE_BYTES} bytes (1 MiB)`, "split it, or check that this is a formation file"),
+      ],
+    };
   }
   // YAML allows only printable characters; yaml would keep a raw NUL or ESC inside a value.
   const control = NON_PRINTABLE.exec(text);
   if (control) {
     const p = position(control.index);
     const code = `U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
-    return { ok: false, text, errors: [at(file, p.line, p.col, `control character ${code} is not allowed in a YAML file`, "remove it; this may not be a text file")] };
+    return {
+      ok: false,
+      text,
+      errors: [at(file, p.line, p.col, `control character ${code} is not allowed in a YAML file`, "remove it; this may not be a text file")],
+    };
   }
   const cst = nestingTooDeep(text) ?? withoutStackTraces(() => readCst(text));
   if (typeof cst === "number" || "tooDeep" in cst) {
     const p = position(typeof cst === "number" ? cst : cst.tooDeep);
-    return { ok: false, text, errors: [at(file, p.line, p.col, `nesting is deeper than ${MAX_DEPTH} levels`, "formations are a few levels deep; check the brackets and indentation")] };
+    return {
+      ok: false,
+      text,
+      errors: [at(file, p.line, p.col, `nesting is deeper than ${MAX_DEPTH} levels`, "formations are a few levels deep; check the brackets and indentation")],
+    };
   }
   if ("tooMany" in cst) {
     const p = position(cst.tooMany);
-    return { ok: false, text, errors: [at(file, p.line, p.col, `more than ${MAX_VALUES.toLocaleString("en")} values: formations hold a few thousand at most`, "this looks like generated data, not a formation; check the file")] };
+    return {
+      ok: false,
+      text,
+      errors: [
+        at(
+          file,
+          p.line,
+          p.col,
+          `more than ${MAX_VALUES.toLocaleString("en")} values: formations hold a few thousand at most`,
+          "this looks like generated data, not a formation; check the file",
+        ),
+      ],
+    };
   }
   // uniqueKeys is checked below in one pass: yaml's own check is quadratic (a 1 MiB file of
   // 100,000 keys took over a minute), which turns one file into a denial of service.
@@ -178,7 +217,15 @@ export function parseSource(file: string, text: string): ParseResult {
   }
   if (starts.length > 1) {
     const p = position(cst.tokens[starts[1]!]!.offset);
-    errors.push(at(file, p.line, p.col, `file holds ${starts.length} YAML documents; a formation file holds exactly one`, "put each formation in its own file, or remove the '---' separator"));
+    errors.push(
+      at(
+        file,
+        p.line,
+        p.col,
+        `file holds ${starts.length} YAML documents; a formation file holds exactly one`,
+        "put each formation in its own file, or remove the '---' separator",
+      ),
+    );
   }
   const version = yamlVersionProblem(text, first);
   let lines: string[] | undefined;
@@ -217,7 +264,11 @@ export function parseSource(file: string, text: string): ParseResult {
   }
   if (!isMap(first.contents)) {
     const p = position(first.contents?.range?.[0] ?? 0);
-    return { ok: false, text, errors: [at(file, p.line, p.col, "a formation is a mapping (key: value lines) at the top level", "start with 'apiVersion: formations/v1'")] };
+    return {
+      ok: false,
+      text,
+      errors: [at(file, p.line, p.col, "a formation is a mapping (key: value lines) at the top level", "start with 'apiVersion: formations/v1'")],
+    };
   }
   return { ok: true, source: { file, text, doc: first, aliases, position }, data };
 }

@@ -3,15 +3,7 @@
  * is the one source of truth); this file only ties each `kind` to its spec, which JSON Schema
  * expresses with `if`/`then` and the generator cannot.
  */
-import type {
-  Formation as FormationDocument,
-  MachineSpec,
-  DockerSpec,
-  PoolSpec,
-  VirtualLabSpec,
-  EMRClusterSpec,
-  HPCClusterSpec,
-} from "./types.generated.js";
+import type { Formation as FormationDocument, MachineSpec, DockerSpec, PoolSpec, VirtualLabSpec, EMRClusterSpec, HPCClusterSpec } from "./types.generated.js";
 import schema from "../schemas/formation.schema.json" with { type: "json" };
 
 export type * from "./types.generated.js";

@@ -26,7 +26,13 @@ export function machineHourlyUsd(catalog: ProviderCatalog, instanceType: string,
  * with `privateEgress` (a session network of ours with machines lacking a public address), the
  * provider's egress gateway.
  */
-export function estimate(catalog: ProviderCatalog, machines: readonly PlannedMachine[], storage: PlannedStorage | undefined, managedNodes: number, privateEgress = false): CostEstimate {
+export function estimate(
+  catalog: ProviderCatalog,
+  machines: readonly PlannedMachine[],
+  storage: PlannedStorage | undefined,
+  managedNodes: number,
+  privateEgress = false,
+): CostEstimate {
   const groups = new Map<string, CostLine>();
   for (const m of machines) {
     if (m.removed) continue;
@@ -45,6 +51,7 @@ export function estimate(catalog: ProviderCatalog, machines: readonly PlannedMac
   if (managedNodes > 0 && catalog.bigDataNodeUsd > 0) {
     lines.push({ item: "managed big-data service surcharge", count: managedNodes, hourlyUsd: round(managedNodes * catalog.bigDataNodeUsd) });
   }
-  if (privateEgress && catalog.privateEgressUsd) lines.push({ item: "NAT gateway (egress of machines without a public address)", count: 1, hourlyUsd: catalog.privateEgressUsd });
+  if (privateEgress && catalog.privateEgressUsd)
+    lines.push({ item: "NAT gateway (egress of machines without a public address)", count: 1, hourlyUsd: catalog.privateEgressUsd });
   return { hourlyUsd: round(lines.reduce((s, l) => s + l.hourlyUsd, 0)), lines, source: catalog.source };
 }

@@ -60,7 +60,12 @@ function planContainer(f: Formation, machines: readonly PlannedMachine[]): Plann
     command: c.command ?? [],
     env: (c.env ?? {}) as Record<string, string>,
     ports: (c.ports ?? []).map((p) => ({ container: p.container, host: p.host ?? p.container, protocol: p.protocol ?? "tcp" })),
-    volumes: (c.volumes ?? []).map((v) => ({ ...(v.name ? { name: v.name } : {}), ...(v.hostPath ? { hostPath: v.hostPath } : {}), mountPath: v.mountPath, readOnly: v.readOnly ?? false })),
+    volumes: (c.volumes ?? []).map((v) => ({
+      ...(v.name ? { name: v.name } : {}),
+      ...(v.hostPath ? { hostPath: v.hostPath } : {}),
+      mountPath: v.mountPath,
+      readOnly: v.readOnly ?? false,
+    })),
     ...(c.cpus !== undefined ? { cpus: c.cpus } : {}),
     ...(c.memoryMb !== undefined ? { memoryMb: c.memoryMb } : {}),
     ...(service && runner ? { service: { ...service, vcpus: runner.vcpus ?? 0, memoryMb: Math.round((runner.memoryGb ?? 0) * 1024) } } : {}),
@@ -77,7 +82,8 @@ function planSecrets(f: Formation, plan: Pick<SessionPlan, "machines">): Planned
 
 export function planSession(f: Formation, opts: PlanOptions = {}): SessionPlan {
   const session = opts.session ?? f.metadata.name;
-  if (!SESSION_NAME.test(session)) throw new Error(`invalid session name '${session}': use lower-case letters, digits and dashes, starting with a letter, at most 40 characters`);
+  if (!SESSION_NAME.test(session))
+    throw new Error(`invalid session name '${session}': use lower-case letters, digits and dashes, starting with a letter, at most 40 characters`);
   const cloud = cloudOf(f.cloud.provider);
   const pricing = f.cloud.pricing;
   const catalog = catalogFor(f.cloud.provider, pricing);
@@ -91,11 +97,21 @@ export function planSession(f: Formation, opts: PlanOptions = {}): SessionPlan {
   }
   const spotInterruption = f.lifecycle?.spotInterruption ?? "stop";
   if (spotInterruption === "hibernate") {
-    for (const m of machines) if (m.spot && !m.hibernation) notes.push(`${m.name}: ${m.instanceType} cannot hibernate on ${f.cloud.provider}${m.hibernationRule ? ` (${m.hibernationRule})` : ""}; a reclaimed spot machine will be stopped instead`);
+    for (const m of machines)
+      if (m.spot && !m.hibernation)
+        notes.push(
+          `${m.name}: ${m.instanceType} cannot hibernate on ${f.cloud.provider}${m.hibernationRule ? ` (${m.hibernationRule})` : ""}; a reclaimed spot machine will be stopped instead`,
+        );
   }
   const managedNodes = machines.filter((m) => m.managedBy === "bigdata").length;
-  if (bigData && !bigData.managed && !/^spark-\d+\.\d+\.\d+$/.test(bigData.release)) notes.push(`release '${bigData.release}' is not a Spark release ('spark-${DEFAULT_SPARK_VERSION}'): Spark ${DEFAULT_SPARK_VERSION} is installed on the machines`);
-  const bill = billingNote(f.cloud.provider, machines.filter((m) => m.managedBy === "bigdata"));
+  if (bigData && !bigData.managed && !/^spark-\d+\.\d+\.\d+$/.test(bigData.release))
+    notes.push(
+      `release '${bigData.release}' is not a Spark release ('spark-${DEFAULT_SPARK_VERSION}'): Spark ${DEFAULT_SPARK_VERSION} is installed on the machines`,
+    );
+  const bill = billingNote(
+    f.cloud.provider,
+    machines.filter((m) => m.managedBy === "bigdata"),
+  );
   if (bill) notes.push(bill);
   const container = planContainer(f, machines);
   const plan: SessionPlan = {
@@ -110,7 +126,12 @@ export function planSession(f: Formation, opts: PlanOptions = {}): SessionPlan {
     ...(f.cloud.host ? { dockerHost: f.cloud.host } : {}),
     ...(pricing ? { pricing } : {}),
     labels: sessionLabels(f, session),
-    network: { ...(f.cloud.network ? { existing: { id: f.cloud.network.id, ...(f.cloud.network.subnet ? { subnet: f.cloud.network.subnet } : {}) } } : {}), cidr: "10.42.0.0/16", subnetCidr: "10.42.0.0/20", privateSubnetCidr: "10.42.16.0/20" },
+    network: {
+      ...(f.cloud.network ? { existing: { id: f.cloud.network.id, ...(f.cloud.network.subnet ? { subnet: f.cloud.network.subnet } : {}) } } : {}),
+      cidr: "10.42.0.0/16",
+      subnetCidr: "10.42.0.0/20",
+      privateSubnetCidr: "10.42.16.0/20",
+    },
     sshPublicKeys: f.access?.sshPublicKeys ?? [],
     allowFrom: f.access?.allowFrom ?? [],
     machines,
@@ -119,7 +140,9 @@ export function planSession(f: Formation, opts: PlanOptions = {}): SessionPlan {
     ...(f.kind === "VirtualLab" ? { gateway: { protocol: f.spec.target.protocol } } : {}),
     ...(container ? { container } : {}),
     ...(f.lifecycle?.autoStop ? { autoStop: { idleMinutes: f.lifecycle.autoStop.idleMinutes } } : {}),
-    ...(f.lifecycle?.autoStop && cloud.planning.machines === "vms" ? { idleAgent: { oneTimeSpot: cloud.planning.shutdownDeletesOneTimeSpot ? "report-only" : "shutdown" } } : {}),
+    ...(f.lifecycle?.autoStop && cloud.planning.machines === "vms"
+      ? { idleAgent: { oneTimeSpot: cloud.planning.shutdownDeletesOneTimeSpot ? "report-only" : "shutdown" } }
+      : {}),
     spotInterruption,
     secrets: [],
     cost: estimate(catalog, machines, storage, managedNodes, !f.cloud.network && machines.some((m) => !m.public)),
@@ -137,7 +160,11 @@ export function planSession(f: Formation, opts: PlanOptions = {}): SessionPlan {
  * the plan is not made again (its notes stay those of the first plan).
  */
 export function withDesiredStates(plan: SessionPlan, desired: Readonly<Record<string, PowerState>>, removed: readonly string[] = []): SessionPlan {
-  const machines = plan.machines.map(({ removed: _was, ...m }): PlannedMachine => ({ ...m, desiredState: desiredStateOf(desired, m.name), ...(removed.includes(m.name) ? { removed: true as const } : {}) }));
+  const machines = plan.machines.map(({ removed: _was, ...m }): PlannedMachine => ({
+    ...m,
+    desiredState: desiredStateOf(desired, m.name),
+    ...(removed.includes(m.name) ? { removed: true as const } : {}),
+  }));
   return { ...plan, machines };
 }
 

@@ -23,7 +23,9 @@ export function resolveInstanceType(catalog: ProviderCatalog, block: MachineBloc
     const type = block.gpus.type ?? "nvidia-t4";
     const found = gpuInstance(catalog, type, block.gpus.count ?? 1);
     if (found) return found;
-    notes.push(`${who}: ${catalog.provider} has no instance type with ${block.gpus.count ?? 1}x ${type} in the catalog; using size '${size}' without GPUs (set instanceType to choose one)`);
+    notes.push(
+      `${who}: ${catalog.provider} has no instance type with ${block.gpus.count ?? 1}x ${type} in the catalog; using size '${size}' without GPUs (set instanceType to choose one)`,
+    );
   }
   return catalog.sizes[size];
 }
@@ -35,9 +37,19 @@ export function resolveImage(catalog: ProviderCatalog, image: string | undefined
 }
 
 /** The machine a container service runs: its task size, shape and price are the service's. */
-function runAsService(f: Formation, cloud: Cloud, m: PlannedMachine, service: { field: string; options: Readonly<Record<string, unknown>> }, notes: string[]): void {
+function runAsService(
+  f: Formation,
+  cloud: Cloud,
+  m: PlannedMachine,
+  service: { field: string; options: Readonly<Record<string, unknown>> },
+  notes: string[],
+): void {
   const container: { cpus?: number; memoryMb?: number } = f.kind === "Docker" ? f.spec.container : {};
-  const p = cloud.containerService!.plan(service.options, { ...(container.cpus !== undefined ? { cpus: container.cpus } : {}), ...(container.memoryMb !== undefined ? { memoryMb: container.memoryMb } : {}) }, { instanceType: m.instanceType, diskGb: m.diskGb });
+  const p = cloud.containerService!.plan(
+    service.options,
+    { ...(container.cpus !== undefined ? { cpus: container.cpus } : {}), ...(container.memoryMb !== undefined ? { memoryMb: container.memoryMb } : {}) },
+    { instanceType: m.instanceType, diskGb: m.diskGb },
+  );
   m.service = service.field;
   m.instanceType = p.instanceType;
   m.vcpus = p.vcpus;
@@ -121,11 +133,21 @@ export function liveSlots(f: Formation, cloud: Pick<Cloud, "planning">, deleted:
   const all = slots(f, cloud);
   if (!deleted.length) return all;
   const gone = all.filter((s) => deleted.includes(s.name)).map((s) => s.name);
-  if (gone.length) notes.push(`deleted with 'formations delete --machine' (names not reused): ${gone.join(", ")}; ${all.length - gone.length} of the formation's ${all.length} machines remain`);
+  if (gone.length)
+    notes.push(
+      `deleted with 'formations delete --machine' (names not reused): ${gone.join(", ")}; ${all.length - gone.length} of the formation's ${all.length} machines remain`,
+    );
   return all.filter((s) => !deleted.includes(s.name));
 }
 
-export function planMachines(f: Formation, cloud: Cloud, desired: Readonly<Record<string, PowerState>>, notes: string[], removed: readonly string[] = [], deleted: readonly string[] = []): PlannedMachine[] {
+export function planMachines(
+  f: Formation,
+  cloud: Cloud,
+  desired: Readonly<Record<string, PowerState>>,
+  notes: string[],
+  removed: readonly string[] = [],
+  deleted: readonly string[] = [],
+): PlannedMachine[] {
   // The formation's own prices where its cloud takes them (docker's cloud.pricing).
   const catalog = f.cloud.pricing && cloud.pricedBy ? cloud.pricedBy(f.cloud.pricing) : cloud.catalog;
   const allowFrom = f.access?.allowFrom ?? [];
@@ -138,7 +160,9 @@ export function planMachines(f: Formation, cloud: Cloud, desired: Readonly<Recor
     const spot = s.block?.spot ?? false;
     const diskGb = s.block?.diskGb ?? 30;
     const shape = shapeOf(catalog, instanceType);
-    const hibernationRule = catalog.hibernation ? hibernationRefusedBy(catalog, { instanceType, diskGb, spot, gpus: Boolean(s.block?.gpus), ...(shape ? { memoryGb: shape.memoryGb } : {}) }, image.os) : undefined;
+    const hibernationRule = catalog.hibernation
+      ? hibernationRefusedBy(catalog, { instanceType, diskGb, spot, gpus: Boolean(s.block?.gpus), ...(shape ? { memoryGb: shape.memoryGb } : {}) }, image.os)
+      : undefined;
     const hibernation = catalog.hibernation && !hibernationRule;
     const m: PlannedMachine = {
       name: s.name,

@@ -31,6 +31,7 @@ export function billingNote(provider: Provider, nodes: readonly { name: string }
 /** How the per-machine refusal of a managed node reads (show and `--machine`). */
 export function managedNodeRefusal(provider: Provider, name: string, session?: string): string {
   const svc = managedService(provider);
-  if (svc?.stoppable) return `${name} is a node of the ${svc.service} cluster, which is started and stopped as a whole: act on the session ('formations stop ${session ?? "<session>"}'), or destroy it`;
+  if (svc?.stoppable)
+    return `${name} is a node of the ${svc.service} cluster, which is started and stopped as a whole: act on the session ('formations stop ${session ?? "<session>"}'), or destroy it`;
   return `${name} is a node of the managed ${svc?.service ?? "big-data"} cluster, which starts and stops it itself and cannot be stopped: act on the other machines, or destroy the session`;
 }

@@ -27,7 +27,8 @@ export function isEntryPoint(kind: Formation["kind"], role: Role): boolean {
 
 function userPorts(f: Formation, m: PlannedMachine): { port: number; protocol: "tcp" | "udp" }[] {
   if (f.kind === "Machine" || f.kind === "Pool") return (f.spec.ports ?? []).map((port) => ({ port, protocol: "tcp" as const }));
-  if (f.kind === "Docker" && m.role === "host") return (f.spec.container.ports ?? []).map((p) => ({ port: p.host ?? p.container, protocol: p.protocol ?? "tcp" }));
+  if (f.kind === "Docker" && m.role === "host")
+    return (f.spec.container.ports ?? []).map((p) => ({ port: p.host ?? p.container, protocol: p.protocol ?? "tcp" }));
   return [];
 }
 
@@ -35,12 +36,20 @@ function userPorts(f: Formation, m: PlannedMachine): { port: number; protocol: "
 export function connectPorts(f: Formation, m: PlannedMachine): PlannedMachine["connect"] {
   // A container service runs the container alone: nothing to log in to, its published ports are all.
   if (m.service) return [];
-  if (m.role === "proxy" && f.kind === "VirtualLab") return [{ protocol: "https", port: GATEWAY_PORT }, { protocol: "ssh", port: 22 }];
+  if (m.role === "proxy" && f.kind === "VirtualLab")
+    return [
+      { protocol: "https", port: GATEWAY_PORT },
+      { protocol: "ssh", port: 22 },
+    ];
   if (m.role === "target" && f.kind === "VirtualLab") {
     const p = f.spec.target.protocol;
     return [{ protocol: p, port: PROTOCOL_PORT[p] }];
   }
-  if (m.role === "proxy") return [{ protocol: "ssh", port: 22 }, { protocol: "https", port: GATEWAY_PORT }];
+  if (m.role === "proxy")
+    return [
+      { protocol: "ssh", port: 22 },
+      { protocol: "https", port: GATEWAY_PORT },
+    ];
   return m.image.os === "windows" ? [{ protocol: "rdp", port: 3389 }] : [{ protocol: "ssh", port: 22 }];
 }
 
@@ -49,14 +58,22 @@ export function inboundRules(f: Formation, m: PlannedMachine): InboundRule[] {
   const allowFrom = f.access?.allowFrom ?? [];
   if (allowFrom.length > 0 && isEntryPoint(f.kind, m.role)) {
     const cidrs = { kind: "cidrs" as const, cidrs: allowFrom };
-    for (const c of connectPorts(f, m)) rules.push({ protocol: "tcp", fromPort: c.port, toPort: c.port, from: cidrs, description: `${c.protocol} from access.allowFrom` });
-    for (const p of userPorts(f, m)) rules.push({ protocol: p.protocol, fromPort: p.port, toPort: p.port, from: cidrs, description: `port ${p.port}/${p.protocol} from access.allowFrom` });
+    for (const c of connectPorts(f, m))
+      rules.push({ protocol: "tcp", fromPort: c.port, toPort: c.port, from: cidrs, description: `${c.protocol} from access.allowFrom` });
+    for (const p of userPorts(f, m))
+      rules.push({ protocol: p.protocol, fromPort: p.port, toPort: p.port, from: cidrs, description: `port ${p.port}/${p.protocol} from access.allowFrom` });
   }
   switch (f.kind) {
     case "VirtualLab":
       if (m.role === "target") {
         const port = PROTOCOL_PORT[f.spec.target.protocol];
-        rules.push({ protocol: "tcp", fromPort: port, toPort: port, from: { kind: "role", role: "proxy" }, description: `${f.spec.target.protocol} from the gateway only` });
+        rules.push({
+          protocol: "tcp",
+          fromPort: port,
+          toPort: port,
+          from: { kind: "role", role: "proxy" },
+          description: `${f.spec.target.protocol} from the gateway only`,
+        });
       }
       break;
     case "EMRCluster":

@@ -95,7 +95,10 @@ export async function generate() {
       parts.push(`Type: ${shape}${l ? ` (${l})` : ""}.`, "");
     }
   }
-  return `${parts.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd()}\n`;
+  return `${parts
+    .join("\n")
+    .replace(/\n{3,}/g, "\n\n")
+    .trimEnd()}\n`;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

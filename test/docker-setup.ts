@@ -15,8 +15,14 @@ const SCRIPT = fileURLToPath(new URL("../scripts/docker-engine.sh", import.meta.
 async function answers(host: string): Promise<boolean> {
   const { default: Docker } = await import("dockerode");
   const url = new URL(host);
-  const engine = url.protocol === "unix:" ? new Docker({ socketPath: url.pathname, timeout: 5_000 }) : new Docker({ host: url.hostname, port: Number(url.port || 2375), timeout: 5_000 });
-  return engine.ping().then(() => true, () => false);
+  const engine =
+    url.protocol === "unix:"
+      ? new Docker({ socketPath: url.pathname, timeout: 5_000 })
+      : new Docker({ host: url.hostname, port: Number(url.port || 2375), timeout: 5_000 });
+  return engine.ping().then(
+    () => true,
+    () => false,
+  );
 }
 
 const say = (s: string) => process.stderr.write(`${s}\n`);
@@ -40,12 +46,16 @@ export default async function setup(): Promise<(() => Promise<void>) | undefined
       "  To use your own engine, set DOCKER_HOST; to refuse the install, set FORMATIONS_DOCKER_NO_INSTALL=1.",
     ].join("\n"),
   );
-  const started = await run("flock", ["/tmp/formations-docker.lock", SCRIPT, "start"], { timeout: 300_000 }).catch((err: { stderr?: string; message: string }) => {
-    throw new Error(`could not start the Docker engine for the tests: ${err.stderr?.trim() || err.message}`);
-  });
+  const started = await run("flock", ["/tmp/formations-docker.lock", SCRIPT, "start"], { timeout: 300_000 }).catch(
+    (err: { stderr?: string; message: string }) => {
+      throw new Error(`could not start the Docker engine for the tests: ${err.stderr?.trim() || err.message}`);
+    },
+  );
   process.env.DOCKER_HOST = /export DOCKER_HOST=(\S+)/.exec(started.stdout)?.[1] ?? host;
   return async () => {
     say("npm test: stopping the Docker engine it started (scripts/docker-engine.sh stop)");
-    await run("bash", [SCRIPT, "stop"], { timeout: 120_000 }).catch((err: { message: string }) => say(`npm test: could not stop it: ${err.message}; run scripts/docker-engine.sh stop`));
+    await run("bash", [SCRIPT, "stop"], { timeout: 120_000 }).catch((err: { message: string }) =>
+      say(`npm test: could not stop it: ${err.message}; run scripts/docker-engine.sh stop`),
+    );
   };
 }

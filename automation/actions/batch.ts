@@ -53,7 +53,14 @@ export async function runOne(driver: ActionDriver, target: ActionTarget, action:
       const retry = attempt <= retries && driver.retryable(err);
       const delay = retry ? backoffDelay(attempt - 1, base, cap, random) : 0;
       if (!retry) return failed(target, action, err, attempt);
-      if (Date.now() + delay >= deadline) return failed(target, action, err, attempt, `gave up after ${attempt} attempts: the ${seconds(timeoutMs)} per-target timeout would pass before the next`);
+      if (Date.now() + delay >= deadline)
+        return failed(
+          target,
+          action,
+          err,
+          attempt,
+          `gave up after ${attempt} attempts: the ${seconds(timeoutMs)} per-target timeout would pass before the next`,
+        );
       await sleep(delay);
     }
   }
@@ -98,7 +105,8 @@ function withDeadline<T>(op: Promise<T>, ms: number, total: number): Promise<T> 
   let timer: ReturnType<typeof setTimeout> | undefined;
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new ActionError("timeout", `no answer within the ${seconds(total)} per-target timeout (the provider may still complete it; check with show)`)),
+      () =>
+        reject(new ActionError("timeout", `no answer within the ${seconds(total)} per-target timeout (the provider may still complete it; check with show)`)),
       Math.max(0, ms),
     );
   });

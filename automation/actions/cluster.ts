@@ -60,32 +60,42 @@ export async function actOnSession(
   const stray = targets.find((t) => t.session !== session);
   if (stray) throw new Error(`target ${stray.session}/${stray.machine} is not in session ${session}`);
   const locks = opts.locks ?? sessionLocks;
-  return locks.run(session, action, async () => {
-    const results = new Map<ActionTarget, ActionResult>();
-    let blocked: string | undefined; // why the remaining tiers are not started
-    for (const tier of tierOrder(targets, action)) {
-      if (blocked) {
-        for (const t of tier) results.set(t, skipped(t, action, blocked));
-        continue;
+  return locks.run(
+    session,
+    action,
+    async () => {
+      const results = new Map<ActionTarget, ActionResult>();
+      let blocked: string | undefined; // why the remaining tiers are not started
+      for (const tier of tierOrder(targets, action)) {
+        if (blocked) {
+          for (const t of tier) results.set(t, skipped(t, action, blocked));
+          continue;
+        }
+        opts.onTier?.(tierOf(tier[0]!.role), action, tier);
+        const done = await runBatch(driver, tier, action, opts);
+        tier.forEach((t, i) => results.set(t, done[i]!));
+        if (!UPWARDS.has(action)) continue; // stopping goes on whatever happened: nothing may be left running
+        const settled = await waitRunning(driver, tier, done, opts);
+        tier.forEach((t, i) => results.set(t, settled[i]!));
+        const bad = settled.filter((r) => r.outcome === "failed");
+        if (bad.length) blocked = `tier ${tierOf(tier[0]!.role)} (${bad.map((r) => r.machine).join(", ")}) did not reach running`;
       }
-      opts.onTier?.(tierOf(tier[0]!.role), action, tier);
-      const done = await runBatch(driver, tier, action, opts);
-      tier.forEach((t, i) => results.set(t, done[i]!));
-      if (!UPWARDS.has(action)) continue; // stopping goes on whatever happened: nothing may be left running
-      const settled = await waitRunning(driver, tier, done, opts);
-      tier.forEach((t, i) => results.set(t, settled[i]!));
-      const bad = settled.filter((r) => r.outcome === "failed");
-      if (bad.length) blocked = `tier ${tierOf(tier[0]!.role)} (${bad.map((r) => r.machine).join(", ")}) did not reach running`;
-    }
-    return targets.map((t) => results.get(t)!);
-  }, lockOpts(opts));
+      return targets.map((t) => results.get(t)!);
+    },
+    lockOpts(opts),
+  );
 }
 
 /**
  * One action over machines of many sessions (stop-all / terminate-all): each session in its own
  * tier order and under its own lock, all sessions at once, sharing one parallelism bound.
  */
-export async function actOnSessions(driver: ActionDriver, targets: readonly ActionTarget[], action: SessionActionName, opts: SessionActionOptions = {}): Promise<ActionResult[]> {
+export async function actOnSessions(
+  driver: ActionDriver,
+  targets: readonly ActionTarget[],
+  action: SessionActionName,
+  opts: SessionActionOptions = {},
+): Promise<ActionResult[]> {
   const shared = { ...opts, limit: opts.limit ?? pLimit(opts.concurrency ?? BATCH_DEFAULTS.concurrency) };
   const bySession = new Map<string, ActionTarget[]>(); // Map.groupBy needs Node 21
   for (const t of targets) {
@@ -115,13 +125,25 @@ async function waitRunning(driver: ActionDriver, tier: readonly ActionTarget[], 
     waiting.forEach((i, k) => {
       const s = states[k]!;
       if (s === "running") out[i] = { ...out[i]!, to: s };
-      else if (s !== "pending") out[i] = failed(tier[i]!, out[i]!.action, new ActionError("other", `${tier[i]!.machine} is ${s} instead of running`, { from: out[i]!.from, to: s }), out[i]!.attempts ?? 1);
+      else if (s !== "pending")
+        out[i] = failed(
+          tier[i]!,
+          out[i]!.action,
+          new ActionError("other", `${tier[i]!.machine} is ${s} instead of running`, { from: out[i]!.from, to: s }),
+          out[i]!.attempts ?? 1,
+        );
       else still.push(i);
     });
     waiting = still;
     if (!waiting.length) break;
     if (Date.now() + pollMs > deadline) {
-      for (const i of waiting) out[i] = failed(tier[i]!, out[i]!.action, new ActionError("timeout", `${tier[i]!.machine} did not reach running within ${timeoutMs / 1000} s`, { from: out[i]!.from, to: "pending" }), out[i]!.attempts ?? 1);
+      for (const i of waiting)
+        out[i] = failed(
+          tier[i]!,
+          out[i]!.action,
+          new ActionError("timeout", `${tier[i]!.machine} did not reach running within ${timeoutMs / 1000} s`, { from: out[i]!.from, to: "pending" }),
+          out[i]!.attempts ?? 1,
+        );
       break;
     }
     await new Promise((r) => setTimeout(r, pollMs));

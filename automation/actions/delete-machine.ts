@@ -67,7 +67,9 @@ export function deleteRefusal(session: string, provider: string, m: DeleteSubjec
     case "compute":
       return undefined;
     case "worker":
-      return m.managed ? `${m.name} is a worker of the managed big-data service (${provider}): resize its workers in the formation ('spec.workers.count') and run 'formations up'` : undefined;
+      return m.managed
+        ? `${m.name} is a worker of the managed big-data service (${provider}): resize its workers in the formation ('spec.workers.count') and run 'formations up'`
+        : undefined;
     case "head":
       return `${m.name} is the cluster's head node (Slurm controller and shared storage): ${destroy}`;
     case "master":
@@ -88,13 +90,21 @@ const DRAINED = /^(drained|down|fail|unknown|not_responding|future)/;
 
 /** Tells Slurm on the head to drain the node and waits until no job runs on it. */
 async function drainSlurm(driver: ActionDriver, head: ActionTarget, node: string, opts: DeleteMachineOptions): Promise<DeleteMachineReport["scheduler"]> {
-  if (!driver.run) return { outcome: "unsupported", detail: `the ${driver.provider} driver cannot run a command on the head node, so Slurm was not told: jobs on ${node} end with it, and 'scontrol show node ${node}' lists it as down until slurm.conf drops it` };
+  if (!driver.run)
+    return {
+      outcome: "unsupported",
+      detail: `the ${driver.provider} driver cannot run a command on the head node, so Slurm was not told: jobs on ${node} end with it, and 'scontrol show node ${node}' lists it as down until slurm.conf drops it`,
+    };
   const run = driver.run.bind(driver);
   const drain = await run(head, ["scontrol", "update", `NodeName=${node}`, "State=DRAIN", "Reason=formations delete"]);
   if (drain.exitCode !== 0) {
     const why = drain.output.trim().split("\n")[0] ?? "";
     if (/invalid node name/i.test(why)) return { outcome: "not-needed", detail: `Slurm does not know ${node} (never registered)` };
-    throw new SessionError(`could not drain ${node} in Slurm on ${head.machine} (scontrol exited ${drain.exitCode}: ${why}); nothing was deleted. Delete anyway with --force (jobs on it are killed)`, 3, head.session);
+    throw new SessionError(
+      `could not drain ${node} in Slurm on ${head.machine} (scontrol exited ${drain.exitCode}: ${why}); nothing was deleted. Delete anyway with --force (jobs on it are killed)`,
+      3,
+      head.session,
+    );
   }
   if (opts.force) return { outcome: "skipped", detail: `drain asked; --force did not wait for jobs on ${node} to finish` };
   const deadline = Date.now() + (opts.drainTimeoutMs ?? 15 * 60_000);
@@ -102,7 +112,11 @@ async function drainSlurm(driver: ActionDriver, head: ActionTarget, node: string
     const state = (await run(head, ["sinfo", "-h", "-N", "-n", node, "-o", "%T"])).output.trim().toLowerCase();
     if (DRAINED.test(state) || state === "") return { outcome: "drained", detail: `Slurm drained ${node} (${state || "gone"})` };
     if (Date.now() > deadline || opts.signal?.aborted) {
-      throw new SessionError(`${node} is still ${state} in Slurm (jobs running) after ${Math.round((opts.drainTimeoutMs ?? 900_000) / 1000)} s; it stays drained, so no new job starts there. Run the delete again once its jobs end, or with --force`, 3, head.session);
+      throw new SessionError(
+        `${node} is still ${state} in Slurm (jobs running) after ${Math.round((opts.drainTimeoutMs ?? 900_000) / 1000)} s; it stays drained, so no new job starts there. Run the delete again once its jobs end, or with --force`,
+        3,
+        head.session,
+      );
     }
     await new Promise((r) => setTimeout(r, opts.pollMs ?? 2000));
   }
@@ -124,22 +138,54 @@ export async function deleteMachine(life: Lifecycle, session: string, opts: Dele
     const m = view.machines.find((x) => x.planned.name === opts.machine);
     if (!m) {
       const was = view.record.deleted[opts.machine];
-      if (was) throw new SessionError(`${session}/${opts.machine} was deleted already (${was.at}${was.by ? ` by ${was.by}` : ""}); its name is not reused`, 1, session);
-      throw new SessionError(`no machine named '${opts.machine}' in session '${session}' (machines: ${view.machines.map((x) => x.planned.name).join(", ")})`, 1, session);
+      if (was)
+        throw new SessionError(
+          `${session}/${opts.machine} was deleted already (${was.at}${was.by ? ` by ${was.by}` : ""}); its name is not reused`,
+          1,
+          session,
+        );
+      throw new SessionError(
+        `no machine named '${opts.machine}' in session '${session}' (machines: ${view.machines.map((x) => x.planned.name).join(", ")})`,
+        1,
+        session,
+      );
     }
-    const refusal = deleteRefusal(session, view.plan.provider, { name: m.planned.name, role: m.planned.role, managed: Boolean(m.planned.managedBy) }, view.plan.machines);
+    const refusal = deleteRefusal(
+      session,
+      view.plan.provider,
+      { name: m.planned.name, role: m.planned.role, managed: Boolean(m.planned.managedBy) },
+      view.plan.machines,
+    );
     if (refusal) throw new SessionError(`cannot delete ${session}/${opts.machine}: ${refusal}. Nothing was changed`, 1, session);
     const remaining = view.machines.map((x) => x.planned.name).filter((n) => n !== opts.machine);
     const role = m.planned.role;
     if (opts.confirm && !(await opts.confirm({ session, machine: opts.machine, role, remaining }))) {
-      return { session, machine: opts.machine, role, result: "declined", scheduler: { outcome: "not-needed" }, remaining: view.machines.map((x) => x.planned.name), changes: {}, notes: [] };
+      return {
+        session,
+        machine: opts.machine,
+        role,
+        result: "declined",
+        scheduler: { outcome: "not-needed" },
+        remaining: view.machines.map((x) => x.planned.name),
+        changes: {},
+        notes: [],
+      };
     }
     const scheduler = await tellScheduler(life, view, m, opts);
     // The intent first: recorded, a failed update below leaves it for the next `up` to finish.
     const stack = await env.engine.selectStack(session);
     // The operation's start, as the update's own entry has: the journal stays in time order.
     const at = env.startedAt;
-    const entry = { at, actor: env.actor, action: "delete", machine: opts.machine, from: m.recorded, to: "terminated", result: "ok", ...(scheduler.detail ? { detail: scheduler.detail } : {}) };
+    const entry = {
+      at,
+      actor: env.actor,
+      action: "delete",
+      machine: opts.machine,
+      from: m.recorded,
+      to: "terminated",
+      result: "ok",
+      ...(scheduler.detail ? { detail: scheduler.detail } : {}),
+    };
     const record = withJournal({ ...view.record, deleted: { ...view.record.deleted, [opts.machine]: { at, by: env.actor } } }, entry);
     await writeRecord(stack, record);
     env.emit({ type: "journal", session, at, entry });

@@ -48,13 +48,27 @@ export function movesCluster(provider: Provider, action: SessionActionName, node
  */
 export async function actOnCluster(ctx: PathContext, nodes: readonly SessionMachine[]): Promise<SessionActionResult[]> {
   const { env, view, action } = ctx;
-  const ref: ClusterRef = { session: view.session, name: view.session, ...(view.plan.region ? { region: view.plan.region } : {}), ...(view.plan.project ? { project: view.plan.project } : {}) };
+  const ref: ClusterRef = {
+    session: view.session,
+    name: view.session,
+    ...(view.plan.region ? { region: view.plan.region } : {}),
+    ...(view.plan.project ? { project: view.plan.project } : {}),
+  };
   let results: SessionActionResult[];
   try {
     const cluster = (await ctx.driver()).cluster;
     if (!cluster) throw new Error(`the ${view.plan.provider} driver cannot act on a managed cluster`);
     const r = action === "start" ? await cluster.start(ref) : await cluster.stop(ref);
-    results = nodes.map((n) => ({ session: view.session, machine: n.planned.name, action, outcome: r.outcome, from: r.from, to: r.to, attempts: 1, path: "driver" as const }));
+    results = nodes.map((n) => ({
+      session: view.session,
+      machine: n.planned.name,
+      action,
+      outcome: r.outcome,
+      from: r.from,
+      to: r.to,
+      attempts: 1,
+      path: "driver" as const,
+    }));
   } catch (err) {
     results = nodes.map((n) => ({ ...failed(n.target, action, err, 1), path: "driver" as const }));
   }

@@ -26,7 +26,10 @@ export type SessionActionResult = ActionResult & {
 };
 
 /** Batch tuning an action call may pass down (bounds, retries, timeouts, tier waits). */
-export type ActionTuning = Pick<SessionActionOptions, "concurrency" | "limit" | "retries" | "baseDelayMs" | "maxDelayMs" | "timeoutMs" | "random" | "tierTimeoutMs" | "pollMs">;
+export type ActionTuning = Pick<
+  SessionActionOptions,
+  "concurrency" | "limit" | "retries" | "baseDelayMs" | "maxDelayMs" | "timeoutMs" | "random" | "tierTimeoutMs" | "pollMs"
+>;
 
 /** What both paths need. */
 export interface PathContext {
@@ -94,7 +97,12 @@ export async function viaUp(ctx: PathContext, members: readonly SessionMachine[]
       failure = `${engineSummary(classify(err, { session: view.session, action: "up" }).message)}; the desired state was put back (run 'formations refresh ${view.session}' to read what the cloud did)`;
     }
     for (const m of changing) {
-      results.set(m.planned.name, failure ? { ...base(m), outcome: "failed", to: "unknown", error: failure } : { ...base(m), outcome: "done", to: target, ...(fallback ? { fallback } : {}) });
+      results.set(
+        m.planned.name,
+        failure
+          ? { ...base(m), outcome: "failed", to: "unknown", error: failure }
+          : { ...base(m), outcome: "done", to: target, ...(fallback ? { fallback } : {}) },
+      );
     }
     if (failure) {
       const before = prior;

@@ -22,7 +22,12 @@ export async function readRecord(env: OpEnv, session: string): Promise<StoredSes
  * Reads the record, applies `change`, appends `entries` (stamped now, by the operation's actor),
  * writes it back to the stack and reports each entry as a `journal` event.
  */
-export async function commit(env: OpEnv, session: string, change: (r: SessionRecord) => SessionRecord, entries: readonly EntryDraft[] = []): Promise<SessionRecord> {
+export async function commit(
+  env: OpEnv,
+  session: string,
+  change: (r: SessionRecord) => SessionRecord,
+  entries: readonly EntryDraft[] = [],
+): Promise<SessionRecord> {
   const stack = await env.engine.selectStack(session);
   const { record } = await readSession(stack);
   if (!record) throw noRecord(session);
@@ -85,5 +90,7 @@ export function entryOf(r: ActionResult): EntryDraft {
 
 /** Snapshots a driver took on its own (a one-time spot machine imaged before it was terminated). */
 export function fallbackSnapshots(results: readonly ActionResult[], at: string): SnapshotEntry[] {
-  return results.filter((r) => r.imageId && r.action !== "snapshot" && r.outcome === "done").map((r) => ({ machine: r.machine, name: r.imageId!, id: r.imageId!, at, reason: r.fallback ?? r.action }));
+  return results
+    .filter((r) => r.imageId && r.action !== "snapshot" && r.outcome === "done")
+    .map((r) => ({ machine: r.machine, name: r.imageId!, id: r.imageId!, at, reason: r.fallback ?? r.action }));
 }

@@ -166,7 +166,9 @@ export class Lifecycle {
   async exclusive<T>(session: string, what: string, opts: { wait?: boolean; signal?: AbortSignal }, body: (env: OpEnv) => Promise<T>): Promise<T> {
     checkSessionName(session);
     try {
-      return await sessionLocks.run(session, what, () => this.host.run(session, what, body, opts.signal ? { signal: opts.signal } : {}), { wait: opts.wait ?? true });
+      return await sessionLocks.run(session, what, () => this.host.run(session, what, body, opts.signal ? { signal: opts.signal } : {}), {
+        wait: opts.wait ?? true,
+      });
     } catch (err) {
       if (err instanceof SessionBusyError) throw new ConcurrentUpdateError(session, `this process (pid ${process.pid}): ${err.heldBy}`);
       throw err;
@@ -192,7 +194,9 @@ export class Lifecycle {
       ? []
       : cluster
         ? [`${nodeNames(managed.map((m) => m.planned))}: the ${service} cluster is ${action === "start" ? "started" : "stopped"} as a whole`]
-        : [`${nodeNames(managed.map((m) => m.planned))}: run by the ${service} cluster, which ${action === "hibernate" ? "cannot hibernate (use 'formations stop' to stop it as a whole)" : "starts and stops them itself"}; left alone`];
+        : [
+            `${nodeNames(managed.map((m) => m.planned))}: run by the ${service} cluster, which ${action === "hibernate" ? "cannot hibernate (use 'formations stop' to stop it as a whole)" : "starts and stops them itself"}; left alone`,
+          ];
     const images = this.host.images;
     const ctx: PathContext = {
       env,
@@ -229,13 +233,20 @@ export class Lifecycle {
       }
     };
     if (cluster && action !== "start") await moveCluster();
-    for (const tier of tierOrder(selected.map((m) => m.target), action)) {
+    for (const tier of tierOrder(
+      selected.map((m) => m.target),
+      action,
+    )) {
       const members = tier.map((t) => byName.get(t.machine)!);
       if (blocked) {
         for (const m of members) results.set(m.planned.name, notAttempted(m, action, blocked, pathFor(provider, action, m, force)));
         continue;
       }
-      opts.onTier?.(tierOf(tier[0]!.role), action, tier.map((t) => t.machine));
+      opts.onTier?.(
+        tierOf(tier[0]!.role),
+        action,
+        tier.map((t) => t.machine),
+      );
       const settled: SessionActionResult[] = [];
       const driven = members.filter((m) => pathFor(provider, action, m, force) === "driver");
       const declared = members.filter((m) => pathFor(provider, action, m, force) === "declarative");
@@ -271,7 +282,12 @@ function toObserved(s: MachineState | undefined): Observed {
 }
 
 /** Hibernate honestly: refused before any call when a machine cannot, naming each and offering stop. */
-function refuseHibernate(session: string, selected: readonly SessionMachine[], provider: Parameters<typeof hibernateRefusal>[0], machine: string | undefined): void {
+function refuseHibernate(
+  session: string,
+  selected: readonly SessionMachine[],
+  provider: Parameters<typeof hibernateRefusal>[0],
+  machine: string | undefined,
+): void {
   const why = selected.map((m) => hibernateRefusal(provider, m)).filter((w): w is string => Boolean(w));
   if (!why.length) return;
   const stop = `formations stop ${session}${machine ? ` --machine ${machine}` : ""}`;
@@ -313,7 +329,13 @@ async function catalogFallbacks(images: ImagesHost, env: OpEnv, view: SessionVie
       actor: env.actor,
       ...(planned ? { diskGb: planned.diskGb } : {}),
     }).catch((err: unknown) =>
-      env.emit({ type: "diagnostic", session: view.session, at: env.now().toISOString(), severity: "warning", message: `image ${s.name} of ${s.machine} is not in the image catalog: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}` }),
+      env.emit({
+        type: "diagnostic",
+        session: view.session,
+        at: env.now().toISOString(),
+        severity: "warning",
+        message: `image ${s.name} of ${s.machine} is not in the image catalog: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`,
+      }),
     );
   }
 }

@@ -71,7 +71,9 @@ function schemaLine(first: string | undefined, sourceFile: string, outFile: stri
   if (ref && (/^[a-z]+:\/\//i.test(ref) || isAbsolute(ref) || !sourceFile)) return first;
   const schema = ref ? resolve(dirname(resolve(sourceFile)), ref) : projectSchema();
   if (!schema) return undefined;
-  const rel = relative(dirname(resolve(outFile)), schema).split("\\").join("/");
+  const rel = relative(dirname(resolve(outFile)), schema)
+    .split("\\")
+    .join("/");
   return `# yaml-language-server: $schema=${rel.startsWith(".") ? rel : `./${rel}`}`;
 }
 
@@ -116,7 +118,8 @@ export async function saveSnapshotFormation(input: SnapshotFormationInput): Prom
   try {
     await writeFile(input.outFile, text, { flag: "wx" });
   } catch (err) {
-    if ((err as { code?: string }).code === "EEXIST") throw new SessionError(`${input.outFile} already exists: choose another --save-formation path (nothing was overwritten)`, 1, input.session);
+    if ((err as { code?: string }).code === "EEXIST")
+      throw new SessionError(`${input.outFile} already exists: choose another --save-formation path (nothing was overwritten)`, 1, input.session);
     throw err;
   }
   return { file: input.outFile, name };

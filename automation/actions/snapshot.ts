@@ -70,7 +70,9 @@ export async function takeSnapshot(life: Lifecycle, session: string, opts: Snaps
     }
     opts.onImage?.(result.imageId);
     const entry = { machine: opts.machine, name: name ?? result.imageId, id: result.imageId, at: env.now().toISOString(), provider: view.plan.provider };
-    await commit(env, session, (r) => ({ ...r, snapshots: [...r.snapshots, entry] }), [{ ...entryOf(result), detail: `image ${entry.name}${entry.name === result.imageId ? "" : ` (${result.imageId})`}` }]);
+    await commit(env, session, (r) => ({ ...r, snapshots: [...r.snapshots, entry] }), [
+      { ...entryOf(result), detail: `image ${entry.name}${entry.name === result.imageId ? "" : ` (${result.imageId})`}` },
+    ]);
     const image = reference && name ? name : result.imageId;
     // The catalog keeps it past the session (kept in the backend, so every machine lists it).
     let catalog: { catalogId?: string; catalogError?: string } = {};
@@ -99,7 +101,16 @@ export async function takeSnapshot(life: Lifecycle, session: string, opts: Snaps
     }
     return { view, result, name: entry.name, image, ...catalog };
   });
-  const report: SnapshotReport = { session, machine: opts.machine, imageId: taken.result.imageId!, name: taken.name, image: taken.image, result: taken.result, ...(taken.catalogId ? { catalogId: taken.catalogId } : {}), ...(taken.catalogError ? { catalogError: taken.catalogError } : {}) };
+  const report: SnapshotReport = {
+    session,
+    machine: opts.machine,
+    imageId: taken.result.imageId!,
+    name: taken.name,
+    image: taken.image,
+    result: taken.result,
+    ...(taken.catalogId ? { catalogId: taken.catalogId } : {}),
+    ...(taken.catalogError ? { catalogError: taken.catalogError } : {}),
+  };
   if (opts.saveFormation) {
     const { view } = taken;
     report.formation = await saveSnapshotFormation({

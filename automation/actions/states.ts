@@ -40,7 +40,12 @@ export interface SessionStates {
 export type SessionReader = (session: string) => Promise<StoredSession>;
 
 /** The states of one session's machines; `live` asks the provider through `driver`. */
-export async function sessionStates(read: SessionReader, driver: (plan: SessionPlan) => Promise<ActionDriver>, session: string, opts: { live?: boolean } = {}): Promise<SessionStates> {
+export async function sessionStates(
+  read: SessionReader,
+  driver: (plan: SessionPlan) => Promise<ActionDriver>,
+  session: string,
+  opts: { live?: boolean } = {},
+): Promise<SessionStates> {
   const view = sessionView(await read(session));
   const rows: MachineStateRow[] = view.machines.map((m) => ({ name: m.planned.name, role: m.planned.role, recorded: m.recorded, state: m.recorded }));
   const out: SessionStates = { session, provider: view.plan.provider, source: opts.live ? "live" : "recorded", machines: rows, counts: {} };
@@ -77,5 +82,9 @@ const ORDER: ObservedState[] = ["running", "pending", "interrupted", "hibernated
 
 /** `2 running, 1 interrupted`, in a fixed order. */
 export function countsText(counts: SessionStates["counts"]): string {
-  return ORDER.filter((s) => counts[s]).map((s) => `${counts[s]} ${s}`).join(", ") || "no machines";
+  return (
+    ORDER.filter((s) => counts[s])
+      .map((s) => `${counts[s]} ${s}`)
+      .join(", ") || "no machines"
+  );
 }

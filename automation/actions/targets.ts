@@ -70,7 +70,12 @@ export function sessionView(stored: StoredSession): SessionView {
 export function selectMachines(view: SessionView, machine: string | undefined): { selected: SessionMachine[]; skipped: string[] } {
   if (machine !== undefined) {
     const m = view.machines.find((x) => x.planned.name === machine);
-    if (!m) throw new SessionError(`no machine named '${machine}' in session '${view.session}' (machines: ${view.machines.map((x) => x.planned.name).join(", ")})`, 1, view.session);
+    if (!m)
+      throw new SessionError(
+        `no machine named '${machine}' in session '${view.session}' (machines: ${view.machines.map((x) => x.planned.name).join(", ")})`,
+        1,
+        view.session,
+      );
     if (m.planned.managedBy) throw managed(view, [m.planned.name]);
     return { selected: [m], skipped: [] };
   }

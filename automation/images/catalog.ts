@@ -73,7 +73,10 @@ export function imageStackName(id: string): string {
 
 /** The catalog id of a provider's image: stable, short, the same on every machine. */
 export function catalogId(provider: string, region: string | undefined, imageId: string): string {
-  return `img-${createHash("sha256").update(`${provider}\n${region ?? ""}\n${imageId}`).digest("hex").slice(0, 10)}`;
+  return `img-${createHash("sha256")
+    .update(`${provider}\n${region ?? ""}\n${imageId}`)
+    .digest("hex")
+    .slice(0, 10)}`;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);

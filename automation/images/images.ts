@@ -70,7 +70,14 @@ export async function findOne(host: ImagesHost, ref: string): Promise<ImageListi
   const { images } = await listImages(host);
   const found = findImage(images, ref);
   if (found.length === 1) return found[0]!;
-  if (!found.length) throw new ImageError(`no image '${ref}' in the catalog`, 1, images.length ? `formations images lists them (${images.length}); use the ID column` : "the catalog is empty: formations snapshot <session> --machine NAME takes one");
+  if (!found.length)
+    throw new ImageError(
+      `no image '${ref}' in the catalog`,
+      1,
+      images.length
+        ? `formations images lists them (${images.length}); use the ID column`
+        : "the catalog is empty: formations snapshot <session> --machine NAME takes one",
+    );
   throw new ImageError(`'${ref}' names ${found.length} images (${found.map((i) => i.id).join(", ")}): give the ID`, 2);
 }
 
@@ -78,7 +85,11 @@ export async function findOne(host: ImagesHost, ref: string): Promise<ImageListi
 export async function deleteImage(host: ImagesHost, ref: string, opts: ImageDeleteOptions = {}): Promise<ImageDeleteReport | undefined> {
   const image = await findOne(host, ref);
   const store = await host.stores(image.provider, ctxOf(image));
-  if (!store) throw new ImageError(`formations cannot delete ${image.provider} images yet: delete ${image.imageId} with the provider's console or CLI; its catalog entry stays until then`, 3);
+  if (!store)
+    throw new ImageError(
+      `formations cannot delete ${image.provider} images yet: delete ${image.imageId} with the provider's console or CLI; its catalog entry stays until then`,
+      3,
+    );
   if (opts.confirm && !(await opts.confirm(image))) return undefined;
   const removal: ImageRemoval = await store.remove({ imageId: image.imageId, name: image.name, ...(image.region ? { region: image.region } : {}) });
   try {
@@ -99,7 +110,12 @@ export interface SaveImageFormationOptions {
  * Writes the formation that launches the image's machine from it (the source session's formation,
  * edited); never over an existing file. Without `outFile`: `<new formation name>.yaml` here.
  */
-export async function saveImageFormation(host: ImagesHost, ref: string, outFile: string | undefined, opts: SaveImageFormationOptions = {}): Promise<{ file: string; name: string; image: ImageEntry }> {
+export async function saveImageFormation(
+  host: ImagesHost,
+  ref: string,
+  outFile: string | undefined,
+  opts: SaveImageFormationOptions = {},
+): Promise<{ file: string; name: string; image: ImageEntry }> {
   const image = await findOne(host, ref);
   let text: string | undefined;
   try {
@@ -107,13 +123,27 @@ export async function saveImageFormation(host: ImagesHost, ref: string, outFile:
   } catch (err) {
     throw classify(err, { action: "images save-formation" });
   }
-  if (!text) throw new ImageError(`image ${image.id} holds no source formation (its catalog entry is damaged): write a formation with 'image: ${image.image}' yourself`, 1);
+  if (!text)
+    throw new ImageError(
+      `image ${image.id} holds no source formation (its catalog entry is damaged): write a formation with 'image: ${image.image}' yourself`,
+      1,
+    );
   const file = image.file || "<image>";
   const r = validateText(text, file);
   if (!r.valid) throw new FormationError(file, r.errors, r.source);
   const now = host.now();
   const name = opts.name ?? freshName(r.formation.metadata.name, image.machine, now);
-  const saved = await saveSnapshotFormation({ text, formation: r.formation, sourceFile: image.file ?? "", session: image.session, machine: image.machine, image: image.image, outFile: outFile ?? `${name}.yaml`, now, name });
+  const saved = await saveSnapshotFormation({
+    text,
+    formation: r.formation,
+    sourceFile: image.file ?? "",
+    session: image.session,
+    machine: image.machine,
+    image: image.image,
+    outFile: outFile ?? `${name}.yaml`,
+    now,
+    name,
+  });
   const { ageDays: _a, monthlyUsd: _m, ...entry } = image;
   return { ...saved, image: entry };
 }
@@ -141,8 +171,15 @@ export interface CatalogInput {
 /** Adds a snapshot to the catalog, with its size from the provider where it says (else the machine's disk). */
 export async function catalogSnapshot(host: ImagesHost, input: CatalogInput): Promise<ImageEntry> {
   const store = await host.stores(input.provider, input.ctx).catch(() => undefined);
-  const measured = await store?.sizeGb({ imageId: input.imageId, name: input.name, ...(input.ctx.region ? { region: input.ctx.region } : {}) }).catch(() => undefined);
-  const size = measured !== undefined ? { sizeGb: measured, sizeFrom: "provider" as const } : input.diskGb !== undefined ? { sizeGb: input.diskGb, sizeFrom: "disk" as const } : {};
+  const measured = await store
+    ?.sizeGb({ imageId: input.imageId, name: input.name, ...(input.ctx.region ? { region: input.ctx.region } : {}) })
+    .catch(() => undefined);
+  const size =
+    measured !== undefined
+      ? { sizeGb: measured, sizeFrom: "provider" as const }
+      : input.diskGb !== undefined
+        ? { sizeGb: input.diskGb, sizeFrom: "disk" as const }
+        : {};
   const entry: ImageEntry = {
     id: catalogId(input.provider, input.ctx.region, input.imageId),
     provider: input.provider,

@@ -34,7 +34,7 @@ export async function readCatalog(engine: Engine, reads: LimitFunction): Promise
       const d = await (await engine.selectStack(s.name)).exportState();
       const entry = entryOf(rootStack(d)?.outputs?.[OUTPUT_IMAGE]);
       // A stack whose first write never finished holds nothing yet: not an image.
-      return entry ? { entry } : (rootStack(d) ? { error: { stack: s.name, error: "its state holds no image entry" } } : {});
+      return entry ? { entry } : rootStack(d) ? { error: { stack: s.name, error: "its state holds no image entry" } } : {};
     } catch (err) {
       return { error: { stack: s.name, error: err instanceof Error ? err.message.split("\n")[0]! : String(err) } };
     }

@@ -8,7 +8,16 @@
  * journaled as failed, so the next run tries again.
  */
 import pLimit from "p-limit";
-import { decideBudget, decideIdle, enforcementEntry, usdToMicros, type BudgetDecision, type IdleDecision, type IdleInput, type IdleVerdict } from "../../cost/index.js";
+import {
+  decideBudget,
+  decideIdle,
+  enforcementEntry,
+  usdToMicros,
+  type BudgetDecision,
+  type IdleDecision,
+  type IdleInput,
+  type IdleVerdict,
+} from "../../cost/index.js";
 import type { ActionReport } from "../actions/session-actions.js";
 import type { JournalEntry } from "../session/session-record.js";
 import type { Sessions } from "../sessions.js";
@@ -91,16 +100,29 @@ export function lastStart(journal: readonly JournalEntry[], machine: string): st
 const firstLine = (err: unknown) => (err instanceof Error ? err.message : String(err)).split("\n")[0]!;
 
 /** Runs a session action; never throws: a failure is an outcome. */
-async function act(sessions: Sessions, session: string, action: "stop" | "hibernate", machine?: string): Promise<Pick<Enforcement, "outcome" | "results" | "error">> {
+async function act(
+  sessions: Sessions,
+  session: string,
+  action: "stop" | "hibernate",
+  machine?: string,
+): Promise<Pick<Enforcement, "outcome" | "results" | "error">> {
   let report: ActionReport;
   try {
     report = await sessions[action](session, machine ? { machine } : {});
   } catch (err) {
     return { outcome: "failed", results: [], error: firstLine(err) };
   }
-  const results = report.results.map((r): MachineOutcome => ({ machine: r.machine, outcome: r.outcome, from: r.from, to: r.to, ...(r.error ? { error: r.error } : {}), ...(r.fallback ? { fallback: r.fallback } : {}) }));
+  const results = report.results.map((r): MachineOutcome => ({
+    machine: r.machine,
+    outcome: r.outcome,
+    from: r.from,
+    to: r.to,
+    ...(r.error ? { error: r.error } : {}),
+    ...(r.fallback ? { fallback: r.fallback } : {}),
+  }));
   if (results.some((r) => r.outcome === "failed")) return { outcome: "failed", results };
-  if (report.refresh === "failed") return { outcome: "failed", results, error: `acted, but the refresh after it failed: ${report.refreshError ?? "see formations refresh"}` };
+  if (report.refresh === "failed")
+    return { outcome: "failed", results, error: `acted, but the refresh after it failed: ${report.refreshError ?? "see formations refresh"}` };
   return { outcome: results.every((r) => r.outcome === "no-op") ? "no-op" : "done", results };
 }
 
@@ -108,7 +130,15 @@ function idleInputs(d: SessionDetails, journal: readonly JournalEntry[]): IdleIn
   const idleMinutes = d.lifecycle.autoStop?.idleMinutes;
   return d.machines.map((m) => {
     const start = lastStart(journal, m.name);
-    return { session: d.session, machine: m.name, state: m.state, ...(idleMinutes !== undefined ? { idleMinutes } : {}), ...(m.idle?.verdict ? { verdict: m.idle.verdict } : {}), ...(m.idle?.changesOnly ? { changesOnly: true } : {}), ...(start ? { lastStartAt: start } : {}) };
+    return {
+      session: d.session,
+      machine: m.name,
+      state: m.state,
+      ...(idleMinutes !== undefined ? { idleMinutes } : {}),
+      ...(m.idle?.verdict ? { verdict: m.idle.verdict } : {}),
+      ...(m.idle?.changesOnly ? { changesOnly: true } : {}),
+      ...(start ? { lastStartAt: start } : {}),
+    };
   });
 }
 
@@ -134,7 +164,12 @@ async function enforceSession(sessions: Sessions, session: string, opts: Enforce
         actions.push({ ...base, ...done });
         stoppedAll = b.decision !== "notify" && done.outcome !== "failed";
         const e = enforcementEntry(b, at, done.outcome === "failed" ? "failed" : "ok", "enforce");
-        await sessions.appendJournal(session, { action: e.action, result: e.result, ...(e.detail ? { detail: e.detail } : {}), ...(e.budget ? { budget: e.budget } : {}) });
+        await sessions.appendJournal(session, {
+          action: e.action,
+          result: e.result,
+          ...(e.detail ? { detail: e.detail } : {}),
+          ...(e.budget ? { budget: e.budget } : {}),
+        });
       }
     }
   }
@@ -161,7 +196,11 @@ async function enforceSession(sessions: Sessions, session: string, opts: Enforce
  * shutdown), the entry also records it stopped as of the agent's verdict, so the ledger stops
  * charging compute from then, not from this run.
  */
-function idleEntry(i: IdleDecision, done: Pick<Enforcement, "outcome" | "results" | "error">, verdict: IdleVerdict | undefined): Omit<JournalEntry, "at" | "actor"> & Partial<JournalEntry> {
+function idleEntry(
+  i: IdleDecision,
+  done: Pick<Enforcement, "outcome" | "results" | "error">,
+  verdict: IdleVerdict | undefined,
+): Omit<JournalEntry, "at" | "actor"> & Partial<JournalEntry> {
   const r = done.results.find((x) => x.machine === i.machine);
   const stoppedByAgent = verdict?.verdict === "stopping" && r?.outcome === "no-op" && r.from === "stopped";
   return {
@@ -196,5 +235,11 @@ export async function enforce(sessions: Sessions, opts: EnforceOptions = {}): Pr
   // Sessions in name order, their actions in the order they were taken.
   const order = new Map(list.map((s, i) => [s.session, i]));
   actions.sort((a, b) => order.get(a.session)! - order.get(b.session)!);
-  return { at, dryRun: opts.dryRun ?? false, sessions: checks, actions, failed: actions.filter((a) => a.outcome === "failed").length + checks.filter((c) => c.error).length };
+  return {
+    at,
+    dryRun: opts.dryRun ?? false,
+    sessions: checks,
+    actions,
+    failed: actions.filter((a) => a.outcome === "failed").length + checks.filter((c) => c.error).length,
+  };
 }

@@ -37,7 +37,9 @@ const CLOUD_UNREAD = "not read: it is on the machine's serial console (formation
 /** The session's details with each machine's `idle` filled in; never throws for an unreadable verdict. */
 export async function withVerdicts(d: SessionDetails, opts: VerdictOptions = {}): Promise<SessionDetails> {
   const reader = findCloud(d.provider)?.idle;
-  const source = opts.source ?? (opts.watch && reader?.watch ? await reader.watch() : reader && (reader.read === "always" || opts.clouds) ? await reader.source() : undefined);
+  const source =
+    opts.source ??
+    (opts.watch && reader?.watch ? await reader.watch() : reader && (reader.read === "always" || opts.clouds) ? await reader.source() : undefined);
   const machines = await Promise.all(
     d.machines.map(async (m): Promise<MachineDetails> => {
       const skip = notApplicable(d, m);
@@ -46,7 +48,9 @@ export async function withVerdicts(d: SessionDetails, opts: VerdictOptions = {})
       let idle: IdleReading;
       try {
         const verdict = await source(d, m);
-        idle = verdict ? { verdict, ...(source.changesOnly ? { changesOnly: true } : {}) } : { unavailable: "no verdict yet (the idle agent has not run on it)" };
+        idle = verdict
+          ? { verdict, ...(source.changesOnly ? { changesOnly: true } : {}) }
+          : { unavailable: "no verdict yet (the idle agent has not run on it)" };
       } catch (err) {
         idle = { unavailable: (err instanceof Error ? err.message : String(err)).split("\n")[0]! };
       }

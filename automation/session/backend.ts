@@ -56,7 +56,8 @@ export function fileBackendDir(url: string): string | undefined {
  */
 function checkBackendUrl(url: string, from: string): void {
   const usage = (why: string) => new SessionError(`invalid backend URL '${url}' (${from}): ${why}`, 2);
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) throw usage("expected scheme://..., e.g. file:///srv/formations-state, file://~/.formations/state, s3://bucket/prefix");
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url))
+    throw usage("expected scheme://..., e.g. file:///srv/formations-state, file://~/.formations/state, s3://bucket/prefix");
   if (!url.startsWith("file://")) return;
   if (!/^file:\/\/(\/|~(\/|$)|localhost\/)/.test(url)) throw usage("a file backend needs an absolute path: file:///absolute/path or file://~/path");
   try {
@@ -89,11 +90,18 @@ export function resolveBackend(opts: BackendOptions, env: NodeJS.ProcessEnv, hom
     return { ...base, passphraseSource: "option", env: { ...base.env, PULUMI_CONFIG_PASSPHRASE: opts.passphrase } };
   }
   // An empty PULUMI_CONFIG_PASSPHRASE is a valid (weak) passphrase for Pulumi: respect an explicit choice.
-  if (env.PULUMI_CONFIG_PASSPHRASE !== undefined) return { ...base, passphraseSource: "PULUMI_CONFIG_PASSPHRASE", env: { ...base.env, PULUMI_CONFIG_PASSPHRASE: env.PULUMI_CONFIG_PASSPHRASE } };
+  if (env.PULUMI_CONFIG_PASSPHRASE !== undefined)
+    return { ...base, passphraseSource: "PULUMI_CONFIG_PASSPHRASE", env: { ...base.env, PULUMI_CONFIG_PASSPHRASE: env.PULUMI_CONFIG_PASSPHRASE } };
   // An empty passphrase file is a write that failed, not a choice: never encrypt with "".
   if (emptyFile !== undefined) throw new MissingPassphraseError(`${emptyFile} is empty`, localDefault && emptyFile === homePassphraseFile(home), home);
-  if (env.PULUMI_CONFIG_PASSPHRASE_FILE) return { ...base, passphraseSource: "PULUMI_CONFIG_PASSPHRASE_FILE", env: { ...base.env, PULUMI_CONFIG_PASSPHRASE_FILE: env.PULUMI_CONFIG_PASSPHRASE_FILE } };
-  if (localDefault && homeFileExists) return { ...base, passphraseSource: "home file", env: { ...base.env, PULUMI_CONFIG_PASSPHRASE_FILE: homePassphraseFile(home) } };
+  if (env.PULUMI_CONFIG_PASSPHRASE_FILE)
+    return {
+      ...base,
+      passphraseSource: "PULUMI_CONFIG_PASSPHRASE_FILE",
+      env: { ...base.env, PULUMI_CONFIG_PASSPHRASE_FILE: env.PULUMI_CONFIG_PASSPHRASE_FILE },
+    };
+  if (localDefault && homeFileExists)
+    return { ...base, passphraseSource: "home file", env: { ...base.env, PULUMI_CONFIG_PASSPHRASE_FILE: homePassphraseFile(home) } };
   throw new MissingPassphraseError("PULUMI_CONFIG_PASSPHRASE is not set (nor PULUMI_CONFIG_PASSPHRASE_FILE)", localDefault, home);
 }
 
@@ -140,8 +148,18 @@ export async function privateDir(dir: string): Promise<void> {
 async function realMkdirError(dir: string, err: unknown): Promise<unknown> {
   if ((err as NodeJS.ErrnoException).code !== "ENOENT") return err;
   let missing = resolve(dir);
-  while (dirname(missing) !== missing && !(await stat(dirname(missing)).then(() => true, () => false))) missing = dirname(missing);
-  return mkdir(missing, { mode: 0o700 }).then(() => err, (e: unknown) => e);
+  while (
+    dirname(missing) !== missing &&
+    !(await stat(dirname(missing)).then(
+      () => true,
+      () => false,
+    ))
+  )
+    missing = dirname(missing);
+  return mkdir(missing, { mode: 0o700 }).then(
+    () => err,
+    (e: unknown) => e,
+  );
 }
 
 /** Creates the local file backend's directory (mode 0700) when the backend is a file:// URL and it is not there yet. */

@@ -48,7 +48,12 @@ export function observedState(resource: StateResource | undefined): Observed {
   const out = resource.outputs ?? {};
   for (const f of FIELDS) {
     const v = out[f];
-    const word = typeof v === "string" ? v : typeof v === "object" && v !== null && typeof (v as { status?: unknown }).status === "string" ? (v as { status: string }).status : undefined;
+    const word =
+      typeof v === "string"
+        ? v
+        : typeof v === "object" && v !== null && typeof (v as { status?: unknown }).status === "string"
+          ? (v as { status: string }).status
+          : undefined;
     const state = word ? WORDS[word.toLowerCase()] : undefined;
     if (state === "terminated" && resource.type.startsWith("gcp:")) return "stopped";
     if (state) return state;
@@ -91,10 +96,12 @@ function resourcesOfMachine(m: MachineRef, before: readonly StateResource[], aft
  * Docker container's has no status): their state must be read from the provider itself.
  */
 export function machinesSilentOnPower(machines: readonly MachineRef[], before: readonly StateResource[], after: readonly StateResource[]): string[] {
-  return machines.filter((m) => {
-    const { was, now } = resourcesOfMachine(m, before, after);
-    return was !== undefined && now !== undefined && observedState(now) === "unknown";
-  }).map((m) => m.name);
+  return machines
+    .filter((m) => {
+      const { was, now } = resourcesOfMachine(m, before, after);
+      return was !== undefined && now !== undefined && observedState(now) === "unknown";
+    })
+    .map((m) => m.name);
 }
 
 /**
@@ -139,7 +146,16 @@ export function applyDrift(record: SessionRecord, changes: readonly DriftChange[
       desired[c.machine] = c.to;
       delete removed[c.machine];
     }
-    entries.push({ at, actor, action: "drift", machine: c.machine, from: c.from, to: c.to === "removed" ? "terminated" : c.to, result: "recorded", detail: `found ${c.observed} outside formations` });
+    entries.push({
+      at,
+      actor,
+      action: "drift",
+      machine: c.machine,
+      from: c.from,
+      to: c.to === "removed" ? "terminated" : c.to,
+      result: "recorded",
+      detail: `found ${c.observed} outside formations`,
+    });
   }
   return withJournal({ ...record, desired, removed }, ...entries);
 }

@@ -86,7 +86,15 @@ function journal(env: OpEnv, session: string, record: SessionRecord, entry: Omit
  * Records a failed or cancelled operation, best effort: never over a busy session's state (the
  * other holder is writing it), and never hiding the original error.
  */
-async function recordFailure(env: OpEnv, stack: EngineStack, session: string, record: SessionRecord | undefined, action: string, err: unknown, extra: Partial<JournalEntry> = {}): Promise<void> {
+async function recordFailure(
+  env: OpEnv,
+  stack: EngineStack,
+  session: string,
+  record: SessionRecord | undefined,
+  action: string,
+  err: unknown,
+  extra: Partial<JournalEntry> = {},
+): Promise<void> {
   if (!record) return;
   const e = classify(err, { session, action });
   if (e instanceof ConcurrentUpdateError) return;
@@ -104,7 +112,13 @@ async function sweep(env: OpEnv, session: string, record: SessionRecord, outputs
     return await env.sweep(session, record, outputs, known);
   } catch (err) {
     const why = err instanceof Error ? err.message.split("\n")[0] : String(err);
-    env.emit({ type: "diagnostic", session, at: env.now().toISOString(), severity: "warning", message: `could not check the cloud for machines of this session the state does not know (${why}): look for machines labelled with session ${session} in the provider` });
+    env.emit({
+      type: "diagnostic",
+      session,
+      at: env.now().toISOString(),
+      severity: "warning",
+      message: `could not check the cloud for machines of this session the state does not know (${why}): look for machines labelled with session ${session} in the provider`,
+    });
     return [];
   }
 }
@@ -146,8 +160,16 @@ export async function deploy(env: OpEnv, input: DeployInput): Promise<DeployResu
 
   // The record goes into config before the update (program.ts and `pulumi config` see it), tags for `sessions --label`.
   await stack.setConfig(recordToConfig(record));
-  const summary = { formation: formation.metadata.name, kind: formation.kind, provider: formation.cloud.provider, machines: plan.machines.length, hourlyUsd: plan.cost.hourlyUsd };
-  await syncTags(stack, desiredTags((formation.metadata.labels ?? {}) as Record<string, string>, summary), (message) => env.emit({ type: "diagnostic", session, at: env.now().toISOString(), severity: "warning", message }));
+  const summary = {
+    formation: formation.metadata.name,
+    kind: formation.kind,
+    provider: formation.cloud.provider,
+    machines: plan.machines.length,
+    hourlyUsd: plan.cost.hourlyUsd,
+  };
+  await syncTags(stack, desiredTags((formation.metadata.labels ?? {}) as Record<string, string>, summary), (message) =>
+    env.emit({ type: "diagnostic", session, at: env.now().toISOString(), severity: "warning", message }),
+  );
   const before = new Set(machinesOf(plainOutputs(outputs)).map((m) => m.name));
   const changed = {
     added: [...names].filter((n) => !before.has(n) && !record.removed[n]),
@@ -192,10 +214,15 @@ export async function refreshSession(env: OpEnv, session: string, clearPending: 
   // A create the engine never saw finish may have made a machine the state does not know: it would
   // run unseen and block the next create of its name. Only after a clear the user asked for.
   const interrupted = pending.some((o) => o.type === "creating");
-  const known = new Set(resourcesOf(after).map((r) => r.id).filter((id): id is string => typeof id === "string" && id !== ""));
+  const known = new Set(
+    resourcesOf(after)
+      .map((r) => r.id)
+      .filter((id): id is string => typeof id === "string" && id !== ""),
+  );
   const leftovers = clearPending && interrupted ? await sweep(env, session, record, plainOutputs(outputs), known) : [];
   const at = env.now().toISOString();
-  for (const c of drift) env.emit({ type: "drift", session, at, machine: c.machine, from: c.from, to: c.to === "removed" ? "terminated" : c.to, observed: c.observed });
+  for (const c of drift)
+    env.emit({ type: "drift", session, at, machine: c.machine, from: c.from, to: c.to === "removed" ? "terminated" : c.to, observed: c.observed });
   let next = applyDrift(record, drift, at, env.actor);
   for (const e of next.journal.slice(record.journal.length)) env.emit({ type: "journal", session, at, entry: e });
   const cleared = [
@@ -221,7 +248,13 @@ export async function destroySession(env: OpEnv, session: string): Promise<{ ses
   // Nothing labelled with the session may outlive it: machines an interrupted create left, unknown to the state.
   const leftovers = record ? await sweep(env, session, record, plainOutputs(outputs), new Set()) : [];
   // The session ends with its stack; its last journal entry goes to the listener (and --json) only.
-  if (record) journal(env, session, record, { action: "destroy", result: "ok", dropped: machinesOf(plainOutputs(outputs)).map((m) => m.name), ...(leftovers.length ? { detail: `also terminated what an interrupted create left: ${leftovers.join(", ")}` } : {}) });
+  if (record)
+    journal(env, session, record, {
+      action: "destroy",
+      result: "ok",
+      dropped: machinesOf(plainOutputs(outputs)).map((m) => m.name),
+      ...(leftovers.length ? { detail: `also terminated what an interrupted create left: ${leftovers.join(", ")}` } : {}),
+    });
   await env.engine.removeStack(session);
   return { session, changes };
 }

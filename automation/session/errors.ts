@@ -61,7 +61,11 @@ export class StackNotFoundError extends SessionError {
 
 export class InvalidSessionNameError extends SessionError {
   constructor(session: string) {
-    super(`invalid session name '${session}': use lower-case letters, digits and dashes, starting with a letter and ending with a letter or digit, at most 40 characters`, 2, session);
+    super(
+      `invalid session name '${session}': use lower-case letters, digits and dashes, starting with a letter and ending with a letter or digit, at most 40 characters`,
+      2,
+      session,
+    );
     this.name = "InvalidSessionNameError";
   }
 }
@@ -117,7 +121,9 @@ export class MissingPassphraseError extends SessionError {
   ) {
     super(
       `no secrets passphrase: ${why}. Set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE` +
-        (localDefault ? `, or run with --create-passphrase to create one in ${home}/passphrase (mode 0600)` : " (the same passphrase the session was created with)") +
+        (localDefault
+          ? `, or run with --create-passphrase to create one in ${home}/passphrase (mode 0600)`
+          : " (the same passphrase the session was created with)") +
         "; or choose another secrets provider with --secrets-provider",
       2,
     );
@@ -140,7 +146,19 @@ const FILE_CAUSES: Record<string, string> = {
 };
 
 /** What a failed system call was doing, for the message. */
-const FILE_DOING: Record<string, string> = { mkdir: "create the folder", mkdtemp: "create a folder in", open: "open", write: "write", fsync: "write", rename: "write", link: "write", unlink: "remove", chmod: "change the mode of", stat: "read", read: "read" };
+const FILE_DOING: Record<string, string> = {
+  mkdir: "create the folder",
+  mkdtemp: "create a folder in",
+  open: "open",
+  write: "write",
+  fsync: "write",
+  rename: "write",
+  link: "write",
+  unlink: "remove",
+  chmod: "change the mode of",
+  stat: "read",
+  read: "read",
+};
 
 /**
  * A file or folder formations keeps for itself (its home, the local state, the passphrase)
@@ -204,10 +222,16 @@ export class OperationFailedError extends SessionError {
 
 /** The first `error:` line of the CLI's stderr, else the first meaningful line. */
 export function engineSummary(text: string): string {
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
   const error = lines.find((l) => /^error:/i.test(l) && !/^error: update failed$/i.test(l)) ?? lines.find((l) => /^error:/i.test(l));
   const first = error ?? lines.find((l) => !/^(code|stdout|stderr|err\?):?\s*-?\d*$/i.test(l)) ?? "unknown error";
-  return first.replace(/^(stderr|err\?):\s*/i, "").replace(/^error:\s*/i, "").slice(0, 500);
+  return first
+    .replace(/^(stderr|err\?):\s*/i, "")
+    .replace(/^error:\s*/i, "")
+    .slice(0, 500);
 }
 
 /** `alice@laptop (pid 4242) at 2026-...` from a file/object backend's lock message. */
@@ -269,7 +293,8 @@ export function classify(err: unknown, ctx: { session?: string; action: string }
     return new ConcurrentUpdateError(session, lockHolder(text), text, staleLock(text));
   }
   if (name === "StackNotFoundError" || /no stack named .* found/.test(text)) return new StackNotFoundError(session, text);
-  if (/resource\(s\) with pending operations|pending create operations|pending_operations/.test(text)) return new PendingOperationsError(session, pendingFromText(text), text);
+  if (/resource\(s\) with pending operations|pending create operations|pending_operations/.test(text))
+    return new PendingOperationsError(session, pendingFromText(text), text);
   if (/passphrase must be set|unable to find either `PULUMI_CONFIG_PASSPHRASE`|PULUMI_CONFIG_PASSPHRASE_FILE environment variables/.test(text)) {
     return new SessionError("the engine found no secrets passphrase: set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE", 2, ctx.session, text);
   }

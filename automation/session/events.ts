@@ -17,7 +17,14 @@ interface Base {
 
 export type SessionEvent =
   | (Base & { type: "operation-start"; action: Action; actor: string })
-  | (Base & { type: "operation-end"; action: Action; result: "ok" | "failed" | "cancelled" | "declined"; durationMs: number; changes?: Record<string, number>; error?: string })
+  | (Base & {
+      type: "operation-end";
+      action: Action;
+      result: "ok" | "failed" | "cancelled" | "declined";
+      durationMs: number;
+      changes?: Record<string, number>;
+      error?: string;
+    })
   /** A resource step begins (planning: true during a preview). */
   | (Base & { type: "resource-start"; urn: string; resourceType: string; name: string; op: string; planning: boolean })
   | (Base & { type: "resource-done"; urn: string; resourceType: string; name: string; op: string; planning: boolean })

@@ -32,7 +32,14 @@ interface Internals {
   createCommandError: (result: unknown) => Error;
 }
 
-type Run = (args: string[], cwd: string | undefined, env: Record<string, string>, onOutput?: (s: string) => void, onError?: (s: string) => void, signal?: AbortSignal) => Promise<unknown>;
+type Run = (
+  args: string[],
+  cwd: string | undefined,
+  env: Record<string, string>,
+  onOutput?: (s: string) => void,
+  onError?: (s: string) => void,
+  signal?: AbortSignal,
+) => Promise<unknown>;
 
 /** Spawns `command` in a new process group; resolves with a CommandResult, rejects with the Automation API's classified errors. */
 export function runDetached(internals: Internals, command: string): Run {

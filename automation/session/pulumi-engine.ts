@@ -15,7 +15,19 @@ import { join } from "node:path";
 import type * as Auto from "@pulumi/pulumi/automation/index.js";
 import type { ResolvedBackend } from "./backend.js";
 import { privateDir } from "./backend.js";
-import type { ConfigEntry, Deployment, Engine, EngineEvent, EngineStack, OperationOptions, OperationResult, OutputValue, RefreshOptions, StackListing, UpdateOptions } from "./engine.js";
+import type {
+  ConfigEntry,
+  Deployment,
+  Engine,
+  EngineEvent,
+  EngineStack,
+  OperationOptions,
+  OperationResult,
+  OutputValue,
+  RefreshOptions,
+  StackListing,
+  UpdateOptions,
+} from "./engine.js";
 import { PulumiMissingError } from "./errors.js";
 import { deferClosureSerializer } from "../../components/sdk-load.js";
 import { locatePulumi } from "./pulumi-cli.js";
@@ -173,7 +185,12 @@ export class PulumiEngine implements Engine {
 
   async listStacks(): Promise<StackListing[]> {
     const { ws } = await this.workspace();
-    return (await ws.listStacks()).map((s) => ({ name: s.name, ...(s.lastUpdate ? { lastUpdate: s.lastUpdate } : {}), ...(s.updateInProgress !== undefined ? { updateInProgress: s.updateInProgress } : {}), ...(s.resourceCount !== undefined ? { resourceCount: s.resourceCount } : {}) }));
+    return (await ws.listStacks()).map((s) => ({
+      name: s.name,
+      ...(s.lastUpdate ? { lastUpdate: s.lastUpdate } : {}),
+      ...(s.updateInProgress !== undefined ? { updateInProgress: s.updateInProgress } : {}),
+      ...(s.resourceCount !== undefined ? { resourceCount: s.resourceCount } : {}),
+    }));
   }
 
   async stackTags(name: string): Promise<Record<string, string>> {

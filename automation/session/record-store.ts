@@ -7,7 +7,17 @@
 import type { Deployment, EngineStack, OutputValue } from "./engine.js";
 import { classify, ConcurrentUpdateError, DamagedRecordError, PendingOperationsError } from "./errors.js";
 import { isOurTag, labelsToTags, SUMMARY_TAGS } from "./naming.js";
-import { mergeJournals, mergeSnapshots, newest, OUTPUT_RECORD, OUTPUT_TEXT, readRecordConfig, readRecordOutputs, recordToConfig, type SessionRecord } from "./session-record.js";
+import {
+  mergeJournals,
+  mergeSnapshots,
+  newest,
+  OUTPUT_RECORD,
+  OUTPUT_TEXT,
+  readRecordConfig,
+  readRecordOutputs,
+  recordToConfig,
+  type SessionRecord,
+} from "./session-record.js";
 import { pendingOperations, rootStack, withoutPendingOperations, withRecord } from "./stack-state.js";
 
 export interface StoredSession {
@@ -90,13 +100,19 @@ export interface WriteOptions {
 
 /** Whether the state's record holds every journal entry of `record` (the limit aside). */
 function hasAll(d: Deployment, record: SessionRecord): boolean {
-  const stored = readRecordOutputs({ [OUTPUT_TEXT]: { value: "-", secret: false }, [OUTPUT_RECORD]: { value: rootStack(d)?.outputs?.[OUTPUT_RECORD], secret: false } }).record;
+  const stored = readRecordOutputs({
+    [OUTPUT_TEXT]: { value: "-", secret: false },
+    [OUTPUT_RECORD]: { value: rootStack(d)?.outputs?.[OUTPUT_RECORD], secret: false },
+  }).record;
   return stored !== undefined && mergeJournals(stored.journal, record.journal).length === stored.journal.length;
 }
 
 /** `record` with the journal and snapshots the state holds merged in; `record` itself when the state adds nothing. */
 function mergeStored(record: SessionRecord, d: Deployment): SessionRecord {
-  const stored = readRecordOutputs({ [OUTPUT_TEXT]: { value: "-", secret: false }, [OUTPUT_RECORD]: { value: rootStack(d)?.outputs?.[OUTPUT_RECORD], secret: false } }).record;
+  const stored = readRecordOutputs({
+    [OUTPUT_TEXT]: { value: "-", secret: false },
+    [OUTPUT_RECORD]: { value: rootStack(d)?.outputs?.[OUTPUT_RECORD], secret: false },
+  }).record;
   if (!stored) return record;
   const journal = mergeJournals(stored.journal, record.journal);
   const snapshots = mergeSnapshots(stored.snapshots, record.snapshots);
@@ -160,7 +176,10 @@ export function desiredTags(labels: Readonly<Record<string, string>>, s: Summary
 }
 
 /** What to set and remove so `current` becomes `wanted` (only among the tags formations owns). */
-export function tagChanges(current: Readonly<Record<string, string>>, wanted: Readonly<Record<string, string>>): { set: Record<string, string>; remove: string[] } {
+export function tagChanges(
+  current: Readonly<Record<string, string>>,
+  wanted: Readonly<Record<string, string>>,
+): { set: Record<string, string>; remove: string[] } {
   const set = Object.fromEntries(Object.entries(wanted).filter(([k, v]) => current[k] !== v));
   const remove = Object.keys(current).filter((k) => isOurTag(k) && !(k in wanted));
   return { set, remove };

@@ -52,7 +52,12 @@ export class OperationRunner {
    * Runs `body` as `action` on `session`. Fails at once when this process already operates the
    * session; otherwise waits for a slot, then runs with a fresh abort signal.
    */
-  async run<T>(session: string, action: Action | string, body: (ctx: OperationContext) => Promise<T>, opts: { signal?: AbortSignal; quiet?: boolean } = {}): Promise<T> {
+  async run<T>(
+    session: string,
+    action: Action | string,
+    body: (ctx: OperationContext) => Promise<T>,
+    opts: { signal?: AbortSignal; quiet?: boolean } = {},
+  ): Promise<T> {
     const held = this.running.get(session);
     if (held) throw new ConcurrentUpdateError(session, `this process (pid ${process.pid}): ${held.action} since ${held.since}`);
     const controller = new AbortController();
@@ -68,11 +73,30 @@ export class OperationRunner {
         if (reported) this.opts.emit({ type: "operation-start", session, at: this.opts.now().toISOString(), action, actor: this.opts.actor });
         try {
           const result = await body({ signal: controller.signal, emit: this.opts.emit, startedAt });
-          if (reported) this.opts.emit({ type: "operation-end", session, at: this.opts.now().toISOString(), action, result: resultOf(result), durationMs: this.opts.now().getTime() - t0, ...changesOf(result) });
+          if (reported)
+            this.opts.emit({
+              type: "operation-end",
+              session,
+              at: this.opts.now().toISOString(),
+              action,
+              result: resultOf(result),
+              durationMs: this.opts.now().getTime() - t0,
+              ...changesOf(result),
+            });
           return result;
         } catch (err) {
-          const e = controller.signal.aborted && !(err instanceof ConcurrentUpdateError) ? new CancelledError(session, action) : classify(err, { session, action });
-          if (reported) this.opts.emit({ type: "operation-end", session, at: this.opts.now().toISOString(), action, result: e instanceof CancelledError ? "cancelled" : "failed", durationMs: this.opts.now().getTime() - t0, error: e.message.split("\n")[0] ?? e.message });
+          const e =
+            controller.signal.aborted && !(err instanceof ConcurrentUpdateError) ? new CancelledError(session, action) : classify(err, { session, action });
+          if (reported)
+            this.opts.emit({
+              type: "operation-end",
+              session,
+              at: this.opts.now().toISOString(),
+              action,
+              result: e instanceof CancelledError ? "cancelled" : "failed",
+              durationMs: this.opts.now().getTime() - t0,
+              error: e.message.split("\n")[0] ?? e.message,
+            });
           throw e;
         }
       });

@@ -52,7 +52,18 @@ export function sessionDetails(stored: StoredSession, now: Date, journalTail = 2
   }
   const running = round(machines.filter((m) => m.state === "running").reduce((s, m) => s + m.hourlyUsd, 0));
   const cost: SessionDetails["cost"] = ledger
-    ? { hourlyUsd: microsToUsd(ledger.burnPerHourMicros), soFarUsd: microsToUsd(ledger.totalMicros), ...(since ? { since } : {}), byState: { running: microsToUsd(ledger.byState.running), stopped: microsToUsd(ledger.byState.stopped), hibernated: microsToUsd(ledger.byState.hibernated) }, ...(warnings.length ? { warnings } : {}), ledger: ledgerJson(ledger) }
+    ? {
+        hourlyUsd: microsToUsd(ledger.burnPerHourMicros),
+        soFarUsd: microsToUsd(ledger.totalMicros),
+        ...(since ? { since } : {}),
+        byState: {
+          running: microsToUsd(ledger.byState.running),
+          stopped: microsToUsd(ledger.byState.stopped),
+          hibernated: microsToUsd(ledger.byState.hibernated),
+        },
+        ...(warnings.length ? { warnings } : {}),
+        ledger: ledgerJson(ledger),
+      }
     : { hourlyUsd: running, soFarUsd: 0, ...(since ? { since } : {}), ...(error ? { error } : {}) };
   const lc = formation.lifecycle;
   return {

@@ -52,7 +52,8 @@ export function secretsSettings(d: Deployment | undefined): SecretsSettings | un
   const sp = d?.deployment.secrets_providers;
   const state = sp?.state ?? {};
   if (sp?.type === "passphrase" && typeof state.salt === "string") return { encryptionSalt: state.salt };
-  if (sp?.type === "cloud" && typeof state.url === "string" && typeof state.encryptedkey === "string") return { secretsProvider: state.url, encryptedKey: state.encryptedkey };
+  if (sp?.type === "cloud" && typeof state.url === "string" && typeof state.encryptedkey === "string")
+    return { secretsProvider: state.url, encryptedKey: state.encryptedkey };
   return undefined;
 }
 
@@ -60,5 +61,7 @@ export function secretsSettings(d: Deployment | undefined): SecretsSettings | un
 export function machinesOf(outputs: Record<string, unknown> | undefined): { name: string; cloudId: string; [k: string]: unknown }[] {
   const list = outputs?.machines;
   if (!Array.isArray(list)) return [];
-  return list.filter((m): m is { name: string; cloudId: string } => typeof m === "object" && m !== null && typeof (m as { name?: unknown }).name === "string").map((m) => ({ ...m, cloudId: typeof m.cloudId === "string" ? m.cloudId : "" }));
+  return list
+    .filter((m): m is { name: string; cloudId: string } => typeof m === "object" && m !== null && typeof (m as { name?: unknown }).name === "string")
+    .map((m) => ({ ...m, cloudId: typeof m.cloudId === "string" ? m.cloudId : "" }));
 }

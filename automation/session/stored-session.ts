@@ -31,7 +31,13 @@ export function plannedSession(session: string, record: SessionRecord, outputs: 
   const file = record.file || "<session>";
   const r = validateText(record.formation, file);
   if (!r.valid) throw new FormationError(file, r.errors, r.source);
-  return { session, record, outputs, formation: r.formation, plan: planSession(r.formation, { session, desired: record.desired, removed: Object.keys(record.removed), deleted: Object.keys(record.deleted) }) };
+  return {
+    session,
+    record,
+    outputs,
+    formation: r.formation,
+    plan: planSession(r.formation, { session, desired: record.desired, removed: Object.keys(record.removed), deleted: Object.keys(record.deleted) }),
+  };
 }
 
 /** Reads the record and outputs of a session's stack and plans them; no record → exit 1. */
@@ -62,5 +68,9 @@ export async function storedRecord(engine: Engine, session: string, action: stri
 }
 
 export function noRecord(session: string): SessionError {
-  return new SessionError(`session '${session}' holds no formation: it was not created by 'formations up', or its first update never got as far as saving it`, 1, session);
+  return new SessionError(
+    `session '${session}' holds no formation: it was not created by 'formations up', or its first update never got as far as saving it`,
+    1,
+    session,
+  );
 }

@@ -8,7 +8,8 @@ export function ec2Console(ec2?: Ec2Api): ConsoleReader {
   return async (d, m) => {
     const api = (ec2 ??= new Ec2Api(d.cloud.region));
     const t = consoleTarget(d, m);
-    const read = (latest: boolean) => api.call(t, (sdk, c) => c.send(new sdk.GetConsoleOutputCommand({ InstanceId: t.providerId, ...(latest ? { Latest: true } : {}) })));
+    const read = (latest: boolean) =>
+      api.call(t, (sdk, c) => c.send(new sdk.GetConsoleOutputCommand({ InstanceId: t.providerId, ...(latest ? { Latest: true } : {}) })));
     // `Latest` is for Nitro instances; older types give the buffered output only.
     const out = await read(true).catch(() => read(false));
     return Buffer.from(out.Output ?? "", "base64").toString("utf8");

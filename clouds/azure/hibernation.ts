@@ -14,8 +14,11 @@ export const AZURE_HIBERNATION_MAX_GB = 64;
 
 /** Why Azure cannot launch this machine with hibernation, naming the rule; undefined when it can. */
 export function azureHibernation(m: HibernationSubject): string | undefined {
-  if (!SERIES.test(m.instanceType)) return `${m.instanceType} is not in the series Azure documents for hibernation (Dsv5, Dasv5, Ddsv5, Dadsv5, Esv5, Easv5, Edsv5, Eadsv5)`;
-  if (m.memoryGb === undefined) return `the catalog does not know ${m.instanceType}'s memory, and Azure hibernates only sizes with at most ${AZURE_HIBERNATION_MAX_GB} GB of RAM`;
-  if (m.memoryGb > AZURE_HIBERNATION_MAX_GB) return `${m.instanceType} has ${m.memoryGb} GB of RAM; Azure hibernates only sizes with at most ${AZURE_HIBERNATION_MAX_GB} GB`;
+  if (!SERIES.test(m.instanceType))
+    return `${m.instanceType} is not in the series Azure documents for hibernation (Dsv5, Dasv5, Ddsv5, Dadsv5, Esv5, Easv5, Edsv5, Eadsv5)`;
+  if (m.memoryGb === undefined)
+    return `the catalog does not know ${m.instanceType}'s memory, and Azure hibernates only sizes with at most ${AZURE_HIBERNATION_MAX_GB} GB of RAM`;
+  if (m.memoryGb > AZURE_HIBERNATION_MAX_GB)
+    return `${m.instanceType} has ${m.memoryGb} GB of RAM; Azure hibernates only sizes with at most ${AZURE_HIBERNATION_MAX_GB} GB`;
   return undefined;
 }

@@ -29,7 +29,8 @@ export function azureNotes(plan: SessionPlan): string[] {
     notes.push("HDInsight always runs 2 head nodes and 3 ZooKeeper nodes: the estimate counts the planned master and workers only");
     if (managed.some((m) => m.spot)) notes.push("HDInsight has no spot nodes: the master and workers run on demand");
     if (plan.bigData?.applications.includes("presto")) notes.push("HDInsight Spark clusters do not include Presto");
-    if (plan.autoStop) notes.push("HDInsight clusters cannot be stopped: lifecycle.autoStop stops the proxy only; delete the session to stop paying for the cluster");
+    if (plan.autoStop)
+      notes.push("HDInsight clusters cannot be stopped: lifecycle.autoStop stops the proxy only; delete the session to stop paying for the cluster");
   }
   if (plan.autoStop && own.length > 0) {
     notes.push(
@@ -37,7 +38,9 @@ export function azureNotes(plan: SessionPlan): string[] {
     );
   }
   if (plan.network.existing && (plan.storage?.kind === "managed" || plan.bigData?.managed)) {
-    notes.push("cloud.network: the given subnet needs outbound access and the Microsoft.Storage service endpoint (shared storage and HDInsight accept traffic from it only)");
+    notes.push(
+      "cloud.network: the given subnet needs outbound access and the Microsoft.Storage service endpoint (shared storage and HDInsight accept traffic from it only)",
+    );
   }
   return notes;
 }

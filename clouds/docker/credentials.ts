@@ -15,6 +15,9 @@ export async function dockerEngine(p: CredentialProbe, timeoutMs = 5_000): Promi
     return { found: true, source: `engine ${info.Version ?? ""} at ${where}`.replace("engine  at", "engine at") };
   } catch (err) {
     const why = err instanceof Error ? err.message.split("\n")[0] : String(err);
-    return { found: false, fix: `no Docker engine answers at ${where} (${why}): start Docker (or scripts/docker-engine.sh start in a clone of formations), or set DOCKER_HOST` };
+    return {
+      found: false,
+      fix: `no Docker engine answers at ${where} (${why}): start Docker (or scripts/docker-engine.sh start in a clone of formations), or set DOCKER_HOST`,
+    };
   }
 }

@@ -55,7 +55,10 @@ interface EngineError {
 /** The engine's own message (its JSON body) when it sent one, on one line. */
 function engineMessage(e: EngineError): string {
   const raw = (e.json && typeof e.json === "object" && e.json.message) || e.message || String(e);
-  return raw.replace(/\s+/g, " ").replace(/\(HTTP code \d+\)\s*/, "").trim();
+  return raw
+    .replace(/\s+/g, " ")
+    .replace(/\(HTTP code \d+\)\s*/, "")
+    .trim();
 }
 
 /**
@@ -69,13 +72,21 @@ export function classifyDockerError(err: unknown, ctx: { host?: string; what: st
   const fail = (kind: ErrorKind, message: string) => new ActionError(kind, message, states, { cause: err });
   if (e.code && UNREACHABLE.has(e.code)) {
     const why = e.code === "EACCES" ? "permission denied on its socket" : `${e.code}`;
-    return fail("unreachable", `Docker engine at ${engineUrl(ctx.host)} is not answering (${why}): start it, or point DOCKER_HOST / cloud.host at a running engine`);
+    return fail(
+      "unreachable",
+      `Docker engine at ${engineUrl(ctx.host)} is not answering (${why}): start it, or point DOCKER_HOST / cloud.host at a running engine`,
+    );
   }
   if (e.code && TRANSIENT.has(e.code)) return fail("transient", `connection to the Docker engine broke (${e.code}) while acting on ${ctx.what}`);
   const msg = engineMessage(e);
   switch (e.statusCode) {
     case 404:
-      return new ActionError("not-found", `container ${ctx.what} does not exist (removed outside formations?)`, { from: "terminated", to: "terminated" }, { cause: err });
+      return new ActionError(
+        "not-found",
+        `container ${ctx.what} does not exist (removed outside formations?)`,
+        { from: "terminated", to: "terminated" },
+        { cause: err },
+      );
     case 429:
       return fail("throttled", `Docker engine is throttling requests: ${msg}`);
     case 409:

@@ -55,7 +55,8 @@ export function minuteSeconds(env: NodeJS.ProcessEnv): number {
   const raw = env[MINUTE_SECONDS_ENV];
   if (raw === undefined || raw === "") return 60;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 60) throw new Error(`${MINUTE_SECONDS_ENV} must be a whole number of seconds 1..60 (a test-only knob), got '${raw}'`);
+  if (!Number.isInteger(n) || n < 1 || n > 60)
+    throw new Error(`${MINUTE_SECONDS_ENV} must be a whole number of seconds 1..60 (a test-only knob), got '${raw}'`);
   return n;
 }
 
@@ -107,7 +108,12 @@ export function dockerIdleWatcher(env: NodeJS.ProcessEnv = process.env): Verdict
       info = await c.inspect();
     } catch (err) {
       const { classifyDockerError } = await import("./engine.js");
-      throw new Error((err as { statusCode?: number }).statusCode === 404 ? `container ${name} not found` : classifyDockerError(err, { ...(d.cloud.dockerHost ? { host: d.cloud.dockerHost } : {}), what: name }).message, { cause: err });
+      throw new Error(
+        (err as { statusCode?: number }).statusCode === 404
+          ? `container ${name} not found`
+          : classifyDockerError(err, { ...(d.cloud.dockerHost ? { host: d.cloud.dockerHost } : {}), what: name }).message,
+        { cause: err },
+      );
     }
     // Stopped or paused (hibernated): nothing runs to watch; its last verdict stands.
     if (!info.State.Running || info.State.Paused) return read(d, m);
@@ -116,10 +122,20 @@ export function dockerIdleWatcher(env: NodeJS.ProcessEnv = process.env): Verdict
     if (usageNs === undefined) throw new Error(`the engine gave no CPU usage for ${name}`);
     const online = stats.cpu_stats?.online_cpus ?? stats.cpu_stats?.cpu_usage?.percpu_usage?.length ?? 1;
     const nano = info.HostConfig.NanoCpus ?? 0;
-    const sample: WatchSample = { idleMinutes, minuteSeconds: minuteSeconds(env), usageUs: usageNs / 1000, cpuMillis: nano > 0 ? nano / 1e6 : online * 1000, startedAt: info.State.StartedAt };
+    const sample: WatchSample = {
+      idleMinutes,
+      minuteSeconds: minuteSeconds(env),
+      usageUs: usageNs / 1000,
+      cpuMillis: nano > 0 ? nano / 1e6 : online * 1000,
+      startedAt: info.State.StartedAt,
+    };
     // The script goes in the environment, not on the command line: the agent reads every process's
     // command line for Spark's class names, which its own text names.
-    const r = await execute(c, ["sh", "-c", 'eval "$FORMATIONS_IDLE_AGENT_SCRIPT"'], [...watcherEnv(sample), `FORMATIONS_IDLE_AGENT_SCRIPT=${idleAgentScript}`]);
+    const r = await execute(
+      c,
+      ["sh", "-c", 'eval "$FORMATIONS_IDLE_AGENT_SCRIPT"'],
+      [...watcherEnv(sample), `FORMATIONS_IDLE_AGENT_SCRIPT=${idleAgentScript}`],
+    );
     if (r.code !== 0) {
       const why = (r.stderr || r.stdout).trim().split("\n")[0] ?? "";
       throw new Error(`the idle agent could not run in ${name} (exit ${r.code}${why ? `: ${why}` : ""}); it needs sh, awk, sed, grep and date in the image`);

@@ -17,7 +17,10 @@ export const docker = {
     windows: false,
     instanceType: { pattern: /^\d+(\.\d+)?cpu-\d+[mg]$/, hint: "on docker write '<cpus>cpu-<memory><m|g>', e.g. '2cpu-4g', or use 'size'" },
     // An engine has no capacity market: nothing reclaims a container, so `spot` could only mislead.
-    noSpot: { reason: "a Docker engine has no spot capacity: nothing reclaims a container, so 'spot: true' would have no effect", hint: "remove 'spot' (or set it to false)" },
+    noSpot: {
+      reason: "a Docker engine has no spot capacity: nothing reclaims a container, so 'spot: true' would have no effect",
+      hint: "remove 'spot' (or set it to false)",
+    },
   },
   mocks,
   pulumiPackages: [{ pkg: "@pulumi/docker", plugin: "docker" }],
@@ -36,7 +39,11 @@ export const docker = {
     images: async (ctx) => new (await import("./actions/images.js")).DockerImages(ctx),
   },
   // Read through the engine (a local call), so always: the verdict file copied out of the container.
-  idle: { read: "always", source: async () => (await import("./verdicts.js")).dockerVerdictSource(), watch: async () => (await import("./idle-watch.js")).dockerIdleWatcher() },
+  idle: {
+    read: "always",
+    source: async () => (await import("./verdicts.js")).dockerVerdictSource(),
+    watch: async () => (await import("./idle-watch.js")).dockerIdleWatcher(),
+  },
   // Where credentials would come from: the environment and files only, imported when `doctor` asks.
   credentials: async (probe) => (await import("./credentials.js")).dockerEngine(probe),
 } satisfies Cloud;

@@ -6,7 +6,9 @@ export const mocks: CloudMocks = {
   // network it joins; without them every docker machine's outputs stay unknown.
   state: (type, _name, inputs, at) => ({
     ...(type === "docker:index/remoteImage:RemoteImage" ? { imageId: inputs.name } : {}),
-    ...(Array.isArray(inputs.networksAdvanced) ? { networkDatas: (inputs.networksAdvanced as { name?: string }[]).map((net) => ({ networkName: net.name, ipAddress: at.ip })) } : {}),
+    ...(Array.isArray(inputs.networksAdvanced)
+      ? { networkDatas: (inputs.networksAdvanced as { name?: string }[]).map((net) => ({ networkName: net.name, ipAddress: at.ip })) }
+      : {}),
   }),
   call: () => undefined,
 };

@@ -60,7 +60,13 @@ export function dockerVerdictSource(): VerdictSource {
       const e = err as { statusCode?: number; code?: string; message?: string };
       if (e.statusCode === 404) {
         // The engine says 404 for a missing container and for a missing path alike: tell them apart.
-        const exists = await docker.getContainer(name).inspect().then(() => true, () => false);
+        const exists = await docker
+          .getContainer(name)
+          .inspect()
+          .then(
+            () => true,
+            () => false,
+          );
         if (exists) return undefined;
         throw new Error(`container ${name} not found`, { cause: err });
       }

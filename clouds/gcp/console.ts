@@ -16,7 +16,9 @@ export function gceRef(d: SessionDetails, m: MachineDetails): InstanceRef {
 export function gceConsole(gce?: GceApi): ConsoleReader {
   return async (d, m) => {
     const ref = gceRef(d, m);
-    const out = await (gce ??= new GceApi()).call<{ contents?: string }>("GET", `${instancePath(ref)}/serialPort`, `GCE instance ${ref.name}`, { query: { port: "1" } });
+    const out = await (gce ??= new GceApi()).call<{ contents?: string }>("GET", `${instancePath(ref)}/serialPort`, `GCE instance ${ref.name}`, {
+      query: { port: "1" },
+    });
     return out.contents ?? "";
   };
 }

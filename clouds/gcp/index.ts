@@ -24,7 +24,9 @@ export const gcp = {
     hibernateRefusal: (m) => (m.spot || m.gpus ? `${m.name} cannot be suspended on GCE (${m.spot ? "spot VM" : "it has GPUs"})` : undefined),
     // GCE suspends only a running instance: a stopped one has no memory to keep.
     declarativeRefusal: (action, m) =>
-      action === "hibernate" && m.recorded === "stopped" ? `${m.planned.name} is stopped: there is no memory to keep, so nothing to suspend (start it first, or leave it stopped)` : undefined,
+      action === "hibernate" && m.recorded === "stopped"
+        ? `${m.planned.name} is stopped: there is no memory to keep, so nothing to suspend (start it first, or leave it stopped)`
+        : undefined,
     driver: async (ctx) => new (await import("./actions/driver.js")).GcpDriver(ctx),
     // Machine images: sized by their stored bytes, deleted with machineImages.delete.
     images: async () => new (await import("./actions/images.js")).GcpImages(),

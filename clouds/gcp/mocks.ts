@@ -14,7 +14,8 @@ export const mocks: CloudMocks = {
       };
     }
     // A Filestore instance's address is on its network.
-    if (type === "gcp:filestore/instance:Instance" && Array.isArray(inputs.networks)) return { networks: (inputs.networks as Record<string, unknown>[]).map((net) => ({ ...net, ipAddresses: [at.ip] })) };
+    if (type === "gcp:filestore/instance:Instance" && Array.isArray(inputs.networks))
+      return { networks: (inputs.networks as Record<string, unknown>[]).map((net) => ({ ...net, ipAddresses: [at.ip] })) };
     return {};
   },
   call: () => undefined,

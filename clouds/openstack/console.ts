@@ -7,7 +7,9 @@ import { NovaApi } from "./actions/nova.js";
 export function novaConsole(nova?: NovaApi): ConsoleReader {
   return async (d, m) => {
     const id = consoleTarget(d, m).providerId;
-    const res = await (nova ??= new NovaApi()).call("POST", `/servers/${encodeURIComponent(id)}/action`, d.cloud.region, `server ${d.session}-${m.name}`, { body: { "os-getConsoleOutput": { length: 500 } } });
+    const res = await (nova ??= new NovaApi()).call("POST", `/servers/${encodeURIComponent(id)}/action`, d.cloud.region, `server ${d.session}-${m.name}`, {
+      body: { "os-getConsoleOutput": { length: 500 } },
+    });
     return (res.body as { output?: string }).output ?? "";
   };
 }

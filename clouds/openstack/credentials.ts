@@ -9,7 +9,12 @@ import type { CredentialFinding, CredentialProbe } from "../cloud.js";
 export async function openstackCredentials(p: CredentialProbe): Promise<CredentialFinding> {
   const e = p.env;
   if (e.OS_CLOUD) {
-    const files = [...(e.OS_CLIENT_CONFIG_FILE ? [e.OS_CLIENT_CONFIG_FILE] : []), join(p.cwd, "clouds.yaml"), join(p.home, ".config", "openstack", "clouds.yaml"), "/etc/openstack/clouds.yaml"];
+    const files = [
+      ...(e.OS_CLIENT_CONFIG_FILE ? [e.OS_CLIENT_CONFIG_FILE] : []),
+      join(p.cwd, "clouds.yaml"),
+      join(p.home, ".config", "openstack", "clouds.yaml"),
+      "/etc/openstack/clouds.yaml",
+    ];
     const { parse } = await import("yaml");
     for (const f of files) {
       const text = await p.read(f);
@@ -23,11 +28,17 @@ export async function openstackCredentials(p: CredentialProbe): Promise<Credenti
       if (clouds[e.OS_CLOUD]) return { found: true, source: `clouds.yaml (${f}, cloud '${e.OS_CLOUD}')` };
       return { found: false, fix: `OS_CLOUD=${e.OS_CLOUD}, but ${f} has no cloud '${e.OS_CLOUD}': add it, or set OS_CLOUD to one it has` };
     }
-    return { found: false, fix: `OS_CLOUD=${e.OS_CLOUD}, but there is no clouds.yaml (looked in ${files.join(", ")}): download it from your cloud's dashboard (API access)` };
+    return {
+      found: false,
+      fix: `OS_CLOUD=${e.OS_CLOUD}, but there is no clouds.yaml (looked in ${files.join(", ")}): download it from your cloud's dashboard (API access)`,
+    };
   }
   if (e.OS_AUTH_URL && (e.OS_APPLICATION_CREDENTIAL_ID || e.OS_APPLICATION_CREDENTIAL_NAME || e.OS_USERNAME || e.OS_USER_ID || e.OS_TOKEN)) {
     const how = e.OS_APPLICATION_CREDENTIAL_ID || e.OS_APPLICATION_CREDENTIAL_NAME ? "application credential" : e.OS_TOKEN ? "token" : "password";
     return { found: true, source: `environment (OS_AUTH_URL, ${how})` };
   }
-  return { found: false, fix: "no OpenStack credentials: set OS_CLOUD to a cloud of your clouds.yaml, or source your project's openrc file (OS_AUTH_URL, OS_USERNAME, ...)" };
+  return {
+    found: false,
+    fix: "no OpenStack credentials: set OS_CLOUD to a cloud of your clouds.yaml, or source your project's openrc file (OS_AUTH_URL, OS_USERNAME, ...)",
+  };
 }

@@ -11,7 +11,13 @@ export const mocks: CloudMocks = {
   },
   call(token, inputs) {
     // A Glance image per name (so plans show which image each server boots).
-    if (token === "openstack:images/getImage:getImage") return { id: `mock-image-${String(inputs.name ?? "image").toLowerCase().replace(/[^a-z0-9]+/g, "-")}`, name: inputs.name };
+    if (token === "openstack:images/getImage:getImage")
+      return {
+        id: `mock-image-${String(inputs.name ?? "image")
+          .toLowerCase()
+          .replace(/[^a-z0-9]+/g, "-")}`,
+        name: inputs.name,
+      };
     return undefined;
   },
 };

@@ -12,7 +12,9 @@ export function openstackNotes(plan: SessionPlan): string[] {
   const spot = plan.machines.filter((m) => m.spot).map((m) => m.name);
   if (spot.length > 0) notes.push(`${spot.join(", ")}: OpenStack has no spot market; spot is ignored, the machines run and are priced on demand`);
   if (plan.machines.some((m) => m.desiredState === "hibernated") || plan.spotInterruption === "hibernate") {
-    notes.push("hibernate on OpenStack shelves the server (shelved_offloaded): the OS shuts down, memory is not kept, the hypervisor is freed and start boots it again");
+    notes.push(
+      "hibernate on OpenStack shelves the server (shelved_offloaded): the OS shuts down, memory is not kept, the hypervisor is freed and start boots it again",
+    );
   }
   if (plan.autoStop) {
     const windows = plan.machines.filter((m) => m.image.os === "windows").map((m) => m.name);
@@ -22,10 +24,14 @@ export function openstackNotes(plan: SessionPlan): string[] {
   }
   if (plan.storage?.kind === "head-nfs") {
     const usd = (plan.storage.sizeGb * catalog.diskGbMonthUsd).toFixed(2);
-    notes.push(`shared storage: the head node exports ${plan.storage.mountPath} over NFS from its boot volume, grown by ${plan.storage.sizeGb} GB (about $${usd}/month, not in the estimate); Manila can replace it (clouds/openstack/emit/storage.ts)`);
+    notes.push(
+      `shared storage: the head node exports ${plan.storage.mountPath} over NFS from its boot volume, grown by ${plan.storage.sizeGb} GB (about $${usd}/month, not in the estimate); Manila can replace it (clouds/openstack/emit/storage.ts)`,
+    );
   }
   if (plan.machines.some((m) => m.public)) {
-    notes.push("floating IPs come from the external network named by the Pulumi config formations:externalNetwork (default 'public'); most clouds bill them by the hour, and the estimate leaves them out");
+    notes.push(
+      "floating IPs come from the external network named by the Pulumi config formations:externalNetwork (default 'public'); most clouds bill them by the hour, and the estimate leaves them out",
+    );
   }
   return notes;
 }

@@ -19,10 +19,16 @@ async function ovhApi(p: CredentialProbe): Promise<CredentialFinding> {
     if (text === undefined) continue;
     const keys = ["application_key", "application_secret", "consumer_key"].filter((k) => new RegExp(`^\\s*${k}\\s*=\\s*\\S`, "m").test(text));
     if (keys.length === 3) return { found: true, source: `${f}` };
-    return { found: false, fix: `${f} lacks ${["application_key", "application_secret", "consumer_key"].filter((k) => !keys.includes(k)).join(", ")}: create an API token at https://api.ovh.com/createToken/ and add it there` };
+    return {
+      found: false,
+      fix: `${f} lacks ${["application_key", "application_secret", "consumer_key"].filter((k) => !keys.includes(k)).join(", ")}: create an API token at https://api.ovh.com/createToken/ and add it there`,
+    };
   }
   const missing = API_KEYS.filter((k) => !p.env[k]);
-  return { found: false, fix: `no OVH API credentials (${missing.join(", ")} unset, no ovh.conf): create a token at https://api.ovh.com/createToken/ and export OVH_APPLICATION_KEY, OVH_APPLICATION_SECRET, OVH_CONSUMER_KEY` };
+  return {
+    found: false,
+    fix: `no OVH API credentials (${missing.join(", ")} unset, no ovh.conf): create a token at https://api.ovh.com/createToken/ and export OVH_APPLICATION_KEY, OVH_APPLICATION_SECRET, OVH_CONSUMER_KEY`,
+  };
 }
 
 export async function ovhCredentials(p: CredentialProbe): Promise<CredentialFinding> {

@@ -20,7 +20,10 @@ export const ovh = {
   checks: { windows: true, regions: OVH_REGIONS },
   notes: ovhNotes,
   mocks,
-  pulumiPackages: [{ pkg: "@pulumi/openstack", plugin: "openstack" }, { pkg: "@ovhcloud/pulumi-ovh", plugin: "ovh" }],
+  pulumiPackages: [
+    { pkg: "@pulumi/openstack", plugin: "openstack" },
+    { pkg: "@ovhcloud/pulumi-ovh", plugin: "ovh" },
+  ],
   adapter: async () => (await import("./emit/index.js")).ovhAdapter,
   actions: {
     // The OpenStack server's powerState: active, shutoff and shelved_offloaded (what hibernate becomes).

@@ -88,7 +88,12 @@ export function ImagesView() {
                 <button type="button" class="small" data-action="launch" onClick={() => launch(i).catch((err: Error) => setError(err.message))}>
                   Launch from this image
                 </button>{" "}
-                <button type="button" class="small danger" data-action="delete-image" onClick={() => act(`/api/images/${encodeURIComponent(i.id)}/delete`, {}).catch((err: Error) => setError(err.message))}>
+                <button
+                  type="button"
+                  class="small danger"
+                  data-action="delete-image"
+                  onClick={() => act(`/api/images/${encodeURIComponent(i.id)}/delete`, {}).catch((err: Error) => setError(err.message))}
+                >
                   Delete…
                 </button>
               </td>
@@ -99,7 +104,8 @@ export function ImagesView() {
       {images && !images.length && <p>No image yet: take one with Snapshot in a machine's menu.</p>}
       {images && images.length > 0 && (
         <p class="note">
-          {images.length} image(s), ${total.toFixed(2)} a month of storage. Kept in the state backend: every machine using it sees this list, and an image stays listed when its session is destroyed. ≤: sized by the machine's disk (the provider did not say).
+          {images.length} image(s), ${total.toFixed(2)} a month of storage. Kept in the state backend: every machine using it sees this list, and an image stays
+          listed when its session is destroyed. ≤: sized by the machine's disk (the provider did not say).
         </p>
       )}
       {unreadable.map((u) => (

@@ -75,7 +75,8 @@ export function MachinesView(props: { session: string }) {
     setMenu(undefined);
     if (item.id === "connect") return setConnect(m);
     if (item.id === "connect-putty") return setPutty(m);
-    if (item.id === "delete") return void act(`/api/sessions/${session}/machines/${encodeURIComponent(m.name)}/delete`, {}).catch((err: Error) => setError(err.message));
+    if (item.id === "delete")
+      return void act(`/api/sessions/${session}/machines/${encodeURIComponent(m.name)}/delete`, {}).catch((err: Error) => setError(err.message));
     const path = item.id === "snapshot" || item.id === "snapshot-container" ? `/api/sessions/${session}/snapshot` : `/api/sessions/${session}/actions`;
     act(path, { action: item.id, machine: m.name }).catch((err: Error) => setError(err.message));
   };

@@ -128,7 +128,11 @@ export function actionRoutes(app: Hono, ctx: ConsoleContext): void {
     if (item && !item.enabled) return json(c, { error: `Delete is not available for ${session}/${machine}: ${item.reason}` }, 400);
     const rest = d.machines.filter((x) => x.name !== machine).map((x) => x.name);
     const drain = m.role === "compute" ? " Slurm drains it first, so running jobs finish." : "";
-    const ask = unconfirmed(c, b, `Delete ${targetWords(d, machine)} for good: its resources and disks are deleted and its name is not reused.${drain} ${rest.length} machine(s) remain: ${rest.join(", ")}.`);
+    const ask = unconfirmed(
+      c,
+      b,
+      `Delete ${targetWords(d, machine)} for good: its resources and disks are deleted and its name is not reused.${drain} ${rest.length} machine(s) remain: ${rest.join(", ")}.`,
+    );
     if (ask) return ask;
     return json(
       c,

@@ -103,8 +103,16 @@ export function guacamoleProxy(plan: SessionPlan, p: Parts, v: GatewayValues): v
   p.commands.push(
     `chown -R ${GUACAMOLE_UID}:${GUACAMOLE_UID} ${home} && chmod 0700 ${home}`,
     docker("guacd", [], GATEWAY_IMAGES.guacd),
-    docker("guacamole", ["-e GUACD_HOSTNAME=guacd", "-e GUACAMOLE_HOME=/etc/guacamole-template", `-v ${home}:/etc/guacamole-template:ro`], GATEWAY_IMAGES.guacamole),
-    docker("gateway", ["-p 443:443", `-v ${DIR}/gateway/nginx.conf:/etc/nginx/conf.d/default.conf:ro`, `-v ${DIR}/gateway/tls:/etc/nginx/tls:ro`], GATEWAY_IMAGES.nginx),
+    docker(
+      "guacamole",
+      ["-e GUACD_HOSTNAME=guacd", "-e GUACAMOLE_HOME=/etc/guacamole-template", `-v ${home}:/etc/guacamole-template:ro`],
+      GATEWAY_IMAGES.guacamole,
+    ),
+    docker(
+      "gateway",
+      ["-p 443:443", `-v ${DIR}/gateway/nginx.conf:/etc/nginx/conf.d/default.conf:ro`, `-v ${DIR}/gateway/tls:/etc/nginx/tls:ro`],
+      GATEWAY_IMAGES.nginx,
+    ),
   );
 }
 
@@ -118,7 +126,13 @@ export function bigDataUpstream(plan: SessionPlan, master: string): string {
 export function bigDataProxy(plan: SessionPlan, p: Parts, v: GatewayValues): void {
   const upstream = bigDataUpstream(plan, required(v.masterAddress, "the master's address"));
   tlsFrontend(plan, p, nginxConf("/", upstream, false));
-  p.commands.push(docker("gateway", ["-p 443:443", `-v ${DIR}/gateway/nginx.conf:/etc/nginx/conf.d/default.conf:ro`, `-v ${DIR}/gateway/tls:/etc/nginx/tls:ro`], GATEWAY_IMAGES.nginx));
+  p.commands.push(
+    docker(
+      "gateway",
+      ["-p 443:443", `-v ${DIR}/gateway/nginx.conf:/etc/nginx/conf.d/default.conf:ro`, `-v ${DIR}/gateway/tls:/etc/nginx/tls:ro`],
+      GATEWAY_IMAGES.nginx,
+    ),
+  );
 }
 
 /** A Linux target: the `lab` user (password = the gateway password) and the server for its protocol. */
@@ -147,6 +161,9 @@ export function linuxTarget(plan: SessionPlan, p: Parts, v: GatewayValues): void
   } else {
     // The target is reachable only from the proxy's security group: password logins for `lab` only.
     need(p, ["openssh-server"], ["openssh-server"]);
-    p.commands.push(`printf '\\nMatch User ${LAB_USER}\\n  PasswordAuthentication yes\\n' >> /etc/ssh/sshd_config`, "systemctl restart ssh || systemctl restart sshd");
+    p.commands.push(
+      `printf '\\nMatch User ${LAB_USER}\\n  PasswordAuthentication yes\\n' >> /etc/ssh/sshd_config`,
+      "systemctl restart ssh || systemctl restart sshd",
+    );
   }
 }

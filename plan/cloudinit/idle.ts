@@ -26,7 +26,8 @@ import type { Parts } from "./parts.js";
 export const SHUTDOWN = "shutdown -h now";
 
 /** What the agent runs on a one-time AWS spot instance instead of a shutdown (which would terminate it). */
-export const REPORT_ONLY = "logger -t formations-idle-agent 'idle long enough, not shut down: a shutdown would terminate this one-time spot instance; formations enforce decides'";
+export const REPORT_ONLY =
+  "logger -t formations-idle-agent 'idle long enough, not shut down: a shutdown would terminate this one-time spot instance; formations enforce decides'";
 
 /** The command the agent runs to stop machine `m` of `plan`: a one-time spot machine that a shutdown would delete only reports. */
 export function idleStopCommand(plan: Pick<SessionPlan, "idleAgent" | "spotInterruption">, m: Pick<PlannedMachine, "spot">): string {

@@ -64,7 +64,8 @@ export function needEpel(p: Parts, debian: readonly string[], rhel: readonly str
 export function installDocker(p: Parts): void {
   if (p.family === "debian") need(p, ["docker.io"], []);
   else {
-    const cmd = "dnf install -y dnf-plugins-core && dnf config-manager --add-repo https://download.docker.com/linux/rhel/docker-ce.repo && dnf install -y docker-ce docker-ce-cli containerd.io";
+    const cmd =
+      "dnf install -y dnf-plugins-core && dnf config-manager --add-repo https://download.docker.com/linux/rhel/docker-ce.repo && dnf install -y docker-ce docker-ce-cli containerd.io";
     if (!p.install.includes(cmd)) p.install.push(cmd);
   }
   if (!p.commands.includes("systemctl enable --now docker")) p.commands.push("systemctl enable --now docker");

@@ -31,7 +31,7 @@ export function hostlist(names: readonly string[]): string {
   for (const [prefix, nums] of groups) {
     const sorted = [...new Set(nums)].sort((a, b) => a - b);
     const ranges: string[] = [];
-    for (let i = 0; i < sorted.length; ) {
+    for (let i = 0; i < sorted.length;) {
       let j = i;
       while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
       ranges.push(i === j ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);

@@ -15,7 +15,22 @@ export function sparkVersion(release: string | undefined): string {
 }
 
 function unit(description: string, exec: string): string {
-  return ["[Unit]", `Description=${description}`, "After=network-online.target", "Wants=network-online.target", "", "[Service]", "Type=simple", "User=spark", `ExecStart=${exec}`, "Restart=on-failure", "", "[Install]", "WantedBy=multi-user.target", ""].join("\n");
+  return [
+    "[Unit]",
+    `Description=${description}`,
+    "After=network-online.target",
+    "Wants=network-online.target",
+    "",
+    "[Service]",
+    "Type=simple",
+    "User=spark",
+    `ExecStart=${exec}`,
+    "Restart=on-failure",
+    "",
+    "[Install]",
+    "WantedBy=multi-user.target",
+    "",
+  ].join("\n");
 }
 
 /**
@@ -32,7 +47,11 @@ export function sparkNode(plan: SessionPlan, m: PlannedMachine, p: Parts, master
     `ln -sfn /opt/${dist} /opt/spark && mkdir -p /opt/spark/work /var/lib/spark && chown -R spark /opt/${dist} /var/lib/spark`,
   );
   if (m.role === "master") {
-    p.files.push({ path: "/etc/systemd/system/spark-master.service", permissions: "0644", content: unit("Spark master", "/opt/spark/bin/spark-class org.apache.spark.deploy.master.Master --host 0.0.0.0 --port 7077 --webui-port 8080") });
+    p.files.push({
+      path: "/etc/systemd/system/spark-master.service",
+      permissions: "0644",
+      content: unit("Spark master", "/opt/spark/bin/spark-class org.apache.spark.deploy.master.Master --host 0.0.0.0 --port 7077 --webui-port 8080"),
+    });
     p.commands.push("systemctl daemon-reload && systemctl enable --now spark-master");
     if (plan.bigData?.applications.includes("jupyter")) {
       p.files.push({
@@ -43,11 +62,18 @@ export function sparkNode(plan: SessionPlan, m: PlannedMachine, p: Parts, master
       });
       // A virtualenv: newer distributions refuse system-wide pip installs (PEP 668).
       need(p, ["python3-venv"], ["python3"]);
-      p.commands.push(`python3 -m venv /opt/jupyter && /opt/jupyter/bin/pip install --quiet jupyterlab pyspark==${version}`, "systemctl daemon-reload && systemctl enable --now jupyterlab");
+      p.commands.push(
+        `python3 -m venv /opt/jupyter && /opt/jupyter/bin/pip install --quiet jupyterlab pyspark==${version}`,
+        "systemctl daemon-reload && systemctl enable --now jupyterlab",
+      );
     }
   } else {
     const master = required(masterAddress, "the Spark master's address");
-    p.files.push({ path: "/etc/systemd/system/spark-worker.service", permissions: "0644", content: unit("Spark worker", `/opt/spark/bin/spark-class org.apache.spark.deploy.worker.Worker --webui-port 8081 spark://${master}:7077`) });
+    p.files.push({
+      path: "/etc/systemd/system/spark-worker.service",
+      permissions: "0644",
+      content: unit("Spark worker", `/opt/spark/bin/spark-class org.apache.spark.deploy.worker.Worker --webui-port 8081 spark://${master}:7077`),
+    });
     p.commands.push("systemctl daemon-reload && systemctl enable --now spark-worker");
   }
 }
@@ -73,6 +99,10 @@ export function dockerHost(plan: SessionPlan, p: Parts): void {
   if (!c) throw new Error("a Docker plan has a container");
   installDocker(p);
   const name = plan.formation;
-  p.files.push({ path: "/usr/local/sbin/formations-run-container", permissions: "0700", content: `#!/bin/sh\nset -e\ndocker rm -f ${shq(name)} >/dev/null 2>&1 || true\n${dockerRun(name, c)}\n` });
+  p.files.push({
+    path: "/usr/local/sbin/formations-run-container",
+    permissions: "0700",
+    content: `#!/bin/sh\nset -e\ndocker rm -f ${shq(name)} >/dev/null 2>&1 || true\n${dockerRun(name, c)}\n`,
+  });
   p.commands.push("/usr/local/sbin/formations-run-container");
 }

@@ -78,7 +78,9 @@ class Box {
   /** Waits until the container has at least (or, with `exactly`, exactly) `count` established TCP connections. */
   async established(count: number, exactly = false): Promise<void> {
     const test = exactly ? "-eq" : "-ge";
-    const r = await this.sh(`for i in $(seq 100); do [ "$(awk '$4 == "01"' /proc/net/tcp /proc/net/tcp6 | wc -l)" ${test} ${count} ] && exit 0; sleep 0.1; done; exit 1`);
+    const r = await this.sh(
+      `for i in $(seq 100); do [ "$(awk '$4 == "01"' /proc/net/tcp /proc/net/tcp6 | wc -l)" ${test} ${count} ] && exit 0; sleep 0.1; done; exit 1`,
+    );
     if (r.code !== 0) throw new Error(`not ${count} established connection(s) in ${this.name}`);
   }
 
@@ -133,7 +135,12 @@ describe("idle agent in a container", () => {
     expect(runs[0]!.verdict).toEqual({
       at: iso(T0),
       verdict: "idle",
-      reasons: ["agent started: counting idle time from now", "no session on ports 22 3389 5900 5901 4822 443 8080", "cpu: first sample, measured from the next run", "idle for 0s of 300s"],
+      reasons: [
+        "agent started: counting idle time from now",
+        "no session on ports 22 3389 5900 5901 4822 443 8080",
+        "cpu: first sample, measured from the next run",
+        "idle for 0s of 300s",
+      ],
       idleFor: 0,
     });
     expect(runs[5]!.verdict.reasons.at(-1)).toBe("idle for 300s (limit 5 min): running: echo stopped >> /tmp/stopped");
@@ -206,7 +213,10 @@ describe("idle agent in a container", () => {
     expect(none.verdict.verdict).toBe("idle");
     expect(none.verdict.reasons).toContain("no running Slurm job");
     await box.sh("echo 'slurm_load_jobs error: Unable to contact slurm controller' > /tmp/jobs; echo 1 > /tmp/rc");
-    expect((await box.agent(T0 + 120)).verdict).toMatchObject({ verdict: "busy", reasons: ["squeue failed, jobs unknown: slurm_load_jobs error: Unable to contact slurm controller"] });
+    expect((await box.agent(T0 + 120)).verdict).toMatchObject({
+      verdict: "busy",
+      reasons: ["squeue failed, jobs unknown: slurm_load_jobs error: Unable to contact slurm controller"],
+    });
   });
 
   it("does not count a gap between runs (a resume from hibernation) as idle time", async () => {
@@ -227,7 +237,10 @@ describe("idle agent in a container", () => {
     const r = await box.agent(T0 + 300, fail);
     expect(r.code).toBe(1);
     expect(r.verdict.verdict).toBe("idle");
-    expect(r.verdict.reasons.slice(-2)).toEqual(["idle for 300s (limit 5 min): running: echo no >&2; exit 3", "stop command failed (exit 3): echo no >&2; exit 3"]);
+    expect(r.verdict.reasons.slice(-2)).toEqual([
+      "idle for 300s (limit 5 min): running: echo no >&2; exit 3",
+      "stop command failed (exit 3): echo no >&2; exit 3",
+    ]);
     expect(r.stderr).toContain("idle-agent: stop command failed (exit 3)");
   });
 });
@@ -259,7 +272,7 @@ describe("idle agent on a fake /proc (exact parsing)", () => {
         row("0A000005:0016", "CB007105:C003", "06"), // an SSH session closing (TIME_WAIT)
       ]),
       "net/tcp6": tcp([row("0000000000000000FFFF00000A000005:0016", "0000000000000000FFFF0000CB007105:C004", "01")]),
-      "stat": stat(1000, 9000),
+      stat: stat(1000, 9000),
       "4242/cmdline": "java\0-cp\0/opt/spark/jars/*\0org.apache.spark.deploy.SparkSubmit\0--class\0Job\0",
       "4243/cmdline": "",
     });
@@ -267,12 +280,16 @@ describe("idle agent on a fake /proc (exact parsing)", () => {
     expect(busy.verdict).toEqual({
       at: iso(T0),
       verdict: "busy",
-      reasons: ["1 established connection on port 22 (ssh)", "2 established connections on port 3389 (rdp)", "1 running process(es) matching org.apache.spark.deploy.SparkSubmit"],
+      reasons: [
+        "1 established connection on port 22 (ssh)",
+        "2 established connections on port 3389 (rdp)",
+        "1 running process(es) matching org.apache.spark.deploy.SparkSubmit",
+      ],
       idleFor: 0,
     });
 
     await box.sh("rm -r /fake/4242");
-    await fakeProc(box, { "net/tcp": tcp([]), "net/tcp6": tcp([]), "stat": stat(1070, 9930) }); // 70 of 1000 ticks busy
+    await fakeProc(box, { "net/tcp": tcp([]), "net/tcp6": tcp([]), stat: stat(1070, 9930) }); // 70 of 1000 ticks busy
     const idle = await box.agent(T0 + 60, env);
     expect(idle.verdict).toEqual({
       at: iso(T0 + 60),
@@ -281,10 +298,10 @@ describe("idle agent on a fake /proc (exact parsing)", () => {
       idleFor: 60,
     });
 
-    await fakeProc(box, { "stat": stat(1190, 10810) }); // 120 of 1000
+    await fakeProc(box, { stat: stat(1190, 10810) }); // 120 of 1000
     expect((await box.agent(T0 + 120, env)).verdict.reasons).toEqual(["cpu 12% since the last run (threshold 10%)"]);
 
-    await fakeProc(box, { "stat": stat(1200, 11800), "sys/kernel/random/boot_id": "boot-2\n" }); // rebooted
+    await fakeProc(box, { stat: stat(1200, 11800), "sys/kernel/random/boot_id": "boot-2\n" }); // rebooted
     const rebooted = await box.agent(T0 + 180, env);
     expect(rebooted.verdict.reasons.slice(0, 1)).toEqual(["agent started: counting idle time from now"]);
     expect(rebooted.verdict.reasons).toContain("cpu: first sample, measured from the next run");
@@ -302,9 +319,15 @@ describe("idle agent on a fake /proc (exact parsing)", () => {
       FORMATIONS_IDLE_STOP_COMMAND: "",
     });
     const first = await box.agent(T0, outside(5_000_000));
-    expect(first.verdict.reasons).toEqual(expect.arrayContaining(["agent started: counting idle time from now", "cpu: first sample, measured from the next run"]));
+    expect(first.verdict.reasons).toEqual(
+      expect.arrayContaining(["agent started: counting idle time from now", "cpu: first sample, measured from the next run"]),
+    );
     // 30 s of CPU in 60 s: 50%, busy.
-    expect((await box.agent(T0 + 60, outside(35_000_000))).verdict).toMatchObject({ verdict: "busy", reasons: ["cpu 50% since the last run (threshold 10%)"], idleFor: 0 });
+    expect((await box.agent(T0 + 60, outside(35_000_000))).verdict).toMatchObject({
+      verdict: "busy",
+      reasons: ["cpu 50% since the last run (threshold 10%)"],
+      idleFor: 0,
+    });
     // 3 s in 60 s: 5%, idle; the limit is the caller's, in seconds.
     expect((await box.agent(T0 + 120, outside(38_000_000))).verdict).toMatchObject({ verdict: "idle", idleFor: 60 });
     const stopping = await box.agent(T0 + 180, outside(38_600_000));

@@ -33,7 +33,13 @@ describe("idle agent files for cloud-init", () => {
         "FORMATIONS_IDLE_STATE=/run/formations/idle.state\n" +
         "FORMATIONS_IDLE_VERDICT=/var/lib/formations/idle-verdict.json\n",
     );
-    const env = idleAgentEnv({ idleMinutes: 5, cpuPercent: 25, ports: [22, 8888], processes: ["jupyter-lab"], stopCommand: 'systemctl poweroff --message="idle"' });
+    const env = idleAgentEnv({
+      idleMinutes: 5,
+      cpuPercent: 25,
+      ports: [22, 8888],
+      processes: ["jupyter-lab"],
+      stopCommand: 'systemctl poweroff --message="idle"',
+    });
     expect(env.split("\n").slice(2, 6)).toEqual([
       "FORMATIONS_IDLE_CPU_PERCENT=25",
       'FORMATIONS_IDLE_PORTS="22 8888"',

@@ -39,7 +39,8 @@ function deps(more: Partial<SessionDeps> = {}, env: Record<string, string> = { P
     interactive: false,
     live: false,
     signals: new EventEmitter(),
-    makeSessions: (o: SessionsOptions) => new Sessions({ ...o, home: h.home, env: { FORMATIONS_HOME: h.home, ...env }, engine: h.engine, actor: "tester@host", now: steppingClock() }),
+    makeSessions: (o: SessionsOptions) =>
+      new Sessions({ ...o, home: h.home, env: { FORMATIONS_HOME: h.home, ...env }, engine: h.engine, actor: "tester@host", now: steppingClock() }),
     ...more,
   };
 }
@@ -85,7 +86,13 @@ describe("up", () => {
   });
 
   it("an engine failure is exit 3 with the reason and the engine's details", async () => {
-    h.engine.failNext("up", "*", Object.assign(new Error("code: 255\n stdout: \n stderr: Updating (lab):\nerror: update failed\nerror: no space left on device\n"), { name: "CommandError" }));
+    h.engine.failNext(
+      "up",
+      "*",
+      Object.assign(new Error("code: 255\n stdout: \n stderr: Updating (lab):\nerror: update failed\nerror: no space left on device\n"), {
+        name: "CommandError",
+      }),
+    );
     expect(await upCommand(await h.file("lab.yaml", poolYaml()), { yes: true }, io, deps())).toBe(3);
     expect(err).toContain("formations: up of session 'lab' failed: no space left on device");
     expect(err.at(-1)).toBe("details (from the engine):\n  Updating (lab):\n  error: update failed\n  error: no space left on device");
@@ -124,7 +131,12 @@ describe("Ctrl-C", () => {
 
     const again = new EventEmitter();
     h.engine.gate = new Promise<void>((r) => (open = r));
-    const second = upCommand(await h.file("lab.yaml", poolYaml()), { yes: true }, io, deps({ signals: again, exit: ((c: number) => void exits.push(c)) as never }));
+    const second = upCommand(
+      await h.file("lab.yaml", poolYaml()),
+      { yes: true },
+      io,
+      deps({ signals: again, exit: ((c: number) => void exits.push(c)) as never }),
+    );
     await inFlight();
     h.engine.gate = new Promise<void>(() => {}); // the engine keeps going after the first Ctrl-C
     again.emit("SIGINT");
@@ -167,7 +179,9 @@ describe("passphrase", () => {
   it("--create-passphrase creates one (0600) in the home and goes on", async () => {
     expect(await upCommand(await h.file("lab.yaml", poolYaml()), { yes: true, createPassphrase: true }, io, deps({}, {}))).toBe(0);
     expect((await stat(join(h.home, "passphrase"))).mode & 0o777).toBe(0o600);
-    expect(err).toContain(`formations: created a passphrase in ${join(h.home, "passphrase")} (mode 0600); back it up: without it this machine's sessions' secrets cannot be read`);
+    expect(err).toContain(
+      `formations: created a passphrase in ${join(h.home, "passphrase")} (mode 0600); back it up: without it this machine's sessions' secrets cannot be read`,
+    );
     expect(err.join("\n")).not.toMatch(/[A-Za-z0-9_-]{43}/);
   });
 
@@ -216,7 +230,9 @@ describe("no Pulumi CLI", () => {
     const m = missingCli();
     const d = { ...m.deps, installPulumi: async () => Promise.reject(new Error("Failed to download https://get.pulumi.com/install.sh: fetch failed")) };
     expect(await upCommand(await h.file("lab.yaml", poolYaml()), { yes: true, installPulumi: true }, io, d)).toBe(3);
-    expect(err.at(-1)).toBe("formations: could not install the Pulumi CLI: Failed to download https://get.pulumi.com/install.sh: fetch failed; without internet, build it from source in a clone of formations: scripts/pulumi-engine.sh build");
+    expect(err.at(-1)).toBe(
+      "formations: could not install the Pulumi CLI: Failed to download https://get.pulumi.com/install.sh: fetch failed; without internet, build it from source in a clone of formations: scripts/pulumi-engine.sh build",
+    );
   });
 });
 
@@ -271,12 +287,18 @@ describe("sessions and show", () => {
   it("sessions lists them as a table, filtered by --label", async () => {
     expect(await sessionsCommand({ label: ["team=chem"] }, io, deps())).toBe(0);
     // COST is per hour now; SO FAR is the session's ledger (nothing to pay on Docker).
-    expect(out[0]!.split("\n")).toEqual(["SESSION   KIND  PROVIDER  MACHINES  COST       SO FAR  LAST UPDATE  LABELS", "chem-lab  Pool  docker    1         $0.0000/h  $0.00   -            team=chem"]);
+    expect(out[0]!.split("\n")).toEqual([
+      "SESSION   KIND  PROVIDER  MACHINES  COST       SO FAR  LAST UPDATE  LABELS",
+      "chem-lab  Pool  docker    1         $0.0000/h  $0.00   -            team=chem",
+    ]);
   });
 
   it("sessions --no-cost lists from the tags alone", async () => {
     expect(await sessionsCommand({ label: ["team=chem"], cost: false }, io, deps())).toBe(0);
-    expect(out[0]!.split("\n")).toEqual(["SESSION   KIND  PROVIDER  MACHINES  COST       LAST UPDATE  LABELS", "chem-lab  Pool  docker    1         $0.0000/h  -            team=chem"]);
+    expect(out[0]!.split("\n")).toEqual([
+      "SESSION   KIND  PROVIDER  MACHINES  COST       LAST UPDATE  LABELS",
+      "chem-lab  Pool  docker    1         $0.0000/h  -            team=chem",
+    ]);
   });
 
   it("sessions --json is one JSON array", async () => {

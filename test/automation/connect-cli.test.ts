@@ -24,12 +24,24 @@ function deps(): SessionDeps {
     interactive: false,
     live: false,
     signals: new EventEmitter(),
-    makeSessions: (o: SessionsOptions) => new Sessions({ ...o, home: h.home, env: { FORMATIONS_HOME: h.home, PULUMI_CONFIG_PASSPHRASE: "pw" }, engine: h.engine, actor: "tester@host", now: steppingClock() }),
+    makeSessions: (o: SessionsOptions) =>
+      new Sessions({
+        ...o,
+        home: h.home,
+        env: { FORMATIONS_HOME: h.home, PULUMI_CONFIG_PASSPHRASE: "pw" },
+        engine: h.engine,
+        actor: "tester@host",
+        now: steppingClock(),
+      }),
   };
 }
 
 /** Ups `text` as `session`, then records the machines' outputs as the cloud adapter exports them. */
-async function recorded(session: string, text: string, machines: Record<string, { publicIp?: string; privateIp: string; user: string; connect?: string }>): Promise<void> {
+async function recorded(
+  session: string,
+  text: string,
+  machines: Record<string, { publicIp?: string; privateIp: string; user: string; connect?: string }>,
+): Promise<void> {
   await h.sessions.up(await h.file(`${session}.yaml`, text), { session });
   const list = h.engine.state(session).outputs.machines!.value as Record<string, unknown>[];
   for (const m of list) {
@@ -63,7 +75,14 @@ afterEach(async () => {
 describe("connect: SSH", () => {
   it("lists every machine, the private ones jumping through the head node", async () => {
     expect(await connectCommand("hpc", {}, io, deps())).toBe(0);
-    expect(out.join("\n")).toBe(["MACHINE    CONNECT", "head       ssh ubuntu@203.0.113.12", "compute-1  ssh -J ubuntu@203.0.113.12 ubuntu@10.42.16.21", "compute-2  ssh -J ubuntu@203.0.113.12 ubuntu@10.42.16.22"].join("\n"));
+    expect(out.join("\n")).toBe(
+      [
+        "MACHINE    CONNECT",
+        "head       ssh ubuntu@203.0.113.12",
+        "compute-1  ssh -J ubuntu@203.0.113.12 ubuntu@10.42.16.21",
+        "compute-2  ssh -J ubuntu@203.0.113.12 ubuntu@10.42.16.22",
+      ].join("\n"),
+    );
   });
 
   it("--machine --key prints the one command, the jump carrying the key", async () => {
@@ -74,8 +93,21 @@ describe("connect: SSH", () => {
 
   it("--ssh-config prints the Host blocks, the head's once, first", async () => {
     expect(await connectCommand("hpc", { sshConfig: true, key: "~/.ssh/id_ed25519" }, io, deps())).toBe(0);
-    const block = (alias: string, host: string, jump?: string) => [`Host ${alias}`, `  HostName ${host}`, "  User ubuntu", "  IdentityFile ~/.ssh/id_ed25519", "  IdentitiesOnly yes", ...(jump ? [`  ProxyJump ${jump}`] : []), "  StrictHostKeyChecking accept-new"].join("\n");
-    expect(out).toEqual([[block("hpc-head", "203.0.113.12"), "", block("hpc-compute-1", "10.42.16.21", "hpc-head"), "", block("hpc-compute-2", "10.42.16.22", "hpc-head")].join("\n")]);
+    const block = (alias: string, host: string, jump?: string) =>
+      [
+        `Host ${alias}`,
+        `  HostName ${host}`,
+        "  User ubuntu",
+        "  IdentityFile ~/.ssh/id_ed25519",
+        "  IdentitiesOnly yes",
+        ...(jump ? [`  ProxyJump ${jump}`] : []),
+        "  StrictHostKeyChecking accept-new",
+      ].join("\n");
+    expect(out).toEqual([
+      [block("hpc-head", "203.0.113.12"), "", block("hpc-compute-1", "10.42.16.21", "hpc-head"), "", block("hpc-compute-2", "10.42.16.22", "hpc-head")].join(
+        "\n",
+      ),
+    ]);
   });
 
   it("--ssh-config --write puts the session's block in the file once, replacing it on the next run, mode 0600", async () => {
@@ -109,13 +141,18 @@ describe("connect: SSH", () => {
 describe("connect: VirtualLab and desktops", () => {
   it("prints the gateway's browser URL first", async () => {
     expect(await connectCommand("vlab", {}, io, deps())).toBe(0);
-    expect(out).toEqual(["https://203.0.113.21/guacamole/", "MACHINE  CONNECT\nproxy    ssh azureuser@203.0.113.21\ntarget   ssh -N -L 13389:10.42.16.5:3389 azureuser@203.0.113.21"]);
+    expect(out).toEqual([
+      "https://203.0.113.21/guacamole/",
+      "MACHINE  CONNECT\nproxy    ssh azureuser@203.0.113.21\ntarget   ssh -N -L 13389:10.42.16.5:3389 azureuser@203.0.113.21",
+    ]);
   });
 
   it("--rdp-file writes the .rdp (no password) and prints the tunnel it needs", async () => {
     const file = join(h.home, "target.rdp");
     expect(await connectCommand("vlab", { rdpFile: file }, io, deps())).toBe(0);
-    expect(await readFile(file, "utf8")).toBe("full address:s:localhost:13389\r\nusername:s:azureuser\r\nprompt for credentials:i:1\r\nauthentication level:i:2\r\nscreen mode id:i:2\r\n");
+    expect(await readFile(file, "utf8")).toBe(
+      "full address:s:localhost:13389\r\nusername:s:azureuser\r\nprompt for credentials:i:1\r\nauthentication level:i:2\r\nscreen mode id:i:2\r\n",
+    );
     expect(out).toEqual(["ssh -N -L 13389:10.42.16.5:3389 azureuser@203.0.113.21"]);
     expect(err).toEqual([`formations: wrote ${file} for vlab/target: open the tunnel above first, then the file; the client asks for the password`]);
     out = [];
@@ -169,7 +206,9 @@ describe("connect --putty", () => {
       `putty -ssh -i "C:\\Users\\Ann Lee\\.ssh\\id_ed25519.ppk" -proxycmd "plink -batch -i \\"C:\\\\Users\\\\Ann Lee\\\\.ssh\\\\id_ed25519.ppk\\" -nc %host:%port ubuntu@203.0.113.12" ubuntu@10.42.16.21`,
       `plink -ssh -i "C:\\Users\\Ann Lee\\.ssh\\id_ed25519.ppk" -proxycmd "plink -batch -i \\"C:\\\\Users\\\\Ann Lee\\\\.ssh\\\\id_ed25519.ppk\\" -nc %host:%port ubuntu@203.0.113.12" ubuntu@10.42.16.21`,
     ]);
-    expect(err).toEqual([`note: PuTTY reads .ppk keys: convert yours once with 'puttygen "C:\\Users\\Ann Lee\\.ssh\\id_ed25519" -o "C:\\Users\\Ann Lee\\.ssh\\id_ed25519.ppk"'`]);
+    expect(err).toEqual([
+      `note: PuTTY reads .ppk keys: convert yours once with 'puttygen "C:\\Users\\Ann Lee\\.ssh\\id_ed25519" -o "C:\\Users\\Ann Lee\\.ssh\\id_ed25519.ppk"'`,
+    ]);
   });
 
   it("prints a block per machine of the session; --json gives the lines per machine", async () => {
@@ -178,7 +217,10 @@ describe("connect --putty", () => {
     expect(out).toHaveLength(3);
     out = [];
     expect(await connectCommand("hpc", { putty: true, machine: "head", json: true }, io, deps())).toBe(0);
-    expect(JSON.parse(out.join("\n"))).toEqual({ session: "hpc", machines: [{ machine: "head", putty: "putty -ssh ubuntu@203.0.113.12", plink: "plink -ssh ubuntu@203.0.113.12", notes: [] }] });
+    expect(JSON.parse(out.join("\n"))).toEqual({
+      session: "hpc",
+      machines: [{ machine: "head", putty: "putty -ssh ubuntu@203.0.113.12", plink: "plink -ssh ubuntu@203.0.113.12", notes: [] }],
+    });
   });
 
   it("says so when no machine is reached with SSH (a lab's RDP desktop)", async () => {

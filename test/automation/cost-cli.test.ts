@@ -28,7 +28,15 @@ function deps(): SessionDeps {
     interactive: false,
     live: false,
     signals: new EventEmitter(),
-    makeSessions: (o: SessionsOptions) => new Sessions({ ...o, home: h.home, env: { FORMATIONS_HOME: h.home, PULUMI_CONFIG_PASSPHRASE: "pw" }, engine: h.engine, actor: "tester@host", now: () => new Date(clock.t) }),
+    makeSessions: (o: SessionsOptions) =>
+      new Sessions({
+        ...o,
+        home: h.home,
+        env: { FORMATIONS_HOME: h.home, PULUMI_CONFIG_PASSPHRASE: "pw" },
+        engine: h.engine,
+        actor: "tester@host",
+        now: () => new Date(clock.t),
+      }),
   };
 }
 
@@ -81,9 +89,33 @@ describe("formations cost <session>", () => {
       burnUsdPerHour: 0.105833,
       byState: { running: 0.609515, stopped: 0.010849, hibernated: 0 },
       machines: [
-        { machine: "(session)", state: "running", spot: false, source: `${aws.source}; NAT gateway`, accruedUsd: 0.265, burnUsdPerHour: 0.053, byState: { running: 0.265, stopped: 0, hibernated: 0 } },
-        { machine: "machine-1", state: "running", spot: false, source: aws.source, accruedUsd: 0.246082, burnUsdPerHour: 0.049216, byState: { running: 0.246082, stopped: 0, hibernated: 0 } },
-        { machine: "machine-2", state: "stopped", spot: false, source: aws.source, accruedUsd: 0.109282, burnUsdPerHour: 0.003616, byState: { running: 0.098433, stopped: 0.010849, hibernated: 0 } },
+        {
+          machine: "(session)",
+          state: "running",
+          spot: false,
+          source: `${aws.source}; NAT gateway`,
+          accruedUsd: 0.265,
+          burnUsdPerHour: 0.053,
+          byState: { running: 0.265, stopped: 0, hibernated: 0 },
+        },
+        {
+          machine: "machine-1",
+          state: "running",
+          spot: false,
+          source: aws.source,
+          accruedUsd: 0.246082,
+          burnUsdPerHour: 0.049216,
+          byState: { running: 0.246082, stopped: 0, hibernated: 0 },
+        },
+        {
+          machine: "machine-2",
+          state: "stopped",
+          spot: false,
+          source: aws.source,
+          accruedUsd: 0.109282,
+          burnUsdPerHour: 0.003616,
+          byState: { running: 0.098433, stopped: 0.010849, hibernated: 0 },
+        },
       ],
       warnings: [],
     });
@@ -110,7 +142,13 @@ describe("formations cost (every session)", () => {
   it("--json has the totals and each session's ledger; --label selects", async () => {
     expect(await costCommand(undefined, { json: true, label: ["team=bio"] }, io, deps())).toBe(0);
     const t = JSON.parse(out.join("\n")) as CostTotals;
-    expect({ ...t, sessions: t.sessions.map((s) => s.session) }).toEqual({ now: "2026-01-01T13:00:00.000Z", accruedUsd: 0.620364, burnUsdPerHour: 0.105833, byState: { running: 0.609515, stopped: 0.010849, hibernated: 0 }, sessions: ["cloud", "local"] });
+    expect({ ...t, sessions: t.sessions.map((s) => s.session) }).toEqual({
+      now: "2026-01-01T13:00:00.000Z",
+      accruedUsd: 0.620364,
+      burnUsdPerHour: 0.105833,
+      byState: { running: 0.609515, stopped: 0.010849, hibernated: 0 },
+      sessions: ["cloud", "local"],
+    });
     out = [];
     expect(await costCommand(undefined, { json: true, label: ["team=none"] }, io, deps())).toBe(0);
     expect((JSON.parse(out.join("\n")) as CostTotals).sessions).toEqual([]);

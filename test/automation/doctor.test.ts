@@ -26,17 +26,32 @@ describe("AWS credentials", () => {
   });
   it("a profile in ~/.aws/credentials, an SSO profile in ~/.aws/config", async () => {
     const creds = `[default]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = ${SECRET}\n`;
-    expect(await awsCredentials(probe({}, { "/home/u/.aws/credentials": creds }))).toEqual({ found: true, source: "profile 'default' in ~/.aws/credentials (access key)" });
+    expect(await awsCredentials(probe({}, { "/home/u/.aws/credentials": creds }))).toEqual({
+      found: true,
+      source: "profile 'default' in ~/.aws/credentials (access key)",
+    });
     const config = "[profile dev]\nsso_session = corp\nregion = eu-west-1\n";
-    expect(await awsCredentials(probe({ AWS_PROFILE: "dev" }, { "/home/u/.aws/config": config }))).toEqual({ found: true, source: "profile 'dev' in ~/.aws/config (SSO: run 'aws sso login' when it expires)" });
+    expect(await awsCredentials(probe({ AWS_PROFILE: "dev" }, { "/home/u/.aws/config": config }))).toEqual({
+      found: true,
+      source: "profile 'dev' in ~/.aws/config (SSO: run 'aws sso login' when it expires)",
+    });
   });
   it("web identity and a container's endpoint", async () => {
-    expect((await awsCredentials(probe({ AWS_WEB_IDENTITY_TOKEN_FILE: "/t", AWS_ROLE_ARN: "arn:aws:iam::1:role/r" }))).source).toBe("web identity (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN)");
-    expect((await awsCredentials(probe({ AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: "/v2/creds" }))).source).toBe("container credentials endpoint (ECS/EKS task role)");
+    expect((await awsCredentials(probe({ AWS_WEB_IDENTITY_TOKEN_FILE: "/t", AWS_ROLE_ARN: "arn:aws:iam::1:role/r" }))).source).toBe(
+      "web identity (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN)",
+    );
+    expect((await awsCredentials(probe({ AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: "/v2/creds" }))).source).toBe(
+      "container credentials endpoint (ECS/EKS task role)",
+    );
   });
   it("nothing: the fix in one line; a named profile without credentials is named", async () => {
-    expect(await awsCredentials(probe({}))).toEqual({ found: false, fix: "no AWS credentials in the environment or in ~/.aws: run 'aws configure' (or 'aws sso login'), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (on EC2, an instance role is used and not checked here)" });
-    expect((await awsCredentials(probe({ AWS_PROFILE: "prod" }, { "/home/u/.aws/config": "[profile dev]\nregion = x\n" }))).fix).toMatch(/^AWS_PROFILE=prod names no profile with credentials/);
+    expect(await awsCredentials(probe({}))).toEqual({
+      found: false,
+      fix: "no AWS credentials in the environment or in ~/.aws: run 'aws configure' (or 'aws sso login'), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (on EC2, an instance role is used and not checked here)",
+    });
+    expect((await awsCredentials(probe({ AWS_PROFILE: "prod" }, { "/home/u/.aws/config": "[profile dev]\nregion = x\n" }))).fix).toMatch(
+      /^AWS_PROFILE=prod names no profile with credentials/,
+    );
   });
   it("ini sections of both files", () => {
     expect([...iniProfiles("[default]\na=1\n[profile dev]\nrole_arn = x\n").keys()]).toEqual(["default", "dev"]);
@@ -52,21 +67,30 @@ describe("Google credentials", () => {
   });
   it("the gcloud application-default login", async () => {
     const adc = JSON.stringify({ type: "authorized_user", refresh_token: "1//secret" });
-    expect(await gcpCredentials(probe({}, { "/home/u/.config/gcloud/application_default_credentials.json": adc }))).toEqual({ found: true, source: "gcloud application-default login (~/.config/gcloud/application_default_credentials.json, user login)" });
+    expect(await gcpCredentials(probe({}, { "/home/u/.config/gcloud/application_default_credentials.json": adc }))).toEqual({
+      found: true,
+      source: "gcloud application-default login (~/.config/gcloud/application_default_credentials.json, user login)",
+    });
     expect((await gcpCredentials(probe({}))).fix).toMatch(/^no Google credentials: run 'gcloud auth application-default login'/);
   });
 });
 
 describe("Azure credentials", () => {
   it("service principal, managed identity, CLI login; a missing subscription is said", async () => {
-    expect(await azureCredentials(probe({ AZURE_TENANT_ID: "t", AZURE_CLIENT_ID: "c", AZURE_CLIENT_SECRET: SECRET, AZURE_SUBSCRIPTION_ID: "s" }))).toEqual({ found: true, source: "environment (service principal: AZURE_CLIENT_ID, AZURE_CLIENT_SECRET)" });
+    expect(await azureCredentials(probe({ AZURE_TENANT_ID: "t", AZURE_CLIENT_ID: "c", AZURE_CLIENT_SECRET: SECRET, AZURE_SUBSCRIPTION_ID: "s" }))).toEqual({
+      found: true,
+      source: "environment (service principal: AZURE_CLIENT_ID, AZURE_CLIENT_SECRET)",
+    });
     expect(await azureCredentials(probe({ IDENTITY_ENDPOINT: "http://169.254.169.254" }))).toEqual({
       found: true,
       source: "managed identity (IDENTITY_ENDPOINT)",
       fix: "set AZURE_SUBSCRIPTION_ID (or 'az account set --subscription ...') so the session knows which subscription to use",
     });
     const profile = JSON.stringify({ subscriptions: [{ id: "s1", isDefault: true }] });
-    expect(await azureCredentials(probe({}, { "/home/u/.azure/azureProfile.json": profile }))).toEqual({ found: true, source: "Azure CLI login (~/.azure, 1 subscription(s), a default set)" });
+    expect(await azureCredentials(probe({}, { "/home/u/.azure/azureProfile.json": profile }))).toEqual({
+      found: true,
+      source: "Azure CLI login (~/.azure, 1 subscription(s), a default set)",
+    });
     expect((await azureCredentials(probe({}))).fix).toMatch(/^no Azure credentials: run 'az login'/);
   });
 });
@@ -74,9 +98,17 @@ describe("Azure credentials", () => {
 describe("OpenStack credentials", () => {
   it("OS_CLOUD in clouds.yaml, the openrc variables, and what is wrong otherwise", async () => {
     const yaml = "clouds:\n  ovh:\n    auth:\n      auth_url: https://auth.example/v3\n      password: hunter2\n";
-    expect(await openstackCredentials(probe({ OS_CLOUD: "ovh" }, { "/home/u/.config/openstack/clouds.yaml": yaml }))).toEqual({ found: true, source: "clouds.yaml (/home/u/.config/openstack/clouds.yaml, cloud 'ovh')" });
-    expect((await openstackCredentials(probe({ OS_CLOUD: "other" }, { "/work/clouds.yaml": yaml }))).fix).toBe("OS_CLOUD=other, but /work/clouds.yaml has no cloud 'other': add it, or set OS_CLOUD to one it has");
-    expect(await openstackCredentials(probe({ OS_AUTH_URL: "https://k/v3", OS_USERNAME: "u", OS_PASSWORD: "hunter2" }))).toEqual({ found: true, source: "environment (OS_AUTH_URL, password)" });
+    expect(await openstackCredentials(probe({ OS_CLOUD: "ovh" }, { "/home/u/.config/openstack/clouds.yaml": yaml }))).toEqual({
+      found: true,
+      source: "clouds.yaml (/home/u/.config/openstack/clouds.yaml, cloud 'ovh')",
+    });
+    expect((await openstackCredentials(probe({ OS_CLOUD: "other" }, { "/work/clouds.yaml": yaml }))).fix).toBe(
+      "OS_CLOUD=other, but /work/clouds.yaml has no cloud 'other': add it, or set OS_CLOUD to one it has",
+    );
+    expect(await openstackCredentials(probe({ OS_AUTH_URL: "https://k/v3", OS_USERNAME: "u", OS_PASSWORD: "hunter2" }))).toEqual({
+      found: true,
+      source: "environment (OS_AUTH_URL, password)",
+    });
     expect((await openstackCredentials(probe({}))).found).toBe(false);
   });
 });
@@ -90,7 +122,10 @@ function world(over: Partial<DoctorOptions> = {}): DoctorOptions {
     read: async () => undefined,
     locate: async () => ({ source: "PATH", path: "/usr/bin/pulumi" }),
     hasPlugin: async () => true,
-    credentials: async (p, pr) => (p === "docker" ? { found: false, fix: "no Docker engine answers at unix:///var/run/docker.sock: start Docker" } : (await import("../../clouds/index.js")).cloudOf(p).credentials(pr)),
+    credentials: async (p, pr) =>
+      p === "docker"
+        ? { found: false, fix: "no Docker engine answers at unix:///var/run/docker.sock: start Docker" }
+        : (await import("../../clouds/index.js")).cloudOf(p).credentials(pr),
     ...over,
   };
 }
@@ -125,7 +160,9 @@ describe("doctor", () => {
     expect(text).toMatch(/MISSING\s+credentials gcp/);
     expect(text).toMatch(/MISSING\s+docker engine/);
     expect(text).toMatch(/missing\s+plugin gcp/);
-    expect(text).toContain("  secrets: set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE, or run a session verb with --create-passphrase (writes /home/u/.formations/passphrase, mode 0600)");
+    expect(text).toContain(
+      "  secrets: set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE, or run a session verb with --create-passphrase (writes /home/u/.formations/passphrase, mode 0600)",
+    );
     expect(text).toContain("  plugin gcp: pulumi plugin install resource gcp ");
     expect(text.split("\n").at(-1)).toBe("not ready for gcp, docker: pulumi CLI, secrets, credentials gcp, docker engine missing");
   });

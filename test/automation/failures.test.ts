@@ -4,7 +4,14 @@
  * cancellation, interrupted updates, drift, and a missing passphrase or Pulumi CLI.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { CancelledError, ConcurrentUpdateError, exitCodeOf, MissingPassphraseError, PendingOperationsError, PulumiMissingError } from "../../automation/session/errors.js";
+import {
+  CancelledError,
+  ConcurrentUpdateError,
+  exitCodeOf,
+  MissingPassphraseError,
+  PendingOperationsError,
+  PulumiMissingError,
+} from "../../automation/session/errors.js";
 import { Sessions } from "../../automation/sessions.js";
 import type { JournalEntry } from "../../automation/session/session-record.js";
 import { engineError, FakeEngine } from "./fake-engine.js";
@@ -100,7 +107,9 @@ describe("cancelling (Ctrl-C)", () => {
     const err = await running.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CancelledError);
     expect(exitCodeOf(err)).toBe(3);
-    expect(h.events.filter((e) => e.type === "cancel-requested" || e.type === "operation-end").map((e) => (e.type === "operation-end" ? e.result : e.type))).toEqual(["ok", "cancel-requested", "cancelled"]);
+    expect(
+      h.events.filter((e) => e.type === "cancel-requested" || e.type === "operation-end").map((e) => (e.type === "operation-end" ? e.result : e.type)),
+    ).toEqual(["ok", "cancel-requested", "cancelled"]);
     expect(journalOf("lab").map((e) => e.result)).toEqual(["ok", "cancelled"]);
   });
 
@@ -190,7 +199,12 @@ describe("drift: refresh records what happened outside the engine", () => {
     ]);
     expect(JSON.parse(h.engine.state("lab").config["formations:desired"]!.value)).toEqual({ "machine-2": "stopped" });
     expect(Object.keys(JSON.parse(h.engine.state("lab").config["formations:removed"]!.value))).toEqual(["machine-3"]);
-    expect(journalOf("lab").map((e) => `${e.action}:${e.machine ?? ""}:${e.to ?? ""}`)).toEqual(["up::", "drift:machine-2:stopped", "drift:machine-3:terminated", "refresh::"]);
+    expect(journalOf("lab").map((e) => `${e.action}:${e.machine ?? ""}:${e.to ?? ""}`)).toEqual([
+      "up::",
+      "drift:machine-2:stopped",
+      "drift:machine-3:terminated",
+      "refresh::",
+    ]);
     expect(h.events.filter((e) => e.type === "drift")).toHaveLength(2);
 
     await h.sessions.up(file);

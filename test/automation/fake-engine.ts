@@ -10,7 +10,20 @@
 import { loadFormationText } from "../../format/load.js";
 import { planSession } from "../../plan/index.js";
 import type { PowerState } from "../../plan/types.js";
-import type { ConfigEntry, Deployment, Engine, EngineEvent, EngineStack, OperationOptions, OperationResult, OutputValue, RefreshOptions, StackListing, StateResource, UpdateOptions } from "../../automation/session/engine.js";
+import type {
+  ConfigEntry,
+  Deployment,
+  Engine,
+  EngineEvent,
+  EngineStack,
+  OperationOptions,
+  OperationResult,
+  OutputValue,
+  RefreshOptions,
+  StackListing,
+  StateResource,
+  UpdateOptions,
+} from "../../automation/session/engine.js";
 
 type Op = "up" | "preview" | "refresh" | "destroy";
 
@@ -102,7 +115,8 @@ export class FakeEngine implements Engine {
 
   async createOrSelectStack(name: string): Promise<EngineStack> {
     this.calls.push(`createOrSelect:${name}`);
-    if (!this.stacks.has(name)) this.stacks.set(name, { config: {}, tags: {}, outputs: {}, deployment: { version: 3, deployment: { resources: [] } }, cloud: {} });
+    if (!this.stacks.has(name))
+      this.stacks.set(name, { config: {}, tags: {}, outputs: {}, deployment: { version: 3, deployment: { resources: [] } }, cloud: {} });
     return new FakeStack(this, name);
   }
 
@@ -120,13 +134,25 @@ export class FakeEngine implements Engine {
     this.calls.push(`${op}:${name}`);
     const s = this.state(name);
     if (s.lockedBy && op !== "preview") {
-      throw engineError("ConcurrentUpdateError", `error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with \`pulumi cancel\`.\n  file:///state/.pulumi/locks/organization/formations/${name}/x.json: created by ${s.lockedBy} (pid 4242) at 2026-01-01T00:00:00Z`);
+      throw engineError(
+        "ConcurrentUpdateError",
+        `error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with \`pulumi cancel\`.\n  file:///state/.pulumi/locks/organization/formations/${name}/x.json: created by ${s.lockedBy} (pid 4242) at 2026-01-01T00:00:00Z`,
+      );
     }
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     try {
       const emit = (e: Omit<EngineEvent, "sequence" | "timestamp">) => opts.onEvent?.({ sequence: 0, timestamp: 1_700_000_000, ...e });
-      emit({ resourcePreEvent: { metadata: { op: op === "preview" ? "create" : "update", urn: `urn:pulumi:${name}::formations::fake:index:Thing::${name}-thing`, type: "fake:index:Thing" }, planning: op === "preview" } });
+      emit({
+        resourcePreEvent: {
+          metadata: {
+            op: op === "preview" ? "create" : "update",
+            urn: `urn:pulumi:${name}::formations::fake:index:Thing::${name}-thing`,
+            type: "fake:index:Thing",
+          },
+          planning: op === "preview",
+        },
+      });
       if (this.gate) {
         const aborted = new Promise<never>((_, reject) => {
           if (opts.signal?.aborted) reject(engineError("CommandError", "error: update canceled"));
@@ -136,7 +162,16 @@ export class FakeEngine implements Engine {
       }
       this.takeFailure(op, name);
       const result = body();
-      emit({ resOutputsEvent: { metadata: { op: op === "preview" ? "create" : "update", urn: `urn:pulumi:${name}::formations::fake:index:Thing::${name}-thing`, type: "fake:index:Thing" }, planning: op === "preview" } });
+      emit({
+        resOutputsEvent: {
+          metadata: {
+            op: op === "preview" ? "create" : "update",
+            urn: `urn:pulumi:${name}::formations::fake:index:Thing::${name}-thing`,
+            type: "fake:index:Thing",
+          },
+          planning: op === "preview",
+        },
+      });
       emit({ summaryEvent: { maybeCorrupt: false, durationSeconds: 1, resourceChanges: result.changes } });
       return result;
     } finally {
@@ -166,9 +201,27 @@ function deployFromConfig(name: string, s: FakeStackState, exclude: readonly str
     const id = cloudId?.(name, m.name) ?? `fake-${name}-${m.name}`;
     s.cloud[m.name] = m.desiredState;
     resources.push({ urn, type: "docker:index/container:Container", id, custom: true, parent: ROOT_URN(name), outputs: { state: m.desiredState } });
-    machines.push({ name: m.name, role: m.role, cloudId: id, privateIp: `10.0.0.${machines.length + 2}`, user: "root", connect: `docker exec -it ${id} sh`, desiredState: m.desiredState, instanceType: m.instanceType, spot: m.spot, hibernation: m.hibernation });
+    machines.push({
+      name: m.name,
+      role: m.role,
+      cloudId: id,
+      privateIp: `10.0.0.${machines.length + 2}`,
+      user: "root",
+      connect: `docker exec -it ${id} sh`,
+      desiredState: m.desiredState,
+      instanceType: m.instanceType,
+      spot: m.spot,
+      hibernation: m.hibernation,
+    });
   }
-  const record = { file: s.config["formations:file"]?.value ?? "", desired, removed: JSON.parse(s.config["formations:removed"]?.value ?? "{}"), snapshots: JSON.parse(s.config["formations:snapshots"]?.value ?? "[]"), journal: JSON.parse(s.config["formations:journal"]?.value ?? "[]"), deleted };
+  const record = {
+    file: s.config["formations:file"]?.value ?? "",
+    desired,
+    removed: JSON.parse(s.config["formations:removed"]?.value ?? "{}"),
+    snapshots: JSON.parse(s.config["formations:snapshots"]?.value ?? "[]"),
+    journal: JSON.parse(s.config["formations:journal"]?.value ?? "[]"),
+    deleted,
+  };
   const outputs: Record<string, OutputValue> = {
     session: { value: name, secret: false },
     machines: { value: machines, secret: false },
@@ -176,7 +229,12 @@ function deployFromConfig(name: string, s: FakeStackState, exclude: readonly str
     formationsText: { value: text, secret: true },
     formationsRecord: { value: record, secret: false },
   };
-  resources[0]!.outputs = Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.secret ? { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ciphertext: "v1:x" } : v.value]));
+  resources[0]!.outputs = Object.fromEntries(
+    Object.entries(outputs).map(([k, v]) => [
+      k,
+      v.secret ? { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ciphertext: "v1:x" } : v.value,
+    ]),
+  );
   const dropped = [...existing].filter((u) => !resources.some((r) => r.urn === u)).length;
   s.outputs = outputs;
   s.excluded = [...exclude];
@@ -219,7 +277,8 @@ class FakeStack implements EngineStack {
     if (this.engine.readCloud) Object.assign(this.s.cloud, await this.engine.readCloud(this.name, Object.keys(this.s.cloud)));
     return this.engine.operate(this.name, "refresh", opts, () => {
       const s = this.s;
-      if (opts.clearPendingCreates) s.deployment.deployment.pending_operations = (s.deployment.deployment.pending_operations ?? []).filter((p) => p.type !== "creating");
+      if (opts.clearPendingCreates)
+        s.deployment.deployment.pending_operations = (s.deployment.deployment.pending_operations ?? []).filter((p) => p.type !== "creating");
       // The fake cloud is the truth: deleted machines leave the state, others report their state.
       const resources = (s.deployment.deployment.resources ?? []).flatMap((r) => {
         const m = Object.entries(s.cloud).find(([n]) => r.urn === machineUrn(this.name, n));
@@ -246,7 +305,16 @@ class FakeStack implements EngineStack {
       const s = this.s;
       const created = (s.deployment.deployment.resources ?? []).length === 0 ? 1 : 0;
       // As the real engine: only the root stack, its outputs in the state (secrets as ciphertext).
-      const root: StateResource = { urn: ROOT_URN(this.name), type: "pulumi:pulumi:Stack", outputs: Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.secret ? { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ciphertext: "v1:x" } : structuredClone(v.value)])) };
+      const root: StateResource = {
+        urn: ROOT_URN(this.name),
+        type: "pulumi:pulumi:Stack",
+        outputs: Object.fromEntries(
+          Object.entries(outputs).map(([k, v]) => [
+            k,
+            v.secret ? { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ciphertext: "v1:x" } : structuredClone(v.value),
+          ]),
+        ),
+      };
       s.outputs = structuredClone(outputs);
       s.deployment = { version: 3, deployment: { ...s.deployment.deployment, resources: [root] } };
       const changes: Record<string, number> = created ? { create: 1 } : { same: 1 };
@@ -259,19 +327,28 @@ class FakeStack implements EngineStack {
   }
   async importState(d: Deployment) {
     this.engine.calls.push(`import:${this.name}`);
-    if (this.s.lockedBy) throw engineError("ConcurrentUpdateError", `error: the stack is currently locked by 1 lock(s).\n  x.json: created by ${this.s.lockedBy} (pid 4242) at 2026-01-01T00:00:00Z`);
+    if (this.s.lockedBy)
+      throw engineError(
+        "ConcurrentUpdateError",
+        `error: the stack is currently locked by 1 lock(s).\n  x.json: created by ${this.s.lockedBy} (pid 4242) at 2026-01-01T00:00:00Z`,
+      );
     // As `pulumi stack import`: pending operations are dropped from what is imported.
     const { pending_operations: _dropped, ...rest } = structuredClone(d).deployment;
     this.s.deployment = { ...d, deployment: rest };
     // As the real state: the root stack's outputs are what `stack output` returns.
     const root = d.deployment.resources?.find((r) => r.type === "pulumi:pulumi:Stack");
-    if (root?.outputs && "formationsRecord" in root.outputs) this.s.outputs.formationsRecord = { value: structuredClone(root.outputs.formationsRecord), secret: false };
+    if (root?.outputs && "formationsRecord" in root.outputs)
+      this.s.outputs.formationsRecord = { value: structuredClone(root.outputs.formationsRecord), secret: false };
   }
   async cancel() {
     this.engine.calls.push(`cancel:${this.name}`);
   }
   async assertUnlocked() {
     this.engine.calls.push(`lock-probe:${this.name}`);
-    if (this.s.lockedBy) throw engineError("ConcurrentUpdateError", `error: the stack is currently locked by 1 lock(s).\n  x.json: created by ${this.s.lockedBy} (pid 4242) at 2026-01-01T00:00:00Z`);
+    if (this.s.lockedBy)
+      throw engineError(
+        "ConcurrentUpdateError",
+        `error: the stack is currently locked by 1 lock(s).\n  x.json: created by ${this.s.lockedBy} (pid 4242) at 2026-01-01T00:00:00Z`,
+      );
   }
 }

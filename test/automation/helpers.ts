@@ -7,7 +7,9 @@ import { Sessions, type SessionsOptions } from "../../automation/sessions.js";
 import { FakeEngine } from "./fake-engine.js";
 
 export function poolYaml(opts: { name?: string; count?: number; provider?: "docker" | "aws"; labels?: Record<string, string> } = {}): string {
-  const labels = Object.entries(opts.labels ?? { team: "bio", course: "gen101" }).map(([k, v]) => `${k}: ${v}`).join(", ");
+  const labels = Object.entries(opts.labels ?? { team: "bio", course: "gen101" })
+    .map(([k, v]) => `${k}: ${v}`)
+    .join(", ");
   const cloud = opts.provider === "aws" ? "provider: aws\n  region: eu-west-1" : "provider: docker";
   const image = opts.provider === "aws" ? "ubuntu-22.04" : "formations-test/busybox:latest";
   return `apiVersion: formations/v1\nkind: Pool\nmetadata:\n  name: ${opts.name ?? "lab"}\n  labels: { ${labels} }\ncloud:\n  ${cloud}\nspec:\n  count: ${opts.count ?? 3}\n  machine:\n    image: ${image}\n`;
@@ -35,7 +37,14 @@ export async function harness(opts: Partial<SessionsOptions> = {}): Promise<Harn
   const home = await mkdtemp(join(tmpdir(), "formations-sessions-"));
   const engine = new FakeEngine();
   const events: SessionEvent[] = [];
-  const base: SessionsOptions = { home, env: { FORMATIONS_HOME: home, PULUMI_CONFIG_PASSPHRASE: "test-passphrase" }, engine, actor: "tester@host", now: steppingClock(), onEvent: (e) => events.push(e) };
+  const base: SessionsOptions = {
+    home,
+    env: { FORMATIONS_HOME: home, PULUMI_CONFIG_PASSPHRASE: "test-passphrase" },
+    engine,
+    actor: "tester@host",
+    now: steppingClock(),
+    onEvent: (e) => events.push(e),
+  };
   return {
     home,
     engine,

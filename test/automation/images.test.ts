@@ -60,7 +60,20 @@ describe("the image catalog", () => {
     const { images, unreadable } = await h.sessions.images();
     expect(unreadable).toEqual([]);
     expect(images).toHaveLength(1);
-    expect(images[0]).toMatchObject({ id, provider: "aws", region: "eu-west-1", imageId: "img-1", session: "lab", machine: "machine-2", formation: "lab", kind: "Pool", labels: { team: "bio" }, sizeGb: 12, sizeFrom: "provider", actor: "tester@host" });
+    expect(images[0]).toMatchObject({
+      id,
+      provider: "aws",
+      region: "eu-west-1",
+      imageId: "img-1",
+      session: "lab",
+      machine: "machine-2",
+      formation: "lab",
+      kind: "Pool",
+      labels: { team: "bio" },
+      sizeGb: 12,
+      sizeFrom: "provider",
+      actor: "tester@host",
+    });
     // 12 GB at the catalog's EBS snapshot price (0.05 per GB-month).
     expect(images[0]!.monthlyUsd).toBeCloseTo(0.6, 6);
     // The source formation is kept as a secret, not in the plain entry.
@@ -147,8 +160,32 @@ describe("the image catalog", () => {
     const byName = await h.sessions.saveImageFormation("img-1-golden", join(h.home, "one.yaml"));
     expect(byName.image.machine).toBe("machine-1");
     const entries: ImageEntry[] = [
-      { id: "img-a", provider: "docker", imageId: "sha256:0123456789abcdef", name: "x:1", image: "x:1", session: "s", machine: "m", formation: "f", kind: "Pool", labels: {}, at: "2026-01-01T00:00:00Z" },
-      { id: "img-b", provider: "docker", imageId: "sha256:fedcba9876543210", name: "x:1", image: "x:1", session: "s", machine: "m", formation: "f", kind: "Pool", labels: {}, at: "2026-01-01T00:00:00Z" },
+      {
+        id: "img-a",
+        provider: "docker",
+        imageId: "sha256:0123456789abcdef",
+        name: "x:1",
+        image: "x:1",
+        session: "s",
+        machine: "m",
+        formation: "f",
+        kind: "Pool",
+        labels: {},
+        at: "2026-01-01T00:00:00Z",
+      },
+      {
+        id: "img-b",
+        provider: "docker",
+        imageId: "sha256:fedcba9876543210",
+        name: "x:1",
+        image: "x:1",
+        session: "s",
+        machine: "m",
+        formation: "f",
+        kind: "Pool",
+        labels: {},
+        at: "2026-01-01T00:00:00Z",
+      },
     ];
     expect(findImage(entries, "0123456789ab").map((e) => e.id)).toEqual(["img-a"]);
     expect(findImage(entries, "x:1")).toHaveLength(2);
@@ -201,7 +238,13 @@ describe("delete one machine", () => {
     await h.sessions.up(await h.file("lab4.yaml", pool(4)), { session: "lab" });
     expect((await h.sessions.show("lab")).machines.map((m) => m.name)).toEqual(["machine-1", "machine-3", "machine-4"]);
     const journal = await h.sessions.journal("lab");
-    expect(journal.find((e) => e.action === "delete")).toMatchObject({ machine: "machine-2", from: "running", to: "terminated", result: "ok", actor: "tester@host" });
+    expect(journal.find((e) => e.action === "delete")).toMatchObject({
+      machine: "machine-2",
+      from: "running",
+      to: "terminated",
+      result: "ok",
+      actor: "tester@host",
+    });
     const again2 = (await h.sessions.deleteMachine("lab", { machine: "machine-2" }).catch((e: unknown) => e)) as SessionError;
     expect(again2.exitCode).toBe(1);
     expect(again2.message).toContain("was deleted already");

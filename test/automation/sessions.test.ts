@@ -18,7 +18,8 @@ afterEach(async () => {
 });
 
 const journalOf = (session: string): JournalEntry[] => JSON.parse(h.engine.state(session).config["formations:journal"]!.value);
-const stateRecord = (session: string) => h.engine.state(session).outputs.formationsRecord?.value as { journal: JournalEntry[]; desired: Record<string, string>; removed: Record<string, unknown> };
+const stateRecord = (session: string) =>
+  h.engine.state(session).outputs.formationsRecord?.value as { journal: JournalEntry[]; desired: Record<string, string>; removed: Record<string, unknown> };
 
 describe("up keeps everything needed later in the stack", () => {
   it("writes the formation, its file, desired states and the journal as formations:* config", async () => {
@@ -31,7 +32,16 @@ describe("up keeps everything needed later in the stack", () => {
     expect(config["formations:file"]?.value).toBe(file);
     expect(JSON.parse(config["formations:desired"]!.value)).toEqual({});
     // objectContaining: other layers add fields to an up's entry (the cost ledger's launch prices).
-    expect(journalOf("lab")).toEqual([expect.objectContaining({ at: expect.any(String), actor: "tester@host", action: "up", result: "ok", added: ["machine-1", "machine-2", "machine-3"], dropped: [] })]);
+    expect(journalOf("lab")).toEqual([
+      expect.objectContaining({
+        at: expect.any(String),
+        actor: "tester@host",
+        action: "up",
+        result: "ok",
+        added: ["machine-1", "machine-2", "machine-3"],
+        dropped: [],
+      }),
+    ]);
   });
 
   it("mirrors the record into the state's outputs, so another machine reads it with only the backend", async () => {
@@ -99,7 +109,11 @@ describe("up keeps everything needed later in the stack", () => {
   it("a failed update is journaled as failed and exits 3 with the engine's reason", async () => {
     const file = await h.file("lab.yaml", poolYaml());
     await h.sessions.up(file);
-    h.engine.failNext("up", "lab", Object.assign(new Error("code: 255\n stderr: error: update failed\nerror: image formations-test/busybox:latest not found\n"), { name: "CommandError" }));
+    h.engine.failNext(
+      "up",
+      "lab",
+      Object.assign(new Error("code: 255\n stderr: error: update failed\nerror: image formations-test/busybox:latest not found\n"), { name: "CommandError" }),
+    );
     const err = await h.sessions.up(file).catch((e: unknown) => e);
     expect(exitCodeOf(err)).toBe(3);
     expect((err as Error).message).toBe("up of session 'lab' failed: image formations-test/busybox:latest not found");
@@ -150,7 +164,14 @@ describe("sessions and show", () => {
     expect((await h.sessions.list()).map((s) => s.session)).toEqual(["alpha", "zeta"]);
     expect((await h.sessions.list({ labels: ["team=bio"] })).map((s) => s.session)).toEqual(["zeta"]);
     expect((await h.sessions.list({ labels: { team: "bio", term: "fall" } })).map((s) => s.session)).toEqual([]);
-    expect((await h.sessions.list({ labels: ["team=chem"] }))[0]).toMatchObject({ session: "alpha", formation: "alpha", kind: "Pool", provider: "docker", machines: 3, labels: { team: "chem" } });
+    expect((await h.sessions.list({ labels: ["team=chem"] }))[0]).toMatchObject({
+      session: "alpha",
+      formation: "alpha",
+      kind: "Pool",
+      provider: "docker",
+      machines: 3,
+      labels: { team: "chem" },
+    });
   });
 
   it("reads a session's labels from its state when its stack has no tags (older file backends)", async () => {

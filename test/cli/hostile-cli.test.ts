@@ -62,7 +62,10 @@ describe("validate <dir> with YAML that is not formations (item 6)", () => {
     const r = await cli("validate", join(dir, "repo"));
     expect(r.code).toBe(1);
     const api = join(dir, "repo", "api.yaml");
-    expect(r.out.split("\n")).toEqual([`${api}:11:20: error: 'DB_PASSWORD' must be a string, not an integer (at /spec/container/env/DB_PASSWORD)`, "     = hint: quote it"]);
+    expect(r.out.split("\n")).toEqual([
+      `${api}:11:20: error: 'DB_PASSWORD' must be a string, not an integer (at /spec/container/env/DB_PASSWORD)`,
+      "     = hint: quote it",
+    ]);
     expect(r.err.split("\n")).toEqual([
       `formations: skipped ${join(dir, "repo", "deploy", "chart", "values.yml")}: not a formation: no 'apiVersion: formations/v1' line (--strict reports it)`,
       `formations: skipped ${join(dir, "repo", "deploy", "compose.yaml")}: not a formation: no 'apiVersion: formations/v1' line (--strict reports it)`,
@@ -75,7 +78,9 @@ describe("validate <dir> with YAML that is not formations (item 6)", () => {
     const r = await cli("validate", "--strict", join(dir, "repo"));
     expect(r.code).toBe(1);
     const compose = join(dir, "repo", "deploy", "compose.yaml");
-    expect(r.out).toContain(`${compose}:1:1: error: not a formation: no 'apiVersion: formations/v1' line (at /)\n     = hint: without --strict, YAML files that are not formations are skipped`);
+    expect(r.out).toContain(
+      `${compose}:1:1: error: not a formation: no 'apiVersion: formations/v1' line (at /)\n     = hint: without --strict, YAML files that are not formations are skipped`,
+    );
     expect(r.err).toBe("3 of 4 files invalid (3 errors)");
     for (const s of SECRETS) expect(r.out + r.err).not.toContain(s);
   });
@@ -99,7 +104,9 @@ describe("an error storm (item 2)", () => {
     const text = await cli("validate", file);
     expect(text.code).toBe(1);
     expect(text.out.split("\n").filter((l) => l.includes(": error: "))).toHaveLength(100);
-    expect(text.out.split("\n").at(-1)).toBe(`${file}: 50 more errors not shown (the first 100 are above; 'formations validate --json ${file}' lists every one)`);
+    expect(text.out.split("\n").at(-1)).toBe(
+      `${file}: 50 more errors not shown (the first 100 are above; 'formations validate --json ${file}' lists every one)`,
+    );
     expect(text.err).toBe("1 of 1 file invalid (150 errors)");
     const json = await cli("validate", "--json", file);
     expect((JSON.parse(json.out) as { errors: unknown[] }[])[0]!.errors).toHaveLength(150);
@@ -119,7 +126,11 @@ describe("exit codes and --json on failure (item 10)", () => {
     const r = await cli("plan", "--json", "/no/such/formation.yaml");
     expect(r.code).toBe(1);
     expect(JSON.parse(r.out)).toEqual({
-      error: { exitCode: 1, message: "/no/such/formation.yaml: 1 error", errors: [{ file: "/no/such/formation.yaml", line: 1, col: 1, pointer: "", message: "cannot read file: no such file" }] },
+      error: {
+        exitCode: 1,
+        message: "/no/such/formation.yaml: 1 error",
+        errors: [{ file: "/no/such/formation.yaml", line: 1, col: 1, pointer: "", message: "cannot read file: no such file" }],
+      },
     });
   });
 
@@ -130,9 +141,21 @@ describe("exit codes and --json on failure (item 10)", () => {
   });
 
   it.each([
-    ["stop-all --label with --session", ["stop-all", "--label", "team=a", "--session", "lab", "--yes"], "option '--label <k=v>' cannot be used with option '--session <name>'"],
-    ["terminate-all --session with --label", ["terminate-all", "--session", "lab", "--label", "team=a", "--yes"], "option '--label <k=v>' cannot be used with option '--session <name>'"],
-    ["connect --ssh-config with --rdp-file", ["connect", "lab", "--ssh-config", "--rdp-file", "x.rdp"], "option '--ssh-config' cannot be used with option '--rdp-file <path>'"],
+    [
+      "stop-all --label with --session",
+      ["stop-all", "--label", "team=a", "--session", "lab", "--yes"],
+      "option '--label <k=v>' cannot be used with option '--session <name>'",
+    ],
+    [
+      "terminate-all --session with --label",
+      ["terminate-all", "--session", "lab", "--label", "team=a", "--yes"],
+      "option '--label <k=v>' cannot be used with option '--session <name>'",
+    ],
+    [
+      "connect --ssh-config with --rdp-file",
+      ["connect", "lab", "--ssh-config", "--rdp-file", "x.rdp"],
+      "option '--ssh-config' cannot be used with option '--rdp-file <path>'",
+    ],
     ["connect --ssh-config with --json", ["connect", "lab", "--json", "--ssh-config"], "option '--ssh-config' cannot be used with option '--json'"],
     ["connect --rdp-file with --json", ["connect", "lab", "--rdp-file", "x.rdp", "--json"], "option '--rdp-file <path>' cannot be used with option '--json'"],
     ["sessions --live without --states", ["sessions", "--live"], "formations: --live goes with --states (or: formations show <session> --live)"],
@@ -154,7 +177,10 @@ describe("exit codes and --json on failure (item 10)", () => {
 
 describe("a reader that goes away (the real bin, after `npm run build`)", () => {
   it("`formations plan ... | head -1` ends quietly, exit 0, no EPIPE stack trace", async () => {
-    const child = spawn(process.execPath, [join(root, "bin/formations.js"), "plan", join(root, "formations/aws/pool.yaml")], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [join(root, "bin/formations.js"), "plan", join(root, "formations/aws/pool.yaml")], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stderr = "";
     child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
     // Like head -1: read the first chunk, then close the pipe while the CLI still writes.

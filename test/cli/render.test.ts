@@ -11,24 +11,61 @@ const meta = (op: string, urn = URN, type = "docker:index/container:Container") 
 
 describe("engine events become typed session events", () => {
   it("maps resource steps with the resource's name and type", () => {
-    expect(fromEngineEvent("lab", ev({ resourcePreEvent: { ...meta("create"), planning: false } }))).toEqual({ type: "resource-start", session: "lab", at, urn: URN, resourceType: "docker:index/container:Container", name: "lab-machine-1", op: "create", planning: false });
+    expect(fromEngineEvent("lab", ev({ resourcePreEvent: { ...meta("create"), planning: false } }))).toEqual({
+      type: "resource-start",
+      session: "lab",
+      at,
+      urn: URN,
+      resourceType: "docker:index/container:Container",
+      name: "lab-machine-1",
+      op: "create",
+      planning: false,
+    });
     expect(fromEngineEvent("lab", ev({ resOutputsEvent: meta("create") }))?.type).toBe("resource-done");
     expect(fromEngineEvent("lab", ev({ resOpFailedEvent: { ...meta("create"), status: 1, steps: 1 } }))?.type).toBe("resource-failed");
   });
 
   it("drops bookkeeping: the root stack, providers, ephemeral and empty diagnostics, stdout echoes", () => {
-    expect(fromEngineEvent("lab", ev({ resourcePreEvent: meta("create", "urn:pulumi:lab::formations::pulumi:pulumi:Stack::formations-lab", "pulumi:pulumi:Stack") }))).toBeUndefined();
+    expect(
+      fromEngineEvent(
+        "lab",
+        ev({ resourcePreEvent: meta("create", "urn:pulumi:lab::formations::pulumi:pulumi:Stack::formations-lab", "pulumi:pulumi:Stack") }),
+      ),
+    ).toBeUndefined();
     expect(fromEngineEvent("lab", ev({ resourcePreEvent: meta("create", "urn:x::default", "pulumi:providers:docker") }))).toBeUndefined();
     expect(fromEngineEvent("lab", ev({ diagnosticEvent: { message: "x", severity: "info", ephemeral: true } }))).toBeUndefined();
     // The SDK's tracing, as the real engine sends it for every resource.
-    expect(fromEngineEvent("lab", ev({ diagnosticEvent: { message: "Registering resource: t=pulumi:pulumi:Stack, name=formations-lab, custom=false, remote=false\n", severity: "debug" as "info" } }))).toBeUndefined();
+    expect(
+      fromEngineEvent(
+        "lab",
+        ev({
+          diagnosticEvent: {
+            message: "Registering resource: t=pulumi:pulumi:Stack, name=formations-lab, custom=false, remote=false\n",
+            severity: "debug" as "info",
+          },
+        }),
+      ),
+    ).toBeUndefined();
     expect(fromEngineEvent("lab", ev({ diagnosticEvent: { message: "\u001b[31m \u001b[0m", severity: "warning" } }))).toBeUndefined();
     expect(fromEngineEvent("lab", { sequence: 1, timestamp: 1 } as EngineEvent)).toBeUndefined();
   });
 
   it("strips colour codes from diagnostics and keeps the summary's counts", () => {
-    expect(fromEngineEvent("lab", ev({ diagnosticEvent: { message: "\u001b[1merror:\u001b[0m boom\n", severity: "error", urn: URN } }))).toEqual({ type: "diagnostic", session: "lab", at, severity: "error", message: "error: boom", urn: URN });
-    expect(fromEngineEvent("lab", ev({ summaryEvent: { maybeCorrupt: false, durationSeconds: 3, resourceChanges: { create: 2 } } }))).toEqual({ type: "summary", session: "lab", at, changes: { create: 2 }, durationSeconds: 3 });
+    expect(fromEngineEvent("lab", ev({ diagnosticEvent: { message: "\u001b[1merror:\u001b[0m boom\n", severity: "error", urn: URN } }))).toEqual({
+      type: "diagnostic",
+      session: "lab",
+      at,
+      severity: "error",
+      message: "error: boom",
+      urn: URN,
+    });
+    expect(fromEngineEvent("lab", ev({ summaryEvent: { maybeCorrupt: false, durationSeconds: 3, resourceChanges: { create: 2 } } }))).toEqual({
+      type: "summary",
+      session: "lab",
+      at,
+      changes: { create: 2 },
+      durationSeconds: 3,
+    });
   });
 
   it("a throwing listener never breaks the operation", () => {
@@ -40,7 +77,16 @@ describe("engine events become typed session events", () => {
 });
 
 describe("plain lines (not a terminal)", () => {
-  const start: SessionEvent = { type: "resource-start", session: "lab", at, urn: URN, resourceType: "docker:index/container:Container", name: "lab-machine-1", op: "create", planning: false };
+  const start: SessionEvent = {
+    type: "resource-start",
+    session: "lab",
+    at,
+    urn: URN,
+    resourceType: "docker:index/container:Container",
+    name: "lab-machine-1",
+    op: "create",
+    planning: false,
+  };
 
   it("one line per step worth a line, prefixed with the session", () => {
     expect(plainLine({ type: "operation-start", session: "lab", at, action: "up", actor: "alice@laptop" })).toBe("lab: up started by alice@laptop");
@@ -49,9 +95,15 @@ describe("plain lines (not a terminal)", () => {
     expect(plainLine({ ...start, planning: true })).toBe("lab: + create lab-machine-1 (docker:index/container:Container)");
     expect(plainLine({ ...start, op: "delete", type: "resource-failed" })).toBe("lab: x failed to delete lab-machine-1 (docker:index/container:Container)");
     expect(plainLine({ type: "diagnostic", session: "lab", at, severity: "warning", message: "slow" })).toBe("lab: warning: slow");
-    expect(plainLine({ type: "drift", session: "lab", at, machine: "machine-2", from: "running", to: "stopped", observed: "stopped" })).toBe("lab: drift: machine-2 running -> stopped (found stopped)");
-    expect(plainLine({ type: "operation-end", session: "lab", at, action: "up", result: "ok", durationMs: 12_345, changes: { create: 3, same: 1 } })).toBe("lab: up done in 12.3s: 3 created, 1 unchanged");
-    expect(plainLine({ type: "operation-end", session: "lab", at, action: "destroy", result: "failed", durationMs: 500, error: "boom" })).toBe("lab: destroy failed after 0.5s: boom");
+    expect(plainLine({ type: "drift", session: "lab", at, machine: "machine-2", from: "running", to: "stopped", observed: "stopped" })).toBe(
+      "lab: drift: machine-2 running -> stopped (found stopped)",
+    );
+    expect(plainLine({ type: "operation-end", session: "lab", at, action: "up", result: "ok", durationMs: 12_345, changes: { create: 3, same: 1 } })).toBe(
+      "lab: up done in 12.3s: 3 created, 1 unchanged",
+    );
+    expect(plainLine({ type: "operation-end", session: "lab", at, action: "destroy", result: "failed", durationMs: 500, error: "boom" })).toBe(
+      "lab: destroy failed after 0.5s: boom",
+    );
   });
 
   it("stays quiet for unchanged resources, info diagnostics, summaries and journal entries", () => {
@@ -93,8 +145,10 @@ describe("the live view's frames", () => {
   it("keeps a big pool to one screen: every running row, then the latest finished", () => {
     const m = new LiveModel(5);
     m.apply({ type: "operation-start", session: "big", at, action: "up", actor: "a" });
-    for (let i = 0; i < 100; i++) m.apply({ type: "resource-start", session: "big", at, urn: `u${i}`, resourceType: "t", name: `m-${i}`, op: "create", planning: false });
-    for (let i = 0; i < 97; i++) m.apply({ type: "resource-done", session: "big", at, urn: `u${i}`, resourceType: "t", name: `m-${i}`, op: "create", planning: false });
+    for (let i = 0; i < 100; i++)
+      m.apply({ type: "resource-start", session: "big", at, urn: `u${i}`, resourceType: "t", name: `m-${i}`, op: "create", planning: false });
+    for (let i = 0; i < 97; i++)
+      m.apply({ type: "resource-done", session: "big", at, urn: `u${i}`, resourceType: "t", name: `m-${i}`, op: "create", planning: false });
     const lines = m.frame().split("\n");
     expect(lines[0]).toContain("97/100 resources");
     expect(lines).toHaveLength(6);

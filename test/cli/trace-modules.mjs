@@ -19,5 +19,10 @@ register(`data:text/javascript,${encodeURIComponent(hook)}`, import.meta.url);
 
 const require = createRequire(import.meta.url);
 process.on("exit", () => {
-  appendFileSync(trace, Object.keys(require.cache).map((f) => `cjs ${f}\n`).join(""));
+  appendFileSync(
+    trace,
+    Object.keys(require.cache)
+      .map((f) => `cjs ${f}\n`)
+      .join(""),
+  );
 });

@@ -142,7 +142,12 @@ describe("formations validate (in process)", () => {
     expect(results[0]).toEqual({ file: VALID, valid: true, errors: [] });
     expect(results[1]).toMatchObject({ file: several, valid: false });
     expect(results[1]!.errors).toHaveLength(8);
-    expect((results[1]!.errors as unknown[])[0]).toEqual({ line: 10, col: 13, pointer: "/apiVersion", message: "'apiVersion' must be 'formations/v1', not 'formations/v2'" });
+    expect((results[1]!.errors as unknown[])[0]).toEqual({
+      line: 10,
+      col: 13,
+      pointer: "/apiVersion",
+      message: "'apiVersion' must be 'formations/v1', not 'formations/v2'",
+    });
   });
 
   it("--json exits 0 when every file is valid", async () => {
@@ -171,7 +176,11 @@ async function traced(traceFile: string, args: string[]): Promise<{ code: number
   const env = { ...process.env, FORMATIONS_TRACE: traceFile, NO_COLOR: "1" };
   const done = await exec(process.execPath, ["--import", tracer, ...args], { cwd: root, env, timeout: 120_000 }).then(
     (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-    (e: { code?: number; stdout?: string; stderr?: string }) => ({ code: typeof e.code === "number" ? e.code : -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" }),
+    (e: { code?: number; stdout?: string; stderr?: string }) => ({
+      code: typeof e.code === "number" ? e.code : -1,
+      stdout: e.stdout ?? "",
+      stderr: e.stderr ?? "",
+    }),
   );
   const modules = (await readFile(traceFile, "utf8")).split("\n").filter(Boolean);
   return { ...done, modules };
@@ -197,7 +206,10 @@ describe("the real bin (after `npm run build`)", () => {
     expect(r.code).toBe(1);
     // The trace did record this run (the format and CLI modules, yaml and ajv)...
     for (const m of ["dist/cli/validate.js", "dist/format/load.js", "node_modules/yaml/", "node_modules/ajv/"]) {
-      expect(r.modules.some((x) => x.includes(m)), m).toBe(true);
+      expect(
+        r.modules.some((x) => x.includes(m)),
+        m,
+      ).toBe(true);
     }
     // ...and nothing heavy.
     expect(r.modules.filter((x) => HEAVY.test(x))).toEqual([]);

@@ -21,9 +21,15 @@ import { consoleVerdictSource } from "../../clouds/console.js";
 import { withVerdicts } from "../../automation/policy/verdicts.js";
 import { FakeApi, mockHttp } from "../automation/actions/rest-mock.js";
 
-const VERDICT = '{"at":"2026-11-01T12:00:00Z","verdict":"stopping","reasons":["no session on ports 22","idle for 3600s (limit 60 min): running: shutdown -h now"],"idleFor":3600}';
+const VERDICT =
+  '{"at":"2026-11-01T12:00:00Z","verdict":"stopping","reasons":["no session on ports 22","idle for 3600s (limit 60 min): running: shutdown -h now"],"idleFor":3600}';
 const CONSOLE = `[    0.000000] Linux version 6.8.0\r\n{"at":"2026-11-01T11:00:00Z","verdict":"idle","reasons":["idle for 0s of 3600s"],"idleFor":0}\r\n${VERDICT}\r\n[ 3601.5] reboot: Power down\r\n`;
-const parsed = { at: "2026-11-01T12:00:00Z", verdict: "stopping", reasons: ["no session on ports 22", "idle for 3600s (limit 60 min): running: shutdown -h now"], idleFor: 3600 };
+const parsed = {
+  at: "2026-11-01T12:00:00Z",
+  verdict: "stopping",
+  reasons: ["no session on ports 22", "idle for 3600s (limit 60 min): running: shutdown -h now"],
+  idleFor: 3600,
+};
 
 const machine = (cloudId: string): MachineDetails => ({ name: "head", role: "head", state: "running", os: "linux", hourlyUsd: 0.1, cloudId });
 const session = (provider: string, cloud: SessionDetails["cloud"], cloudId: string): SessionDetails => ({
@@ -69,7 +75,11 @@ describe("gcp, openstack: REST", () => {
   afterEach(() => http.restore());
 
   it("gcp: GET the instance's serial port 1, the instance named as the adapter names it", async () => {
-    const api = new FakeApi(http.agent, "https://compute.googleapis.com").on("GET", "/compute/v1/projects/lab-project/zones/europe-west1-b/instances/lab-head/serialPort?port=1", { status: 200, body: { contents: CONSOLE, start: "0", next: "4096" } });
+    const api = new FakeApi(http.agent, "https://compute.googleapis.com").on(
+      "GET",
+      "/compute/v1/projects/lab-project/zones/europe-west1-b/instances/lab-head/serialPort?port=1",
+      { status: 200, body: { contents: CONSOLE, start: "0", next: "4096" } },
+    );
     const d = session("gcp", { region: "europe-west1", project: "lab-project" }, "8432987423987");
     const read = gceConsole(new GceApi({ auth: { accessToken: async () => "tok-1" } }));
     expect(await consoleVerdictSource(read)(d, d.machines[0]!)).toEqual(parsed);
@@ -79,10 +89,26 @@ describe("gcp, openstack: REST", () => {
   });
 
   it("openstack: POST os-getConsoleOutput for the server", async () => {
-    const catalog = [{ type: "compute", endpoints: [{ interface: "public", region: "RegionOne", region_id: "RegionOne", url: "https://nova.test:8774/v2.1" }] }];
-    new FakeApi(http.agent, "https://keystone.test:5000").on("POST", "/v3/auth/tokens", { status: 201, headers: { "x-subject-token": "tok-1" }, body: { token: { expires_at: "2099-01-01T00:00:00Z", catalog } } });
+    const catalog = [
+      { type: "compute", endpoints: [{ interface: "public", region: "RegionOne", region_id: "RegionOne", url: "https://nova.test:8774/v2.1" }] },
+    ];
+    new FakeApi(http.agent, "https://keystone.test:5000").on("POST", "/v3/auth/tokens", {
+      status: 201,
+      headers: { "x-subject-token": "tok-1" },
+      body: { token: { expires_at: "2099-01-01T00:00:00Z", catalog } },
+    });
     const nova = new FakeApi(http.agent, "https://nova.test:8774").on("POST", "/v2.1/servers/srv-1/action", { status: 200, body: { output: CONSOLE } });
-    const cloud: OpenStackCloud = { auth: { auth_url: "https://keystone.test:5000", username: "alice", password: "s3cret", project_name: "lab", user_domain_name: "Default", project_domain_name: "Default" }, region_name: "RegionOne" };
+    const cloud: OpenStackCloud = {
+      auth: {
+        auth_url: "https://keystone.test:5000",
+        username: "alice",
+        password: "s3cret",
+        project_name: "lab",
+        user_domain_name: "Default",
+        project_domain_name: "Default",
+      },
+      region_name: "RegionOne",
+    };
     const d = session("openstack", { region: "RegionOne" }, "srv-1");
     const read = novaConsole(new NovaApi({ keystone: new Keystone(async () => cloud) }));
     expect(await consoleVerdictSource(read)(d, d.machines[0]!)).toEqual(parsed);
@@ -102,7 +128,10 @@ describe("azure: boot diagnostics serial log", () => {
     const arm = nock("https://management.azure.com", { reqheaders: { authorization: "Bearer test-token" } })
       .post(`${VM}/retrieveBootDiagnosticsData`)
       .query((q) => q.sasUriExpirationTimeInMinutes === "5" && typeof q["api-version"] === "string")
-      .reply(200, { consoleScreenshotBlobUri: "https://diag.blob.core.windows.net/s.bmp?sig=x", serialConsoleLogBlobUri: "https://diag.blob.core.windows.net/serial.log?sig=y" });
+      .reply(200, {
+        consoleScreenshotBlobUri: "https://diag.blob.core.windows.net/s.bmp?sig=x",
+        serialConsoleLogBlobUri: "https://diag.blob.core.windows.net/serial.log?sig=y",
+      });
     const fetched: string[] = [];
     const fetchLog = (async (url: string) => (fetched.push(url), new Response(CONSOLE))) as unknown as typeof fetch;
     const d = session("azure", { region: "westeurope" }, VM);
@@ -121,7 +150,9 @@ describe("withVerdicts on a cloud session", () => {
       throw new Error("AccessDenied: ec2:GetConsoleOutput");
     });
     expect((await withVerdicts(d, { source: failing })).machines[0]!.idle).toEqual({ unavailable: "AccessDenied: ec2:GetConsoleOutput" });
-    expect((await withVerdicts(d, { source: consoleVerdictSource(async () => "[ 0.0] boot\n") })).machines[0]!.idle).toEqual({ unavailable: "no verdict yet (the idle agent has not run on it)" });
+    expect((await withVerdicts(d, { source: consoleVerdictSource(async () => "[ 0.0] boot\n") })).machines[0]!.idle).toEqual({
+      unavailable: "no verdict yet (the idle agent has not run on it)",
+    });
     // A console holds the agent's changes only: the reading says so (enforce then reads an old busy as "busy since").
     expect((await withVerdicts(d, { source: consoleVerdictSource(async () => CONSOLE) })).machines[0]!.idle).toEqual({ verdict: parsed, changesOnly: true });
   });

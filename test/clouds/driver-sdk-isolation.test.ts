@@ -37,7 +37,8 @@ await new AwsDriver({ region: "eu-west-1" }).api.load();`);
   });
 
   it("the ECS client loads only for an ECS service's first call, and not the EC2 client", () => {
-    const { before, after } = loaded(`const { EcsDriver } = await import(${source("clouds/aws/actions/ecs.ts")}); const { AwsDriver } = await import(${source("clouds/aws/actions/driver.ts")});
+    const { before, after } =
+      loaded(`const { EcsDriver } = await import(${source("clouds/aws/actions/ecs.ts")}); const { AwsDriver } = await import(${source("clouds/aws/actions/driver.ts")});
 new AwsDriver(); const ecs = new EcsDriver({ pollMs: 0, waitMs: 0 });
 await MARK();
 await ecs.load();`);

@@ -35,7 +35,11 @@ console.log(JSON.stringify({ resources: rec.resources.length, errors: rec.errors
   expect(unexpectedStderr(run)).toBe("");
   expect(run.status).toBe(0);
   const report = JSON.parse(run.stdout.trim().split("\n").pop() ?? "{}") as { resources: number; errors: string[] };
-  return { ...report, files: Object.fromEntries(SDKS.map((s) => [s, pulumiFiles(run, s)])) as Record<(typeof SDKS)[number], string[]>, pulumi: pulumiFiles(run, "pulumi").length };
+  return {
+    ...report,
+    files: Object.fromEntries(SDKS.map((s) => [s, pulumiFiles(run, s)])) as Record<(typeof SDKS)[number], string[]>,
+    pulumi: pulumiFiles(run, "pulumi").length,
+  };
 }
 
 // One fresh process per test: the test's limit is above the child's (a loaded machine is slow, not broken).

@@ -7,12 +7,15 @@
 import { describe, expect, it } from "vitest";
 import { freshTestTimeout, runFresh, src, unexpectedStderr } from "../helpers/fresh-node.js";
 
-
 const heavy = (cached: string[]) => cached.filter((f) => /\/node_modules\/(typescript|@npmcli\/arborist)\//.test(f));
 
 function run(script: string, env: NodeJS.ProcessEnv = {}) {
   const r = runFresh(script, { env });
-  expect(unexpectedStderr(r).replace(/^.*DeprecationWarning.*$|^.*WASI.*$/gm, "").trim()).toBe("");
+  expect(
+    unexpectedStderr(r)
+      .replace(/^.*DeprecationWarning.*$|^.*WASI.*$/gm, "")
+      .trim(),
+  ).toBe("");
   expect(r.status).toBe(0);
   return r;
 }
@@ -41,7 +44,11 @@ const fn = await pulumi.runtime.serializeFunction(() => answer + 1);
 const paths = await pulumi.runtime.computeCodePaths();
 console.log(JSON.stringify({ text: fn.text.includes("41"), paths: paths.size > 0, heavy: heavy() > 0 }));
 `);
-      const [planned, called] = r.stdout.trim().split("\n").slice(-2).map((l) => JSON.parse(l) as Record<string, unknown>);
+      const [planned, called] = r.stdout
+        .trim()
+        .split("\n")
+        .slice(-2)
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
       expect(planned).toEqual({ resources: expect.any(Number), errors: [], heavy: 0 });
       expect(called).toEqual({ text: true, paths: true, heavy: true });
     },
@@ -51,7 +58,12 @@ console.log(JSON.stringify({ text: fn.text.includes("41"), paths: paths.size > 0
   it(
     "the check sees TypeScript and arborist when the SDK is imported before the deferral (control)",
     () => {
-      expect(heavy(run(`projectRequire("@pulumi/pulumi"); const { deferClosureSerializer } = await import(${src("components/sdk-load.ts")}); deferClosureSerializer();`).cached).length).toBeGreaterThan(0);
+      expect(
+        heavy(
+          run(`projectRequire("@pulumi/pulumi"); const { deferClosureSerializer } = await import(${src("components/sdk-load.ts")}); deferClosureSerializer();`)
+            .cached,
+        ).length,
+      ).toBeGreaterThan(0);
     },
     freshTestTimeout(2),
   );

@@ -60,12 +60,18 @@ describe("security invariants of every example", () => {
   });
 
   it("the scan finds an open inbound rule and ignores egress and routes", () => {
-    expect(inboundCidrs("aws:ec2/securityGroup:SecurityGroup", { ingress: [{ cidrBlocks: ["0.0.0.0/0"] }], egress: [{ cidrBlocks: ["0.0.0.0/0"] }] })).toEqual(["0.0.0.0/0"]);
+    expect(inboundCidrs("aws:ec2/securityGroup:SecurityGroup", { ingress: [{ cidrBlocks: ["0.0.0.0/0"] }], egress: [{ cidrBlocks: ["0.0.0.0/0"] }] })).toEqual([
+      "0.0.0.0/0",
+    ]);
     expect(inboundCidrs("gcp:compute/firewall:Firewall", { direction: "EGRESS", destinationRanges: ["0.0.0.0/0"], sourceRanges: ["::/0"] })).toEqual([]);
     expect(inboundCidrs("aws:ec2/route:Route", { destinationCidrBlock: "0.0.0.0/0" })).toEqual([]);
     expect(inboundCidrs("azure-native:network:SecurityRule", { direction: "Inbound", sourceAddressPrefix: "::/0" })).toEqual(["::/0"]);
-    expect(inboundCidrs("azure-native:network:NetworkSecurityGroup", { securityRules: [{ direction: "Inbound", sourceAddressPrefixes: ["Internet"] }] })).toEqual(["Internet"]);
+    expect(
+      inboundCidrs("azure-native:network:NetworkSecurityGroup", { securityRules: [{ direction: "Inbound", sourceAddressPrefixes: ["Internet"] }] }),
+    ).toEqual(["Internet"]);
     expect(inboundCidrs("gcp:compute/firewall:Firewall", { direction: "INGRESS", sourceRanges: ["0.0.0.0/0"], denies: [{ protocol: "all" }] })).toEqual([]);
-    expect(inboundCidrs("gcp:compute/firewall:Firewall", { direction: "INGRESS", sourceRanges: ["0.0.0.0/0"], allows: [{ protocol: "tcp" }] })).toEqual(["0.0.0.0/0"]);
+    expect(inboundCidrs("gcp:compute/firewall:Firewall", { direction: "INGRESS", sourceRanges: ["0.0.0.0/0"], allows: [{ protocol: "tcp" }] })).toEqual([
+      "0.0.0.0/0",
+    ]);
   });
 });

@@ -55,11 +55,23 @@ describe("connection artifacts, byte for byte", () => {
 });
 
 describe("connection artifacts, rules", () => {
-  const m: ConnectMachine = { session: "lab", machine: "compute-1", provider: "aws", kind: "HPCCluster", role: "compute", os: "linux", user: "ubuntu", privateAddress: "10.0.1.21", proxy: { machine: "head", address: "203.0.113.2", user: "ubuntu" } };
+  const m: ConnectMachine = {
+    session: "lab",
+    machine: "compute-1",
+    provider: "aws",
+    kind: "HPCCluster",
+    role: "compute",
+    os: "linux",
+    user: "ubuntu",
+    privateAddress: "10.0.1.21",
+    proxy: { machine: "head", address: "203.0.113.2", user: "ubuntu" },
+  };
 
   it("jumps with -J when the key comes from the agent, with a ProxyCommand carrying -i when a key file is given", () => {
     expect(connectionArtifacts(m).ssh).toBe("ssh -J ubuntu@203.0.113.2 ubuntu@10.0.1.21");
-    expect(connectionArtifacts(m, { keyPath: "~/.ssh/id" }).ssh).toBe('ssh -i ~/.ssh/id -o ProxyCommand="ssh -i ~/.ssh/id -W %h:%p ubuntu@203.0.113.2" ubuntu@10.0.1.21');
+    expect(connectionArtifacts(m, { keyPath: "~/.ssh/id" }).ssh).toBe(
+      'ssh -i ~/.ssh/id -o ProxyCommand="ssh -i ~/.ssh/id -W %h:%p ubuntu@203.0.113.2" ubuntu@10.0.1.21',
+    );
   });
 
   it("quotes a key path for the shell, keeping ~ expandable", () => {
@@ -69,7 +81,9 @@ describe("connection artifacts, rules", () => {
   });
 
   it("says what is missing when a machine has no address yet", () => {
-    expect(() => connectionArtifacts({ ...m, privateAddress: undefined })).toThrow("lab/compute-1: no address yet (is the machine running? run `formations refresh lab`)");
+    expect(() => connectionArtifacts({ ...m, privateAddress: undefined })).toThrow(
+      "lab/compute-1: no address yet (is the machine running? run `formations refresh lab`)",
+    );
   });
 
   it("never writes a password in an .rdp file", () => {
@@ -83,13 +97,28 @@ describe("connection artifacts, rules", () => {
   });
 
   // Issue 12, item 7: the desktop tunnel line inserted the private address raw.
-  const desktop: ConnectMachine = { session: "lab", machine: "target", provider: "aws", kind: "VirtualLab", role: "target", os: "windows", protocol: "rdp", user: "Administrator", privateAddress: "10.0.16.5", proxy: { machine: "proxy", address: "203.0.113.4", user: "ubuntu" } };
+  const desktop: ConnectMachine = {
+    session: "lab",
+    machine: "target",
+    provider: "aws",
+    kind: "VirtualLab",
+    role: "target",
+    os: "windows",
+    protocol: "rdp",
+    user: "Administrator",
+    privateAddress: "10.0.16.5",
+    proxy: { machine: "proxy", address: "203.0.113.4", user: "ubuntu" },
+  };
 
   it("quotes the tunnel's forward like every other word, and brackets an IPv6 address", () => {
     expect(connectionArtifacts(desktop).tunnel).toBe("ssh -N -L 13389:10.0.16.5:3389 ubuntu@203.0.113.4");
     expect(connectionArtifacts({ ...desktop, privateAddress: "fd00::5" }).tunnel).toBe("ssh -N -L '13389:[fd00::5]:3389' ubuntu@203.0.113.4");
-    expect(connectionArtifacts({ ...desktop, privateAddress: "ip-10-0-16-5.eu-west-1.compute.internal" }).tunnel).toBe("ssh -N -L 13389:ip-10-0-16-5.eu-west-1.compute.internal:3389 ubuntu@203.0.113.4");
-    expect(connectionArtifacts({ ...desktop, proxy: undefined, privateAddress: undefined, publicAddress: "2001:db8::9" }).rdpFile).toContain("full address:s:[2001:db8::9]:3389\r\n");
+    expect(connectionArtifacts({ ...desktop, privateAddress: "ip-10-0-16-5.eu-west-1.compute.internal" }).tunnel).toBe(
+      "ssh -N -L 13389:ip-10-0-16-5.eu-west-1.compute.internal:3389 ubuntu@203.0.113.4",
+    );
+    expect(connectionArtifacts({ ...desktop, proxy: undefined, privateAddress: undefined, publicAddress: "2001:db8::9" }).rdpFile).toContain(
+      "full address:s:[2001:db8::9]:3389\r\n",
+    );
   });
 
   it.each([
@@ -99,8 +128,14 @@ describe("connection artifacts, rules", () => {
     ["a newline", "10.0.16.5\nHost *"],
     ["an empty label", "a..b"],
   ])("refuses an address from the state that is not an IP or a host name: %s", (_name, address) => {
-    expect(() => connectionArtifacts({ ...desktop, privateAddress: address })).toThrow(/recorded in the session's state is not an IP address or a host name .*refusing to print it/);
-    for (const bad of [{ ...m, privateAddress: address }, { ...m, publicAddress: address }, { ...m, proxy: { ...m.proxy!, address } }]) {
+    expect(() => connectionArtifacts({ ...desktop, privateAddress: address })).toThrow(
+      /recorded in the session's state is not an IP address or a host name .*refusing to print it/,
+    );
+    for (const bad of [
+      { ...m, privateAddress: address },
+      { ...m, publicAddress: address },
+      { ...m, proxy: { ...m.proxy!, address } },
+    ]) {
       expect(() => connectionArtifacts(bad)).toThrow(/recorded in the session's state is not an IP address or a host name .*refusing to print it/);
       expect(() => sshConfigSnippet([bad])).toThrow(/not an IP address or a host name/);
     }

@@ -39,7 +39,11 @@ function cloudCase(provider: Cloud, kind: Kind): ConnectCase {
   switch (kind) {
     case "Machine":
       // OpenStack without access.allowFrom: no public address at all.
-      machines.push(provider === "openstack" ? { ...base, machine: "machine", role: "machine", privateAddress: priv(5) } : { ...base, machine: "machine", role: "machine", publicAddress: pub(5), privateAddress: priv(5) });
+      machines.push(
+        provider === "openstack"
+          ? { ...base, machine: "machine", role: "machine", privateAddress: priv(5) }
+          : { ...base, machine: "machine", role: "machine", publicAddress: pub(5), privateAddress: priv(5) },
+      );
       break;
     case "Docker":
       machines.push({ ...base, machine: "host", role: "host", publicAddress: pub(5), privateAddress: priv(5), container: `${session}-web` });
@@ -50,7 +54,12 @@ function cloudCase(provider: Cloud, kind: Kind): ConnectCase {
       break;
     case "VirtualLab": {
       machines.push({ ...base, machine: "proxy", role: "proxy", publicAddress: pub(1), privateAddress: priv(4) });
-      const target = { aws: { os: "windows", protocol: "rdp", user: "Administrator" }, azure: { os: "linux", protocol: "rdp" }, gcp: { os: "linux", protocol: "vnc" }, openstack: { os: "linux", protocol: "ssh" } } as const;
+      const target = {
+        aws: { os: "windows", protocol: "rdp", user: "Administrator" },
+        azure: { os: "linux", protocol: "rdp" },
+        gcp: { os: "linux", protocol: "vnc" },
+        openstack: { os: "linux", protocol: "ssh" },
+      } as const;
       machines.push({ ...base, ...target[provider], machine: "target", role: "target", privateAddress: priv(5), proxy });
       break;
     }
@@ -77,7 +86,14 @@ function cloudCase(provider: Cloud, kind: Kind): ConnectCase {
 function dockerCase(kind: Kind): ConnectCase {
   const session = `docker-${kind.toLowerCase()}`;
   const base = { session, provider: "docker" as const, kind, os: "linux" as const, user: "root" };
-  const c = (machine: string, role: ConnectMachine["role"], extra: Partial<ConnectMachine> = {}): ConnectMachine => ({ ...base, machine, role, container: `${session}-${machine}`, privateAddress: "172.18.0.2", ...extra });
+  const c = (machine: string, role: ConnectMachine["role"], extra: Partial<ConnectMachine> = {}): ConnectMachine => ({
+    ...base,
+    machine,
+    role,
+    container: `${session}-${machine}`,
+    privateAddress: "172.18.0.2",
+    ...extra,
+  });
   const machines: ConnectMachine[] = [];
   switch (kind) {
     case "Machine": // the local default engine: no DOCKER_HOST
@@ -87,7 +103,10 @@ function dockerCase(kind: Kind): ConnectCase {
       machines.push(c("container", "machine", { dockerHost: "tcp://docker.lab.example:2376", shell: "/bin/sh" }));
       break;
     case "Pool": // a remote engine over SSH
-      machines.push(c("machine-1", "member", { dockerHost: "ssh://alice@build.example" }), c("machine-2", "member", { dockerHost: "ssh://alice@build.example" }));
+      machines.push(
+        c("machine-1", "member", { dockerHost: "ssh://alice@build.example" }),
+        c("machine-2", "member", { dockerHost: "ssh://alice@build.example" }),
+      );
       break;
     case "VirtualLab": {
       const gatewayUrl = "http://127.0.0.1:49153/guacamole/";
@@ -109,6 +128,22 @@ const KINDS: Kind[] = ["Machine", "Docker", "Pool", "VirtualLab", "EMRCluster", 
 export const CASES: ConnectCase[] = [
   ...(["aws", "azure", "gcp", "openstack"] as const).flatMap((p) => KINDS.map((k) => cloudCase(p, k))),
   // A Windows machine reached directly, on its public address.
-  { name: "aws-machine-windows", machines: [{ session: "aws-machine-windows", machine: "machine", provider: "aws", kind: "Machine", role: "machine", os: "windows", user: "Administrator", publicAddress: "203.0.113.99", privateAddress: "10.10.1.99" }], options: KEYS.aws },
+  {
+    name: "aws-machine-windows",
+    machines: [
+      {
+        session: "aws-machine-windows",
+        machine: "machine",
+        provider: "aws",
+        kind: "Machine",
+        role: "machine",
+        os: "windows",
+        user: "Administrator",
+        publicAddress: "203.0.113.99",
+        privateAddress: "10.10.1.99",
+      },
+    ],
+    options: KEYS.aws,
+  },
   ...KINDS.map(dockerCase),
 ];

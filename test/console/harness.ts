@@ -76,7 +76,7 @@ export async function consoleHarness(): Promise<ConsoleHarness> {
   await writeFile(join(dir, "pool.yaml"), pool(3, { name: "lab", labels: { team: "bio", course: "gen101" } }));
   await writeFile(
     join(dir, "labs", "desktop.yaml"),
-    lab({ name: "desk", provider: "aws", labels: { team: "chem" }, machine: ["instanceType: c7g.large"] }).replace("protocol: ssh", "protocol: rdp"),
+    lab({ name: "desk", provider: "aws", labels: { team: "chem" }, machine: ["instanceType: a1.large"] }).replace("protocol: ssh", "protocol: rdp"),
   );
   await writeFile(join(dir, "broken.yaml"), INVALID);
   await writeFile(join(dir, "ci.yaml"), "jobs:\n  test: { runs-on: debian }\n"); // not a formation: not offered

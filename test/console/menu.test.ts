@@ -75,7 +75,9 @@ describe("machineMenu", () => {
     expect(reasons(machineMenu(machine({ name: "head", role: "head" }), "aws", hpc)).Delete).toMatch(/^head is the cluster's head node/);
     const emr = { session: "spark", machines: [{ role: "proxy" }, { role: "master" }, { role: "worker" }] };
     expect(reasons(machineMenu(machine({ name: "worker-1", role: "worker" }), "openstack", emr)).Delete).toBe("enabled");
-    expect(reasons(machineMenu(machine({ name: "worker-1", role: "worker", refused: { start: "run by EMR" } }), "aws", emr)).Delete).toMatch(/managed big-data service \(aws\)/);
+    expect(reasons(machineMenu(machine({ name: "worker-1", role: "worker", refused: { start: "run by EMR" } }), "aws", emr)).Delete).toMatch(
+      /managed big-data service \(aws\)/,
+    );
     expect(reasons(machineMenu(machine({ name: "proxy", role: "proxy" }), "aws", emr)).Delete).toMatch(/the session's proxy/);
   });
 

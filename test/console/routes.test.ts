@@ -112,7 +112,9 @@ describe("the Machines view and its menu", () => {
     const page = await jsonOf<SessionPage>(h.get("/api/sessions/emr"));
     const worker = page.machines.find((m) => m.role === "worker")!;
     expect(worker.menu.filter((i) => i.enabled).map((i) => i.id)).toEqual([]);
-    expect(worker.menu.find((i) => i.id === "stop")!.reason).toMatch(/a node of the managed (EMR|HDInsight) cluster, which starts and stops it itself and cannot be stopped/);
+    expect(worker.menu.find((i) => i.id === "stop")!.reason).toMatch(
+      /a node of the managed (EMR|HDInsight) cluster, which starts and stops it itself and cannot be stopped/,
+    );
   });
 
   it("stops one machine only when confirmed, with words naming it; the journal says who; the pages hear of it", async () => {
@@ -193,10 +195,19 @@ describe("snapshots and Images", () => {
     expect(r.status).toBe(202);
     await h.hub.idle();
     expect(h.hub.list()[0]).toMatchObject({ state: "done", title: "snapshot lab/machine-1" });
-    const { images, unreadable } = await jsonOf<{ images: { id: string; name: string; session: string; machine: string; provider: string; formation?: string }[]; unreadable: unknown[] }>(h.get("/api/images"));
+    const { images, unreadable } = await jsonOf<{
+      images: { id: string; name: string; session: string; machine: string; provider: string; formation?: string }[];
+      unreadable: unknown[];
+    }>(h.get("/api/images"));
     expect(unreadable).toEqual([]);
     expect(images).toHaveLength(1);
-    expect(images[0]).toMatchObject({ session: "lab", machine: "machine-1", provider: "docker", id: expect.stringMatching(/^img-[0-9a-f]{10}$/), name: expect.stringMatching(/^lab-machine-1-snapshot:\d+/) });
+    expect(images[0]).toMatchObject({
+      session: "lab",
+      machine: "machine-1",
+      provider: "docker",
+      id: expect.stringMatching(/^img-[0-9a-f]{10}$/),
+      name: expect.stringMatching(/^lab-machine-1-snapshot:\d+/),
+    });
     expect(images[0]!.formation).toMatch(/^snapshots\/lab-machine-1-\d+\.yaml$/);
     expect(await readFile(join(h.dir, images[0]!.formation!), "utf8")).toContain(`image: ${images[0]!.name}`);
   });
@@ -212,7 +223,9 @@ describe("snapshots and Images", () => {
     expect(launched.file).toBe(`snapshots/${catalogId}.yaml`);
     expect(await readFile(join(h.dir, launched.file), "utf8")).toMatch(/image: lab-machine-2-snapshot:\d+/);
     const { words, task } = await confirmed(`/api/images/${catalogId}/delete`, {});
-    expect(words).toMatch(/^Delete docker image lab-machine-2-snapshot:\d+ \(img-1-lab-machine-2-snapshot:\d+\), taken from lab\/machine-2, and the storage behind it\?/);
+    expect(words).toMatch(
+      /^Delete docker image lab-machine-2-snapshot:\d+ \(img-1-lab-machine-2-snapshot:\d+\), taken from lab\/machine-2, and the storage behind it\?/,
+    );
     expect(task).toMatchObject({ state: "done" });
     expect(h.images.removed).toEqual([expect.stringMatching(/^img-1-lab-machine-2-snapshot:/)]);
     expect((await jsonOf<{ images: unknown[] }>(h.get("/api/images"))).images).toEqual([]);
@@ -224,7 +237,9 @@ describe("Delete one machine and Connect › PuTTY from the menu", () => {
   it("deletes a Pool member once confirmed, through the library; the name is not reused", async () => {
     await h.launch("pool.yaml");
     const { words, task } = await confirmed("/api/sessions/lab/machines/machine-2/delete", {});
-    expect(words).toBe("Delete lab/machine-2 (running) for good: its resources and disks are deleted and its name is not reused. 2 machine(s) remain: machine-1, machine-3.");
+    expect(words).toBe(
+      "Delete lab/machine-2 (running) for good: its resources and disks are deleted and its name is not reused. 2 machine(s) remain: machine-1, machine-3.",
+    );
     expect(task).toMatchObject({ state: "done", title: "delete lab/machine-2" });
     const page = await jsonOf<SessionPage>(h.get("/api/sessions/lab"));
     expect(page.machines.map((m) => m.name)).toEqual(["machine-1", "machine-3"]);

@@ -1,6 +1,16 @@
 /** Test layer: unit (pure code; none of the five layers: no engine, no cloud, no browser). */
 import { describe, expect, it } from "vitest";
-import { decideBudget, decideBudgets, decideIdle, enforcementEntry, lastEnforcement, parseVerdict, verdictFromConsole, type IdleInput, type IdleVerdict } from "../../cost/budget.js";
+import {
+  decideBudget,
+  decideBudgets,
+  decideIdle,
+  enforcementEntry,
+  lastEnforcement,
+  parseVerdict,
+  verdictFromConsole,
+  type IdleInput,
+  type IdleVerdict,
+} from "../../cost/budget.js";
 import { buildLedger } from "../../cost/ledger.js";
 import type { JournalEntry } from "../../cost/journal.js";
 import type { LaunchPrice } from "../../cost/events.js";
@@ -13,7 +23,14 @@ const ledgerAt = (now: string) => buildLedger([{ type: "launch", machine: "m1", 
 describe("budgets", () => {
   it("stops a session whose accrued cost reached its budget, saying by how much", () => {
     const d = decideBudget({ session: "lab", ledger: ledgerAt(h("05:00")), budget: { usd: 50, action: "stop" } });
-    expect(d).toMatchObject({ session: "lab", decision: "stop", reason: "budget $50.00 reached: accrued $51.20", breached: true, accruedMicros: 51_200_000, budgetMicros: 50_000_000 });
+    expect(d).toMatchObject({
+      session: "lab",
+      decision: "stop",
+      reason: "budget $50.00 reached: accrued $51.20",
+      breached: true,
+      accruedMicros: 51_200_000,
+      budgetMicros: 50_000_000,
+    });
   });
 
   it("does nothing within budget", () => {
@@ -34,7 +51,11 @@ describe("budgets", () => {
   });
 
   it("reports ok without a budget", () => {
-    expect(decideBudget({ session: "lab", ledger: ledgerAt(h("05:00")) })).toMatchObject({ decision: "ok", reason: "no budget: accrued $51.20", breached: false });
+    expect(decideBudget({ session: "lab", ledger: ledgerAt(h("05:00")) })).toMatchObject({
+      decision: "ok",
+      reason: "no budget: accrued $51.20",
+      breached: false,
+    });
   });
 
   describe("never acts twice on the same breach", () => {
@@ -42,13 +63,25 @@ describe("budgets", () => {
     const journal: JournalEntry[] = [enforcementEntry(first, h("05:01"), "ok")];
 
     it("records the enforcement as a journal entry", () => {
-      expect(journal[0]).toEqual({ at: h("05:01"), actor: "enforce", action: "budget", result: "ok", detail: "stop: budget $50.00 reached: accrued $51.20", budget: { usd: 50, action: "stop", accruedMicros: 51_200_000, reason: "budget $50.00 reached: accrued $51.20" } });
+      expect(journal[0]).toEqual({
+        at: h("05:01"),
+        actor: "enforce",
+        action: "budget",
+        result: "ok",
+        detail: "stop: budget $50.00 reached: accrued $51.20",
+        budget: { usd: 50, action: "stop", accruedMicros: 51_200_000, reason: "budget $50.00 reached: accrued $51.20" },
+      });
       expect(lastEnforcement(journal)).toEqual({ at: h("05:01"), usd: 50, action: "stop" });
     });
 
     it("does not stop again after the user started the machines", () => {
       const d = decideBudget({ session: "lab", ledger: ledgerAt(h("07:00")), budget: { usd: 50, action: "stop" }, journal });
-      expect(d).toMatchObject({ decision: "ok", breached: true, reason: `budget $50.00 reached: accrued $71.68; stop already taken at ${h("05:01")}`, alreadyActed: { usd: 50, action: "stop" } });
+      expect(d).toMatchObject({
+        decision: "ok",
+        breached: true,
+        reason: `budget $50.00 reached: accrued $71.68; stop already taken at ${h("05:01")}`,
+        alreadyActed: { usd: 50, action: "stop" },
+      });
     });
 
     it("acts on a raised budget once it is reached", () => {
@@ -99,22 +132,63 @@ describe("budgets", () => {
 
 describe("idle rule", () => {
   const now = h("12:00");
-  const verdict = (v: Partial<IdleVerdict>): IdleVerdict => ({ at: h("11:59"), verdict: "idle", reasons: ["no session on ports 22 3389", "cpu 2% over the last 60s (threshold 10%)"], idleFor: 3600, ...v });
+  const verdict = (v: Partial<IdleVerdict>): IdleVerdict => ({
+    at: h("11:59"),
+    verdict: "idle",
+    reasons: ["no session on ports 22 3389", "cpu 2% over the last 60s (threshold 10%)"],
+    idleFor: 3600,
+    ...v,
+  });
   const base: IdleInput = { session: "lab", machine: "m1", state: "running", idleMinutes: 60, lastStartAt: h("09:00") };
   const cases: [string, Partial<IdleInput>, boolean, string][] = [
-    ["idle long enough", { verdict: verdict({}) }, true, "idle for 60 min (limit 60 min): no session on ports 22 3389; cpu 2% over the last 60s (threshold 10%)"],
+    [
+      "idle long enough",
+      { verdict: verdict({}) },
+      true,
+      "idle for 60 min (limit 60 min): no session on ports 22 3389; cpu 2% over the last 60s (threshold 10%)",
+    ],
     ["idle, not long enough", { verdict: verdict({ idleFor: 3599 }) }, false, "idle for 59 min of 60 min"],
-    ["busy", { verdict: verdict({ verdict: "busy", idleFor: 0, reasons: ["1 established connection on port 22 (ssh)"] }) }, false, "busy: 1 established connection on port 22 (ssh)"],
-    ["stopping but still running", { verdict: verdict({ verdict: "stopping" }) }, true, `the idle agent decided to stop at ${h("11:59")} but the machine is still running: no session on ports 22 3389; cpu 2% over the last 60s (threshold 10%)`],
+    [
+      "busy",
+      { verdict: verdict({ verdict: "busy", idleFor: 0, reasons: ["1 established connection on port 22 (ssh)"] }) },
+      false,
+      "busy: 1 established connection on port 22 (ssh)",
+    ],
+    [
+      "stopping but still running",
+      { verdict: verdict({ verdict: "stopping" }) },
+      true,
+      `the idle agent decided to stop at ${h("11:59")} but the machine is still running: no session on ports 22 3389; cpu 2% over the last 60s (threshold 10%)`,
+    ],
     ["already stopped", { state: "stopped", verdict: verdict({}) }, false, "already stopped"],
     ["auto-stop off", { idleMinutes: undefined, verdict: verdict({}) }, false, "auto-stop is off"],
     ["no verdict", {}, false, "no verdict from the idle agent yet"],
-    ["verdict from before the last start", { verdict: verdict({ at: h("08:00") }) }, false, `last verdict (${h("08:00")}) is from before the last start (${h("09:00")})`],
+    [
+      "verdict from before the last start",
+      { verdict: verdict({ at: h("08:00") }) },
+      false,
+      `last verdict (${h("08:00")}) is from before the last start (${h("09:00")})`,
+    ],
     ["stale verdict", { verdict: verdict({ at: h("11:45") }) }, false, `last verdict is 15 min old (${h("11:45")}): the idle agent is not reporting`],
     // The agent went quiet because it shut the machine down (on Azure: still allocated and billed).
-    ["stale stopping verdict", { verdict: verdict({ at: h("11:00"), verdict: "stopping" }) }, true, `the idle agent decided to stop at ${h("11:00")} and has not reported since; the session still records it running: no session on ports 22 3389; cpu 2% over the last 60s (threshold 10%)`],
-    ["old busy verdict read from the console, which shows changes only", { changesOnly: true, verdict: verdict({ at: h("10:00"), verdict: "busy", reasons: ["1 running Slurm job"], idleFor: 0 }) }, false, `busy since ${h("10:00")} (its last change on the console): 1 running Slurm job`],
-    ["stale stopping verdict from before the last start", { verdict: verdict({ at: h("08:30"), verdict: "stopping" }) }, false, `last verdict (${h("08:30")}) is from before the last start (${h("09:00")})`],
+    [
+      "stale stopping verdict",
+      { verdict: verdict({ at: h("11:00"), verdict: "stopping" }) },
+      true,
+      `the idle agent decided to stop at ${h("11:00")} and has not reported since; the session still records it running: no session on ports 22 3389; cpu 2% over the last 60s (threshold 10%)`,
+    ],
+    [
+      "old busy verdict read from the console, which shows changes only",
+      { changesOnly: true, verdict: verdict({ at: h("10:00"), verdict: "busy", reasons: ["1 running Slurm job"], idleFor: 0 }) },
+      false,
+      `busy since ${h("10:00")} (its last change on the console): 1 running Slurm job`,
+    ],
+    [
+      "stale stopping verdict from before the last start",
+      { verdict: verdict({ at: h("08:30"), verdict: "stopping" }) },
+      false,
+      `last verdict (${h("08:30")}) is from before the last start (${h("09:00")})`,
+    ],
   ];
   it.each(cases)("%s", (_name, input, stop, reason) => {
     const [d] = decideIdle([{ ...base, ...input }], now);
@@ -123,7 +197,8 @@ describe("idle rule", () => {
 
   it("finds the last whole verdict in a machine's console output", () => {
     const a = '{"at":"2026-11-01T11:00:00Z","verdict":"idle","reasons":["no session on ports 22","idle for 0s of 3600s"],"idleFor":0}';
-    const b = '{"at":"2026-11-01T12:00:00Z","verdict":"stopping","reasons":["a \\"quoted\\" [reason]","idle for 3600s (limit 60 min): running: shutdown -h now"],"idleFor":3600}';
+    const b =
+      '{"at":"2026-11-01T12:00:00Z","verdict":"stopping","reasons":["a \\"quoted\\" [reason]","idle for 3600s (limit 60 min): running: shutdown -h now"],"idleFor":3600}';
     const console = [
       "[    0.000000] Linux version 6.8.0-1015-aws",
       `${a}\r`,
@@ -131,12 +206,22 @@ describe("idle rule", () => {
       `${b}\r`,
       '[ 3601.2] reboot: Power down {"at":"2026-11-01T12:01:00Z","verdict":"bus', // cut off
     ].join("\n");
-    expect(verdictFromConsole(console)).toEqual({ at: "2026-11-01T12:00:00Z", verdict: "stopping", reasons: ['a "quoted" [reason]', "idle for 3600s (limit 60 min): running: shutdown -h now"], idleFor: 3600 });
+    expect(verdictFromConsole(console)).toEqual({
+      at: "2026-11-01T12:00:00Z",
+      verdict: "stopping",
+      reasons: ['a "quoted" [reason]', "idle for 3600s (limit 60 min): running: shutdown -h now"],
+      idleFor: 3600,
+    });
     expect(verdictFromConsole("[    0.000000] Linux version 6.8.0\n")).toBeUndefined();
   });
 
   it("parses the agent's verdict line and rejects a malformed one", () => {
-    expect(parseVerdict('{"at":"2026-11-01T11:59:00Z","verdict":"idle","reasons":["a"],"idleFor":120}')).toEqual({ at: h("11:59"), verdict: "idle", reasons: ["a"], idleFor: 120 });
+    expect(parseVerdict('{"at":"2026-11-01T11:59:00Z","verdict":"idle","reasons":["a"],"idleFor":120}')).toEqual({
+      at: h("11:59"),
+      verdict: "idle",
+      reasons: ["a"],
+      idleFor: 120,
+    });
     expect(() => parseVerdict('{"at":"2026-11-01T11:59:00Z","verdict":"sleepy","reasons":[],"idleFor":1}')).toThrow(/idle verdict must be/);
     expect(() => parseVerdict("not json")).toThrow(/not JSON/);
   });

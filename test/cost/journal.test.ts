@@ -18,7 +18,16 @@ describe("eventsFromJournal", () => {
   const journal: JournalEntry[] = [
     { at: h("08:00"), actor: "alice@lab", action: "up", result: "ok" },
     { at: h("09:00"), actor: "alice@lab", action: "stop", machine: "compute-1", from: "running", to: "stopped", result: "ok" },
-    { at: h("09:30"), actor: "alice@lab", action: "start", machine: "compute-1", from: "stopped", to: "running", result: "failed", detail: "InsufficientInstanceCapacity" },
+    {
+      at: h("09:30"),
+      actor: "alice@lab",
+      action: "start",
+      machine: "compute-1",
+      from: "stopped",
+      to: "running",
+      result: "failed",
+      detail: "InsufficientInstanceCapacity",
+    },
     { at: h("10:00"), actor: "alice@lab", action: "snapshot", machine: "head", result: "ok", detail: "head-img" },
     { at: h("10:30"), actor: "enforce", action: "budget", result: "done", budget: { usd: 1, action: "notify" } },
     { at: h("11:00"), actor: "ci", action: "hibernate", to: "hibernated", result: "ok" },
@@ -106,18 +115,39 @@ describe("eventsFromJournal", () => {
   });
 
   it("prefers the price carried by a launch entry, and fails without any price", () => {
-    const withPrice = eventsFromJournal([{ at: h("08:00"), action: "launch", machine: "extra", price: { computeUsdPerHour: 1, diskUsdPerHour: 0, source: "entry", spot: true }, to: "running" }], ctx);
-    expect(withPrice.events).toEqual([{ type: "launch", machine: "extra", at: h("08:00"), price: { computeUsdPerHour: 1, diskUsdPerHour: 0, source: "entry", spot: true }, state: "running" }]);
+    const withPrice = eventsFromJournal(
+      [{ at: h("08:00"), action: "launch", machine: "extra", price: { computeUsdPerHour: 1, diskUsdPerHour: 0, source: "entry", spot: true }, to: "running" }],
+      ctx,
+    );
+    expect(withPrice.events).toEqual([
+      { type: "launch", machine: "extra", at: h("08:00"), price: { computeUsdPerHour: 1, diskUsdPerHour: 0, source: "entry", spot: true }, state: "running" },
+    ]);
     expect(() => eventsFromJournal([{ at: h("08:00"), action: "launch", machine: "extra" }], ctx)).toThrow(LedgerError);
     expect(() => eventsFromJournal([{ at: h("08:00"), action: "launch", machine: "extra" }], ctx)).toThrow(/no launch price for machine 'extra'/);
   });
 
   it("charges each machine at the price its up entry captured, not at today's catalog", () => {
-    const captured = { machines: ["head"], computeUsdPerHour: 0.1, diskUsdPerHour: 0.004, source: "aws catalog 2026-10", spot: false, instanceType: "t3.large", diskGb: 30 };
+    const captured = {
+      machines: ["head"],
+      computeUsdPerHour: 0.1,
+      diskUsdPerHour: 0.004,
+      source: "aws catalog 2026-10",
+      spot: false,
+      instanceType: "t3.large",
+      diskGb: 30,
+    };
     const { events } = eventsFromJournal([{ at: h("08:00"), action: "up", result: "ok", added: ["head"], prices: [captured] }], ctx);
     // The shape fields ride along in the journal; the ledger reads the prices and the source only.
     // A finished up left its machines running (billed as pending would be, but named right).
-    expect(events).toEqual([{ type: "launch", machine: "head", at: h("08:00"), price: { computeUsdPerHour: 0.1, diskUsdPerHour: 0.004, source: "aws catalog 2026-10", spot: false }, state: "running" }]);
+    expect(events).toEqual([
+      {
+        type: "launch",
+        machine: "head",
+        at: h("08:00"),
+        price: { computeUsdPerHour: 0.1, diskUsdPerHour: 0.004, source: "aws catalog 2026-10", spot: false },
+        state: "running",
+      },
+    ]);
     expect(buildLedger(events, h("10:00")).totalMicros).toBe(208_000);
   });
 
@@ -172,12 +202,19 @@ describe("priceAtLaunch", () => {
   });
 
   it("adds the Windows licence, and an address price when there is one", () => {
-    const win = priceAtLaunch(aws, { instanceType: "m6i.large", diskGb: 50, spot: true, image: { os: "windows" } }, { spotUsdPerHour: 0.04, addressUsdPerHour: 0.005 });
+    const win = priceAtLaunch(
+      aws,
+      { instanceType: "m6i.large", diskGb: 50, spot: true, image: { os: "windows" } },
+      { spotUsdPerHour: 0.04, addressUsdPerHour: 0.005 },
+    );
     expect(win).toMatchObject({ computeUsdPerHour: 0.04 + 0.092, addressUsdPerHour: 0.005 });
   });
 
   it("says so when the instance type is not in the catalog", () => {
-    expect(priceAtLaunch(aws, { ...t3, instanceType: "x9.huge" })).toMatchObject({ computeUsdPerHour: 0.2, source: `${aws.source}; x9.huge not in the catalog, priced at its default 0.2 USD/h` });
+    expect(priceAtLaunch(aws, { ...t3, instanceType: "x9.huge" })).toMatchObject({
+      computeUsdPerHour: 0.2,
+      source: `${aws.source}; x9.huge not in the catalog, priced at its default 0.2 USD/h`,
+    });
   });
 
   it("charges nothing on docker, and does not call its sizes unknown", () => {
@@ -194,7 +231,9 @@ describe("priceAtLaunch", () => {
     ]);
     const journal = [{ action: "up", result: "ok", prices: first }];
     expect(pricesForUp(aws, plan(m("head", "m6i.large"), m("compute-1"), m("compute-2")), [], journal)).toEqual([]);
-    expect(pricesForUp(aws, plan(m("head", "m6i.xlarge"), m("compute-1"), m("compute-2"), m("compute-3")), ["compute-3"], journal).map((g) => g.machines)).toEqual([["head"], ["compute-3"]]);
+    expect(
+      pricesForUp(aws, plan(m("head", "m6i.xlarge"), m("compute-1"), m("compute-2"), m("compute-3")), ["compute-3"], journal).map((g) => g.machines),
+    ).toEqual([["head"], ["compute-3"]]);
     // No captured price (an older session): left to the ledger's fallback.
     expect(pricesForUp(aws, plan(m("head", "m6i.xlarge")), [], [{ action: "up", result: "ok" }])).toEqual([]);
   });
@@ -204,14 +243,32 @@ describe("priceAtLaunch", () => {
     const plan = { machines: [node], storage: { sizeGb: 100, mountPath: "/shared", kind: "managed" as const }, network: {} };
     const [, session] = pricesForUp(aws, plan, ["compute-1"], []);
     const storage = (100 * aws.sharedStorageGbMonthUsd) / 730;
-    expect(session).toEqual({ machines: [SESSION_RESOURCES], computeUsdPerHour: 0, diskUsdPerHour: storage + aws.privateEgressUsd!, source: `${aws.source}; shared storage 100 GB + NAT gateway`, spot: false, instanceType: "nat", diskGb: 100, os: "linux" });
+    expect(session).toEqual({
+      machines: [SESSION_RESOURCES],
+      computeUsdPerHour: 0,
+      diskUsdPerHour: storage + aws.privateEgressUsd!,
+      source: `${aws.source}; shared storage 100 GB + NAT gateway`,
+      spot: false,
+      instanceType: "nat",
+      diskGb: 100,
+      os: "linux",
+    });
     const journal = [{ action: "up", result: "ok", prices: [session] }];
     expect(pricesForUp(aws, plan, [], journal)).toEqual([]);
-    expect(pricesForUp(aws, { ...plan, storage: { ...plan.storage, sizeGb: 200 } }, [], journal).map((g) => [g.machines, g.diskGb])).toEqual([[[SESSION_RESOURCES], 200]]);
+    expect(pricesForUp(aws, { ...plan, storage: { ...plan.storage, sizeGb: 200 } }, [], journal).map((g) => [g.machines, g.diskGb])).toEqual([
+      [[SESSION_RESOURCES], 200],
+    ]);
     // A given network: no NAT gateway of ours; no managed storage: nothing to price.
     expect(pricesForUp(aws, { machines: [node], network: { existing: { id: "vpc-1" } } }, ["compute-1"], []).map((g) => g.machines)).toEqual([["compute-1"]]);
     // The ledger charges them in every state, from the first up to the destroy.
-    const { events } = eventsFromJournal([{ at: h("08:00"), action: "up", result: "ok", added: ["compute-1"], prices: pricesForUp(aws, plan, ["compute-1"], []) }, { at: h("10:00"), action: "stop", to: "stopped", result: "ok" }, { at: h("12:00"), action: "destroy", result: "ok" }], { machines: ["compute-1"] });
+    const { events } = eventsFromJournal(
+      [
+        { at: h("08:00"), action: "up", result: "ok", added: ["compute-1"], prices: pricesForUp(aws, plan, ["compute-1"], []) },
+        { at: h("10:00"), action: "stop", to: "stopped", result: "ok" },
+        { at: h("12:00"), action: "destroy", result: "ok" },
+      ],
+      { machines: ["compute-1"] },
+    );
     const ledger = buildLedger(events, h("13:00"));
     expect(ledger.machines.map((l) => [l.machine, l.accruedMicros])).toEqual([
       [SESSION_RESOURCES, Math.round(4 * (storage + aws.privateEgressUsd!) * 1e6)],

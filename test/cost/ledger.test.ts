@@ -61,7 +61,11 @@ describe("ledger: spot interruption and price changes", () => {
     // stopped: 2.25 h x 0.003616438356 = 0.008136986301 USD; total 0.307560273971 USD
     expect(ledger.byState).toEqual({ running: 299_423, stopped: 8_137, hibernated: 0 });
     expect(ledger.totalMicros).toBe(307_560);
-    expect(ledger.machines[0]?.intervals.find((i) => i.state === "interrupted")).toMatchObject({ from: h("05:30").replace("Z", ".000Z"), micros: 0, ratePerHourMicros: 0 });
+    expect(ledger.machines[0]?.intervals.find((i) => i.state === "interrupted")).toMatchObject({
+      from: h("05:30").replace("Z", ".000Z"),
+      micros: 0,
+      ratePerHourMicros: 0,
+    });
   });
 
   it("burns the new spot price plus the disk now, and reports the price's source", () => {
@@ -118,8 +122,14 @@ describe("ledger: several machines and the order of events", () => {
   it("keeps the input order of events at the same instant", () => {
     const at = h("10:00");
     const base: LedgerEvent[] = [{ type: "launch", machine: "m1", at: h("09:00"), price: simple, state: "running" }];
-    const stopThenStart = buildLedger([...base, { type: "state", machine: "m1", at, state: "stopped" }, { type: "state", machine: "m1", at, state: "running" }], h("11:00"));
-    const startThenStop = buildLedger([...base, { type: "state", machine: "m1", at, state: "running" }, { type: "state", machine: "m1", at, state: "stopped" }], h("11:00"));
+    const stopThenStart = buildLedger(
+      [...base, { type: "state", machine: "m1", at, state: "stopped" }, { type: "state", machine: "m1", at, state: "running" }],
+      h("11:00"),
+    );
+    const startThenStop = buildLedger(
+      [...base, { type: "state", machine: "m1", at, state: "running" }, { type: "state", machine: "m1", at, state: "stopped" }],
+      h("11:00"),
+    );
     expect([stopThenStart.machines[0]?.state, stopThenStart.totalMicros]).toEqual(["running", 230_000]);
     expect([startThenStop.machines[0]?.state, startThenStop.totalMicros]).toEqual(["stopped", 130_000]);
   });
@@ -156,9 +166,24 @@ describe("ledger: several machines and the order of events", () => {
 describe("ledger: rejected input", () => {
   const launch: LedgerEvent = { type: "launch", machine: "m1", at: h("00:00"), price: simple };
   const cases: [string, LedgerEvent[], RegExp][] = [
-    ["an event before the machine's launch", [{ type: "state", machine: "m1", at: h("00:00"), state: "running" }, { ...launch, at: h("01:00") }], /event 0 .*no launch before/],
-    ["a state change after termination", [launch, { type: "terminate", machine: "m1", at: h("01:00") }, { type: "state", machine: "m1", at: h("02:00"), state: "running" }], /event 2 .*was terminated/],
-    ["a price change after termination", [launch, { type: "terminate", machine: "m1", at: h("01:00") }, { type: "price", machine: "m1", at: h("02:00"), computeUsdPerHour: 1 }], /event 2 .*was terminated/],
+    [
+      "an event before the machine's launch",
+      [
+        { type: "state", machine: "m1", at: h("00:00"), state: "running" },
+        { ...launch, at: h("01:00") },
+      ],
+      /event 0 .*no launch before/,
+    ],
+    [
+      "a state change after termination",
+      [launch, { type: "terminate", machine: "m1", at: h("01:00") }, { type: "state", machine: "m1", at: h("02:00"), state: "running" }],
+      /event 2 .*was terminated/,
+    ],
+    [
+      "a price change after termination",
+      [launch, { type: "terminate", machine: "m1", at: h("01:00") }, { type: "price", machine: "m1", at: h("02:00"), computeUsdPerHour: 1 }],
+      /event 2 .*was terminated/,
+    ],
     ["a time without a zone", [{ ...launch, at: "2026-11-01T09:00:00" }], /event 0: time .* with a zone/],
     ["a time that is not a time", [{ ...launch, at: "yesterday Z" }], /not a valid ISO 8601/],
     ["a negative price", [{ ...launch, price: { ...simple, diskUsdPerHour: -0.01 } }], /diskUsdPerHour: a price must be a finite number >= 0/],
@@ -206,7 +231,10 @@ describe("ledger: arithmetic", () => {
       fc.property(fc.array(fc.integer({ min: 1, max: 3_600_000 * 10 - 1 }), { maxLength: 20 }), (offsets) => {
         const start = Date.parse(h("00:00"));
         const extra: LedgerEvent[] = offsets.map((o) => ({ type: "state", machine: "m", at: new Date(start + o).toISOString(), state: "running" }));
-        const l = buildLedger([{ type: "launch", machine: "m", at: h("00:00"), price: { ...simple, diskUsdPerHour: 1 / 730 }, state: "running" }, ...extra], h("10:00"));
+        const l = buildLedger(
+          [{ type: "launch", machine: "m", at: h("00:00"), price: { ...simple, diskUsdPerHour: 1 / 730 }, state: "running" }, ...extra],
+          h("10:00"),
+        );
         // 10 h x (0.1 + 0.005 + 0.001369863014) = 1.06369863014 USD
         expect(l.totalMicros).toBe(1_063_699);
       }),
@@ -216,14 +244,35 @@ describe("ledger: arithmetic", () => {
 
 describe("ledger in dollars", () => {
   it("gives every amount as USD exact to the micro-dollar", () => {
-    const l = buildLedger([{ type: "launch", machine: "m1", at: h("00:00"), price: { computeUsdPerHour: 0.0342, diskUsdPerHour: (30 * 0.088) / 730, source: "s", spot: true }, state: "running" }], h("02:30"));
+    const l = buildLedger(
+      [
+        {
+          type: "launch",
+          machine: "m1",
+          at: h("00:00"),
+          price: { computeUsdPerHour: 0.0342, diskUsdPerHour: (30 * 0.088) / 730, source: "s", spot: true },
+          state: "running",
+        },
+      ],
+      h("02:30"),
+    );
     // 2.5 h x 0.037816438356 = 0.09454109589 USD
     expect(ledgerJson(l)).toEqual({
       now: "2026-11-01T02:30:00.000Z",
       accruedUsd: 0.094541,
       burnUsdPerHour: 0.037816,
       byState: { running: 0.094541, stopped: 0, hibernated: 0 },
-      machines: [{ machine: "m1", state: "running", spot: true, source: "s", accruedUsd: 0.094541, burnUsdPerHour: 0.037816, byState: { running: 0.094541, stopped: 0, hibernated: 0 } }],
+      machines: [
+        {
+          machine: "m1",
+          state: "running",
+          spot: true,
+          source: "s",
+          accruedUsd: 0.094541,
+          burnUsdPerHour: 0.037816,
+          byState: { running: 0.094541, stopped: 0, hibernated: 0 },
+        },
+      ],
     });
   });
 });

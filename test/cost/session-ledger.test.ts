@@ -35,8 +35,26 @@ describe("launch prices in the journal", () => {
     // One group per distinct price: a 1000-node pool is one group, not 1000 copies. The machines
     // have no public address (no allowFrom): the session's NAT gateway is priced too.
     expect(up.prices).toEqual([
-      { machines: ["machine-1", "machine-2"], computeUsdPerHour: 0.0456, diskUsdPerHour: DISK, source: aws.source, spot: false, instanceType: "t3.medium", diskGb: 30, os: "linux" },
-      { machines: [SESSION_RESOURCES], computeUsdPerHour: 0, diskUsdPerHour: NAT, source: `${aws.source}; NAT gateway`, spot: false, instanceType: "nat", diskGb: 0, os: "linux" },
+      {
+        machines: ["machine-1", "machine-2"],
+        computeUsdPerHour: 0.0456,
+        diskUsdPerHour: DISK,
+        source: aws.source,
+        spot: false,
+        instanceType: "t3.medium",
+        diskGb: 30,
+        os: "linux",
+      },
+      {
+        machines: [SESSION_RESOURCES],
+        computeUsdPerHour: 0,
+        diskUsdPerHour: NAT,
+        source: `${aws.source}; NAT gateway`,
+        spot: false,
+        instanceType: "nat",
+        diskGb: 0,
+        os: "linux",
+      },
     ]);
   });
 
@@ -65,7 +83,12 @@ describe("launch prices in the journal", () => {
       ]);
       const { ledger, ...totals } = d.cost;
       // + 10 h of the NAT gateway at 0.053.
-      expect(totals).toEqual({ hourlyUsd: 0.151433, soFarUsd: 1.514329, since: "2026-01-01T08:00:00.000Z", byState: { running: 1.514329, stopped: 0, hibernated: 0 } });
+      expect(totals).toEqual({
+        hourlyUsd: 0.151433,
+        soFarUsd: 1.514329,
+        since: "2026-01-01T08:00:00.000Z",
+        byState: { running: 1.514329, stopped: 0, hibernated: 0 },
+      });
       expect(ledger?.machines.map((m) => [m.machine, m.state, m.source, m.byState])).toEqual([
         [SESSION_RESOURCES, "running", `${aws.source}; NAT gateway`, { running: 0.53, stopped: 0, hibernated: 0 }],
         ["machine-1", "running", aws.source, { running: 0.492164, stopped: 0, hibernated: 0 }],
@@ -94,25 +117,43 @@ describe("launch prices in the journal", () => {
 
 describe("sessionLedger", () => {
   const plan = planSession(loadFormationText(poolYaml({ name: "cloud", provider: "aws", count: 2 })), { session: "cloud" });
-  const e = (at: string, action: string, more: Partial<JournalEntry> = {}): JournalEntry => ({ at: `2026-01-01T${at}:00.000Z`, actor: "a", action, result: "ok", ...more });
+  const e = (at: string, action: string, more: Partial<JournalEntry> = {}): JournalEntry => ({
+    at: `2026-01-01T${at}:00.000Z`,
+    actor: "a",
+    action,
+    result: "ok",
+    ...more,
+  });
   const now = new Date("2026-01-01T10:00:00.000Z");
 
   it("charges machines launched before prices were recorded at today's catalog, and says so", () => {
     const r = sessionLedger(aws, plan, [e("08:00", "up", { added: ["machine-1", "machine-2"] })], now);
     expect(r.ledger?.totalMicros).toBe(196_866); // 2 machines x 2 h x 0.049216438...
-    expect(r.warnings).toEqual([`no launch price recorded for machine-1, machine-2 (launched by an older formations): charged at today's catalog (${aws.source})`]);
+    expect(r.warnings).toEqual([
+      `no launch price recorded for machine-1, machine-2 (launched by an older formations): charged at today's catalog (${aws.source})`,
+    ]);
     expect(r.since).toBe("2026-01-01T08:00:00.000Z");
   });
 
   it("counts a machine scaled away before prices were recorded as $0, and says so", () => {
-    const r = sessionLedger(aws, plan, [e("08:00", "up", { added: ["machine-1", "machine-2", "machine-3"] }), e("09:00", "up", { added: [], dropped: ["machine-3"] })], now);
+    const r = sessionLedger(
+      aws,
+      plan,
+      [e("08:00", "up", { added: ["machine-1", "machine-2", "machine-3"] }), e("09:00", "up", { added: [], dropped: ["machine-3"] })],
+      now,
+    );
     expect(r.ledger?.machines.map((m) => m.machine)).toEqual(["machine-1", "machine-2", "machine-3"]);
     expect(r.ledger?.machines[2]!.accruedMicros).toBe(0);
     expect(r.warnings[1]).toBe("no launch price recorded for machine-3, no longer in the formation: counted as $0");
   });
 
   it("reports a journal it cannot bill instead of failing show", () => {
-    const r = sessionLedger(aws, plan, [e("08:00", "up", { added: ["machine-1"] }), { ...e("09:00", "stop", { machine: "machine-1", to: "stopped" }), at: "yesterday" }], now);
+    const r = sessionLedger(
+      aws,
+      plan,
+      [e("08:00", "up", { added: ["machine-1"] }), { ...e("09:00", "stop", { machine: "machine-1", to: "stopped" }), at: "yesterday" }],
+      now,
+    );
     expect(r.ledger).toBeUndefined();
     expect(r.error).toMatch(/^the journal cannot be billed: .*time 'yesterday' must be ISO 8601 with a zone/);
   });

@@ -157,7 +157,9 @@ export class PrivateDocker {
   static available(): string | undefined {
     if (process.getuid?.() !== 0) return "a private Docker engine needs root";
     const path = `${process.env.PATH ?? ""}:/usr/sbin:/sbin`;
-    for (const cmd of ["dockerd", "ip"]) if (spawnSync("sh", ["-c", `command -v ${cmd}`], { env: { ...process.env, PATH: path } }).status !== 0) return `${cmd} is not on PATH (scripts/docker-engine.sh start installs docker.io)`;
+    for (const cmd of ["dockerd", "ip"])
+      if (spawnSync("sh", ["-c", `command -v ${cmd}`], { env: { ...process.env, PATH: path } }).status !== 0)
+        return `${cmd} is not on PATH (scripts/docker-engine.sh start installs docker.io)`;
     return undefined;
   }
 
@@ -169,7 +171,13 @@ export class PrivateDocker {
     // Short: a unix socket path is limited to 108 bytes.
     const dir = await mkdtemp(join("/tmp", `fmf-${tag}-`));
     const bridge = `fmf${tag}${randomBytes(2).toString("hex")}`.slice(0, 15);
-    const env = { ...process.env, FORMATIONS_DOCKER_DIR: dir, FORMATIONS_DOCKER_BRIDGE: bridge, FORMATIONS_DOCKER_BRIDGE_CIDR: `10.21${net}.0.1/24`, FORMATIONS_DOCKER_POOL: `10.22${net}.0.0/16` };
+    const env = {
+      ...process.env,
+      FORMATIONS_DOCKER_DIR: dir,
+      FORMATIONS_DOCKER_BRIDGE: bridge,
+      FORMATIONS_DOCKER_BRIDGE_CIDR: `10.21${net}.0.1/24`,
+      FORMATIONS_DOCKER_POOL: `10.22${net}.0.0/16`,
+    };
     const d = new PrivateDocker(dir, env, `10.22${net}.`);
     d.script("start");
     return d;
@@ -251,15 +259,36 @@ export class Azurite {
   static async start(): Promise<Azurite> {
     const dir = await mkdtemp(join(tmpdir(), "formations-azurite-"));
     const bin = join(ROOT, "node_modules", "azurite", "dist", "src", "blob", "main.js");
-    const child = spawn(process.execPath, [bin, "--blobHost", "127.0.0.1", "--blobPort", "0", "--location", dir, "--skipApiVersionCheck", "--disableProductStyleUrl", "--disableTelemetry", "--silent", "--loose"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(
+      process.execPath,
+      [
+        bin,
+        "--blobHost",
+        "127.0.0.1",
+        "--blobPort",
+        "0",
+        "--location",
+        dir,
+        "--skipApiVersionCheck",
+        "--disableProductStyleUrl",
+        "--disableTelemetry",
+        "--silent",
+        "--loose",
+      ],
+      { cwd: dir, stdio: ["ignore", "pipe", "pipe"] },
+    );
     let out = "";
     child.stdout!.setEncoding("utf8").on("data", (d: string) => (out += d));
     child.stderr!.setEncoding("utf8").on("data", (d: string) => (out += d));
-    const port = await until("Azurite to listen", () => {
-      if (child.exitCode !== null) throw new Error(`Azurite exited: ${out}`);
-      const m = /listens on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      return m ? Number(m[1]) : undefined;
-    }, 120_000);
+    const port = await until(
+      "Azurite to listen",
+      () => {
+        if (child.exitCode !== null) throw new Error(`Azurite exited: ${out}`);
+        const m = /listens on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+        return m ? Number(m[1]) : undefined;
+      },
+      120_000,
+    );
     return new Azurite(child, port, dir);
   }
 
@@ -275,14 +304,19 @@ export class Azurite {
 
   /** Blob names under `prefix` in `container` (Azurite keeps no plain files: ask it). */
   async list(container: string, prefix: string): Promise<string[]> {
-    const res = await fetch(`http://127.0.0.1:${this.port}/${AZURITE_ACCOUNT}/${container}?restype=container&comp=list&prefix=${encodeURIComponent(prefix)}`, { headers: await this.sign("GET", `/${AZURITE_ACCOUNT}/${container}`, { comp: "list", prefix, restype: "container" }) });
+    const res = await fetch(`http://127.0.0.1:${this.port}/${AZURITE_ACCOUNT}/${container}?restype=container&comp=list&prefix=${encodeURIComponent(prefix)}`, {
+      headers: await this.sign("GET", `/${AZURITE_ACCOUNT}/${container}`, { comp: "list", prefix, restype: "container" }),
+    });
     if (!res.ok) throw new Error(`Azurite list ${container}/${prefix}: ${res.status} ${await res.text()}`);
     return [...(await res.text()).matchAll(/<Name>([^<]+)<\/Name>/g)].map((m) => m[1]!);
   }
 
   /** Creates a blob container. */
   async createContainer(container: string): Promise<void> {
-    const res = await fetch(`http://127.0.0.1:${this.port}/${AZURITE_ACCOUNT}/${container}?restype=container`, { method: "PUT", headers: await this.sign("PUT", `/${AZURITE_ACCOUNT}/${container}`, { restype: "container" }) });
+    const res = await fetch(`http://127.0.0.1:${this.port}/${AZURITE_ACCOUNT}/${container}?restype=container`, {
+      method: "PUT",
+      headers: await this.sign("PUT", `/${AZURITE_ACCOUNT}/${container}`, { restype: "container" }),
+    });
     if (!res.ok && res.status !== 409) throw new Error(`Azurite create container ${container}: ${res.status} ${await res.text()}`);
   }
 

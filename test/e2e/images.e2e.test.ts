@@ -107,8 +107,17 @@ describe.skipIf(Boolean(skip))("images and per-machine delete on the real Pulumi
     // Leave nothing behind, whatever failed: the sessions, their containers, the committed images.
     const s = open();
     for (const session of [RELAUNCH, SOURCE, POOL]) await s.destroy(session).catch(() => undefined);
-    for (const session of [RELAUNCH, SOURCE, POOL]) for (const c of await containersOf(session).catch(() => [])) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
-    for (const i of await docker.listImages({ filters: { reference: [`${SOURCE}-*`] } }).catch(() => [])) await docker.getImage(i.Id).remove({ force: true }).catch(() => undefined);
+    for (const session of [RELAUNCH, SOURCE, POOL])
+      for (const c of await containersOf(session).catch(() => []))
+        await docker
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch(() => undefined);
+    for (const i of await docker.listImages({ filters: { reference: [`${SOURCE}-*`] } }).catch(() => []))
+      await docker
+        .getImage(i.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
     for (const o of opened) await o.close();
     await rm(dir, { recursive: true, force: true });
   });
@@ -129,7 +138,11 @@ describe.skipIf(Boolean(skip))("images and per-machine delete on the real Pulumi
 
     const before = await formations(["images", "--label", `run=r${RUN}`, "--json"]);
     expect(before.code).toBe(0);
-    const [listed] = (JSON.parse(before.stdout) as { images: { id: string; imageId: string; session: string; machine: string; provider: string; sizeGb: number; sizeFrom: string; monthlyUsd: number }[] }).images;
+    const [listed] = (
+      JSON.parse(before.stdout) as {
+        images: { id: string; imageId: string; session: string; machine: string; provider: string; sizeGb: number; sizeFrom: string; monthlyUsd: number }[];
+      }
+    ).images;
     expect(listed).toMatchObject({ imageId: taken.imageId, session: SOURCE, machine: "machine-1", provider: "docker", sizeFrom: "provider", monthlyUsd: 0 });
     expect(listed!.sizeGb).toBeGreaterThan(0);
     catalogId = listed!.id;
@@ -142,7 +155,12 @@ describe.skipIf(Boolean(skip))("images and per-machine delete on the real Pulumi
 
     const after = await formations(["images"]);
     expect(after.code).toBe(0);
-    expect(after.stdout).toMatch(new RegExp(`^${catalogId}\\s+${SOURCE}-machine-1-snapshot:\\d+\\s+docker\\s+-\\s+[\\d.]+ (MB|GB)\\s+${SOURCE}/machine-1\\s+\\d+[mhd]\\s+\\$0\\.00/mo$`, "m"));
+    expect(after.stdout).toMatch(
+      new RegExp(
+        `^${catalogId}\\s+${SOURCE}-machine-1-snapshot:\\d+\\s+docker\\s+-\\s+[\\d.]+ (MB|GB)\\s+${SOURCE}/machine-1\\s+\\d+[mhd]\\s+\\$0\\.00/mo$`,
+        "m",
+      ),
+    );
     // Another machine: only the backend URL and the passphrase.
     const elsewhere = await open(join(dir, "other-machine")).images({ labels: { run: `r${RUN}` } });
     expect(elsewhere.images.map((i) => i.id)).toEqual([catalogId]);
@@ -191,7 +209,10 @@ describe.skipIf(Boolean(skip))("images and per-machine delete on the real Pulumi
     expect(await containersOf(POOL)).toHaveLength(3);
     const names = async () => (await containersOf(POOL)).map((c) => c.Names[0]!.replace(/^\//, "")).sort();
     // What drains a Slurm node on Docker before its container goes: a command run in a machine (docker exec).
-    const ran = await new DockerDriver({ ...(process.env.DOCKER_HOST ? { host: process.env.DOCKER_HOST } : {}) }).run({ session: POOL, machine: "machine-1", role: "member" }, ["sh", "-c", "echo drained-$((1+1)); exit 3"]);
+    const ran = await new DockerDriver({ ...(process.env.DOCKER_HOST ? { host: process.env.DOCKER_HOST } : {}) }).run(
+      { session: POOL, machine: "machine-1", role: "member" },
+      ["sh", "-c", "echo drained-$((1+1)); exit 3"],
+    );
     expect(ran).toEqual({ exitCode: 3, output: "drained-2\n" });
 
     const del = await formations(["delete", POOL, "--machine", "machine-2", "--yes"]);

@@ -91,8 +91,16 @@ describe.skipIf(Boolean(skip))("the other kinds on Docker, and the root Pulumi.y
 
   afterAll(async () => {
     for (const s of [MACHINE, CONTAINER]) await formations(env, ["destroy", s, "--yes"]);
-    for (const s of [MACHINE, CONTAINER, ROOT_STACK]) for (const c of await containers(s)) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
-    await docker.getVolume(`kd-data-${RUN}`).remove().catch(() => undefined);
+    for (const s of [MACHINE, CONTAINER, ROOT_STACK])
+      for (const c of await containers(s))
+        await docker
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch(() => undefined);
+    await docker
+      .getVolume(`kd-data-${RUN}`)
+      .remove()
+      .catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -176,7 +184,10 @@ describe.skipIf(Boolean(skip))("the other kinds on Docker, and the root Pulumi.y
 
   it("pulumi up on the root Pulumi.yaml with formations:file set launches the formation; pulumi destroy removes it", async () => {
     const pool = join(dir, "root-pool.yaml");
-    await writeFile(pool, `apiVersion: formations/v1\nkind: Pool\nmetadata: { name: kd-root, labels: { run: "${RUN}" } }\ncloud: { provider: docker }\nspec:\n  count: 2\n  machine: { image: ${IMAGE} }\n`);
+    await writeFile(
+      pool,
+      `apiVersion: formations/v1\nkind: Pool\nmetadata: { name: kd-root, labels: { run: "${RUN}" } }\ncloud: { provider: docker }\nspec:\n  count: 2\n  machine: { image: ${IMAGE} }\n`,
+    );
     const penv = { ...cliEnv(env), PULUMI_HOME: process.env.PULUMI_HOME ?? join(process.env.HOME ?? dir, ".pulumi") };
     const pulumi = async (args: string[]) => {
       const r = await run("pulumi", [...args, "--cwd", process.cwd(), "--non-interactive"], penv);
@@ -191,7 +202,11 @@ describe.skipIf(Boolean(skip))("the other kinds on Docker, and the root Pulumi.y
       // The stack is named like a session, so the containers carry it as their session.
       const made = await containers(ROOT_STACK);
       expect(made.map((c) => c.State)).toEqual(["running", "running"]);
-      const outputs = JSON.parse((await pulumi(["stack", "output", "--json", "--stack", ROOT_STACK])).stdout) as { session: string; kind: string; machines: { name: string }[] };
+      const outputs = JSON.parse((await pulumi(["stack", "output", "--json", "--stack", ROOT_STACK])).stdout) as {
+        session: string;
+        kind: string;
+        machines: { name: string }[];
+      };
       expect(outputs).toMatchObject({ session: ROOT_STACK, kind: "Pool" });
       expect(outputs.machines.map((m) => m.name).sort()).toEqual(["machine-1", "machine-2"]);
       await pulumi(["destroy", "--yes", "--skip-preview", "--stack", ROOT_STACK]);

@@ -59,9 +59,11 @@ describe.skipIf(Boolean(skip))("a session's whole life through the CLI, on the r
   let files: { 3: string; 4: string };
 
   const containers = async (session = SESSION) => docker.listContainers({ all: true, filters: { label: [`formations-session=${session}`] } });
-  const byName = async (session = SESSION) => Object.fromEntries((await containers(session)).map((c) => [c.Names[0]!.replace(/^\//, "").replace(`${session}-`, ""), c]));
+  const byName = async (session = SESSION) =>
+    Object.fromEntries((await containers(session)).map((c) => [c.Names[0]!.replace(/^\//, "").replace(`${session}-`, ""), c]));
   const dockerState = async (session = SESSION) => Object.fromEntries(Object.entries(await byName(session)).map(([n, c]) => [n, c.State]));
-  const shownStates = async (session = SESSION, live = true) => Object.fromEntries((await json<Shown>(env, ["show", session, ...(live ? ["--live"] : [])])).machines.map((m) => [m.name, m.state]));
+  const shownStates = async (session = SESSION, live = true) =>
+    Object.fromEntries((await json<Shown>(env, ["show", session, ...(live ? ["--live"] : [])])).machines.map((m) => [m.name, m.state]));
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "formations-e2e-lifecycle-"));
@@ -74,8 +76,16 @@ describe.skipIf(Boolean(skip))("a session's whole life through the CLI, on the r
   afterAll(async () => {
     // Whatever a failed test left: the sessions' containers and this run's images.
     for (const s of [SESSION, COPY]) await formations(env, ["destroy", s, "--yes"]);
-    for (const c of [...(await containers(SESSION)), ...(await containers(COPY))]) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
-    for (const img of await docker.listImages({ filters: { reference: [`${SESSION}*`] } })) await docker.getImage(img.Id).remove({ force: true }).catch(() => undefined);
+    for (const c of [...(await containers(SESSION)), ...(await containers(COPY))])
+      await docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
+    for (const img of await docker.listImages({ filters: { reference: [`${SESSION}*`] } }))
+      await docker
+        .getImage(img.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -145,7 +155,17 @@ describe.skipIf(Boolean(skip))("a session's whole life through the CLI, on the r
     expect(await dockerState()).toEqual({ "machine-1": "running", "machine-2": "running", "machine-3": "running" });
     const journal = (await json<Shown>(env, ["show", SESSION])).journal ?? [];
     expect(journal.filter((e) => e.result === "ok").map((e) => `${e.action}${e.machine ? ` ${e.machine}` : ""}`)).toEqual(
-      expect.arrayContaining(["up", "stop machine-1", "hibernate machine-2", "start machine-1", "start machine-2", "reboot machine-3", "shutdown machine-1", "shutdown machine-2", "shutdown machine-3"]),
+      expect.arrayContaining([
+        "up",
+        "stop machine-1",
+        "hibernate machine-2",
+        "start machine-1",
+        "start machine-2",
+        "reboot machine-3",
+        "shutdown machine-1",
+        "shutdown machine-2",
+        "shutdown machine-3",
+      ]),
     );
   });
 
@@ -176,7 +196,12 @@ describe.skipIf(Boolean(skip))("a session's whole life through the CLI, on the r
     expect(refresh.code).toBe(0);
     const shown = await json<Shown>(env, ["show", SESSION]);
     expect(Object.fromEntries(shown.machines.map((m) => [m.name, m.state]))).toMatchObject({ "machine-1": "running", "machine-2": "stopped" });
-    expect((shown.journal ?? []).filter((e) => e.action === "drift").map((e) => e.machine).sort()).toEqual(["machine-2", "machine-3"]);
+    expect(
+      (shown.journal ?? [])
+        .filter((e) => e.action === "drift")
+        .map((e) => e.machine)
+        .sort(),
+    ).toEqual(["machine-2", "machine-3"]);
     await ok(env, ["up", files[3], "--session", SESSION, "--yes"]);
     // Kept so: machine-2 still stopped (same container), machine-3 not recreated.
     expect(await dockerState()).toEqual({ "machine-1": "running", "machine-2": "exited" });
@@ -187,7 +212,11 @@ describe.skipIf(Boolean(skip))("a session's whole life through the CLI, on the r
     const ids = Object.fromEntries(Object.entries(await byName()).map(([n, c]) => [n, c.Id]));
     const r = await ok(env, ["up", files[3], "--session", SESSION, "--yes", "--json"]);
     // Resource steps other than "same" (the root stack's outputs, which carry the journal, are not resources of the session).
-    const steps = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { type: string; op?: string; name?: string }).filter((e) => e.type === "resource-done" && e.op !== "same");
+    const steps = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { type: string; op?: string; name?: string })
+      .filter((e) => e.type === "resource-done" && e.op !== "same");
     expect(steps).toEqual([]);
     expect(Object.fromEntries(Object.entries(await byName()).map(([n, c]) => [n, c.Id]))).toEqual(ids);
   });
@@ -203,11 +232,19 @@ describe.skipIf(Boolean(skip))("a session's whole life through the CLI, on the r
   });
 
   it("cost and enforce read the session's ledger: a Docker engine bills nothing, and no rule acts", async () => {
-    const cost = await json<{ session: string; accruedUsd: number; burnUsdPerHour: number; machines: { machine: string; state: string }[] }>(env, ["cost", SESSION]);
+    const cost = await json<{ session: string; accruedUsd: number; burnUsdPerHour: number; machines: { machine: string; state: string }[] }>(env, [
+      "cost",
+      SESSION,
+    ]);
     expect(cost).toMatchObject({ session: SESSION, accruedUsd: 0, burnUsdPerHour: 0 });
     // Every machine the session ever had: machine-3 too, removed outside formations.
     const journal = JSON.stringify((await json<Shown>(env, ["show", SESSION])).journal);
-    expect(Object.fromEntries(cost.machines.map((m) => [m.machine, m.state])), journal).toEqual({ "machine-1": "running", "machine-2": "stopped", "machine-3": "terminated", "machine-4": "running" });
+    expect(Object.fromEntries(cost.machines.map((m) => [m.machine, m.state])), journal).toEqual({
+      "machine-1": "running",
+      "machine-2": "stopped",
+      "machine-3": "terminated",
+      "machine-4": "running",
+    });
     const enforce = await json<{ dryRun: boolean; sessions: { session: string }[] }>(env, ["enforce", "--label", `run=${RUN}`, "--dry-run"]);
     expect(enforce.dryRun).toBe(true);
     expect(enforce.sessions.map((s) => s.session)).toEqual([SESSION]);

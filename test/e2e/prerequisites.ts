@@ -36,7 +36,10 @@ export async function missing(): Promise<string | undefined> {
   const version = pulumiVersion();
   if (!version) problems.push(`the Pulumi CLI is not on PATH (build the pinned engine: eval "$(scripts/pulumi-engine.sh build)")`);
   const docker = await dockerState();
-  if (docker === "no-engine") problems.push(`no Docker engine answers at ${process.env.DOCKER_HOST ?? "the default socket"} (start the private test engine: eval "$(scripts/docker-engine.sh start)")`);
+  if (docker === "no-engine")
+    problems.push(
+      `no Docker engine answers at ${process.env.DOCKER_HOST ?? "the default socket"} (start the private test engine: eval "$(scripts/docker-engine.sh start)")`,
+    );
   if (docker === "no-image") problems.push(`the Docker engine has no ${IMAGE} (scripts/docker-engine.sh start builds it)`);
   if (problems.length === 0) return undefined;
   const message = `end-to-end session tests need the real engines: ${problems.join("; and ")}. Then run: npm run test:e2e`;

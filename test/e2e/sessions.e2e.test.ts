@@ -66,7 +66,13 @@ describe.skipIf(Boolean(skip))("sessions against the real Pulumi engine and Dock
 
   /** A Sessions on the suite's backend; `home` apart gives it its own workspace, as another machine would have. */
   function open(home = join(dir, "home"), onEvent?: (e: SessionEvent) => void): Sessions {
-    const s = new Sessions({ backendUrl, home, env: { ...process.env, FORMATIONS_HOME: home, PULUMI_CONFIG_PASSPHRASE: PASSPHRASE }, concurrency: 2, ...(onEvent ? { onEvent } : {}) });
+    const s = new Sessions({
+      backendUrl,
+      home,
+      env: { ...process.env, FORMATIONS_HOME: home, PULUMI_CONFIG_PASSPHRASE: PASSPHRASE },
+      concurrency: 2,
+      ...(onEvent ? { onEvent } : {}),
+    });
     opened.push(s);
     return s;
   }
@@ -104,7 +110,11 @@ describe.skipIf(Boolean(skip))("sessions against the real Pulumi engine and Dock
     await open()
       .destroy(SESSION)
       .catch(() => undefined);
-    for (const c of await containers().catch(() => [])) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+    for (const c of await containers().catch(() => []))
+      await docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
     for (const s of opened) await s.close();
     await rm(dir, { recursive: true, force: true });
   });
@@ -148,7 +158,9 @@ describe.skipIf(Boolean(skip))("sessions against the real Pulumi engine and Dock
     expect(r.drift.map((d) => d.machine)).toEqual(["machine-2"]);
     // A stopped container either reads as stopped or, with mustRun, leaves the provider's state: both are recorded.
     expect(["stopped", "removed"]).toContain(r.drift[0]!.to);
-    expect((await sessions.journal(SESSION)).filter((e) => e.action === "drift")).toEqual([expect.objectContaining({ machine: "machine-2", result: "recorded" })]);
+    expect((await sessions.journal(SESSION)).filter((e) => e.action === "drift")).toEqual([
+      expect.objectContaining({ machine: "machine-2", result: "recorded" }),
+    ]);
     await sessions.up(files[3], { session: SESSION });
     expect(await running(m2.cloudId!)).toBe(false);
     expect((await sessions.show(SESSION)).machines.find((m) => m.name === "machine-2")!.state).toMatch(/^(stopped|terminated)$/);
@@ -185,7 +197,9 @@ describe.skipIf(Boolean(skip))("sessions against the real Pulumi engine and Dock
         exclude: Object.values(record!.removed).flatMap((r) => r.urns),
       });
       await programStarted;
-      const err = await open().refresh(SESSION).catch((e: unknown) => e);
+      const err = await open()
+        .refresh(SESSION)
+        .catch((e: unknown) => e);
       release();
       await held;
       expect(err).toBeInstanceOf(ConcurrentUpdateError);

@@ -82,7 +82,14 @@ describe.skipIf(Boolean(skip))("two workspaces sharing an azblob:// backend (Azu
       files[n] = join(dir, `pool-${n}.yaml`);
       await writeFile(files[n], pool(n));
     }
-    const shared = { ...process.env, ...azurite.env(), PULUMI_BACKEND_URL: azurite.url(CONTAINER), PULUMI_CONFIG_PASSPHRASE: PASSPHRASE, DOCKER_HOST: engine.host, NO_COLOR: "1" };
+    const shared = {
+      ...process.env,
+      ...azurite.env(),
+      PULUMI_BACKEND_URL: azurite.url(CONTAINER),
+      PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
+      DOCKER_HOST: engine.host,
+      NO_COLOR: "1",
+    };
     a = { ...shared, FORMATIONS_HOME: join(dir, "home-a"), FORMATIONS_ACTOR: "alice@workspace-a" };
     b = { ...shared, FORMATIONS_HOME: join(dir, "home-b"), FORMATIONS_ACTOR: "bob@workspace-b" };
   });
@@ -118,7 +125,11 @@ describe.skipIf(Boolean(skip))("two workspaces sharing an azblob:// backend (Azu
     expect(stop.code, stop.stderr).toBe(0);
     const seen = await show(a);
     expect(seen.machines.find((m) => m.name === "machine-2")!.state).toBe("stopped");
-    expect(seen.journal.map((e) => `${e.actor} ${e.action}${e.machine ? ` ${e.machine}` : ""}`)).toEqual(["alice@workspace-a up", "bob@workspace-b stop machine-2", "bob@workspace-b refresh"]);
+    expect(seen.journal.map((e) => `${e.actor} ${e.action}${e.machine ? ` ${e.machine}` : ""}`)).toEqual([
+      "alice@workspace-a up",
+      "bob@workspace-b stop machine-2",
+      "bob@workspace-b refresh",
+    ]);
     const start = await cli(["start", SESSION, "--machine", "machine-2"], a);
     expect(start.code, start.stderr).toBe(0);
   });
@@ -128,10 +139,17 @@ describe.skipIf(Boolean(skip))("two workspaces sharing an azblob:// backend (Azu
     // Hold A's update in its middle: the engine holds the lock while the provider waits on the frozen Docker engine.
     await engine.freeze();
     const held = startCli(["up", files[4]!, "--session", SESSION, "--yes"], a);
-    await until("A's update to hold the session's lock and wait on Docker", async () => (await azurite.list(CONTAINER, ".pulumi/locks/")).some((n) => n.includes(SESSION)) && engine.waitedOn());
+    await until(
+      "A's update to hold the session's lock and wait on Docker",
+      async () => (await azurite.list(CONTAINER, ".pulumi/locks/")).some((n) => n.includes(SESSION)) && engine.waitedOn(),
+    );
     const holderPids = descendants(held.pid).filter(alive);
 
-    for (const args of [["up", files[4]!, "--session", SESSION, "--yes"], ["refresh", SESSION], ["destroy", SESSION, "--yes"]]) {
+    for (const args of [
+      ["up", files[4]!, "--session", SESSION, "--yes"],
+      ["refresh", SESSION],
+      ["destroy", SESSION, "--yes"],
+    ]) {
       const busy = await cli(args, b);
       expect(busy.code, `${args[0]}: ${busy.stderr}`).toBe(3);
       const m = new RegExp(`session '${SESSION}' is busy: held by (\\S+)@(\\S+) \\(pid (\\d+), since `).exec(busy.stderr);
@@ -160,10 +178,20 @@ describe.skipIf(Boolean(skip))("two workspaces sharing an azblob:// backend (Azu
       expect([0, 3], r.stderr).toContain(r.code);
       if (r.code === 3) expect(r.stderr).toMatch(/is busy: held by \S+@\S+ \(pid \d+/);
     }
-    expect((await containers()).filter((c) => c.State === "running").map((c) => c.Labels["formations-machine"]).sort()).toEqual(["machine-2", "machine-3"]);
+    expect(
+      (await containers())
+        .filter((c) => c.State === "running")
+        .map((c) => c.Labels["formations-machine"])
+        .sort(),
+    ).toEqual(["machine-2", "machine-3"]);
     const refreshed = await cli(["refresh", SESSION], a);
     expect(refreshed.code, refreshed.stderr).toBe(0);
     const after = await show(b);
-    expect(after.machines.filter((m) => m.state === "stopped").map((m) => m.name).sort()).toEqual(["machine-1", "machine-4"]);
+    expect(
+      after.machines
+        .filter((m) => m.state === "stopped")
+        .map((m) => m.name)
+        .sort(),
+    ).toEqual(["machine-1", "machine-4"]);
   });
 });

@@ -85,7 +85,10 @@ describe("invalid fixtures", () => {
     const unused = [...got];
     for (const w of want) {
       const i = unused.findIndex((g) => place(g) === place(w) && toJsonError(g).message.includes(w.substring));
-      expect(i, `no error at ${place(w)} contains "${w.substring}"; got:\n${got.map((g) => `${place(g)} -- ${toJsonError(g).message}`).join("\n")}`).toBeGreaterThanOrEqual(0);
+      expect(
+        i,
+        `no error at ${place(w)} contains "${w.substring}"; got:\n${got.map((g) => `${place(g)} -- ${toJsonError(g).message}`).join("\n")}`,
+      ).toBeGreaterThanOrEqual(0);
       unused.splice(i, 1);
     }
     for (const g of got) {

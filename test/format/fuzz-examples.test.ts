@@ -24,7 +24,11 @@ import { publishedPorts } from "../../clouds/docker/emit/ports.js";
 const root = fileURLToPath(new URL("../../formations/", import.meta.url));
 const examples = readdirSync(root, { withFileTypes: true })
   .filter((d) => d.isDirectory())
-  .flatMap((d) => readdirSync(join(root, d.name)).filter((f) => f.endsWith(".yaml")).map((f) => ({ name: `${d.name}/${f}`, text: readFileSync(join(root, d.name, f), "utf8") })))
+  .flatMap((d) =>
+    readdirSync(join(root, d.name))
+      .filter((f) => f.endsWith(".yaml"))
+      .map((f) => ({ name: `${d.name}/${f}`, text: readFileSync(join(root, d.name, f), "utf8") })),
+  )
   .sort((a, b) => a.name.localeCompare(b.name));
 
 /** Marks every secret value the fuzzer writes, so a leak in the output is found by name. */
@@ -47,46 +51,77 @@ function onLine(text: string, n: number, change: (line: string) => string, pick:
 }
 
 const mutations: fc.Arbitrary<[string, Mutation]>[] = [
-  fc.tuple(fc.nat(), fc.integer({ min: 1, max: 150 })).map(([n, count]) => ["alias storm", (t) => {
-    // An anchor on some value, then a list of many aliases of it.
-    const anchored = onLine(t, n, (l) => l.replace(/:\s+(\S)/, ": &z $1"), valueLines);
-    return anchored === t ? t : `${anchored.trimEnd()}\nzz: [${Array(count).fill("*z").join(", ")}]\n`;
-  }]),
-  fc.tuple(fc.nat(), fc.integer({ min: 2, max: 150 })).map(([n, times]) => ["error storm: a line repeated", (t) => {
-    const all = lines(t);
-    const i = at(n, all.length);
-    all.splice(i, 0, ...Array(times).fill(all[i]));
-    return all.join("\n");
-  }]),
-  fc.integer({ min: 101, max: 150 }).map((count) => ["error storm: unknown keys", (t) => `${t.trimEnd()}\n${Array.from({ length: count }, (_, i) => `bogus${i}: 1`).join("\n")}\n`]),
+  fc.tuple(fc.nat(), fc.integer({ min: 1, max: 150 })).map(([n, count]) => [
+    "alias storm",
+    (t) => {
+      // An anchor on some value, then a list of many aliases of it.
+      const anchored = onLine(t, n, (l) => l.replace(/:\s+(\S)/, ": &z $1"), valueLines);
+      return anchored === t ? t : `${anchored.trimEnd()}\nzz: [${Array(count).fill("*z").join(", ")}]\n`;
+    },
+  ]),
+  fc.tuple(fc.nat(), fc.integer({ min: 2, max: 150 })).map(([n, times]) => [
+    "error storm: a line repeated",
+    (t) => {
+      const all = lines(t);
+      const i = at(n, all.length);
+      all.splice(i, 0, ...Array(times).fill(all[i]));
+      return all.join("\n");
+    },
+  ]),
+  fc
+    .integer({ min: 101, max: 150 })
+    .map((count) => ["error storm: unknown keys", (t) => `${t.trimEnd()}\n${Array.from({ length: count }, (_, i) => `bogus${i}: 1`).join("\n")}\n`]),
   fc.constantFrom("%YAML 1.1", "%YAML 1.2", "%YAML 1.3", "%YAML 2.0", "%YAML 1.1 # old").map((d) => [`directive ${d}`, (t) => `${d}\n---\n${t}`]),
-  fc.tuple(fc.nat(), fc.constantFrom(".inf", "-.inf", ".nan", ".NaN", "1e400", "-0", "010", "0x1F", "0o17", "1_000")).map(([n, v]) => ["odd number", (t) => onLine(t, n, (l) => l.replace(/:\s+.*$/, `: ${v}`), valueLines)]),
-  fc.tuple(fc.nat(), fc.integer({ min: 1, max: 100 })).map(([n, count]) => ["over-indented lines", (t) => {
-    const all = lines(t);
-    all.splice(at(n, all.length), 0, ...Array(count).fill("        k: v"));
-    return all.join("\n");
-  }]),
-  fc.tuple(fc.nat(), fc.constantFrom("DB_PASSWORD", "api_key", "GITHUB_TOKEN", "secret", "aws_secret_access_key", "passphrase"), fc.constantFrom("", "1234", "true", "[x]")).map(([n, key, extra]) => ["a secret", (t) => {
-    // A secret under env (right place, maybe wrong type) or anywhere else (wrong place).
-    const value = extra === "" ? SECRET : extra === "[x]" ? `[${SECRET}]` : `${SECRET}${extra}`;
-    const env = /^(\s+)image: .*$/m.exec(t);
-    if (env && n % 2 === 0) return t.replace(env[0], `${env[0]}\n${env[1]}env:\n${env[1]}  ${key}: ${value}`);
-    return onLine(t, n, (l) => `${l.match(/^\s*/)![0]}${key}: ${value}`);
-  }]),
-  fc.tuple(fc.nat(), fc.constantFrom(...INVISIBLE)).map(([n, c]) => ["invisible character", (t) => {
-    const i = at(n, t.length + 1);
-    return t.slice(0, i) + c + t.slice(i);
-  }]),
-  fc.nat().map((n) => ["delete a line", (t) => {
-    const all = lines(t);
-    all.splice(at(n, all.length), 1);
-    return all.join("\n");
-  }]),
+  fc
+    .tuple(fc.nat(), fc.constantFrom(".inf", "-.inf", ".nan", ".NaN", "1e400", "-0", "010", "0x1F", "0o17", "1_000"))
+    .map(([n, v]) => ["odd number", (t) => onLine(t, n, (l) => l.replace(/:\s+.*$/, `: ${v}`), valueLines)]),
+  fc.tuple(fc.nat(), fc.integer({ min: 1, max: 100 })).map(([n, count]) => [
+    "over-indented lines",
+    (t) => {
+      const all = lines(t);
+      all.splice(at(n, all.length), 0, ...Array(count).fill("        k: v"));
+      return all.join("\n");
+    },
+  ]),
+  fc
+    .tuple(
+      fc.nat(),
+      fc.constantFrom("DB_PASSWORD", "api_key", "GITHUB_TOKEN", "secret", "aws_secret_access_key", "passphrase"),
+      fc.constantFrom("", "1234", "true", "[x]"),
+    )
+    .map(([n, key, extra]) => [
+      "a secret",
+      (t) => {
+        // A secret under env (right place, maybe wrong type) or anywhere else (wrong place).
+        const value = extra === "" ? SECRET : extra === "[x]" ? `[${SECRET}]` : `${SECRET}${extra}`;
+        const env = /^(\s+)image: .*$/m.exec(t);
+        if (env && n % 2 === 0) return t.replace(env[0], `${env[0]}\n${env[1]}env:\n${env[1]}  ${key}: ${value}`);
+        return onLine(t, n, (l) => `${l.match(/^\s*/)![0]}${key}: ${value}`);
+      },
+    ]),
+  fc.tuple(fc.nat(), fc.constantFrom(...INVISIBLE)).map(([n, c]) => [
+    "invisible character",
+    (t) => {
+      const i = at(n, t.length + 1);
+      return t.slice(0, i) + c + t.slice(i);
+    },
+  ]),
+  fc.nat().map((n) => [
+    "delete a line",
+    (t) => {
+      const all = lines(t);
+      all.splice(at(n, all.length), 1);
+      return all.join("\n");
+    },
+  ]),
   fc.nat().map((n) => ["truncate", (t) => t.slice(0, at(n, t.length + 1))]),
-  fc.tuple(fc.nat(), fc.string({ unit: "binary", minLength: 1, maxLength: 4 })).map(([n, s]) => ["random characters", (t) => {
-    const i = at(n, t.length + 1);
-    return t.slice(0, i) + s + t.slice(i);
-  }]),
+  fc.tuple(fc.nat(), fc.string({ unit: "binary", minLength: 1, maxLength: 4 })).map(([n, s]) => [
+    "random characters",
+    (t) => {
+      const i = at(n, t.length + 1);
+      return t.slice(0, i) + s + t.slice(i);
+    },
+  ]),
 ];
 
 const POINTER = /^(\/([^~/]|~[01])*)*$/;
@@ -141,7 +176,10 @@ describe("the example formations, mutated", () => {
     // Every kind of mutation ran many times.
     for (const [name] of mutations.map((m) => fc.sample(m, 1)[0]!)) {
       const key = name.startsWith("directive") ? [...seen.keys()].filter((k) => k.startsWith("directive")) : [name];
-      expect(key.reduce((sum, k) => sum + (seen.get(k) ?? 0), 0), name).toBeGreaterThan(100);
+      expect(
+        key.reduce((sum, k) => sum + (seen.get(k) ?? 0), 0),
+        name,
+      ).toBeGreaterThan(100);
     }
   }, 300_000);
 });

@@ -15,7 +15,9 @@ import { MAX_PRINTED, renderDiagnostics, toJsonError, type Diagnostic, type Json
 
 const dir = fileURLToPath(new URL("../fixtures/hostile/", import.meta.url));
 const expected = JSON.parse(readFileSync(join(dir, "expected.json"), "utf8")) as Record<string, JsonError[]>;
-const files = readdirSync(dir).filter((f) => f.endsWith(".yaml")).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith(".yaml"))
+  .sort();
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -53,18 +55,30 @@ describe("aliases are resolved in one walk (item 1)", () => {
   });
 
   it("an error inside aliased data is still located at the anchor", () => {
-    const text = "apiVersion: formations/v1\nkind: Pool\nmetadata:\n  name: lab\ncloud:\n  provider: docker\nx: &m { size: tiny }\nspec:\n  count: 2\n  machine: *m\n";
+    const text =
+      "apiVersion: formations/v1\nkind: Pool\nmetadata:\n  name: lab\ncloud:\n  provider: docker\nx: &m { size: tiny }\nspec:\n  count: 2\n  machine: *m\n";
     const result = validateText(text, "alias.yaml");
     expect(result.errors.map(toJsonError)).toEqual([
       { line: 7, col: 1, pointer: "/x", message: "unknown key 'x' (allowed keys here: apiVersion, kind, metadata, cloud, access, lifecycle, spec)" },
-      { line: 7, col: 15, pointer: "/spec/machine/size", message: "'tiny' is not a valid value for 'size' (allowed values: small, medium, large, xlarge, 2xlarge)" },
+      {
+        line: 7,
+        col: 15,
+        pointer: "/spec/machine/size",
+        message: "'tiny' is not a valid value for 'size' (allowed values: small, medium, large, xlarge, 2xlarge)",
+      },
     ]);
   });
 });
 
 describe("rendering many errors (item 2)", () => {
   const source = Array.from({ length: 10_000 }, (_, i) => `k${i}: ${i}`).join("\n");
-  const many: Diagnostic[] = Array.from({ length: 10_000 }, (_, i) => ({ file: "f.yaml", line: i + 1, col: 1, pointer: `/k${i}`, message: `unknown key 'k${i}'` }));
+  const many: Diagnostic[] = Array.from({ length: 10_000 }, (_, i) => ({
+    file: "f.yaml",
+    line: i + 1,
+    col: 1,
+    pointer: `/k${i}`,
+    message: `unknown key 'k${i}'`,
+  }));
 
   it("prints the first MAX_PRINTED with their lines, then one line counting the rest", () => {
     const blocks = renderDiagnostics(many, source);
@@ -92,7 +106,12 @@ describe("the YAML parser's own limits", () => {
     const text = `apiVersion: formations/v1\nx: [${"1,".repeat(250_000)}1]\n`;
     expect(validateText(text, "many.yaml").errors.map(toJsonError)).toEqual([
       // Values counted: apiVersion, its value, x, the list: the 200,001st is the list's 199,997th item.
-      { line: 2, col: 4 + 2 * 199_996 + 1, pointer: "", message: "more than 200,000 values: formations hold a few thousand at most (this looks like generated data, not a formation; check the file)" },
+      {
+        line: 2,
+        col: 4 + 2 * 199_996 + 1,
+        pointer: "",
+        message: "more than 200,000 values: formations hold a few thousand at most (this looks like generated data, not a formation; check the file)",
+      },
     ]);
   });
 });

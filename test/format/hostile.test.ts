@@ -28,7 +28,11 @@ const deep = /nesting is deeper than 64 levels/;
 
 const CASES: Case[] = [
   // Over 1 MiB: refused before reading, at 1:1.
-  { name: "big-by-one-byte.yaml", content: VALID + "# " + times("x", MAX_FILE_BYTES - VALID.length - 3) + "\n" + "x", first: { line: 1, col: 1, message: /1048577 bytes/ } },
+  {
+    name: "big-by-one-byte.yaml",
+    content: VALID + "# " + times("x", MAX_FILE_BYTES - VALID.length - 3) + "\n" + "x",
+    first: { line: 1, col: 1, message: /1048577 bytes/ },
+  },
   { name: "big-5mib.yaml", content: Buffer.alloc(5 * MAX_FILE_BYTES, 0x61), first: { line: 1, col: 1, message: /limited to 1048576 bytes/ } },
   { name: "big-many-keys.yaml", content: lines(150_000, (i) => `k${i}: ${i}`), first: { line: 1, col: 1, message: /1 MiB/ } },
   // Deep nesting, every way YAML can nest.
@@ -46,30 +50,75 @@ const CASES: Case[] = [
   // Alias bombs.
   {
     name: "billion-laughs-flow.yaml",
-    content: `a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n` + lines(8, (i) => { const [p, c] = [String.fromCharCode(97 + i), String.fromCharCode(98 + i)]; return `${c}: &${c} [${times(`*${p},`, 8)}*${p}]`; }) + "\n",
+    content:
+      `a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n` +
+      lines(8, (i) => {
+        const [p, c] = [String.fromCharCode(97 + i), String.fromCharCode(98 + i)];
+        return `${c}: &${c} [${times(`*${p},`, 8)}*${p}]`;
+      }) +
+      "\n",
     first: { line: 1, col: 1, message: /alias/i },
   },
   {
     name: "billion-laughs-block.yaml",
-    content: "a: &a\n" + times("  - lol\n", 10) + lines(8, (i) => { const [p, c] = [String.fromCharCode(97 + i), String.fromCharCode(98 + i)]; return `${c}: &${c}\n${times(`  - *${p}\n`, 10).trimEnd()}`; }) + "\n",
+    content:
+      "a: &a\n" +
+      times("  - lol\n", 10) +
+      lines(8, (i) => {
+        const [p, c] = [String.fromCharCode(97 + i), String.fromCharCode(98 + i)];
+        return `${c}: &${c}\n${times(`  - *${p}\n`, 10).trimEnd()}`;
+      }) +
+      "\n",
     first: { message: /alias/i },
   },
-  { name: "alias-chain.yaml", content: lines(300, (i) => (i === 0 ? "a0: &a0 [x, y]" : `a${i}: &a${i} [*a${i - 1}, *a${i - 1}]`)) + "\n", first: { message: /alias/i } },
+  {
+    name: "alias-chain.yaml",
+    content: lines(300, (i) => (i === 0 ? "a0: &a0 [x, y]" : `a${i}: &a${i} [*a${i - 1}, *a${i - 1}]`)) + "\n",
+    first: { message: /alias/i },
+  },
   { name: "alias-cycle.yaml", content: DOCKER.replace("image: nginx", "image: &i [*i]"), first: { line: 9, message: /cycle/ } },
-  { name: "alias-unknown-anchor.yaml", content: VALID.replace("machine: {}", "machine: *nowhere"), first: { line: 8, col: 12, message: /alias '\*nowhere' has no anchor/ } },
+  {
+    name: "alias-unknown-anchor.yaml",
+    content: VALID.replace("machine: {}", "machine: *nowhere"),
+    first: { line: 8, col: 12, message: /alias '\*nowhere' has no anchor/ },
+  },
   // Duplicate keys.
   { name: "dup-top.yaml", content: VALID + "kind: Pool\n", first: { line: 9, col: 1, message: /duplicate key 'kind'/ } },
   { name: "dup-nested.yaml", content: VALID.replace("  name: box", "  name: box\n  name: other"), first: { line: 5, col: 3, message: /duplicate key 'name'/ } },
-  { name: "dup-flow.yaml", content: VALID.replace("machine: {}", "machine: { size: small, size: large }"), first: { line: 8, col: 27, message: /duplicate key 'size'/ } },
+  {
+    name: "dup-flow.yaml",
+    content: VALID.replace("machine: {}", "machine: { size: small, size: large }"),
+    first: { line: 8, col: 27, message: /duplicate key 'size'/ },
+  },
   { name: "dup-quoted.yaml", content: VALID + '"kind": Pool\n', first: { line: 9, col: 1, message: /duplicate key 'kind'/ } },
-  { name: "dup-number-and-string.yaml", content: DOCKER + "    env: { '1': a }\n".replace("{ '1': a }", "{ A: a, 'A': b }"), first: { line: 10, message: /duplicate key 'A'/ } },
+  {
+    name: "dup-number-and-string.yaml",
+    content: DOCKER + "    env: { '1': a }\n".replace("{ '1': a }", "{ A: a, 'A': b }"),
+    first: { line: 10, message: /duplicate key 'A'/ },
+  },
   // Tags a loader must never act on.
-  { name: "tag-js-function.yaml", content: VALID + "x: !!js/function 'function () { return process.exit(1) }'\n", first: { line: 9, message: /unsupported YAML tag: .*js\/function/ } },
+  {
+    name: "tag-js-function.yaml",
+    content: VALID + "x: !!js/function 'function () { return process.exit(1) }'\n",
+    first: { line: 9, message: /unsupported YAML tag: .*js\/function/ },
+  },
   { name: "tag-js-undefined.yaml", content: VALID.replace("name: box", "name: !!js/undefined ~"), first: { line: 4, message: /unsupported YAML tag/ } },
-  { name: "tag-python-object.yaml", content: VALID + "x: !!python/object/apply:os.system ['rm -rf /']\n", first: { line: 9, message: /unsupported YAML tag: .*python/ } },
-  { name: "tag-python-name.yaml", content: VALID.replace("machine: {}", "machine: !!python/name:os.system {}"), first: { line: 8, message: /unsupported YAML tag/ } },
+  {
+    name: "tag-python-object.yaml",
+    content: VALID + "x: !!python/object/apply:os.system ['rm -rf /']\n",
+    first: { line: 9, message: /unsupported YAML tag: .*python/ },
+  },
+  {
+    name: "tag-python-name.yaml",
+    content: VALID.replace("machine: {}", "machine: !!python/name:os.system {}"),
+    first: { line: 8, message: /unsupported YAML tag/ },
+  },
   { name: "tag-custom.yaml", content: VALID.replace("provider: docker", "provider: !Ref Provider"), first: { line: 6, message: /unsupported YAML tag: !Ref/ } },
-  { name: "tag-omap.yaml", content: VALID + "lifecycle: !!omap [ autoStop: { idleMinutes: 1 } ]\n", first: { line: 9, message: /unsupported YAML tag: .*omap/ } },
+  {
+    name: "tag-omap.yaml",
+    content: VALID + "lifecycle: !!omap [ autoStop: { idleMinutes: 1 } ]\n",
+    first: { line: 9, message: /unsupported YAML tag: .*omap/ },
+  },
   { name: "tag-set.yaml", content: VALID + "access: !!set { a }\n", first: { line: 9, message: /unsupported YAML tag: .*set/ } },
   { name: "tag-binary.yaml", content: VALID.replace("name: box", "name: !!binary Ym94"), first: { line: 4, message: /unsupported YAML tag: .*binary/ } },
   // Several documents in one file.
@@ -84,19 +133,59 @@ const CASES: Case[] = [
   { name: "comments-and-marker.yaml", content: "---\n# nothing yet\n", first: { line: 1, col: 1, message: /only comments/ } },
   // Prototype keys: an error at the key, never pollution.
   { name: "proto-top.yaml", content: VALID + "__proto__: { polluted: yes }\n", first: { line: 9, col: 1, message: /unknown key '__proto__'/ } },
-  { name: "proto-nested.yaml", content: VALID.replace("machine: {}", "machine: { __proto__: { polluted: yes } }"), first: { line: 8, col: 14, message: /unknown key '__proto__'/ } },
-  { name: "proto-constructor.yaml", content: VALID + "constructor: { prototype: { polluted: yes } }\n", first: { line: 9, col: 1, message: /unknown key 'constructor'/ } },
-  { name: "proto-prototype.yaml", content: VALID.replace("  name: box", "  name: box\n  prototype: { polluted: yes }"), first: { line: 5, col: 3, message: /unknown key 'prototype'/ } },
-  { name: "proto-env-mapping.yaml", content: DOCKER + "    env: { __proto__: { polluted: yes } }\n", first: { line: 10, message: /'__proto__' must be a string/ } },
-  { name: "proto-labels.yaml", content: VALID.replace("  name: box", "  name: box\n  labels: { __proto__: x }"), first: { line: 5, message: /key '__proto__'/ } },
+  {
+    name: "proto-nested.yaml",
+    content: VALID.replace("machine: {}", "machine: { __proto__: { polluted: yes } }"),
+    first: { line: 8, col: 14, message: /unknown key '__proto__'/ },
+  },
+  {
+    name: "proto-constructor.yaml",
+    content: VALID + "constructor: { prototype: { polluted: yes } }\n",
+    first: { line: 9, col: 1, message: /unknown key 'constructor'/ },
+  },
+  {
+    name: "proto-prototype.yaml",
+    content: VALID.replace("  name: box", "  name: box\n  prototype: { polluted: yes }"),
+    first: { line: 5, col: 3, message: /unknown key 'prototype'/ },
+  },
+  {
+    name: "proto-env-mapping.yaml",
+    content: DOCKER + "    env: { __proto__: { polluted: yes } }\n",
+    first: { line: 10, message: /'__proto__' must be a string/ },
+  },
+  {
+    name: "proto-labels.yaml",
+    content: VALID.replace("  name: box", "  name: box\n  labels: { __proto__: x }"),
+    first: { line: 5, message: /key '__proto__'/ },
+  },
   // Not UTF-8: the bad byte's own line and column.
-  { name: "utf8-ff.yaml", content: Buffer.concat([Buffer.from("apiVersion: formations/v1\nkind: Mach"), Buffer.from([0xff]), Buffer.from("ine\n")]), first: { line: 2, col: 11, message: /invalid UTF-8 byte 0xff/ } },
-  { name: "utf8-latin1.yaml", content: Buffer.from(VALID.replace("name: box", "name: caf\u00e9"), "latin1"), first: { line: 4, col: 12, message: /invalid UTF-8 byte 0xe9/ } },
-  { name: "utf8-overlong.yaml", content: Buffer.concat([Buffer.from("a: \u00e9\u00e9"), Buffer.from([0xc0, 0xaf])]), first: { line: 1, col: 6, message: /0xc0/ } },
-  { name: "utf8-surrogate.yaml", content: Buffer.concat([Buffer.from("a: b\nc: d"), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from("\n")]), first: { line: 2, col: 5, message: /0xed/ } },
+  {
+    name: "utf8-ff.yaml",
+    content: Buffer.concat([Buffer.from("apiVersion: formations/v1\nkind: Mach"), Buffer.from([0xff]), Buffer.from("ine\n")]),
+    first: { line: 2, col: 11, message: /invalid UTF-8 byte 0xff/ },
+  },
+  {
+    name: "utf8-latin1.yaml",
+    content: Buffer.from(VALID.replace("name: box", "name: caf\u00e9"), "latin1"),
+    first: { line: 4, col: 12, message: /invalid UTF-8 byte 0xe9/ },
+  },
+  {
+    name: "utf8-overlong.yaml",
+    content: Buffer.concat([Buffer.from("a: \u00e9\u00e9"), Buffer.from([0xc0, 0xaf])]),
+    first: { line: 1, col: 6, message: /0xc0/ },
+  },
+  {
+    name: "utf8-surrogate.yaml",
+    content: Buffer.concat([Buffer.from("a: b\nc: d"), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from("\n")]),
+    first: { line: 2, col: 5, message: /0xed/ },
+  },
   { name: "utf8-truncated.yaml", content: Buffer.concat([Buffer.from("a: b\nc: "), Buffer.from([0xe2, 0x82])]), first: { line: 2, col: 4, message: /0xe2/ } },
   { name: "utf16-le.yaml", content: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(VALID, "utf16le")]), first: { line: 1, col: 1, message: /UTF-16/ } },
-  { name: "utf16-be.yaml", content: Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(VALID, "utf16le").swap16()]), first: { line: 1, col: 1, message: /UTF-16/ } },
+  {
+    name: "utf16-be.yaml",
+    content: Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(VALID, "utf16le").swap16()]),
+    first: { line: 1, col: 1, message: /UTF-16/ },
+  },
   // NUL and other control characters.
   { name: "nul-in-value.yaml", content: VALID.replace("name: box", "name: b\u0000x"), first: { line: 4, col: 10, message: /U\+0000/ } },
   { name: "nul-first.yaml", content: "\u0000" + VALID, first: { line: 1, col: 1, message: /U\+0000/ } },
@@ -108,8 +197,16 @@ const CASES: Case[] = [
   { name: "long-single-line.yaml", content: `{${lines(20_000, (i) => `k${i}: ${i}`).replace(/\n/g, ", ")}}`, first: { line: 1, message: /./ } },
   // Many keys.
   { name: "keys-10000-top.yaml", content: VALID + lines(10_000, (i) => `k${i}: ${i}`) + "\n", first: { line: 9, col: 1, message: /unknown key 'k0'/ } },
-  { name: "keys-10000-labels.yaml", content: VALID.replace("  name: box", `  name: box\n  labels:\n${lines(10_000, (i) => `    k${i}: v`)}`), first: { line: 5, col: 3, message: /too many entries/ } },
-  { name: "keys-10000-env.yaml", content: DOCKER + "    env:\n" + lines(10_000, (i) => `      K${i}: v`) + "\n", first: { line: 10, message: /too many entries/ } },
+  {
+    name: "keys-10000-labels.yaml",
+    content: VALID.replace("  name: box", `  name: box\n  labels:\n${lines(10_000, (i) => `    k${i}: v`)}`),
+    first: { line: 5, col: 3, message: /too many entries/ },
+  },
+  {
+    name: "keys-10000-env.yaml",
+    content: DOCKER + "    env:\n" + lines(10_000, (i) => `      K${i}: v`) + "\n",
+    first: { line: 10, message: /too many entries/ },
+  },
   // Not a mapping at the top.
   { name: "top-scalar.yaml", content: "just some words\n", first: { line: 1, col: 1, message: /mapping/ } },
   { name: "top-list.yaml", content: "- a\n- b\n", first: { line: 1, col: 1, message: /mapping/ } },

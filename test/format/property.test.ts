@@ -34,10 +34,17 @@ interface Fixture {
 }
 
 function walk(value: unknown, path: Path, paths: Path[], maps: Path[]): void {
-  if (Array.isArray(value)) value.forEach((v, i) => { paths.push([...path, i]); walk(v, [...path, i], paths, maps); });
+  if (Array.isArray(value))
+    value.forEach((v, i) => {
+      paths.push([...path, i]);
+      walk(v, [...path, i], paths, maps);
+    });
   else if (typeof value === "object" && value !== null) {
     maps.push(path);
-    for (const [k, v] of Object.entries(value)) { paths.push([...path, k]); walk(v, [...path, k], paths, maps); }
+    for (const [k, v] of Object.entries(value)) {
+      paths.push([...path, k]);
+      walk(v, [...path, k], paths, maps);
+    }
   }
 }
 
@@ -109,38 +116,53 @@ const mutations: fc.Arbitrary<[string, Mutation]>[] = [
   fc.nat().map((n) => ["delete a key", (f) => edit(f, (d) => d.deleteIn(pick(f.paths, n)))]),
   fc.tuple(fc.nat(), json).map(([n, v]) => ["change a value", (f) => edit(f, (d) => d.setIn(pick(f.paths, n), v))]),
   fc.tuple(fc.nat(), keyName, json).map(([n, k, v]) => ["insert a key", (f) => edit(f, (d) => d.setIn([...pick(f.maps, n), k], v))]),
-  fc.tuple(fc.nat(), keyName, fc.boolean()).map(([n, k, quote]) => ["rename a key", (f) => {
-    const lines = f.text.split("\n");
-    const at = lines.map((l, i) => (keyLine.test(l) ? i : -1)).filter((i) => i >= 0);
-    if (at.length === 0) return f.text;
-    const i = pick(at, n);
-    lines[i] = lines[i]!.replace(keyLine, (_m, pre: string, _k: string, colon: string) => `${pre}${quote ? JSON.stringify(k) : k}${colon}`);
-    return lines.join("\n");
-  }]),
-  fc.nat().map((n) => ["duplicate a key line", (f) => {
-    const lines = f.text.split("\n");
-    const at = lines.map((l, i) => (keyLine.test(l) ? i : -1)).filter((i) => i >= 0);
-    if (at.length === 0) return f.text;
-    const i = pick(at, n);
-    lines.splice(i, 0, lines[i]!);
-    return lines.join("\n");
-  }]),
-  fc.tuple(fc.nat(), fc.integer({ min: -3, max: 3 })).map(([n, by]) => ["re-indent a line", (f) => {
-    const lines = f.text.split("\n");
-    const i = n % lines.length;
-    lines[i] = by >= 0 ? " ".repeat(by) + lines[i]! : lines[i]!.replace(new RegExp(`^ {0,${-by}}`), "");
-    return lines.join("\n");
-  }]),
+  fc.tuple(fc.nat(), keyName, fc.boolean()).map(([n, k, quote]) => [
+    "rename a key",
+    (f) => {
+      const lines = f.text.split("\n");
+      const at = lines.map((l, i) => (keyLine.test(l) ? i : -1)).filter((i) => i >= 0);
+      if (at.length === 0) return f.text;
+      const i = pick(at, n);
+      lines[i] = lines[i]!.replace(keyLine, (_m, pre: string, _k: string, colon: string) => `${pre}${quote ? JSON.stringify(k) : k}${colon}`);
+      return lines.join("\n");
+    },
+  ]),
+  fc.nat().map((n) => [
+    "duplicate a key line",
+    (f) => {
+      const lines = f.text.split("\n");
+      const at = lines.map((l, i) => (keyLine.test(l) ? i : -1)).filter((i) => i >= 0);
+      if (at.length === 0) return f.text;
+      const i = pick(at, n);
+      lines.splice(i, 0, lines[i]!);
+      return lines.join("\n");
+    },
+  ]),
+  fc.tuple(fc.nat(), fc.integer({ min: -3, max: 3 })).map(([n, by]) => [
+    "re-indent a line",
+    (f) => {
+      const lines = f.text.split("\n");
+      const i = n % lines.length;
+      lines[i] = by >= 0 ? " ".repeat(by) + lines[i]! : lines[i]!.replace(new RegExp(`^ {0,${-by}}`), "");
+      return lines.join("\n");
+    },
+  ]),
   fc.nat().map((n) => ["truncate", (f) => f.text.slice(0, n % (f.text.length + 1))]),
-  fc.tuple(fc.nat(), fc.uint8Array({ minLength: 1, maxLength: 8 })).map(([n, bytes]) => ["insert random bytes", (f) => {
-    const b = Buffer.from(f.text);
-    const at = n % (b.length + 1);
-    return Buffer.concat([b.subarray(0, at), bytes, b.subarray(at)]);
-  }]),
-  fc.tuple(fc.nat(), fc.string({ unit: "binary", minLength: 1, maxLength: 4 })).map(([n, s]) => ["insert random characters", (f) => {
-    const at = n % (f.text.length + 1);
-    return f.text.slice(0, at) + s + f.text.slice(at);
-  }]),
+  fc.tuple(fc.nat(), fc.uint8Array({ minLength: 1, maxLength: 8 })).map(([n, bytes]) => [
+    "insert random bytes",
+    (f) => {
+      const b = Buffer.from(f.text);
+      const at = n % (b.length + 1);
+      return Buffer.concat([b.subarray(0, at), bytes, b.subarray(at)]);
+    },
+  ]),
+  fc.tuple(fc.nat(), fc.string({ unit: "binary", minLength: 1, maxLength: 4 })).map(([n, s]) => [
+    "insert random characters",
+    (f) => {
+      const at = n % (f.text.length + 1);
+      return f.text.slice(0, at) + s + f.text.slice(at);
+    },
+  ]),
 ];
 
 describe("validateText on mutated valid fixtures", () => {
@@ -149,39 +171,107 @@ describe("validateText on mutated valid fixtures", () => {
     for (const f of fixtures) expect(validateText(f.text, f.name).valid, f.name).toBe(true);
   });
 
-  it("gives a formation or located errors, never an exception (thousands of mutations)", () => {
-    const seen = new Map<string, number>();
-    fc.assert(
-      fc.property(fc.nat(), fc.oneof(...mutations), fc.oneof(...mutations), fc.boolean(), (n, [name1, m1], [name2, m2], twice) => {
-        const f = pick(fixtures, n);
-        let out = m1(f);
-        seen.set(name1, (seen.get(name1) ?? 0) + 1);
-        // Sometimes two mutations on top of each other (text ones only apply to text).
-        if (twice && typeof out === "string") {
-          out = m2({ ...f, text: out });
-          seen.set(name2, (seen.get(name2) ?? 0) + 1);
-        }
-        check(out);
-      }),
-      { numRuns: 4000 },
-    );
-    // Every kind of mutation ran many times.
-    for (const [name] of mutations.map((m) => fc.sample(m, 1)[0]!)) expect(seen.get(name) ?? 0, name).toBeGreaterThan(100);
-  }, SLOW);
+  it(
+    "gives a formation or located errors, never an exception (thousands of mutations)",
+    () => {
+      const seen = new Map<string, number>();
+      fc.assert(
+        fc.property(fc.nat(), fc.oneof(...mutations), fc.oneof(...mutations), fc.boolean(), (n, [name1, m1], [name2, m2], twice) => {
+          const f = pick(fixtures, n);
+          let out = m1(f);
+          seen.set(name1, (seen.get(name1) ?? 0) + 1);
+          // Sometimes two mutations on top of each other (text ones only apply to text).
+          if (twice && typeof out === "string") {
+            out = m2({ ...f, text: out });
+            seen.set(name2, (seen.get(name2) ?? 0) + 1);
+          }
+          check(out);
+        }),
+        { numRuns: 4000 },
+      );
+      // Every kind of mutation ran many times.
+      for (const [name] of mutations.map((m) => fc.sample(m, 1)[0]!)) expect(seen.get(name) ?? 0, name).toBeGreaterThan(100);
+    },
+    SLOW,
+  );
 });
 
 /** Tokens YAML gives meaning to, so random strings reach the parser's corners. */
 const TOKENS = [
-  "a", "b", "kind", "spec", "apiVersion: formations/v1", "kind: Machine", "machine:", ":", ": ", " ", "  ", "\n", "\r\n", "\t",
-  "-", "- ", "?", "? ", "[", "]", "{", "}", ",", "&a ", "*a", "*b", "!!str ", "!!map", "!x ", "!<tag:x> ", "'", '"', "\\", "#", " #c",
-  "|", "|-", ">", "---", "...", "%YAML 1.2\n", "%TAG ! tag:x,2000:\n", "~", "null", "true", "1", "-1", "0x1F", "1e9", ".inf", "<<", "__proto__",
-  "\u0000", "\u0085", "\u2028", "\ufeff", "é", "😀",
+  "a",
+  "b",
+  "kind",
+  "spec",
+  "apiVersion: formations/v1",
+  "kind: Machine",
+  "machine:",
+  ":",
+  ": ",
+  " ",
+  "  ",
+  "\n",
+  "\r\n",
+  "\t",
+  "-",
+  "- ",
+  "?",
+  "? ",
+  "[",
+  "]",
+  "{",
+  "}",
+  ",",
+  "&a ",
+  "*a",
+  "*b",
+  "!!str ",
+  "!!map",
+  "!x ",
+  "!<tag:x> ",
+  "'",
+  '"',
+  "\\",
+  "#",
+  " #c",
+  "|",
+  "|-",
+  ">",
+  "---",
+  "...",
+  "%YAML 1.2\n",
+  "%TAG ! tag:x,2000:\n",
+  "~",
+  "null",
+  "true",
+  "1",
+  "-1",
+  "0x1F",
+  "1e9",
+  ".inf",
+  "<<",
+  "__proto__",
+  "\u0000",
+  "\u0085",
+  "\u2028",
+  "\ufeff",
+  "é",
+  "😀",
 ];
 
 describe("validateText on random text", () => {
-  it("YAML-ish strings: a formation or located errors, never an exception", () => {
-    fc.assert(fc.property(fc.array(fc.constantFrom(...TOKENS), { maxLength: 60 }).map((t) => t.join("")), check), { numRuns: 3000 });
-  }, SLOW);
+  it(
+    "YAML-ish strings: a formation or located errors, never an exception",
+    () => {
+      fc.assert(
+        fc.property(
+          fc.array(fc.constantFrom(...TOKENS), { maxLength: 60 }).map((t) => t.join("")),
+          check,
+        ),
+        { numRuns: 3000 },
+      );
+    },
+    SLOW,
+  );
 
   it("arbitrary Unicode strings (including lone surrogates and control characters)", () => {
     fc.assert(fc.property(fc.string({ unit: "binary", maxLength: 200 }), check), { numRuns: 1000 });
@@ -191,14 +281,18 @@ describe("validateText on random text", () => {
     fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), check), { numRuns: 1000 });
   });
 
-  it("random JSON values serialized as YAML, alone and as a formation's blocks", () => {
-    const base = parse(pick(fixtures, 0).text) as Record<string, unknown>;
-    const block = fc.constantFrom("spec", "metadata", "cloud", "access", "lifecycle", "kind", "apiVersion");
-    fc.assert(
-      fc.property(fc.jsonValue({ maxDepth: 4 }), block, fc.boolean(), (value, key, alone) => {
-        check(stringify(alone ? value : { ...base, [key]: value }));
-      }),
-      { numRuns: 2000 },
-    );
-  }, SLOW);
+  it(
+    "random JSON values serialized as YAML, alone and as a formation's blocks",
+    () => {
+      const base = parse(pick(fixtures, 0).text) as Record<string, unknown>;
+      const block = fc.constantFrom("spec", "metadata", "cloud", "access", "lifecycle", "kind", "apiVersion");
+      fc.assert(
+        fc.property(fc.jsonValue({ maxDepth: 4 }), block, fc.boolean(), (value, key, alone) => {
+          check(stringify(alone ? value : { ...base, [key]: value }));
+        }),
+        { numRuns: 2000 },
+      );
+    },
+    SLOW,
+  );
 });

@@ -16,8 +16,14 @@ const require = createRequire(import.meta.url);
 const standalone = require("../../dist/format/validator.standalone.cjs") as ValidateFunction;
 const compiled = createFormationAjv().compile(formationSchema);
 
-const files = ["valid", "invalid"].flatMap((d) => readdirSync(join("test/fixtures", d)).filter((f) => f.endsWith(".yaml")).map((f) => join("test/fixtures", d, f)));
-const examples = readdirSync("formations", { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".yaml")).map((f) => join("formations", f));
+const files = ["valid", "invalid"].flatMap((d) =>
+  readdirSync(join("test/fixtures", d))
+    .filter((f) => f.endsWith(".yaml"))
+    .map((f) => join("test/fixtures", d, f)),
+);
+const examples = readdirSync("formations", { recursive: true, encoding: "utf8" })
+  .filter((f) => f.endsWith(".yaml"))
+  .map((f) => join("formations", f));
 
 function run(v: ValidateFunction, text: string) {
   let data: unknown;

@@ -55,7 +55,11 @@ export type Compiled = Awaited<ReturnType<typeof compile>>;
 
 /** How many resources of each type of `table` were registered, by the table's key; types with none left out. */
 export function countsOf(of: Compiled["of"], table: Readonly<Record<string, string>>): Record<string, number> {
-  return Object.fromEntries(Object.entries(table).map(([k, t]) => [k, of(t).length]).filter(([, n]) => n !== 0));
+  return Object.fromEntries(
+    Object.entries(table)
+      .map(([k, t]) => [k, of(t).length])
+      .filter(([, n]) => n !== 0),
+  );
 }
 
 /** One input that must be a Pulumi secret (user data, an OS profile...), unwrapped; `what` names it in the failure. */
@@ -114,7 +118,9 @@ const CLOUD: Record<Provider, string> = {
  * the cloud block (", zone: ...").
  */
 export function inlineFormation(provider: Provider, kind: string, spec: string, extra = "", cloud = ""): Formation {
-  return loadFormationText(`apiVersion: formations/v1\nkind: ${kind}\nmetadata: { name: t-${kind.toLowerCase()}, labels: { team: qa } }\ncloud: { ${CLOUD[provider]}${cloud} }\n${extra}spec:\n${spec}`);
+  return loadFormationText(
+    `apiVersion: formations/v1\nkind: ${kind}\nmetadata: { name: t-${kind.toLowerCase()}, labels: { team: qa } }\ncloud: { ${CLOUD[provider]}${cloud} }\n${extra}spec:\n${spec}`,
+  );
 }
 
 /**
@@ -123,7 +129,11 @@ export function inlineFormation(provider: Provider, kind: string, spec: string, 
  * its provider resource (`providerType`, exactly one) or the session's generated secrets.
  * Returns the children and that provider resource.
  */
-export function expectOneComponent(c: Pick<Compiled, "plan" | "rec">, typePrefix: string, providerType: string): { children: RecordedResource[]; provider: RecordedResource } {
+export function expectOneComponent(
+  c: Pick<Compiled, "plan" | "rec">,
+  typePrefix: string,
+  providerType: string,
+): { children: RecordedResource[]; provider: RecordedResource } {
   const { plan, rec } = c;
   const [component, ...children] = rec.resources;
   expect(component).toMatchObject({ type: `formations:index:${plan.kind}`, name: plan.session, parent: null });

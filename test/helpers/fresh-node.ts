@@ -73,7 +73,10 @@ export function runFresh(script: string, opts: { env?: NodeJS.ProcessEnv; timeou
     const cache = join(dir, "cache.json");
     writeFileSync(seen, "");
     writeFileSync(join(dir, "hooks.mjs"), hooks(seen));
-    writeFileSync(join(dir, "register.mjs"), `import { register } from "node:module"; register(${JSON.stringify(pathToFileURL(join(dir, "hooks.mjs")).href)});`);
+    writeFileSync(
+      join(dir, "register.mjs"),
+      `import { register } from "node:module"; register(${JSON.stringify(pathToFileURL(join(dir, "hooks.mjs")).href)});`,
+    );
     const prelude = `
 import { appendFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";

@@ -56,7 +56,16 @@ async function seed(session: string, count: number, shape: Parameters<typeof poo
   for (const m of plan.machines) {
     const id = await runInstance(plan, m);
     const oneTime = m.spot && plan.spotInterruption === "terminate";
-    targets.push({ session, machine: m.name, role: m.role, providerId: id, region: "eu-west-1", hibernation: m.hibernation && !oneTime, spot: m.spot, ...(oneTime ? { oneTimeSpot: true } : {}) });
+    targets.push({
+      session,
+      machine: m.name,
+      role: m.role,
+      providerId: id,
+      region: "eu-west-1",
+      hibernation: m.hibernation && !oneTime,
+      spot: m.spot,
+      ...(oneTime ? { oneTimeSpot: true } : {}),
+    });
   }
   return targets;
 }
@@ -102,7 +111,10 @@ describe("state changes, read back from moto", () => {
   it("an instance id moto does not know is terminated; acting on it fails as not-found", async () => {
     const t: ActionTarget = { session: "moto-gone", machine: "machine-1", role: "member", providerId: "i-0123456789abcdef0", region: "eu-west-1" };
     expect(await driver().state(t)).toBe("terminated");
-    await expect(driver().stop(t)).rejects.toMatchObject({ kind: "not-found", message: "EC2 instance i-0123456789abcdef0 of moto-gone/machine-1 is gone: cannot stop it" });
+    await expect(driver().stop(t)).rejects.toMatchObject({
+      kind: "not-found",
+      message: "EC2 instance i-0123456789abcdef0 of moto-gone/machine-1 is gone: cannot stop it",
+    });
     expect(await driver().terminate(t)).toMatchObject({ outcome: "no-op", from: "terminated" });
   });
 });
@@ -112,7 +124,15 @@ describe("hibernate", () => {
     const [t] = await seed("moto-hib", 1);
     expect((await instance(idOf(t!))).HibernationOptions).toEqual({ Configured: true });
     const r = await driver().hibernate(t!);
-    expect(r).toEqual({ session: "moto-hib", machine: "machine-1", action: "hibernate", outcome: "done", from: "running", to: "stopped", fallback: "EC2 could not hibernate it and stopped it instead: its memory was not kept" });
+    expect(r).toEqual({
+      session: "moto-hib",
+      machine: "machine-1",
+      action: "hibernate",
+      outcome: "done",
+      from: "running",
+      to: "stopped",
+      fallback: "EC2 could not hibernate it and stopped it instead: its memory was not kept",
+    });
     expect(await stateOf(idOf(t!))).toBe("stopped");
     // Stopped, memory gone: a second hibernate is refused, and nothing is sent.
     await expect(driver().hibernate(t!)).rejects.toThrow(/moto-hib\/machine-1 is stopped: there is no memory to keep/);
@@ -143,7 +163,12 @@ describe("snapshot and terminate", () => {
     expect(r.imageId).toMatch(/^ami-[0-9a-f]+$/);
     expect(r.fallback).toMatch(/crash-consistent/);
     const img = await image(r.imageId);
-    expect(img).toMatchObject({ Name: "moto-snap-golden", Description: "formations snapshot of moto-snap/machine-1", State: "available", SourceInstanceId: idOf(t!) });
+    expect(img).toMatchObject({
+      Name: "moto-snap-golden",
+      Description: "formations snapshot of moto-snap/machine-1",
+      State: "available",
+      SourceInstanceId: idOf(t!),
+    });
     const tags = { Name: "moto-snap-golden", "formations-snapshot-of": "moto-snap/machine-1", "managed-by": "formations" };
     expect(tagRecord(img!.Tags)).toEqual(tags);
     expect(await snapshotTags(img!)).toEqual(tags);

@@ -9,7 +9,19 @@
  * machines are terminated, persistent otherwise). The session store is a FakeEngine whose `up`
  * exports these instance ids as the machines' cloud ids, as the real program would.
  */
-import { DescribeImagesCommand, DescribeInstancesCommand, DescribeSnapshotsCommand, EC2Client, RunInstancesCommand, StartInstancesCommand, StopInstancesCommand, type _InstanceType, type Image, type Instance, type Tag } from "@aws-sdk/client-ec2";
+import {
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  DescribeSnapshotsCommand,
+  EC2Client,
+  RunInstancesCommand,
+  StartInstancesCommand,
+  StopInstancesCommand,
+  type _InstanceType,
+  type Image,
+  type Instance,
+  type Tag,
+} from "@aws-sdk/client-ec2";
 import { loadFormationText } from "../../format/load.js";
 import { planSession } from "../../plan/index.js";
 import type { PlannedMachine, PowerState, SessionPlan } from "../../plan/types.js";
@@ -63,7 +75,10 @@ export async function runInstance(plan: SessionPlan, m: PlannedMachine): Promise
         ? {
             InstanceMarketOptions: {
               MarketType: "spot",
-              SpotOptions: { SpotInstanceType: oneTime ? "one-time" : "persistent", InstanceInterruptionBehavior: oneTime ? "terminate" : plan.spotInterruption === "hibernate" && !m.hibernation ? "stop" : plan.spotInterruption },
+              SpotOptions: {
+                SpotInstanceType: oneTime ? "one-time" : "persistent",
+                InstanceInterruptionBehavior: oneTime ? "terminate" : plan.spotInterruption === "hibernate" && !m.hibernation ? "stop" : plan.spotInterruption,
+              },
             },
           }
         : {}),

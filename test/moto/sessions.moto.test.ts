@@ -49,7 +49,15 @@ function deps(): SessionDeps {
     interactive: false,
     live: false,
     signals: new EventEmitter(),
-    makeSessions: (o: SessionsOptions) => new Sessions({ ...o, home: h.home, env: { FORMATIONS_HOME: h.home, PULUMI_CONFIG_PASSPHRASE: "pw" }, engine: h.engine, actor: "tester@host", now: steppingClock() }),
+    makeSessions: (o: SessionsOptions) =>
+      new Sessions({
+        ...o,
+        home: h.home,
+        env: { FORMATIONS_HOME: h.home, PULUMI_CONFIG_PASSPHRASE: "pw" },
+        engine: h.engine,
+        actor: "tester@host",
+        now: steppingClock(),
+      }),
   };
 }
 
@@ -60,7 +68,9 @@ describe("through the library", () => {
   it("force stop, reboot and hibernate reach moto; show --live reads moto, not the record", async () => {
     await seedSession(h, seeded, "moto-lab", aws(3));
     const stop = await h.sessions.stop("moto-lab", { machine: "machine-1", force: true });
-    expect(stop.results).toEqual([{ session: "moto-lab", machine: "machine-1", action: "stop", outcome: "done", from: "running", to: "stopped", attempts: 1, path: "driver" }]);
+    expect(stop.results).toEqual([
+      { session: "moto-lab", machine: "machine-1", action: "stop", outcome: "done", from: "running", to: "stopped", attempts: 1, path: "driver" },
+    ]);
     expect(stop.refresh).toBe("ok");
     expect(await stateOf(id("moto-lab", "machine-1"))).toBe("stopped");
 
@@ -68,7 +78,13 @@ describe("through the library", () => {
     expect(reboot.results[0]).toMatchObject({ outcome: "done", from: "running", to: "running", path: "driver" });
 
     const hib = await h.sessions.hibernate("moto-lab", { machine: "machine-3" });
-    expect(hib.results[0]).toMatchObject({ outcome: "done", from: "running", to: "stopped", path: "driver", fallback: "EC2 could not hibernate it and stopped it instead: its memory was not kept" });
+    expect(hib.results[0]).toMatchObject({
+      outcome: "done",
+      from: "running",
+      to: "stopped",
+      path: "driver",
+      fallback: "EC2 could not hibernate it and stopped it instead: its memory was not kept",
+    });
     expect(await stateOf(id("moto-lab", "machine-3"))).toBe("stopped");
 
     // Outside formations, someone starts machine-1 and stops machine-2: the record does not know, moto does.
@@ -155,7 +171,16 @@ describe("through the CLI's verbs", () => {
     expect(JSON.parse(out[0]!)).toMatchObject({
       session: "moto-cli",
       action: "hibernate",
-      results: [{ machine: "machine-2", outcome: "done", from: "running", to: "stopped", fallback: "EC2 could not hibernate it and stopped it instead: its memory was not kept", path: "driver" }],
+      results: [
+        {
+          machine: "machine-2",
+          outcome: "done",
+          from: "running",
+          to: "stopped",
+          fallback: "EC2 could not hibernate it and stopped it instead: its memory was not kept",
+          path: "driver",
+        },
+      ],
       refresh: "ok",
     });
 
@@ -180,7 +205,10 @@ describe("through the CLI's verbs", () => {
     const sessions = ["moto-s1", "moto-s2", "moto-s3", "moto-s4", "moto-s5"];
     for (const s of sessions) await seedSession(h, seeded, s, aws(10, { labels: { course: "spot101" }, machine: ["spot: true"], interruption: "terminate" }));
     expect(await batchCommand("stop", { label: ["course=spot101"], yes: true, json: true }, io, deps())).toBe(0);
-    const report = JSON.parse(out[0]!) as { summary: Record<string, number>; results: { session: string; machine: string; outcome: string; to: string; imageId?: string; path: string }[] };
+    const report = JSON.parse(out[0]!) as {
+      summary: Record<string, number>;
+      results: { session: string; machine: string; outcome: string; to: string; imageId?: string; path: string }[];
+    };
     expect(report.summary).toEqual({ done: 50, "no-op": 0, failed: 0 });
     expect(report.results).toHaveLength(50);
     expect(new Set(report.results.map((r) => `${r.session}/${r.machine}`)).size).toBe(50);

@@ -23,7 +23,10 @@ export interface CloudConfig {
   chpasswd?: { expire: boolean; users: { name: string; password: string }[] };
 }
 
-export const KEYS = ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB7yK5YQQX7+PX1LdZ/1IhisRnKb6bgc7s1lYmM0jQyj alice@example.org", "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 bob@example.org"];
+export const KEYS = [
+  "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB7yK5YQQX7+PX1LdZ/1IhisRnKb6bgc7s1lYmM0jQyj alice@example.org",
+  "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 bob@example.org",
+];
 export const MUNGE = Buffer.from("m".repeat(128)).toString("base64");
 export const VALUES: CloudInitValues = {
   headAddress: "10.42.0.5",
@@ -39,7 +42,9 @@ export const VALUES: CloudInitValues = {
 
 export function plan(kind: string, spec: string, provider = "aws", access = `access: { sshPublicKeys: ${JSON.stringify(KEYS)} }\n`): SessionPlan {
   const cloud = provider === "docker" ? "{ provider: docker }" : `{ provider: ${provider}, region: eu-west-1 }`;
-  return planSession(loadFormationText(`apiVersion: formations/v1\nkind: ${kind}\nmetadata: { name: t-${kind.toLowerCase()} }\ncloud: ${cloud}\n${access}spec:\n${spec}`));
+  return planSession(
+    loadFormationText(`apiVersion: formations/v1\nkind: ${kind}\nmetadata: { name: t-${kind.toLowerCase()} }\ncloud: ${cloud}\n${access}spec:\n${spec}`),
+  );
 }
 export const machine = (p: SessionPlan, name: string): PlannedMachine => p.machines.find((m) => m.name === name)!;
 export const config = (p: SessionPlan, name: string, v: CloudInitValues = VALUES): CloudConfig => {
@@ -50,4 +55,3 @@ export const config = (p: SessionPlan, name: string, v: CloudInitValues = VALUES
 export const file = (c: CloudConfig, path: string) => c.write_files?.find((f) => f.path === path);
 export const commands = (c: CloudConfig) => (c.runcmd ?? []).join("\n");
 export const withStorage = (p: SessionPlan, kind: PlannedStorage["kind"]): SessionPlan => ({ ...p, storage: { ...p.storage!, kind } });
-

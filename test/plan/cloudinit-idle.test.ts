@@ -17,8 +17,11 @@ import { config, file, machine, VALUES, type CloudConfig } from "./cloudinit-hel
 
 /** A plan on `provider` (gcp gets its project), with `extra` top-level keys (access, lifecycle). */
 function plan(kind: string, spec: string, provider: string, extra: string): SessionPlan {
-  const cloud = provider === "docker" ? "{ provider: docker }" : `{ provider: ${provider}, region: eu-west-1${provider === "gcp" ? ", project: lab-project" : ""} }`;
-  return planSession(loadFormationText(`apiVersion: formations/v1\nkind: ${kind}\nmetadata: { name: t-${kind.toLowerCase()} }\ncloud: ${cloud}\n${extra}spec:\n${spec}`));
+  const cloud =
+    provider === "docker" ? "{ provider: docker }" : `{ provider: ${provider}, region: eu-west-1${provider === "gcp" ? ", project: lab-project" : ""} }`;
+  return planSession(
+    loadFormationText(`apiVersion: formations/v1\nkind: ${kind}\nmetadata: { name: t-${kind.toLowerCase()} }\ncloud: ${cloud}\n${extra}spec:\n${spec}`),
+  );
 }
 
 const PROVIDERS = ["aws", "azure", "gcp", "openstack"] as const;
@@ -52,7 +55,12 @@ const noAgent = (text: string) => expect(text).not.toContain("idle-agent");
 
 describe("the idle agent on every VM provider", () => {
   it.each(PROVIDERS)("%s: on every Linux machine of an HPC cluster, with the formation's idleMinutes", (provider) => {
-    const p = plan("HPCCluster", "  headNode: { machine: {} }\n  computeNodes: { count: 2, machine: {} }\n  sharedStorage: { sizeGb: 100 }\n", provider, autoStop(45));
+    const p = plan(
+      "HPCCluster",
+      "  headNode: { machine: {} }\n  computeNodes: { count: 2, machine: {} }\n  sharedStorage: { sizeGb: 100 }\n",
+      provider,
+      autoStop(45),
+    );
     expect(p.machines.map((m) => m.name)).toEqual(["head", "compute-1", "compute-2"]);
     for (const m of p.machines) expectAgent(config(p, m.name), 45, SHUTDOWN);
   });
@@ -106,7 +114,12 @@ describe("the idle agent on every VM provider", () => {
   });
 
   it("keeps the largest user data under EC2's 16 KiB with the agent in it", () => {
-    const p = plan("HPCCluster", "  headNode: { machine: {} }\n  computeNodes: { count: 1000, machine: {} }\n  sharedStorage: { sizeGb: 100 }\n", "aws", autoStop(60));
+    const p = plan(
+      "HPCCluster",
+      "  headNode: { machine: {} }\n  computeNodes: { count: 1000, machine: {} }\n  sharedStorage: { sizeGb: 100 }\n",
+      "aws",
+      autoStop(60),
+    );
     const peers = p.machines.filter((m) => m.role === "compute").map((m) => m.name);
     expect(Buffer.byteLength(userData(p, machine(p, "head"), { ...VALUES, peers }))).toBeLessThan(16 * 1024);
   });

@@ -9,7 +9,12 @@ import { dockerRun, sparkVersion } from "../../plan/cloudinit/workloads.js";
 import { KEYS, VALUES, commands, config, file, machine, plan } from "./cloudinit-helpers.js";
 
 const lab = (protocol: string, image = "ubuntu-22.04") =>
-  plan("VirtualLab", `  target: { protocol: ${protocol}, machine: { size: large, image: ${image} } }\n  proxy: { machine: { size: small } }\n`, "aws", `access: { sshPublicKeys: ${JSON.stringify(KEYS)}, allowFrom: [203.0.113.0/24] }\n`);
+  plan(
+    "VirtualLab",
+    `  target: { protocol: ${protocol}, machine: { size: large, image: ${image} } }\n  proxy: { machine: { size: small } }\n`,
+    "aws",
+    `access: { sshPublicKeys: ${JSON.stringify(KEYS)}, allowFrom: [203.0.113.0/24] }\n`,
+  );
 
 describe("VirtualLab", () => {
   it.each([
@@ -72,12 +77,15 @@ describe("VirtualLab", () => {
     const p = lab("rdp");
     expect(() => userData(p, machine(p, "proxy"), { ...VALUES, targetAddress: undefined })).toThrow(/target's address/);
     expect(() => userData(p, machine(p, "target"), { ...VALUES, gatewayPassword: undefined })).toThrow(/gateway password/);
-    expect(() => userData(lab("rdp", "windows-2022"), machine(lab("rdp", "windows-2022"), "target"), { ...VALUES, adminPassword: undefined })).toThrow(/admin password/);
+    expect(() => userData(lab("rdp", "windows-2022"), machine(lab("rdp", "windows-2022"), "target"), { ...VALUES, adminPassword: undefined })).toThrow(
+      /admin password/,
+    );
   });
 });
 
 describe("EMRCluster", () => {
-  const emr = (provider: string, apps: string) => plan("EMRCluster", `  applications: [${apps}]\n  master: { machine: { size: medium } }\n  workers: { count: 2, machine: { size: medium } }\n`, provider);
+  const emr = (provider: string, apps: string) =>
+    plan("EMRCluster", `  applications: [${apps}]\n  master: { machine: { size: medium } }\n  workers: { count: 2, machine: { size: medium } }\n`, provider);
 
   it.each([
     { provider: "aws", apps: "spark, jupyter", upstream: "https://10.42.0.6:9443" },
@@ -110,7 +118,10 @@ describe("EMRCluster", () => {
 
 describe("Docker formation on a cloud host", () => {
   it("installs Docker and runs the planned container, every value quoted", () => {
-    const p = plan("Docker", `  container:\n    image: nginx:1.27\n    command: [nginx, -g, "daemon off;"]\n    env: { GREETING: "it's a test" }\n    ports: [{ container: 80, host: 8080 }]\n    volumes: [{ name: site, mountPath: /usr/share/nginx/html, readOnly: true }]\n    cpus: 1.5\n    memoryMb: 512\n`);
+    const p = plan(
+      "Docker",
+      `  container:\n    image: nginx:1.27\n    command: [nginx, -g, "daemon off;"]\n    env: { GREETING: "it's a test" }\n    ports: [{ container: 80, host: 8080 }]\n    volumes: [{ name: site, mountPath: /usr/share/nginx/html, readOnly: true }]\n    cpus: 1.5\n    memoryMb: 512\n`,
+    );
     const c = config(p, "host");
     expect(c.packages).toContain("docker.io");
     const script = file(c, "/usr/local/sbin/formations-run-container")!;
@@ -131,4 +142,3 @@ describe("GPU machines", () => {
     expect(plain.packages).toBeUndefined();
   });
 });
-

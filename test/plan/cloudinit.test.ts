@@ -12,7 +12,11 @@ import { shq, xml } from "../../plan/cloudinit/parts.js";
 import { psq } from "../../plan/cloudinit/windows.js";
 import { KEYS, MUNGE, VALUES, commands, config, file, machine, plan, withStorage } from "./cloudinit-helpers.js";
 
-const hpc = (image: string, count = 3) => plan("HPCCluster", `  headNode: { machine: { size: medium, image: ${image} } }\n  computeNodes: { count: ${count}, machine: { instanceType: c6i.4xlarge, image: ${image} } }\n  sharedStorage: { sizeGb: 200, mountPath: /shared }\n`);
+const hpc = (image: string, count = 3) =>
+  plan(
+    "HPCCluster",
+    `  headNode: { machine: { size: medium, image: ${image} } }\n  computeNodes: { count: ${count}, machine: { instanceType: c6i.4xlarge, image: ${image} } }\n  sharedStorage: { sizeGb: 200, mountPath: /shared }\n`,
+  );
 
 describe("every Linux machine", () => {
   it("gets its hostname and every ssh key of the formation", () => {
@@ -119,9 +123,12 @@ describe("HPC: roles x storage kinds x families", () => {
 describe("quoting", () => {
   it("shq round-trips any string through sh", () => {
     fc.assert(
-      fc.property(fc.string({ unit: "grapheme", maxLength: 40 }).filter((s) => !s.includes("\0")), (s) => {
-        expect(execFileSync("sh", ["-c", `printf %s ${shq(s)}`], { encoding: "utf8" })).toBe(s);
-      }),
+      fc.property(
+        fc.string({ unit: "grapheme", maxLength: 40 }).filter((s) => !s.includes("\0")),
+        (s) => {
+          expect(execFileSync("sh", ["-c", `printf %s ${shq(s)}`], { encoding: "utf8" })).toBe(s);
+        },
+      ),
       { numRuns: 60 },
     );
   });

@@ -17,12 +17,15 @@ function machine(provider: "aws" | "gcp" | "azure", block: string) {
 }
 
 describe("AWS: documented families, memory under 150 GiB, not bare metal", () => {
-  it.each(["m5.large", "m5.xlarge", "c5.large", "r5.large", "t3.medium", "m6i.large", "c6i.xlarge", "r6i.2xlarge", "t3a.medium"])("%s launches with hibernation", (type) => {
-    const m = machine("aws", `{ instanceType: ${type} }`);
-    expect(m.hibernation).toBe(true);
-    expect(m.hibernationRule).toBeUndefined();
-    expect(hibernationRefusal("aws", m)).toBeUndefined();
-  });
+  it.each(["m5.large", "m5.xlarge", "c5.large", "r5.large", "t3.medium", "m6i.large", "c6i.xlarge", "r6i.2xlarge", "t3a.medium"])(
+    "%s launches with hibernation",
+    (type) => {
+      const m = machine("aws", `{ instanceType: ${type} }`);
+      expect(m.hibernation).toBe(true);
+      expect(m.hibernationRule).toBeUndefined();
+      expect(hibernationRefusal("aws", m)).toBeUndefined();
+    },
+  );
 
   it.each([
     ["p3.2xlarge", "the p3 family is not among those AWS documents for hibernation"],

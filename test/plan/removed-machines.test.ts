@@ -25,7 +25,11 @@ describe("a machine removed outside formations", () => {
     expect(machineLine(whole).count).toBe(3);
     expect(machineLine(plan)).toEqual({ ...machineLine(whole), count: 2, hourlyUsd: expect.closeTo((machineLine(whole).hourlyUsd * 2) / 3, 6) });
     expect(whole.cost.hourlyUsd - plan.cost.hourlyUsd).toBeCloseTo(machineLine(whole).hourlyUsd / 3, 6);
-    expect(withDesiredStates(whole, {}, ["machine-3"]).machines.filter((m) => m.removed).map((m) => m.name)).toEqual(["machine-3"]);
+    expect(
+      withDesiredStates(whole, {}, ["machine-3"])
+        .machines.filter((m) => m.removed)
+        .map((m) => m.name),
+    ).toEqual(["machine-3"]);
   });
 
   it("is left out of the session's machines output", async () => {

@@ -65,7 +65,29 @@ const machine = (plan: SessionPlan, name: string) => {
 /** A Debian container of the image as a VM would be: root, its hostname, on the test's network, idle until told. */
 async function boot(name: string, image: string, env: string[] = []): Promise<string> {
   const container = `${RUN}-${name}`;
-  await docker(["run", "-d", "--name", container, "--hostname", name, "--network", RUN, "--network-alias", name, "--label", LABEL, "--user", "0", "--workdir", "/", ...env.flatMap((e) => ["-e", e]), "--entrypoint", "sleep", image, "infinity"]);
+  await docker([
+    "run",
+    "-d",
+    "--name",
+    container,
+    "--hostname",
+    name,
+    "--network",
+    RUN,
+    "--network-alias",
+    name,
+    "--label",
+    LABEL,
+    "--user",
+    "0",
+    "--workdir",
+    "/",
+    ...env.flatMap((e) => ["-e", e]),
+    "--entrypoint",
+    "sleep",
+    image,
+    "infinity",
+  ]);
   await docker(["cp", SHIM, `${container}:/usr/local/bin/systemctl`]);
   return container;
 }

@@ -82,7 +82,17 @@ describe.skipIf(Boolean(skip))("EMRCluster on Docker, on the real Pulumi engine,
   it("the Pi job of the Spark image completes on the workers", async () => {
     const out = await s.exec(
       "master",
-      ["/opt/spark/bin/spark-submit", "--master", "spark://master:7077", "--executor-memory", "512m", "--class", "FormationsPi", "/opt/spark/examples/jars/formations-pi.jar", "4"],
+      [
+        "/opt/spark/bin/spark-submit",
+        "--master",
+        "spark://master:7077",
+        "--executor-memory",
+        "512m",
+        "--class",
+        "FormationsPi",
+        "/opt/spark/examples/jars/formations-pi.jar",
+        "4",
+      ],
       { timeoutMs: 600_000 },
     );
     const line = out.split("\n").find((l) => l.startsWith("Pi is roughly"));

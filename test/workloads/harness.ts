@@ -47,7 +47,16 @@ export async function workloadsMissing(opts: { browser?: boolean; pulumi?: boole
     () => false,
   );
   if (!answers) problems.push(`no Docker engine answers at ${process.env.DOCKER_HOST ?? "the default socket"} (eval "$(scripts/docker-engine.sh start)")`);
-  else if (!(await engine.getImage(IMAGE).inspect().then(() => true, () => false))) problems.push(`the Docker engine has no ${IMAGE} (scripts/docker-engine.sh start builds it)`);
+  else if (
+    !(await engine
+      .getImage(IMAGE)
+      .inspect()
+      .then(
+        () => true,
+        () => false,
+      ))
+  )
+    problems.push(`the Docker engine has no ${IMAGE} (scripts/docker-engine.sh start builds it)`);
   if (opts.browser && !existsSync(CHROMIUM)) problems.push(`the lab test drives Debian's chromium: ${CHROMIUM} is missing (apt-get install -y chromium)`);
   if (problems.length === 0) return undefined;
   const message = `workload tests need ${problems.join("; and ")}. Then run: npm run test:workloads`;
@@ -137,7 +146,11 @@ export async function openSession(what: string): Promise<WorkloadSession> {
       if (process.env.FORMATIONS_WORKLOADS_KEEP) return;
       await sessions.destroy(name).catch((e: unknown) => console.warn(`destroy ${name}: ${(e as Error).message.split("\n")[0]}`));
       const left = await engine.listContainers({ all: true, filters: { label: [`${LABELS.session}=${name}`] } }).catch(() => []);
-      for (const c of left) await engine.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+      for (const c of left)
+        await engine
+          .getContainer(c.Id)
+          .remove({ force: true, v: true })
+          .catch(() => undefined);
       await sessions.close();
       await rm(dir, { recursive: true, force: true });
     },

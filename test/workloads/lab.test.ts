@@ -64,7 +64,11 @@ function handshakeFromHost(protocol: keyof typeof HANDSHAKE, host: string, port:
  * without the DOM's types.
  */
 function coloursOnDisplay(): number {
-  type Canvas = { width: number; height: number; getContext(k: "2d"): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null };
+  type Canvas = {
+    width: number;
+    height: number;
+    getContext(k: "2d"): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null;
+  };
   const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): Iterable<Canvas> } }).document;
   let best: Canvas | undefined;
   for (const c of doc.querySelectorAll("#display canvas")) if (!best || c.width * c.height > best.width * best.height) best = c;
@@ -72,10 +76,11 @@ function coloursOnDisplay(): number {
   const data = best.getContext("2d")?.getImageData(0, 0, best.width, best.height).data;
   if (!data) return 0;
   const seen = new Set<number>();
-  for (let y = 0; y < best.height; y += 4) for (let x = 0; x < best.width; x += 4) {
-    const i = (y * best.width + x) * 4;
-    seen.add((data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!);
-  }
+  for (let y = 0; y < best.height; y += 4)
+    for (let x = 0; x < best.width; x += 4) {
+      const i = (y * best.width + x) * 4;
+      seen.add((data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!);
+    }
   // More than two colours: drawn. Fewer (a display still blank) is 0, so waitForFunction waits on.
   return seen.size > 2 ? seen.size : 0;
 }
@@ -83,87 +88,96 @@ function coloursOnDisplay(): number {
 describe.skipIf(Boolean(skip)).each([
   ["vnc", 5901],
   ["rdp", 3389],
-] as const satisfies readonly (readonly [keyof typeof HANDSHAKE, number])[])("a %s VirtualLab on Docker, on the real Pulumi engine, opened in a browser", (protocol, desktopPort) => {
-  let s: WorkloadSession;
-  let images: { gateway: string; desktop: string };
-  let url: string;
-  let browser: Browser | undefined;
+] as const satisfies readonly (readonly [keyof typeof HANDSHAKE, number])[])(
+  "a %s VirtualLab on Docker, on the real Pulumi engine, opened in a browser",
+  (protocol, desktopPort) => {
+    let s: WorkloadSession;
+    let images: { gateway: string; desktop: string };
+    let url: string;
+    let browser: Browser | undefined;
 
-  beforeAll(async () => {
-    images = { gateway: await localImage("guacamole"), desktop: await localImage("desktop") };
-    s = await openSession(`lab-${protocol}`);
-  }, 3_600_000);
+    beforeAll(async () => {
+      images = { gateway: await localImage("guacamole"), desktop: await localImage("desktop") };
+      s = await openSession(`lab-${protocol}`);
+    }, 3_600_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await s?.close();
-  }, 600_000);
+    afterAll(async () => {
+      await browser?.close();
+      await s?.close();
+    }, 600_000);
 
-  it("up creates the target, the gateway and guacd; the session reports the gateway URL", async () => {
-    const r = await s.up(formation(s.name, protocol, images.gateway, images.desktop));
-    expect(r.result).toBe("ok");
-    const d = await s.sessions.show(s.name);
-    expect(d.machines.map((m) => m.name).sort()).toEqual(["proxy", "target"]);
-    url = d.machines.find((m) => m.name === "proxy")!.connect!;
-    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/guacamole\/$/);
-  }, 900_000);
+    it("up creates the target, the gateway and guacd; the session reports the gateway URL", async () => {
+      const r = await s.up(formation(s.name, protocol, images.gateway, images.desktop));
+      expect(r.result).toBe("ok");
+      const d = await s.sessions.show(s.name);
+      expect(d.machines.map((m) => m.name).sort()).toEqual(["proxy", "target"]);
+      url = d.machines.find((m) => m.name === "proxy")!.connect!;
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/guacamole\/$/);
+    }, 900_000);
 
-  it("the gateway password is read through the library; the gateway takes it and refuses another", async () => {
-    const password = await s.sessions.gatewayPassword(s.name);
-    expect(password).toMatch(/^[A-Za-z0-9]{24}$/);
-    const login = (pw: string) => http(`${url}api/tokens`, { method: "POST", body: new URLSearchParams({ username: "lab", password: pw }) });
-    const ok = await until(
-      "the gateway's login answering",
-      async () => {
-        await s.healthy(["proxy", "target", "guacd"]);
-        const res = await login(password);
-        return res.status === 200 ? res : undefined;
-      },
-      480_000,
-      2000,
-    );
-    expect(((await ok.json()) as { username: string }).username).toBe("lab");
-    expect((await login(`${password}x`)).status).toBe(403);
-  }, 540_000);
+    it("the gateway password is read through the library; the gateway takes it and refuses another", async () => {
+      const password = await s.sessions.gatewayPassword(s.name);
+      expect(password).toMatch(/^[A-Za-z0-9]{24}$/);
+      const login = (pw: string) => http(`${url}api/tokens`, { method: "POST", body: new URLSearchParams({ username: "lab", password: pw }) });
+      const ok = await until(
+        "the gateway's login answering",
+        async () => {
+          await s.healthy(["proxy", "target", "guacd"]);
+          const res = await login(password);
+          return res.status === 200 ? res : undefined;
+        },
+        480_000,
+        2000,
+      );
+      expect(((await ok.json()) as { username: string }).username).toBe("lab");
+      expect((await login(`${password}x`)).status).toBe(403);
+    }, 540_000);
 
-  it(`a headless chromium logs in at the gateway URL and the target's desktop is drawn over ${protocol}; a screenshot is saved`, async () => {
-    browser = await openBrowser();
-    const page = browser.page;
-    const password = await s.sessions.gatewayPassword(s.name);
-    // The desktop's server may still be starting: log in again until the display is connected.
-    await until(
-      "the gateway's page connected to the desktop",
-      async () => {
-        await page.goto(url);
-        await page.fill("#password", password);
-        await page.click("#connect");
-        await page.waitForFunction(() => ["connected", "error"].includes((globalThis as unknown as { document: { body: { dataset: { state?: string } } } }).document.body.dataset.state ?? ""));
-        const state = await page.evaluate(() => (globalThis as unknown as { document: { body: { dataset: { state?: string } } } }).document.body.dataset.state);
-        return state === "connected" ? state : undefined;
-      },
-      300_000,
-      3000,
-    );
-    // Drawn: the desktop's root window and xterm give several colours; a blank display one.
-    await page.waitForFunction(coloursOnDisplay, undefined, { timeout: 240_000, polling: 1000 });
-    const colours = await page.evaluate(coloursOnDisplay);
-    expect(colours).toBeGreaterThan(2);
-    const shot = await browser.shot(`lab-${protocol}-desktop`);
-    console.log(`${protocol}: desktop drawn in chromium (${colours} colours on the gateway's canvas); screenshot ${shot}`);
-    expect(await page.locator("#login").isHidden()).toBe(true);
-  }, 600_000);
+    it(`a headless chromium logs in at the gateway URL and the target's desktop is drawn over ${protocol}; a screenshot is saved`, async () => {
+      browser = await openBrowser();
+      const page = browser.page;
+      const password = await s.sessions.gatewayPassword(s.name);
+      // The desktop's server may still be starting: log in again until the display is connected.
+      await until(
+        "the gateway's page connected to the desktop",
+        async () => {
+          await page.goto(url);
+          await page.fill("#password", password);
+          await page.click("#connect");
+          await page.waitForFunction(() =>
+            ["connected", "error"].includes(
+              (globalThis as unknown as { document: { body: { dataset: { state?: string } } } }).document.body.dataset.state ?? "",
+            ),
+          );
+          const state = await page.evaluate(
+            () => (globalThis as unknown as { document: { body: { dataset: { state?: string } } } }).document.body.dataset.state,
+          );
+          return state === "connected" ? state : undefined;
+        },
+        300_000,
+        3000,
+      );
+      // Drawn: the desktop's root window and xterm give several colours; a blank display one.
+      await page.waitForFunction(coloursOnDisplay, undefined, { timeout: 240_000, polling: 1000 });
+      const colours = await page.evaluate(coloursOnDisplay);
+      expect(colours).toBeGreaterThan(2);
+      const shot = await browser.shot(`lab-${protocol}-desktop`);
+      console.log(`${protocol}: desktop drawn in chromium (${colours} colours on the gateway's canvas); screenshot ${shot}`);
+      expect(await page.locator("#login").isHidden()).toBe(true);
+    }, 600_000);
 
-  it(`the target is reachable only through the gateway: a direct connection from the host to its ${protocol} server fails`, async () => {
-    expect((await docker(["port", s.container("target")])).trim()).toBe("");
-    const ips = (await docker(["inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}", s.container("target")])).trim().split(/\s+/);
-    expect(ips).toHaveLength(1);
-    const how = await handshakeFromHost(protocol, ips[0]!, desktopPort, 20_000);
-    console.log(`direct connection from the host to the target's ${protocol} server ${ips[0]}:${desktopPort}: ${how}`);
-    expect(how).not.toBe("answered");
-    // The gateway does reach it, by name, from inside the lab's network: the same handshake answers.
-    const { send, expect: want } = HANDSHAKE[protocol];
-    const script = `exec 3<>/dev/tcp/target/${desktopPort} && printf '${send.replace(/[\s\S]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`)}' >&3 && head -c ${want.length} <&3 | od -An -tx1`;
-    const answer = await until("the target's server answering the gateway", () => s.exec("proxy", ["bash", "-c", script]), 120_000, 2000);
-    expect(answer.trim().split(/\s+/)).toEqual([...want].map((c) => c.charCodeAt(0).toString(16).padStart(2, "0")));
-  }, 180_000);
-});
+    it(`the target is reachable only through the gateway: a direct connection from the host to its ${protocol} server fails`, async () => {
+      expect((await docker(["port", s.container("target")])).trim()).toBe("");
+      const ips = (await docker(["inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}", s.container("target")])).trim().split(/\s+/);
+      expect(ips).toHaveLength(1);
+      const how = await handshakeFromHost(protocol, ips[0]!, desktopPort, 20_000);
+      console.log(`direct connection from the host to the target's ${protocol} server ${ips[0]}:${desktopPort}: ${how}`);
+      expect(how).not.toBe("answered");
+      // The gateway does reach it, by name, from inside the lab's network: the same handshake answers.
+      const { send, expect: want } = HANDSHAKE[protocol];
+      const script = `exec 3<>/dev/tcp/target/${desktopPort} && printf '${send.replace(/[\s\S]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`)}' >&3 && head -c ${want.length} <&3 | od -An -tx1`;
+      const answer = await until("the target's server answering the gateway", () => s.exec("proxy", ["bash", "-c", script]), 120_000, 2000);
+      expect(answer.trim().split(/\s+/)).toEqual([...want].map((c) => c.charCodeAt(0).toString(16).padStart(2, "0")));
+    }, 180_000);
+  },
+);

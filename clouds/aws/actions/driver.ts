@@ -15,7 +15,15 @@ import type { EC2Client } from "@aws-sdk/client-ec2";
 import { CRASH_CONSISTENT, createImage, Ec2Api, instanceId, label, pollUntil, type Sdk, type Seen } from "./ec2.js";
 import { stamp } from "../../../automation/actions/rest.js";
 import { EcsDriver, isEcsService } from "./ecs.js";
-import { ActionError, type ActionDriver, type ActionName, type ActionResult, type ActionTarget, type MachineState, type SessionActionName } from "../../../automation/actions/types.js";
+import {
+  ActionError,
+  type ActionDriver,
+  type ActionName,
+  type ActionResult,
+  type ActionTarget,
+  type MachineState,
+  type SessionActionName,
+} from "../../../automation/actions/types.js";
 
 /** Options of the AWS driver. */
 export interface AwsDriverOptions {
@@ -115,17 +123,33 @@ export class AwsDriver implements ActionDriver {
       "hibernate",
       async (s) => {
         if (s.state === "hibernated") return { kind: "no-op" };
-        if (!s.instance?.HibernationOptions?.Configured) return { kind: "fail", error: cannotHibernate(t, "EC2 says hibernation was not enabled when it was launched", s.state) };
+        if (!s.instance?.HibernationOptions?.Configured)
+          return { kind: "fail", error: cannotHibernate(t, "EC2 says hibernation was not enabled when it was launched", s.state) };
         if (s.raw === "stopping") return busy(t, s);
-        if (s.raw === "stopped") return { kind: "fail", error: new ActionError("invalid-state", `${label(t)} is stopped: there is no memory to keep (start it first, or leave it stopped)`, { from: s.state }) };
-        if (await this.api.oneTimeSpot(t, s.instance, s.state)) return { kind: "fail", error: cannotHibernate(t, "it is a one-time spot instance, which EC2 never stops; terminate it, or stop (which images it, then terminates it)", s.state) };
+        if (s.raw === "stopped")
+          return {
+            kind: "fail",
+            error: new ActionError("invalid-state", `${label(t)} is stopped: there is no memory to keep (start it first, or leave it stopped)`, {
+              from: s.state,
+            }),
+          };
+        if (await this.api.oneTimeSpot(t, s.instance, s.state))
+          return {
+            kind: "fail",
+            error: cannotHibernate(
+              t,
+              "it is a one-time spot instance, which EC2 never stops; terminate it, or stop (which images it, then terminates it)",
+              s.state,
+            ),
+          };
         return {
           kind: "run",
           run: (sdk, c, id) => sent(c.send(new sdk.StopInstancesCommand({ InstanceIds: [id], Hibernate: true }))),
           settled: (a) => a.raw === "stopped",
           ...(force ? { fallback: "EC2 has no forced hibernation: hibernated as without --force" } : {}),
           // EC2 falls back to a plain stop when the guest cannot hibernate (e.g. still booting): say so.
-          explain: (a) => (a.raw === "stopped" && a.state !== "hibernated" ? "EC2 could not hibernate it and stopped it instead: its memory was not kept" : undefined),
+          explain: (a) =>
+            a.raw === "stopped" && a.state !== "hibernated" ? "EC2 could not hibernate it and stopped it instead: its memory was not kept" : undefined,
         };
       },
       true,
@@ -139,7 +163,8 @@ export class AwsDriver implements ActionDriver {
       t,
       "reboot",
       (s) => {
-        if (s.raw !== "running") return { kind: "fail", error: new ActionError("invalid-state", `${label(t)} is ${s.state}: nothing to reboot (use start)`, { from: s.state }) };
+        if (s.raw !== "running")
+          return { kind: "fail", error: new ActionError("invalid-state", `${label(t)} is ${s.state}: nothing to reboot (use start)`, { from: s.state }) };
         return {
           kind: "run",
           run: (sdk, c, id) => sent(c.send(new sdk.RebootInstancesCommand({ InstanceIds: [id] }))),
@@ -218,7 +243,10 @@ export class AwsDriver implements ActionDriver {
         );
         await c.send(new sdk.TerminateInstancesCommand({ InstanceIds: [id] }));
         const caveat = snapshotted.reached ? "" : ` (EC2 had not started its snapshots within ${this.waitMs / 1000} s: check the image before relying on it)`;
-        return { imageId, fallback: `a one-time spot instance cannot be stopped: imaged as ${imageId} (${s.raw === "running" ? "crash-consistent, " : ""}no reboot), then terminated${caveat}` };
+        return {
+          imageId,
+          fallback: `a one-time spot instance cannot be stopped: imaged as ${imageId} (${s.raw === "running" ? "crash-consistent, " : ""}no reboot), then terminated${caveat}`,
+        };
       },
       settled: (a) => a.state === "terminated" || GONE.has(a.raw),
     };
@@ -250,7 +278,14 @@ export class AwsDriver implements ActionDriver {
     }
     const after = step.settled ? (await this.wait(t, step.settled)).value : await this.api.describe(t);
     const fallback = extra?.fallback ?? step.fallback ?? step.explain?.(after);
-    return { ...base(t, action), outcome: "done", from, to: after.state, ...(extra?.imageId ? { imageId: extra.imageId } : {}), ...(fallback ? { fallback } : {}) };
+    return {
+      ...base(t, action),
+      outcome: "done",
+      from,
+      to: after.state,
+      ...(extra?.imageId ? { imageId: extra.imageId } : {}),
+      ...(fallback ? { fallback } : {}),
+    };
   }
 
   private wait(t: ActionTarget, done: (s: Seen) => boolean) {

@@ -29,7 +29,8 @@ export function ec2ClientConfig(region?: string): EC2ClientConfig {
 
 /** The machine's EC2 instance id; actions need it (the session's outputs carry it as the machine's cloud id). */
 export function instanceId(t: ActionTarget): string {
-  if (!t.providerId) throw new ActionError("other", `no EC2 instance id for ${label(t)}: run \`formations refresh ${t.session}\` so the session knows its machines`);
+  if (!t.providerId)
+    throw new ActionError("other", `no EC2 instance id for ${label(t)}: run \`formations refresh ${t.session}\` so the session knows its machines`);
   return t.providerId;
 }
 

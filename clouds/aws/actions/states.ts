@@ -65,7 +65,13 @@ const TRANSIENT = new Set(["InternalError", "InternalFailure", "ServiceUnavailab
 /** Codes of an id EC2 does not know. */
 const NOT_FOUND = new Set(["InvalidInstanceID.NotFound", "InvalidInstanceID.Malformed", "InvalidSpotInstanceRequestID.NotFound"]);
 /** Codes of an action the instance's state does not allow. */
-const INVALID_STATE = new Set(["IncorrectInstanceState", "IncorrectState", "IncorrectSpotRequestState", "UnsupportedOperation", "UnsupportedHibernationConfiguration"]);
+const INVALID_STATE = new Set([
+  "IncorrectInstanceState",
+  "IncorrectState",
+  "IncorrectSpotRequestState",
+  "UnsupportedOperation",
+  "UnsupportedHibernationConfiguration",
+]);
 /** Socket errors that mean nobody answered. */
 const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
 /** Socket errors of a connection that broke halfway. */
@@ -90,14 +96,23 @@ export function classifyAwsError(err: unknown, what: string, states: { from?: Ob
   const code = e.code ?? "";
   const msg = (e.message ?? String(err)).replace(/\s+/g, " ").trim();
   const fail = (kind: ErrorKind, message: string, s = states) => new ActionError(kind, message, s, { cause: err });
-  if (THROTTLING.has(name) || e.$metadata?.httpStatusCode === 429) return fail("throttled", `EC2 is throttling requests (${name || 429}) while acting on ${what}`);
-  if (NOT_FOUND.has(name)) return fail("not-found", `EC2 instance of ${what} does not exist (terminated and gone, or removed outside formations): ${msg}`, { from: "terminated", to: "terminated" });
+  if (THROTTLING.has(name) || e.$metadata?.httpStatusCode === 429)
+    return fail("throttled", `EC2 is throttling requests (${name || 429}) while acting on ${what}`);
+  if (NOT_FOUND.has(name))
+    return fail("not-found", `EC2 instance of ${what} does not exist (terminated and gone, or removed outside formations): ${msg}`, {
+      from: "terminated",
+      to: "terminated",
+    });
   if (INVALID_STATE.has(name)) return fail("invalid-state", `EC2 refused it for ${what} in its current state: ${msg}`);
-  if (TRANSIENT.has(name) || (e.$metadata?.httpStatusCode ?? 0) >= 500) return fail("transient", `EC2 had a passing failure (${name || e.$metadata?.httpStatusCode}) while acting on ${what}`);
-  if (UNREACHABLE.has(code) || UNREACHABLE.has(name)) return fail("unreachable", `the EC2 API is not answering (${code || name}): check the network and the region`);
+  if (TRANSIENT.has(name) || (e.$metadata?.httpStatusCode ?? 0) >= 500)
+    return fail("transient", `EC2 had a passing failure (${name || e.$metadata?.httpStatusCode}) while acting on ${what}`);
+  if (UNREACHABLE.has(code) || UNREACHABLE.has(name))
+    return fail("unreachable", `the EC2 API is not answering (${code || name}): check the network and the region`);
   if (BROKEN.has(code) || name === "TimeoutError") return fail("transient", `the connection to EC2 broke (${code || name}) while acting on ${what}`);
-  if (name === "CredentialsProviderError") return fail("other", "no AWS credentials: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run `aws sso login`");
+  if (name === "CredentialsProviderError")
+    return fail("other", "no AWS credentials: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run `aws sso login`");
   if (/region is missing/i.test(msg)) return fail("other", "no AWS region: give the machine's region (the session's cloud.region) or set AWS_REGION");
-  if (name === "UnauthorizedOperation" || name === "AuthFailure") return fail("other", `EC2 denied it for ${what} (${name}): the credentials lack the permission`);
+  if (name === "UnauthorizedOperation" || name === "AuthFailure")
+    return fail("other", `EC2 denied it for ${what} (${name}): the credentials lack the permission`);
   return fail("other", `EC2 failed on ${what}: ${name ? `${name}: ` : ""}${msg}`);
 }

@@ -30,7 +30,13 @@ function group(ctx: EmitContext, net: AwsNetwork, suffix: string, description: s
   // No inline ingress: EMR adds what it needs; revokeRulesOnDelete breaks the groups' mutual references on delete.
   return new ec2.SecurityGroup(
     ctx.name(suffix),
-    { vpcId: net.vpcId, description, revokeRulesOnDelete: true, ...(egress ? { egress: EGRESS_ALL } : {}), tags: { ...tagsFor(ctx, suffix, "bigdata"), ...EMR_MANAGED_TAG } },
+    {
+      vpcId: net.vpcId,
+      description,
+      revokeRulesOnDelete: true,
+      ...(egress ? { egress: EGRESS_ALL } : {}),
+      tags: { ...tagsFor(ctx, suffix, "bigdata"), ...EMR_MANAGED_TAG },
+    },
     net.opts,
   );
 }
@@ -112,7 +118,12 @@ export function createEmrCluster(ctx: EmitContext, net: AwsNetwork, bigData: Pla
       },
       masterInstanceGroup: { instanceType: master.instanceType, instanceCount: 1, ebsConfigs: ebs(master), ...(masterBid ? { bidPrice: masterBid } : {}) },
       // EMR reclaims spot nodes by terminating them (spotInterruption has no say here).
-      coreInstanceGroup: { instanceType: firstWorker.instanceType, instanceCount: workers.length, ebsConfigs: ebs(firstWorker), ...(workerBid ? { bidPrice: workerBid } : {}) },
+      coreInstanceGroup: {
+        instanceType: firstWorker.instanceType,
+        instanceCount: workers.length,
+        ebsConfigs: ebs(firstWorker),
+        ...(workerBid ? { bidPrice: workerBid } : {}),
+      },
       // autoStop on EMR terminates the idle cluster (EMR clusters cannot be stopped); `up` recreates it.
       ...(plan.autoStop ? { autoTerminationPolicy: { idleTimeout: plan.autoStop.idleMinutes * 60 } } : {}),
       keepJobFlowAliveWhenNoSteps: true,

@@ -22,13 +22,36 @@ function assumedBy(service: string): string {
 export function emrRoles(ctx: EmitContext, net: AwsNetwork): EmrRoles {
   const opts = net.opts;
   const policy = (name: string) => `arn:${partitionOf(net.region)}:iam::aws:policy/service-role/${name}`;
-  const serviceRole = new iam.Role(ctx.name("emr-service"), { assumeRolePolicy: assumedBy("elasticmapreduce.amazonaws.com"), description: `EMR service role of ${ctx.plan.session}`, tags: tagsFor(ctx, "emr-service") }, opts);
-  const serviceAttach = new iam.RolePolicyAttachment(ctx.name("emr-service-policy"), { role: serviceRole.name, policyArn: policy("AmazonEMRServicePolicy_v2") }, opts);
-  const ec2Role = new iam.Role(ctx.name("emr-ec2"), { assumeRolePolicy: assumedBy("ec2.amazonaws.com"), description: `EMR instance role of ${ctx.plan.session}`, tags: tagsFor(ctx, "emr-ec2") }, opts);
-  const ec2Attach = new iam.RolePolicyAttachment(ctx.name("emr-ec2-policy"), { role: ec2Role.name, policyArn: policy("AmazonElasticMapReduceforEC2Role") }, opts);
+  const serviceRole = new iam.Role(
+    ctx.name("emr-service"),
+    {
+      assumeRolePolicy: assumedBy("elasticmapreduce.amazonaws.com"),
+      description: `EMR service role of ${ctx.plan.session}`,
+      tags: tagsFor(ctx, "emr-service"),
+    },
+    opts,
+  );
+  const serviceAttach = new iam.RolePolicyAttachment(
+    ctx.name("emr-service-policy"),
+    { role: serviceRole.name, policyArn: policy("AmazonEMRServicePolicy_v2") },
+    opts,
+  );
+  const ec2Role = new iam.Role(
+    ctx.name("emr-ec2"),
+    { assumeRolePolicy: assumedBy("ec2.amazonaws.com"), description: `EMR instance role of ${ctx.plan.session}`, tags: tagsFor(ctx, "emr-ec2") },
+    opts,
+  );
+  const ec2Attach = new iam.RolePolicyAttachment(
+    ctx.name("emr-ec2-policy"),
+    { role: ec2Role.name, policyArn: policy("AmazonElasticMapReduceforEC2Role") },
+    opts,
+  );
   const passRole = new iam.RolePolicy(
     ctx.name("emr-pass-role"),
-    { role: serviceRole.id, policy: ec2Role.arn.apply((arn) => JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "iam:PassRole", Resource: arn }] })) },
+    {
+      role: serviceRole.id,
+      policy: ec2Role.arn.apply((arn) => JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "iam:PassRole", Resource: arn }] })),
+    },
     opts,
   );
   const instanceProfile = new iam.InstanceProfile(ctx.name("emr-ec2-profile"), { role: ec2Role.name, tags: tagsFor(ctx, "emr-ec2-profile") }, opts);

@@ -64,7 +64,10 @@ export function spotOptions(m: PlannedMachine, interruption: "stop" | "hibernate
   if (!m.spot) return undefined;
   // Hibernating on interruption needs hibernation enabled at launch; the plan noted the fallback.
   const behaviour = interruption === "hibernate" && !m.hibernation ? "stop" : interruption;
-  return { marketType: "spot", spotOptions: { instanceInterruptionBehavior: behaviour, spotInstanceType: behaviour === "terminate" ? "one-time" : "persistent" } };
+  return {
+    marketType: "spot",
+    spotOptions: { instanceInterruptionBehavior: behaviour, spotInstanceType: behaviour === "terminate" ? "one-time" : "persistent" },
+  };
 }
 
 /** Idle stop: average CPU under 5 % for idleMinutes (5-minute points up to a day, hourly beyond: CloudWatch's limits). */
@@ -78,7 +81,17 @@ function secretUserData(ctx: EmitContext, m: PlannedMachine, boot: Bootstrap): p
   const rendered = pulumi
     .all([boot.headAddress, boot.masterAddress, boot.targetAddress, boot.storage?.source, s.mungeKey, s.gatewayPassword, s.adminPassword])
     .apply(([headAddress, masterAddress, targetAddress, storageSource, mungeKey, gatewayPassword, adminPassword]) =>
-      userData(ctx.plan, m, { headAddress, masterAddress, targetAddress, storageSource, ...(boot.storage ? { storageType: boot.storage.type } : {}), mungeKey, gatewayPassword, adminPassword, peers: boot.peers ?? [] }),
+      userData(ctx.plan, m, {
+        headAddress,
+        masterAddress,
+        targetAddress,
+        storageSource,
+        ...(boot.storage ? { storageType: boot.storage.type } : {}),
+        mungeKey,
+        gatewayPassword,
+        adminPassword,
+        peers: boot.peers ?? [],
+      }),
     );
   // The munge key and passwords are in it: never plain in state, previews or logs.
   return pulumi.secret(rendered);

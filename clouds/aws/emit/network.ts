@@ -43,19 +43,33 @@ function newNetwork(ctx: EmitContext, opts: pulumi.CustomResourceOptions): Subne
     { vpcId: vpc.id, cidrBlock: plan.network.subnetCidr, availabilityZone: zone, mapPublicIpOnLaunch: false, tags: { ...tagsFor(ctx, "public"), ...emrTags } },
     opts,
   );
-  const pubRoutes = new ec2.RouteTable(ctx.name("rt-public"), { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }], tags: tagsFor(ctx, "public") }, opts);
+  const pubRoutes = new ec2.RouteTable(
+    ctx.name("rt-public"),
+    { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }], tags: tagsFor(ctx, "public") },
+    opts,
+  );
   new ec2.RouteTableAssociation(ctx.name("rt-public-assoc"), { subnetId: pub.id, routeTableId: pubRoutes.id }, opts);
   const needsPrivate = plan.machines.some((m) => !m.public);
   if (!needsPrivate) return { vpcId: vpc.id, publicSubnetId: pub.id, privateSubnetId: pub.id, owned: true };
 
   const priv = new ec2.Subnet(
     ctx.name("subnet-private"),
-    { vpcId: vpc.id, cidrBlock: plan.network.privateSubnetCidr ?? "10.42.16.0/20", availabilityZone: zone, mapPublicIpOnLaunch: false, tags: { ...tagsFor(ctx, "private"), ...emrTags } },
+    {
+      vpcId: vpc.id,
+      cidrBlock: plan.network.privateSubnetCidr ?? "10.42.16.0/20",
+      availabilityZone: zone,
+      mapPublicIpOnLaunch: false,
+      tags: { ...tagsFor(ctx, "private"), ...emrTags },
+    },
     opts,
   );
   const eip = new ec2.Eip(ctx.name("nat-eip"), { domain: "vpc", tags: tagsFor(ctx, "nat") }, { ...opts, dependsOn: [igw] });
   const nat = new ec2.NatGateway(ctx.name("nat"), { allocationId: eip.id, subnetId: pub.id, tags: tagsFor(ctx, "nat") }, { ...opts, dependsOn: [igw] });
-  const privRoutes = new ec2.RouteTable(ctx.name("rt-private"), { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nat.id }], tags: tagsFor(ctx, "private") }, opts);
+  const privRoutes = new ec2.RouteTable(
+    ctx.name("rt-private"),
+    { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nat.id }], tags: tagsFor(ctx, "private") },
+    opts,
+  );
   new ec2.RouteTableAssociation(ctx.name("rt-private-assoc"), { subnetId: priv.id, routeTableId: privRoutes.id }, opts);
   return { vpcId: vpc.id, publicSubnetId: pub.id, privateSubnetId: priv.id, owned: true };
 }

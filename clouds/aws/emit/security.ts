@@ -55,7 +55,11 @@ function rolesInOrder(machines: readonly PlannedMachine[]): Role[] {
   return [...roles.filter((r) => referenced.has(r)), ...roles.filter((r) => !referenced.has(r))];
 }
 
-export function securityGroups(ctx: EmitContext, vpcId: pulumi.Input<string>, opts: pulumi.CustomResourceOptions): { sessionGroup?: ec2.SecurityGroup; roleGroups: Map<Role, ec2.SecurityGroup> } {
+export function securityGroups(
+  ctx: EmitContext,
+  vpcId: pulumi.Input<string>,
+  opts: pulumi.CustomResourceOptions,
+): { sessionGroup?: ec2.SecurityGroup; roleGroups: Map<Role, ec2.SecurityGroup> } {
   const plan = ctx.plan;
   const emrTags = plan.bigData?.managed ? EMR_MANAGED_TAG : {};
   const own = ownMachines(plan.machines);
@@ -66,7 +70,13 @@ export function securityGroups(ctx: EmitContext, vpcId: pulumi.Input<string>, op
       role,
       new ec2.SecurityGroup(
         ctx.name(`sg-${role}`),
-        { vpcId, description: `${plan.session}: ${role} machines, inbound only as the formation allows`, ingress: ingressOf(rules, roleGroups), egress: EGRESS_ALL, tags: tagsFor(ctx, `sg-${role}`, role) },
+        {
+          vpcId,
+          description: `${plan.session}: ${role} machines, inbound only as the formation allows`,
+          ingress: ingressOf(rules, roleGroups),
+          egress: EGRESS_ALL,
+          tags: tagsFor(ctx, `sg-${role}`, role),
+        },
         opts,
       ),
     );

@@ -45,7 +45,8 @@ export function computeClientOptions(): ComputeManagementClientOptionalParams {
 
 /** Where the machine's VM is: from its resource id (the session's outputs carry it as the machine's cloud id). */
 export function vmRef(t: ActionTarget): VmRef {
-  if (!t.providerId) throw new ActionError("other", `no Azure VM id for ${label(t)}: run \`formations refresh ${t.session}\` so the session knows its machines`);
+  if (!t.providerId)
+    throw new ActionError("other", `no Azure VM id for ${label(t)}: run \`formations refresh ${t.session}\` so the session knows its machines`);
   return parseVmId(t.providerId);
 }
 

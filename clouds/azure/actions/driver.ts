@@ -20,7 +20,15 @@ import type { ComputeManagementClient } from "@azure/arm-compute";
 import { AzureArm, label, type ArmOptions, type Poller, type Seen } from "./arm.js";
 import { captureImage, DEFAULT_IMAGE_GROUP } from "./image.js";
 import type { VmRef } from "./states.js";
-import { ActionError, type ActionDriver, type ActionName, type ActionResult, type ActionTarget, type MachineState, type SessionActionName } from "../../../automation/actions/types.js";
+import {
+  ActionError,
+  type ActionDriver,
+  type ActionName,
+  type ActionResult,
+  type ActionTarget,
+  type MachineState,
+  type SessionActionName,
+} from "../../../automation/actions/types.js";
 
 /** Options of the Azure driver. */
 export interface AzureDriverOptions extends ArmOptions {
@@ -39,9 +47,7 @@ type Op = (c: ComputeManagementClient, ref: VmRef, poll: { updateIntervalInMs: n
 
 /** What to do, decided from the VM as read before acting. */
 type Step =
-  | { kind: "no-op" }
-  | { kind: "fail"; error: ActionError }
-  | { kind: "run"; ops: Op[]; fallback?: string; explain?: (after: Seen) => string | undefined };
+  { kind: "no-op" } | { kind: "fail"; error: ActionError } | { kind: "run"; ops: Op[]; fallback?: string; explain?: (after: Seen) => string | undefined };
 
 const deallocate: Op = (c, r, p) => c.virtualMachines.beginDeallocate(r.resourceGroup, r.name, p);
 
@@ -85,24 +91,32 @@ export class AzureDriver implements ActionDriver {
     if (t.hibernation === false) throw cannotHibernate(t, "it was not created with hibernation enabled (its size, image or spot priority does not allow it)");
     return this.act(t, "hibernate", (s) => {
       if (s.raw === "hibernated") return { kind: "no-op" };
-      if (!s.vm?.additionalCapabilities?.hibernationEnabled) return { kind: "fail", error: cannotHibernate(t, "Azure says hibernation is not enabled on this VM", s.state) };
+      if (!s.vm?.additionalCapabilities?.hibernationEnabled)
+        return { kind: "fail", error: cannotHibernate(t, "Azure says hibernation is not enabled on this VM", s.state) };
       if (s.raw !== "running") {
         if (s.state === "pending") return busy(t, s);
-        return { kind: "fail", error: new ActionError("invalid-state", `${label(t)} is ${s.state}: there is no memory to keep (start it first, or leave it stopped)`, { from: s.state }) };
+        return {
+          kind: "fail",
+          error: new ActionError("invalid-state", `${label(t)} is ${s.state}: there is no memory to keep (start it first, or leave it stopped)`, {
+            from: s.state,
+          }),
+        };
       }
       return {
         kind: "run",
         ops: [(c, r, p) => c.virtualMachines.beginDeallocate(r.resourceGroup, r.name, { ...p, hibernate: true })],
         ...(force ? { fallback: "Azure has no forced hibernation: hibernated as without --force" } : {}),
         // Azure deallocates anyway when the guest fails to hibernate (e.g. its extension is not ready): say so.
-        explain: (a) => (a.raw === "deallocated" ? "Azure deallocated it without hibernating (the guest did not hibernate): its memory was not kept" : undefined),
+        explain: (a) =>
+          a.raw === "deallocated" ? "Azure deallocated it without hibernating (the guest did not hibernate): its memory was not kept" : undefined,
       };
     });
   }
 
   reboot(t: ActionTarget, force = false): Promise<ActionResult> {
     return this.act(t, "reboot", (s) => {
-      if (s.raw !== "running") return { kind: "fail", error: new ActionError("invalid-state", `${label(t)} is ${s.state}: nothing to reboot (use start)`, { from: s.state }) };
+      if (s.raw !== "running")
+        return { kind: "fail", error: new ActionError("invalid-state", `${label(t)} is ${s.state}: nothing to reboot (use start)`, { from: s.state }) };
       return {
         kind: "run",
         ops: [(c, r, p) => c.virtualMachines.beginRestart(r.resourceGroup, r.name, p)],

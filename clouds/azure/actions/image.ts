@@ -67,7 +67,9 @@ export function definitionFor(vm: VirtualMachine, location: string, name: string
     identifier: { publisher: "formations", offer: name, sku: "specialized" },
     ...(features.length ? { features } : {}),
     // A Marketplace image with terms (e.g. Rocky Linux) keeps its plan, or VMs from the image fail.
-    ...(vm.plan?.name && vm.plan.publisher && vm.plan.product ? { purchasePlan: { name: vm.plan.name, publisher: vm.plan.publisher, product: vm.plan.product } } : {}),
+    ...(vm.plan?.name && vm.plan.publisher && vm.plan.product
+      ? { purchasePlan: { name: vm.plan.name, publisher: vm.plan.publisher, product: vm.plan.product } }
+      : {}),
     tags: tags(t),
   };
 }

@@ -11,16 +11,7 @@ import { ActionError, type ErrorKind, type MachineState, type ObservedState } fr
  * provisioning state when that says more than the power state, and `missing` for no VM.
  */
 export type AzureRawState =
-  | "creating"
-  | "starting"
-  | "running"
-  | "stopping"
-  | "stopped"
-  | "deallocating"
-  | "deallocated"
-  | "hibernated"
-  | "deleting"
-  | "missing";
+  "creating" | "starting" | "running" | "stopping" | "stopped" | "deallocating" | "deallocated" | "hibernated" | "deleting" | "missing";
 
 /** One status of an instance view (`statuses[]`): a code such as `PowerState/running`. */
 export interface AzureStatus {
@@ -85,7 +76,11 @@ export interface VmRef {
 /** Takes a VM resource id apart (ARM ids are case-insensitive; a missing leading slash is tolerated). */
 export function parseVmId(id: string): VmRef {
   const m = /^\/?subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/virtualMachines\/([^/]+)\/?$/i.exec(id.trim());
-  if (!m) throw new ActionError("other", `'${id}' is not an Azure VM resource id (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Compute/virtualMachines/<name>)`);
+  if (!m)
+    throw new ActionError(
+      "other",
+      `'${id}' is not an Azure VM resource id (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Compute/virtualMachines/<name>)`,
+    );
   return { subscription: m[1]!, resourceGroup: m[2]!, name: m[3]! };
 }
 
@@ -115,7 +110,8 @@ export function classifyAzureError(err: unknown, what: string, states: { from?: 
   const azure = code && !UNREACHABLE.has(code) && !BROKEN.has(code) ? `${code}: ${msg}` : msg;
   const fail = (kind: ErrorKind, message: string, s = states) => new ActionError(kind, message, s, { cause: err });
   if (e.statusCode === 429) return fail("throttled", `Azure is throttling requests (429) while acting on ${what}`);
-  if (e.statusCode === 404) return fail("not-found", `Azure has no such resource for ${what} (deleted outside formations?): ${azure}`, { from: "terminated", to: "terminated" });
+  if (e.statusCode === 404)
+    return fail("not-found", `Azure has no such resource for ${what} (deleted outside formations?): ${azure}`, { from: "terminated", to: "terminated" });
   if (e.statusCode === 409) return fail("invalid-state", `Azure refused it for ${what} in its current state: ${azure}`);
   if (e.statusCode !== undefined && e.statusCode >= 500) return fail("transient", `Azure had a passing failure (${e.statusCode}) while acting on ${what}`);
   if (UNREACHABLE.has(code)) return fail("unreachable", `the Azure management API is not answering (${code}): check the network and proxy`);
@@ -123,6 +119,7 @@ export function classifyAzureError(err: unknown, what: string, states: { from?: 
   if (e.name === "CredentialUnavailableError" || e.name === "AuthenticationError" || e.name === "AggregateAuthenticationError") {
     return fail("other", "no usable Azure credentials: run `az login`, or set AZURE_TENANT_ID, AZURE_CLIENT_ID and a secret or certificate");
   }
-  if (e.statusCode === 401 || e.statusCode === 403) return fail("other", `Azure denied it for ${what} (${e.statusCode}): the identity lacks the role or permission (${code || "no code"})`);
+  if (e.statusCode === 401 || e.statusCode === 403)
+    return fail("other", `Azure denied it for ${what} (${e.statusCode}): the identity lacks the role or permission (${code || "no code"})`);
   return fail("other", `Azure failed on ${what}: ${azure}`);
 }

@@ -55,16 +55,27 @@ export function createHdInsight(ctx: EmitContext, net: AzureNetwork, bigData: Pl
       allowBlobPublicAccess: false,
       // HDInsight reaches its default storage with the account key (WASB).
       allowSharedKeyAccess: true,
-      networkRuleSet: { defaultAction: "Deny", bypass: "AzureServices", virtualNetworkRules: [{ virtualNetworkResourceId: net.bigDataSubnetId, action: "Allow" }] },
+      networkRuleSet: {
+        defaultAction: "Deny",
+        bypass: "AzureServices",
+        virtualNetworkRules: [{ virtualNetworkResourceId: net.bigDataSubnetId, action: "Allow" }],
+      },
       tags,
     },
     net.opts,
   );
   // The name, once the account exists (the key can be listed only then).
   const createdName = pulumi.all([account.id, accountName]).apply(([, name]) => name);
-  const container = new BlobContainer(ctx.name("hdinsight-container"), { resourceGroupName: net.resourceGroupName, accountName: createdName, containerName: plan.session, publicAccess: "None" }, net.opts);
+  const container = new BlobContainer(
+    ctx.name("hdinsight-container"),
+    { resourceGroupName: net.resourceGroupName, accountName: createdName, containerName: plan.session, publicAccess: "None" },
+    net.opts,
+  );
   const key = pulumi.secret(
-    listStorageAccountKeysOutput({ resourceGroupName: net.resourceGroupName, accountName: createdName }, { parent: ctx.parent, provider: net.opts.provider! }).apply((r) => {
+    listStorageAccountKeysOutput(
+      { resourceGroupName: net.resourceGroupName, accountName: createdName },
+      { parent: ctx.parent, provider: net.opts.provider! },
+    ).apply((r) => {
       const first = r.keys[0]?.value;
       if (!first) throw new Error("the HDInsight storage account returned no key");
       return first;
@@ -79,7 +90,10 @@ export function createHdInsight(ctx: EmitContext, net: AzureNetwork, bigData: Pl
     ).result,
   );
   const keys = hdinsightSshKeys(plan.sshPublicKeys);
-  const login = { username: SSH_USER, ...(keys.length > 0 ? { sshProfile: { publicKeys: keys.map((certificateData) => ({ certificateData })) } } : { password }) };
+  const login = {
+    username: SSH_USER,
+    ...(keys.length > 0 ? { sshProfile: { publicKeys: keys.map((certificateData) => ({ certificateData })) } } : { password }),
+  };
   const role = (name: string, m: PlannedMachine, count: number) => ({
     name,
     targetInstanceCount: count,
@@ -103,11 +117,17 @@ export function createHdInsight(ctx: EmitContext, net: AzureNetwork, bigData: Pl
         clusterDefinition: {
           kind: "spark",
           ...(spark ? { componentVersion: { Spark: spark } } : {}),
-          configurations: { gateway: { "restAuthCredential.isEnabled": true, "restAuthCredential.username": GATEWAY_USER, "restAuthCredential.password": password } },
+          configurations: {
+            gateway: { "restAuthCredential.isEnabled": true, "restAuthCredential.username": GATEWAY_USER, "restAuthCredential.password": password },
+          },
         },
         // HDInsight always runs two head nodes (they fail over); ZooKeeper nodes are its default.
         computeProfile: { roles: [role("headnode", master, 2), role("workernode", workers[0], workers.length)] },
-        storageProfile: { storageaccounts: [{ name: pulumi.interpolate`${createdName}.blob.core.windows.net`, resourceId: account.id, container: plan.session, key, isDefault: true }] },
+        storageProfile: {
+          storageaccounts: [
+            { name: pulumi.interpolate`${createdName}.blob.core.windows.net`, resourceId: account.id, container: plan.session, key, isDefault: true },
+          ],
+        },
         networkProperties: { resourceProviderConnection: "Outbound", privateLink: "Disabled" },
       },
       tags,

@@ -32,7 +32,9 @@ export function imageReference(image: ResolvedImage): { reference: ImageReferenc
   if (/^\/?subscriptions\//i.test(id)) return { reference: { id: id.startsWith("/") ? id : `/${id}` } };
   const parts = id.split(":");
   if (parts.length !== 4 || parts.some((p) => p === "")) {
-    throw new Error(`azure image '${id}': use an alias, a Marketplace URN (publisher:offer:sku:version) or an image resource id (subscriptions/SUB/resourceGroups/...)`);
+    throw new Error(
+      `azure image '${id}': use an alias, a Marketplace URN (publisher:offer:sku:version) or an image resource id (subscriptions/SUB/resourceGroups/...)`,
+    );
   }
   const [publisher, offer, sku, version] = parts as [string, string, string, string];
   const reference = { publisher, offer, sku, version };
@@ -82,15 +84,16 @@ export function windowsBootScript(userData: string): string {
 
 /** What the Custom Script extension runs: the custom data, copied to a .ps1, run, then removed (it holds the password). */
 export const WINDOWS_RUN_CUSTOM_DATA =
-  "powershell.exe -NoProfile -ExecutionPolicy Bypass -Command \"Copy-Item C:\\AzureData\\CustomData.bin C:\\AzureData\\formations.ps1 -Force; " +
-  "try { & C:\\AzureData\\formations.ps1 } finally { Remove-Item C:\\AzureData\\formations.ps1 -Force }\"";
+  'powershell.exe -NoProfile -ExecutionPolicy Bypass -Command "Copy-Item C:\\AzureData\\CustomData.bin C:\\AzureData\\formations.ps1 -Force; ' +
+  'try { & C:\\AzureData\\formations.ps1 } finally { Remove-Item C:\\AzureData\\formations.ps1 -Force }"';
 
 /** Azure accepts custom data up to 64 KiB once base64-encoded. */
 export const CUSTOM_DATA_LIMIT = 64 * 1024;
 
 export function customData(script: string, who: string): string {
   const encoded = Buffer.from(script, "utf8").toString("base64");
-  if (encoded.length > CUSTOM_DATA_LIMIT) throw new Error(`${who}: its boot script is ${encoded.length} bytes in base64, over Azure's 64 KiB custom data limit`);
+  if (encoded.length > CUSTOM_DATA_LIMIT)
+    throw new Error(`${who}: its boot script is ${encoded.length} bytes in base64, over Azure's 64 KiB custom data limit`);
   return encoded;
 }
 

@@ -47,7 +47,17 @@ function bootScript(ctx: EmitContext, m: PlannedMachine, boot: Bootstrap): pulum
   const rendered = pulumi
     .all([boot.headAddress, boot.masterAddress, boot.targetAddress, boot.storage?.source, s.mungeKey, s.gatewayPassword, s.adminPassword])
     .apply(([headAddress, masterAddress, targetAddress, storageSource, mungeKey, gatewayPassword, adminPassword]) => {
-      const script = userData(ctx.plan, m, { headAddress, masterAddress, targetAddress, storageSource, ...(boot.storage ? { storageType: boot.storage.type } : {}), mungeKey, gatewayPassword, adminPassword, peers: boot.peers ?? [] });
+      const script = userData(ctx.plan, m, {
+        headAddress,
+        masterAddress,
+        targetAddress,
+        storageSource,
+        ...(boot.storage ? { storageType: boot.storage.type } : {}),
+        mungeKey,
+        gatewayPassword,
+        adminPassword,
+        peers: boot.peers ?? [],
+      });
       return customData(m.image.os === "windows" ? windowsBootScript(script) : script, m.name);
     });
   // The munge key and passwords are in it: never plain in state, previews or logs.
@@ -72,7 +82,12 @@ function osProfile(ctx: EmitContext, net: AzureNetwork, m: PlannedMachine, boot:
   const base = { computerName: m.name, customData: bootScript(ctx, m, boot) };
   if (m.image.os === "windows") {
     if (!boot.secrets.adminPassword) throw new Error(`${m.name}: a Windows machine needs the session's admin password`);
-    return { ...base, adminUsername: WINDOWS_ADMIN, adminPassword: boot.secrets.adminPassword, windowsConfiguration: { provisionVMAgent: true, enableAutomaticUpdates: true } };
+    return {
+      ...base,
+      adminUsername: WINDOWS_ADMIN,
+      adminPassword: boot.secrets.adminPassword,
+      windowsConfiguration: { provisionVMAgent: true, enableAutomaticUpdates: true },
+    };
   }
   const publicKeys = linuxKeys(ctx, net).map((keyData) => ({ path: `/home/${LINUX_ADMIN}/.ssh/authorized_keys`, keyData }));
   return { ...base, adminUsername: LINUX_ADMIN, linuxConfiguration: { disablePasswordAuthentication: true, provisionVMAgent: true, ssh: { publicKeys } } };
@@ -82,7 +97,11 @@ function nic(ctx: EmitContext, net: AzureNetwork, m: PlannedMachine): { nic: Net
   const where = { resourceGroupName: net.resourceGroupName, location: net.location };
   const tags = tagsFor(ctx, m.role);
   const ip = m.public
-    ? new PublicIPAddress(ctx.name(`${m.name}-ip`), { ...where, publicIpAddressName: ctx.name(`${m.name}-ip`), sku: { name: "Standard" }, publicIPAllocationMethod: "Static", tags }, net.opts)
+    ? new PublicIPAddress(
+        ctx.name(`${m.name}-ip`),
+        { ...where, publicIpAddressName: ctx.name(`${m.name}-ip`), sku: { name: "Standard" }, publicIPAllocationMethod: "Static", tags },
+        net.opts,
+      )
     : undefined;
   const role = net.roleAsgs.get(m.role);
   const asgs = [...(role ? [{ id: role.id }] : []), ...(usesSessionAsg(m) && net.sessionAsg ? [{ id: net.sessionAsg.id }] : [])];
@@ -95,7 +114,16 @@ function nic(ctx: EmitContext, net: AzureNetwork, m: PlannedMachine): { nic: Net
       ...where,
       networkInterfaceName: name,
       networkSecurityGroup: { id: nsg.id },
-      ipConfigurations: [{ name: "ipconfig1", primary: true, subnet: { id: net.subnetId }, privateIPAllocationMethod: "Dynamic", ...(ip ? { publicIPAddress: { id: ip.id } } : {}), ...(asgs.length ? { applicationSecurityGroups: asgs } : {}) }],
+      ipConfigurations: [
+        {
+          name: "ipconfig1",
+          primary: true,
+          subnet: { id: net.subnetId },
+          privateIPAllocationMethod: "Dynamic",
+          ...(ip ? { publicIPAddress: { id: ip.id } } : {}),
+          ...(asgs.length ? { applicationSecurityGroups: asgs } : {}),
+        },
+      ],
       tags,
     },
     net.opts,
@@ -120,7 +148,14 @@ export function createMachine(ctx: EmitContext, net: AzureNetwork, m: PlannedMac
       storageProfile: {
         imageReference: reference,
         // Managed disks are encrypted at rest by the platform; the disk goes with the VM.
-        osDisk: { name: `${vmName}-osdisk`, createOption: "FromImage", caching: "ReadWrite", diskSizeGB: osDiskGb(m, hibernate), managedDisk: { storageAccountType: "StandardSSD_LRS" }, deleteOption: "Delete" },
+        osDisk: {
+          name: `${vmName}-osdisk`,
+          createOption: "FromImage",
+          caching: "ReadWrite",
+          diskSizeGB: osDiskGb(m, hibernate),
+          managedDisk: { storageAccountType: "StandardSSD_LRS" },
+          deleteOption: "Delete",
+        },
       },
       ...(purchasePlan ? { plan: purchasePlan } : {}),
       osProfile: osProfile(ctx, net, m, boot),
@@ -137,7 +172,16 @@ export function createMachine(ctx: EmitContext, net: AzureNetwork, m: PlannedMac
     // The guest side of hibernation (a swap file and resume settings), as the Azure portal installs it.
     new VirtualMachineExtension(
       ctx.name(`${m.name}-hibernate`),
-      { ...where, vmName: vm.name, vmExtensionName: "LinuxHibernateExtension", publisher: "Microsoft.CPlat.Core", type: "LinuxHibernateExtension", typeHandlerVersion: "1.0", autoUpgradeMinorVersion: true, tags },
+      {
+        ...where,
+        vmName: vm.name,
+        vmExtensionName: "LinuxHibernateExtension",
+        publisher: "Microsoft.CPlat.Core",
+        type: "LinuxHibernateExtension",
+        typeHandlerVersion: "1.0",
+        autoUpgradeMinorVersion: true,
+        tags,
+      },
       vmOpts,
     );
   }
@@ -145,7 +189,17 @@ export function createMachine(ctx: EmitContext, net: AzureNetwork, m: PlannedMac
     // Azure's Windows agent stores custom data without running it: this runs it once.
     new VirtualMachineExtension(
       ctx.name(`${m.name}-bootstrap`),
-      { ...where, vmName: vm.name, vmExtensionName: "formations-bootstrap", publisher: "Microsoft.Compute", type: "CustomScriptExtension", typeHandlerVersion: "1.10", autoUpgradeMinorVersion: true, settings: { commandToExecute: WINDOWS_RUN_CUSTOM_DATA }, tags },
+      {
+        ...where,
+        vmName: vm.name,
+        vmExtensionName: "formations-bootstrap",
+        publisher: "Microsoft.Compute",
+        type: "CustomScriptExtension",
+        typeHandlerVersion: "1.10",
+        autoUpgradeMinorVersion: true,
+        settings: { commandToExecute: WINDOWS_RUN_CUSTOM_DATA },
+        tags,
+      },
       vmOpts,
     );
   }

@@ -24,7 +24,10 @@ const VNET_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)\/providers\/Mi
 /** The resource group and name of a VNet resource id. */
 export function parseVnetId(id: string): { resourceGroupName: string; name: string } {
   const m = VNET_ID.exec(id.trim());
-  if (!m) throw new Error(`cloud.network.id '${id}' is not an Azure virtual network id: use /subscriptions/SUB/resourceGroups/RG/providers/Microsoft.Network/virtualNetworks/NAME`);
+  if (!m)
+    throw new Error(
+      `cloud.network.id '${id}' is not an Azure virtual network id: use /subscriptions/SUB/resourceGroups/RG/providers/Microsoft.Network/virtualNetworks/NAME`,
+    );
   return { resourceGroupName: m[1]!, name: m[2]! };
 }
 
@@ -46,10 +49,19 @@ interface Subnets {
   bigDataSubnetId?: pulumi.Input<string>;
 }
 
-function newNetwork(ctx: EmitContext, rg: pulumi.Output<string>, opts: pulumi.CustomResourceOptions, asgId: (ref: Role | "session") => pulumi.Input<string>): Subnets {
+function newNetwork(
+  ctx: EmitContext,
+  rg: pulumi.Output<string>,
+  opts: pulumi.CustomResourceOptions,
+  asgId: (ref: Role | "session") => pulumi.Input<string>,
+): Subnets {
   const plan = ctx.plan;
   const where = { resourceGroupName: rg, location: plan.region! };
-  const vnet = new VirtualNetwork(ctx.name("vnet"), { ...where, virtualNetworkName: ctx.name("vnet"), addressSpace: { addressPrefixes: [plan.network.cidr] }, tags: tagsFor(ctx) }, opts);
+  const vnet = new VirtualNetwork(
+    ctx.name("vnet"),
+    { ...where, virtualNetworkName: ctx.name("vnet"), addressSpace: { addressPrefixes: [plan.network.cidr] }, tags: tagsFor(ctx) },
+    opts,
+  );
   const needsNat = ownMachines(plan.machines).some((m) => !m.public) || plan.bigData?.managed === true;
   let nat: NatGateway | undefined;
   if (needsNat) {
@@ -58,14 +70,27 @@ function newNetwork(ctx: EmitContext, rg: pulumi.Output<string>, opts: pulumi.Cu
       { ...where, publicIpAddressName: ctx.name("nat-ip"), sku: { name: "Standard" }, publicIPAllocationMethod: "Static", tags: tagsFor(ctx) },
       opts,
     );
-    nat = new NatGateway(ctx.name("nat"), { ...where, natGatewayName: ctx.name("nat"), sku: { name: "Standard" }, publicIpAddresses: [{ id: ip.id }], tags: tagsFor(ctx) }, opts);
+    nat = new NatGateway(
+      ctx.name("nat"),
+      { ...where, natGatewayName: ctx.name("nat"), sku: { name: "Standard" }, publicIpAddresses: [{ id: ip.id }], tags: tagsFor(ctx) },
+      opts,
+    );
   }
   // Azure Files NFS and HDInsight's storage accept traffic from our subnets only, over this endpoint.
   const storageEndpoint = plan.storage?.kind === "managed" || plan.bigData?.managed ? { serviceEndpoints: [{ service: "Microsoft.Storage" }] } : {};
   const subnet = (suffix: string, cidr: string, extra: Record<string, unknown>, dependsOn: pulumi.Resource[]) =>
     new Subnet(
       ctx.name(suffix),
-      { resourceGroupName: rg, virtualNetworkName: vnet.name, subnetName: ctx.name(suffix), addressPrefix: cidr, defaultOutboundAccess: false, ...(nat ? { natGateway: { id: nat.id } } : {}), ...storageEndpoint, ...extra },
+      {
+        resourceGroupName: rg,
+        virtualNetworkName: vnet.name,
+        subnetName: ctx.name(suffix),
+        addressPrefix: cidr,
+        defaultOutboundAccess: false,
+        ...(nat ? { natGateway: { id: nat.id } } : {}),
+        ...storageEndpoint,
+        ...extra,
+      },
       { ...opts, dependsOn },
     );
   const machines = subnet("subnet", plan.network.subnetCidr, {}, []);
@@ -73,7 +98,12 @@ function newNetwork(ctx: EmitContext, rg: pulumi.Output<string>, opts: pulumi.Cu
   const bigDataCidr = plan.network.privateSubnetCidr ?? "10.42.16.0/20";
   const nsg = new NetworkSecurityGroup(
     ctx.name("nsg-bigdata"),
-    { ...where, networkSecurityGroupName: ctx.name("nsg-bigdata"), securityRules: bigDataNsgRules(bigDataCidr).map((r) => toSecurityRule(r, asgId)), tags: tagsFor(ctx, "bigdata") },
+    {
+      ...where,
+      networkSecurityGroupName: ctx.name("nsg-bigdata"),
+      securityRules: bigDataNsgRules(bigDataCidr).map((r) => toSecurityRule(r, asgId)),
+      tags: tagsFor(ctx, "bigdata"),
+    },
     opts,
   );
   // One subnet operation at a time per VNet: Azure answers a concurrent one with AnotherOperationInProgress.

@@ -61,7 +61,15 @@ export function withDenyAll(allows: readonly Omit<NsgRule, "name" | "priority" |
   const rules = allows.map((a, i): NsgRule => ({ ...a, name: `allow-${FIRST_PRIORITY + i * STEP}`, priority: FIRST_PRIORITY + i * STEP, access: "Allow" }));
   const last = rules.at(-1);
   if (last && last.priority >= DENY_ALL_PRIORITY) throw new Error(`too many inbound rules for one network security group (${rules.length})`);
-  rules.push({ name: "deny-all-inbound", priority: DENY_ALL_PRIORITY, access: "Deny", protocol: "*", ports: "*", from: { prefixes: ["*"] }, description: "default deny: overrides Azure's AllowVnetInBound and AllowAzureLoadBalancerInBound" });
+  rules.push({
+    name: "deny-all-inbound",
+    priority: DENY_ALL_PRIORITY,
+    access: "Deny",
+    protocol: "*",
+    ports: "*",
+    from: { prefixes: ["*"] },
+    description: "default deny: overrides Azure's AllowVnetInBound and AllowAzureLoadBalancerInBound",
+  });
   return rules;
 }
 
@@ -134,7 +142,8 @@ export interface SecurityGroups {
 export function securityGroups(ctx: EmitContext, resourceGroupName: pulumi.Input<string>, opts: pulumi.CustomResourceOptions): SecurityGroups {
   const plan = ctx.plan;
   const where = { resourceGroupName, location: plan.region! };
-  const asg = (suffix: string, role?: string) => new ApplicationSecurityGroup(ctx.name(suffix), { ...where, applicationSecurityGroupName: ctx.name(suffix), tags: tagsFor(ctx, role) }, opts);
+  const asg = (suffix: string, role?: string) =>
+    new ApplicationSecurityGroup(ctx.name(suffix), { ...where, applicationSecurityGroupName: ctx.name(suffix), tags: tagsFor(ctx, role) }, opts);
   const roleAsgs = new Map<Role, ApplicationSecurityGroup>();
   for (const role of referencedRoles(plan.machines)) roleAsgs.set(role, asg(`asg-${role}`, role));
   const sessionAsg = plan.machines.some(usesSessionAsg) ? asg("asg-session") : undefined;
@@ -148,7 +157,14 @@ export function securityGroups(ctx: EmitContext, resourceGroupName: pulumi.Input
   for (const role of [...new Set(own.map((m) => m.role))]) {
     const rules = nsgRules(own.filter((m) => m.role === role).flatMap((m) => m.inbound));
     const name = ctx.name(`nsg-${role}`);
-    roleNsgs.set(role, new NetworkSecurityGroup(name, { ...where, networkSecurityGroupName: name, securityRules: rules.map((r) => toSecurityRule(r, asgId)), tags: tagsFor(ctx, role) }, opts));
+    roleNsgs.set(
+      role,
+      new NetworkSecurityGroup(
+        name,
+        { ...where, networkSecurityGroupName: name, securityRules: rules.map((r) => toSecurityRule(r, asgId)), tags: tagsFor(ctx, role) },
+        opts,
+      ),
+    );
   }
   return { ...(sessionAsg ? { sessionAsg } : {}), roleAsgs, roleNsgs, asgId };
 }

@@ -8,7 +8,17 @@ import type Dockerode from "dockerode";
 import type { Role } from "../../../plan/types.js";
 import { classifyDockerError, dockerOptions } from "../engine.js";
 import { containerName, LABELS, splitReference, stamp } from "../names.js";
-import { ActionError, TARGET_STATE, type CommandResult, type ActionDriver, type ActionName, type ActionResult, type ActionTarget, type MachineState, type SessionActionName } from "../../../automation/actions/types.js";
+import {
+  ActionError,
+  TARGET_STATE,
+  type CommandResult,
+  type ActionDriver,
+  type ActionName,
+  type ActionResult,
+  type ActionTarget,
+  type MachineState,
+  type SessionActionName,
+} from "../../../automation/actions/types.js";
 import { fromDockerState, type DockerRawState } from "./states.js";
 
 /** Options of the Docker driver. */
@@ -136,8 +146,16 @@ export class DockerDriver implements ActionDriver {
     const ref = imageName ?? `${containerName(t.session, t.machine)}-${stamp((this.opts.now ?? (() => new Date()))())}`;
     const { repo, tag } = splitReference(ref);
     // pause: true (Docker's default) freezes the container during the commit, so files are consistent.
-    const out = (await this.call(t, (d) =>
-      d.getContainer(id(t)).commit({ repo, tag, pause: true, comment: `formations snapshot of ${t.session}/${t.machine}`, changes: `LABEL formations-snapshot-of=${t.session}/${t.machine}` }),
+    const out = (await this.call(
+      t,
+      (d) =>
+        d.getContainer(id(t)).commit({
+          repo,
+          tag,
+          pause: true,
+          comment: `formations snapshot of ${t.session}/${t.machine}`,
+          changes: `LABEL formations-snapshot-of=${t.session}/${t.machine}`,
+        }),
       from,
     )) as { Id: string };
     const to = fromDockerState(await this.raw(t));
@@ -180,7 +198,8 @@ export class DockerDriver implements ActionDriver {
       });
       // The stream ends as the process exits; the engine may record its exit code a moment later.
       let info = await exec.inspect();
-      for (const deadline = Date.now() + 30_000; info.Running && Date.now() < deadline; info = await exec.inspect()) await new Promise((r) => setTimeout(r, 100));
+      for (const deadline = Date.now() + 30_000; info.Running && Date.now() < deadline; info = await exec.inspect())
+        await new Promise((r) => setTimeout(r, 100));
       return { exitCode: info.ExitCode ?? -1, output: Buffer.concat(chunks).toString("utf8") };
     });
   }
@@ -262,7 +281,13 @@ export class DockerDriver implements ActionDriver {
     const docker = await this.docker();
     while (Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 500));
-      if (await docker.ping().then(() => true, () => false)) return true;
+      if (
+        await docker.ping().then(
+          () => true,
+          () => false,
+        )
+      )
+        return true;
     }
     return false;
   }

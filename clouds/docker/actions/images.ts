@@ -51,7 +51,13 @@ export class DockerImages implements ImageStore {
     } catch (err) {
       const status = (err as { statusCode?: number }).statusCode;
       if (status === 404) return { deleted: [], gone: true };
-      if (status === 409) throw new ActionError("invalid-state", `image ${image.name} is in use: ${String((err as { json?: { message?: string } }).json?.message ?? (err as Error).message)}; destroy the sessions launched from it first`, {}, { cause: err });
+      if (status === 409)
+        throw new ActionError(
+          "invalid-state",
+          `image ${image.name} is in use: ${String((err as { json?: { message?: string } }).json?.message ?? (err as Error).message)}; destroy the sessions launched from it first`,
+          {},
+          { cause: err },
+        );
       throw classifyDockerError(err, { host: this.opts.host, what: `image ${image.name}` });
     }
     const deleted = out.flatMap((o) => [...(o.Untagged ? [`untagged ${o.Untagged}`] : []), ...(o.Deleted ? [`deleted ${o.Deleted}`] : [])]);

@@ -65,7 +65,10 @@ export function createContainer(ctx: EmitContext, net: DockerNetwork, m: Planned
     image: img.imageId.apply((id) => id || spec.image),
     labels: labelList({ ...ctx.labels(m.role), [MACHINE_LABEL]: m.name, ...o.labels }),
     // The proxy publishes its port on the edge network, and reaches the machines it fronts on the session's.
-    networksAdvanced: [{ name: net.network.name, aliases: o.aliases }, ...(net.edge && spec.ports.length > 0 ? [{ name: net.edge.name, aliases: o.aliases }] : [])],
+    networksAdvanced: [
+      { name: net.network.name, aliases: o.aliases },
+      ...(net.edge && spec.ports.length > 0 ? [{ name: net.edge.name, aliases: o.aliases }] : []),
+    ],
     restart: "unless-stopped",
     ...powerSwitches(m.desiredState),
     // As Docker reads them back (CAP_ prefixed): any other spelling is a diff at every refresh,
@@ -86,7 +89,16 @@ export function createContainer(ctx: EmitContext, net: DockerNetwork, m: Planned
     ...(spec.env.length > 0 ? { envs: spec.env } : {}),
     ...(spec.uploads.length > 0 ? { uploads: spec.uploads } : {}),
     ...(spec.volumes.length > 0 ? { volumes: mountsOf(spec.volumes, o.volumes) } : {}),
-    ...(spec.ports.length > 0 ? { ports: spec.ports.map((p) => ({ internal: p.internal, ...(p.external !== undefined ? { external: p.external } : {}), ip: p.ip, protocol: p.protocol })) } : {}),
+    ...(spec.ports.length > 0
+      ? {
+          ports: spec.ports.map((p) => ({
+            internal: p.internal,
+            ...(p.external !== undefined ? { external: p.external } : {}),
+            ip: p.ip,
+            protocol: p.protocol,
+          })),
+        }
+      : {}),
   };
   return new Container(name, args, childOpts(ctx, net, o.dependsOn ? { dependsOn: o.dependsOn } : {}));
 }

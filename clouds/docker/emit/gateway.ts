@@ -46,7 +46,12 @@ export function userMapping(session: string, protocol: LabProtocol): string {
     ["port", String(d.port)],
     ...(d.user ? ([["username", d.user]] as [string, string][]) : []),
     ["password", PASSWORD_PLACEHOLDER],
-    ...(protocol === "rdp" ? ([["ignore-cert", "true"], ["security", "any"]] as [string, string][]) : []),
+    ...(protocol === "rdp"
+      ? ([
+          ["ignore-cert", "true"],
+          ["security", "any"],
+        ] as [string, string][])
+      : []),
   ];
   return [
     "<user-mapping>",

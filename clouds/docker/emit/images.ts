@@ -12,17 +12,7 @@ import type { PlannedMachine, SessionPlan } from "../../../plan/types.js";
 
 /** What a container does in its session; decides its image, command and capabilities. */
 export type ImageSlot =
-  | "machine"
-  | "head"
-  | "compute"
-  | "master"
-  | "worker"
-  | "spark-proxy"
-  | "gateway"
-  | "guacd"
-  | "desktop-ssh"
-  | "desktop-rdp"
-  | "desktop-vnc";
+  "machine" | "head" | "compute" | "master" | "worker" | "spark-proxy" | "gateway" | "guacd" | "desktop-ssh" | "desktop-rdp" | "desktop-vnc";
 
 /** The image of the formation's alias (ubuntu:22.04, debian:12 ... from clouds/docker/catalog.ts). */
 export const ALIAS_IMAGE = "alias";
@@ -99,7 +89,11 @@ export function shellFor(image: string): string {
  * Long references are cut and get a short hash, so two images never share a name.
  */
 export function imageSlug(image: string): string {
-  const slug = image.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "") || "image";
+  const slug =
+    image
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-+|-+$/g, "") || "image";
   if (slug.length <= 60) return slug;
   return `${slug.slice(0, 52).replace(/-+$/, "")}-${createHash("sha256").update(image).digest("hex").slice(0, 7)}`;
 }

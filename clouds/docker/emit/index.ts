@@ -34,7 +34,12 @@ function machine(ctx: EmitContext, net: DockerNetwork, m: PlannedMachine, boot: 
       ? createContainer(ctx, net, m, guacdSpec(plan, m), { suffix: GUACD_ALIAS, aliases: [GUACD_ALIAS], labels: { [SIDECAR_LABEL]: GUACD_ALIAS } })
       : undefined;
   const waitFor = [...peersOf(plan, m).flatMap((p) => net.containers.get(p) ?? []), ...(sidecar ? [sidecar] : [])];
-  const c = createContainer(ctx, net, m, spec, { suffix: m.name, aliases: [m.name], ...(volumes ? { volumes } : {}), ...(waitFor.length > 0 ? { dependsOn: waitFor } : {}) });
+  const c = createContainer(ctx, net, m, spec, {
+    suffix: m.name,
+    aliases: [m.name],
+    ...(volumes ? { volumes } : {}),
+    ...(waitFor.length > 0 ? { dependsOn: waitFor } : {}),
+  });
   net.containers.set(m.name, c);
   const connect = m.role === "proxy" ? gatewayUrl(plan.dockerHost, bindAddress(plan), c, plan.kind === "VirtualLab" ? "/guacamole/" : "/") : undefined;
   return machineHandle(net, c, shellOf(m, spec), connect);

@@ -62,13 +62,25 @@ export function createNetwork(ctx: EmitContext): DockerNetwork {
   const edged = hasEdge(ctx.plan);
   const bridge = (suffix: string, internal: boolean, options?: Record<string, string>) => {
     const name = ctx.name(suffix);
-    return new Network(name, { name, driver: "bridge", internal, ...(options ? { options } : {}), labels: labelList(ctx.labels()) }, { parent: ctx.parent, provider: engine });
+    return new Network(
+      name,
+      { name, driver: "bridge", internal, ...(options ? { options } : {}), labels: labelList(ctx.labels()) },
+      { parent: ctx.parent, provider: engine },
+    );
   };
   // Internal: no route out and nothing published, unless a container publishes a port; behind a
   // proxy, always, and with no address for the host.
   const network = edged ? bridge("net", true, { ...NO_HOST_ADDRESS }) : bridge("net", networkIsInternal(ctx.plan));
   const edge = edged ? bridge("edge", false) : undefined;
-  return { provider: "docker", engine, network, ...(edge ? { edge } : {}), cli: host ? `docker -H ${host}` : "docker", images: new Map(), containers: new Map() };
+  return {
+    provider: "docker",
+    engine,
+    network,
+    ...(edge ? { edge } : {}),
+    cli: host ? `docker -H ${host}` : "docker",
+    images: new Map(),
+    containers: new Map(),
+  };
 }
 
 /** The session's RemoteImage for `image`, pulled once however many containers run it. */

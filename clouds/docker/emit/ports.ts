@@ -37,7 +37,8 @@ export function bindAddress(plan: Pick<SessionPlan, "allowFrom">): "127.0.0.1" |
 export function dockerAccessNote(plan: Pick<SessionPlan, "kind" | "allowFrom" | "container" | "machines">): string | undefined {
   if (plan.allowFrom.length === 0) return undefined;
   const ranges = plan.allowFrom.join(", ");
-  if (networkIsInternal(plan)) return `access.allowFrom (${ranges}) has no effect on Docker here: nothing is published (containers are entered with docker exec)`;
+  if (networkIsInternal(plan))
+    return `access.allowFrom (${ranges}) has no effect on Docker here: nothing is published (containers are entered with docker exec)`;
   if (bindAddress(plan) === "0.0.0.0") {
     return `access.allowFrom (${ranges}) lets everyone in: published ports listen on every address of the Docker engine's host (0.0.0.0); Docker cannot filter by source address, so filter in the host's firewall (the DOCKER-USER iptables chain) if needed`;
   }
@@ -49,7 +50,10 @@ export function dockerAccessNote(plan: Pick<SessionPlan, "kind" | "allowFrom" | 
 }
 
 /** Ports a machine publishes on the engine's host. */
-export function publishedPorts(plan: Pick<SessionPlan, "kind" | "allowFrom" | "container">, m: Pick<PlannedMachine, "role" | "inbound" | "connect">): PublishedPort[] {
+export function publishedPorts(
+  plan: Pick<SessionPlan, "kind" | "allowFrom" | "container">,
+  m: Pick<PlannedMachine, "role" | "inbound" | "connect">,
+): PublishedPort[] {
   const ip = bindAddress(plan);
   if (plan.kind === "Docker" && plan.container) {
     return plan.container.ports.map((p) => ({ internal: p.container, external: p.host, protocol: p.protocol, ip }));

@@ -103,7 +103,17 @@ function keepAlive(m: PlannedMachine): string[] {
 export function containerSpec(plan: SessionPlan, m: PlannedMachine, boot: Bootstrap): ContainerSpec {
   const slot = plan.kind === "Docker" ? "container" : slotOf(plan, m);
   const limits = limitsOf(plan, m);
-  const spec: ContainerSpec = { slot, image: imageFor(plan, m), env: [], uploads: [], volumes: [], ports: publishedPorts(plan, m), caps: CAPS[slot], noNewPrivileges: SERVICE_SLOTS.has(slot), ...limits };
+  const spec: ContainerSpec = {
+    slot,
+    image: imageFor(plan, m),
+    env: [],
+    uploads: [],
+    volumes: [],
+    ports: publishedPorts(plan, m),
+    caps: CAPS[slot],
+    noNewPrivileges: SERVICE_SLOTS.has(slot),
+    ...limits,
+  };
   const password = boot.secrets.gatewayPassword;
   switch (slot) {
     case "container": {
@@ -111,7 +121,12 @@ export function containerSpec(plan: SessionPlan, m: PlannedMachine, boot: Bootst
       if (!c) throw new Error("a Docker plan has a container");
       if (c.command.length > 0) spec.command = [...c.command];
       spec.env = Object.entries(c.env).map(([k, v]) => `${k}=${v}`);
-      spec.volumes = c.volumes.map((v) => ({ ...(v.name ? { formationVolume: v.name } : {}), ...(v.hostPath ? { hostPath: v.hostPath } : {}), containerPath: v.mountPath, readOnly: v.readOnly }));
+      spec.volumes = c.volumes.map((v) => ({
+        ...(v.name ? { formationVolume: v.name } : {}),
+        ...(v.hostPath ? { hostPath: v.hostPath } : {}),
+        containerPath: v.mountPath,
+        readOnly: v.readOnly,
+      }));
       break;
     }
     case "machine":
@@ -139,7 +154,17 @@ export function containerSpec(plan: SessionPlan, m: PlannedMachine, boot: Bootst
     case "worker": {
       const cores = String(Math.max(1, Math.floor(limits.cpus ?? 1)));
       const memory = `${Math.max(512, Math.floor((limits.memoryMb ?? 1024) * 0.8))}m`;
-      spec.command = ["/opt/spark/bin/spark-class", "org.apache.spark.deploy.worker.Worker", SPARK_MASTER_URL, "--cores", cores, "--memory", memory, "--work-dir", "/opt/spark/work-dir"];
+      spec.command = [
+        "/opt/spark/bin/spark-class",
+        "org.apache.spark.deploy.worker.Worker",
+        SPARK_MASTER_URL,
+        "--cores",
+        cores,
+        "--memory",
+        memory,
+        "--work-dir",
+        "/opt/spark/work-dir",
+      ];
       spec.env = [`SPARK_MASTER_URL=${SPARK_MASTER_URL}`];
       break;
     }
@@ -150,7 +175,13 @@ export function containerSpec(plan: SessionPlan, m: PlannedMachine, boot: Bootst
     case "gateway": {
       if (!password) throw new Error("a VirtualLab session has a gateway password");
       spec.entrypoint = ["/bin/sh", "-c", gatewayStartScript()];
-      spec.env = [`GUACD_HOSTNAME=${GUACD_ALIAS}`, "GUACD_PORT=4822", `GUACAMOLE_HOME=${GUACAMOLE_HOME}`, "TARGET_HOST=target", pulumi.interpolate`GATEWAY_PASSWORD=${password}`];
+      spec.env = [
+        `GUACD_HOSTNAME=${GUACD_ALIAS}`,
+        "GUACD_PORT=4822",
+        `GUACAMOLE_HOME=${GUACAMOLE_HOME}`,
+        "TARGET_HOST=target",
+        pulumi.interpolate`GATEWAY_PASSWORD=${password}`,
+      ];
       spec.uploads = [{ file: USER_MAPPING_TEMPLATE, content: userMapping(plan.session, plan.gateway?.protocol ?? "ssh") }];
       break;
     }
@@ -159,7 +190,13 @@ export function containerSpec(plan: SessionPlan, m: PlannedMachine, boot: Bootst
       // sshd and xrdp log users in: root, which the linuxserver images default to anyway, and
       // which an image whose default user is an unprivileged desktop user needs said.
       spec.user = "root";
-      spec.env = [`USER_NAME=${GATEWAY_USER}`, "PASSWORD_ACCESS=true", "SUDO_ACCESS=true", pulumi.interpolate`USER_PASSWORD=${password}`, ...(plan.sshPublicKeys.length > 0 ? [`PUBLIC_KEY=${plan.sshPublicKeys.join("\n")}`] : [])];
+      spec.env = [
+        `USER_NAME=${GATEWAY_USER}`,
+        "PASSWORD_ACCESS=true",
+        "SUDO_ACCESS=true",
+        pulumi.interpolate`USER_PASSWORD=${password}`,
+        ...(plan.sshPublicKeys.length > 0 ? [`PUBLIC_KEY=${plan.sshPublicKeys.join("\n")}`] : []),
+      ];
       break;
     case "desktop-rdp":
       if (!password) throw new Error("a VirtualLab session has a gateway password");
@@ -179,7 +216,17 @@ export function containerSpec(plan: SessionPlan, m: PlannedMachine, boot: Bootst
 
 /** The guacd sidecar of a VirtualLab gateway: a child of the proxy machine, no ports, no caps. */
 export function guacdSpec(plan: SessionPlan, proxy: PlannedMachine): ContainerSpec {
-  return { slot: "guacd", image: guacdImage(proxy), env: [], uploads: [], volumes: [], ports: [], caps: CAPS.guacd, noNewPrivileges: true, ...limitsOf(plan, proxy) };
+  return {
+    slot: "guacd",
+    image: guacdImage(proxy),
+    env: [],
+    uploads: [],
+    volumes: [],
+    ports: [],
+    caps: CAPS.guacd,
+    noNewPrivileges: true,
+    ...limitsOf(plan, proxy),
+  };
 }
 
 /**

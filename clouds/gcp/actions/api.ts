@@ -112,7 +112,12 @@ export class GceApi {
   }
 
   /** One call; any status but 2xx becomes a classified ActionError naming `what`. */
-  async call<T>(method: "GET" | "POST" | "DELETE", path: string, what: string, extra: { query?: Record<string, string>; body?: unknown; from?: ObservedState } = {}): Promise<T> {
+  async call<T>(
+    method: "GET" | "POST" | "DELETE",
+    path: string,
+    what: string,
+    extra: { query?: Record<string, string>; body?: unknown; from?: ObservedState } = {},
+  ): Promise<T> {
     const token = await (await this.auth()).accessToken();
     const qs = extra.query && Object.keys(extra.query).length ? `?${new URLSearchParams(extra.query).toString()}` : "";
     const states = extra.from ? { from: extra.from } : {};
@@ -143,7 +148,11 @@ export class GceApi {
   }
 
   /** machineImages.insert: a global operation; the image exists by name as soon as it is accepted. */
-  insertMachineImage(ref: InstanceRef, body: { name: string; description: string; labels: Record<string, string> }, from: ObservedState): Promise<GceOperation> {
+  insertMachineImage(
+    ref: InstanceRef,
+    body: { name: string; description: string; labels: Record<string, string> },
+    from: ObservedState,
+  ): Promise<GceOperation> {
     const sourceInstance = `projects/${ref.project}/zones/${ref.zone}/instances/${ref.name}`;
     return this.call<GceOperation>("POST", `/projects/${ref.project}/global/machineImages`, describe(ref), { from, body: { ...body, sourceInstance } });
   }
@@ -175,7 +184,9 @@ export class GceApi {
   async preemptedSinceStart(ref: InstanceRef, inst: GceInstance): Promise<boolean> {
     if (!inst.id) return false;
     const filter = `(operationType = "compute.instances.preempted") AND (targetId = "${inst.id}")`;
-    const list = await this.call<{ items?: GceOperation[] }>("GET", `/projects/${ref.project}/zones/${ref.zone}/operations`, describe(ref), { query: { filter } });
+    const list = await this.call<{ items?: GceOperation[] }>("GET", `/projects/${ref.project}/zones/${ref.zone}/operations`, describe(ref), {
+      query: { filter },
+    });
     const since = inst.lastStartTimestamp ? Date.parse(inst.lastStartTimestamp) : Number.NEGATIVE_INFINITY;
     return (list.items ?? []).some((o) => o.insertTime !== undefined && Date.parse(o.insertTime) >= since);
   }

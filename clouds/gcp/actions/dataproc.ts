@@ -57,9 +57,15 @@ async function applicationDefault(): Promise<GceAuth> {
   return {
     async accessToken() {
       const token = await auth.getAccessToken().catch((err: unknown) => {
-        throw new ActionError("other", `no usable Google credentials (${err instanceof Error ? err.message.split("\n")[0] : String(err)}): run \`gcloud auth application-default login\` or set GOOGLE_APPLICATION_CREDENTIALS`, {}, { cause: err });
+        throw new ActionError(
+          "other",
+          `no usable Google credentials (${err instanceof Error ? err.message.split("\n")[0] : String(err)}): run \`gcloud auth application-default login\` or set GOOGLE_APPLICATION_CREDENTIALS`,
+          {},
+          { cause: err },
+        );
       });
-      if (!token) throw new ActionError("other", "no usable Google credentials: run `gcloud auth application-default login` or set GOOGLE_APPLICATION_CREDENTIALS");
+      if (!token)
+        throw new ActionError("other", "no usable Google credentials: run `gcloud auth application-default login` or set GOOGLE_APPLICATION_CREDENTIALS");
       return token;
     },
     projectId: () => auth.getProjectId().catch(() => undefined),
@@ -88,16 +94,21 @@ export class Dataproc implements ClusterDriver {
     if (!ref.region) throw new ActionError("other", `no region for the Dataproc cluster of ${ref.session}: set cloud.region in the formation`);
     const env = process.env.GOOGLE_CLOUD_PROJECT ?? process.env.CLOUDSDK_CORE_PROJECT ?? process.env.GCLOUD_PROJECT;
     const project = ref.project ?? this.opts.project ?? env ?? (await (await this.auth()).projectId?.());
-    if (!project) throw new ActionError("other", `no project for the Dataproc cluster of ${ref.session}: set cloud.project in the formation, or GOOGLE_CLOUD_PROJECT`);
+    if (!project)
+      throw new ActionError("other", `no project for the Dataproc cluster of ${ref.session}: set cloud.project in the formation, or GOOGLE_CLOUD_PROJECT`);
     return { path: `/projects/${project}/regions/${ref.region}/clusters/${ref.name}`, what: `Dataproc cluster ${ref.name} (${project}, ${ref.region})` };
   }
 
   private async call<T>(method: "GET" | "POST", path: string, what: string, body?: unknown): Promise<T> {
     const token = await (await this.auth()).accessToken();
-    const res = await send({ method, url: `${this.endpoint}${path}`, headers: { authorization: `Bearer ${token}` }, ...(body !== undefined ? { body } : {}) }, SERVICE);
+    const res = await send(
+      { method, url: `${this.endpoint}${path}`, headers: { authorization: `Bearer ${token}` }, ...(body !== undefined ? { body } : {}) },
+      SERVICE,
+    );
     if (res.status >= 200 && res.status < 300) return res.body as T;
     const err = classifyGceError(res.status, res.body, what);
-    if (res.status === 403) throw new ActionError("other", `${what}: permission denied: the account needs the Dataproc Editor role on the project`, {}, { cause: err });
+    if (res.status === 403)
+      throw new ActionError("other", `${what}: permission denied: the account needs the Dataproc Editor role on the project`, {}, { cause: err });
     if (err.kind === "throttled") await honourRetryAfter(res.headers, 30_000);
     throw err;
   }
@@ -128,14 +139,27 @@ export class Dataproc implements ClusterDriver {
   private async act(ref: ClusterRef, verb: "start" | "stop", goal: string, going: string): Promise<ClusterResult> {
     const { path, what } = await this.path(ref);
     const raw = await this.read(path, what);
-    if (raw === undefined) throw new ActionError("not-found", `${what} does not exist (deleted outside formations?): run 'formations refresh ${ref.session}'`, { from: "terminated", to: "terminated" });
+    if (raw === undefined)
+      throw new ActionError("not-found", `${what} does not exist (deleted outside formations?): run 'formations refresh ${ref.session}'`, {
+        from: "terminated",
+        to: "terminated",
+      });
     const from = fromDataprocState(raw, what);
     if (raw === goal) return { outcome: "no-op", from, to: from };
     // Already on its way there (another action asked): wait for it rather than ask again.
     if (raw !== going) await this.call<unknown>("POST", `${path}:${verb}`, what, {});
-    const { value, reached } = await pollUntil(() => this.read(path, what), (s) => s === goal || s === undefined || s === "ERROR", { deadline: Date.now() + this.waitMs, pollMs: this.pollMs });
+    const { value, reached } = await pollUntil(
+      () => this.read(path, what),
+      (s) => s === goal || s === undefined || s === "ERROR",
+      { deadline: Date.now() + this.waitMs, pollMs: this.pollMs },
+    );
     const to = fromDataprocState(value, what);
-    if (!reached) throw new ActionError("timeout", `${what} did not reach ${goal} within ${this.waitMs / 1000} s (it is ${value ?? "gone"}); run 'formations refresh ${ref.session}' later`, { from, to });
+    if (!reached)
+      throw new ActionError(
+        "timeout",
+        `${what} did not reach ${goal} within ${this.waitMs / 1000} s (it is ${value ?? "gone"}); run 'formations refresh ${ref.session}' later`,
+        { from, to },
+      );
     if (value !== goal) throw new ActionError("other", `${what} is ${value ?? "gone"} instead of ${goal}`, { from, to });
     return { outcome: "done", from, to };
   }

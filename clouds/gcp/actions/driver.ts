@@ -13,7 +13,15 @@ import { describe, GceApi, type GceApiOptions, type GceInstance, type GceOperati
 import { cannotSuspend, fromGceStatus, GCE_NAME, GCE_TRANSITIONAL, hasLocalSsd, isOneTimeSpot, isSpot, labelValue, machineImageName } from "./states.js";
 import { Dataproc, type DataprocOptions } from "./dataproc.js";
 import { pollUntil, type WaitOptions } from "../../../automation/actions/rest.js";
-import { ActionError, TARGET_STATE, type ActionDriver, type ActionResult, type ActionTarget, type MachineState, type SessionActionName } from "../../../automation/actions/types.js";
+import {
+  ActionError,
+  TARGET_STATE,
+  type ActionDriver,
+  type ActionResult,
+  type ActionTarget,
+  type MachineState,
+  type SessionActionName,
+} from "../../../automation/actions/types.js";
 
 export interface GcpDriverOptions extends GceApiOptions {
   /** Project when the target names none; else GOOGLE_CLOUD_PROJECT / CLOUDSDK_CORE_PROJECT, else the credentials'. */
@@ -97,7 +105,8 @@ export class GcpDriver implements ActionDriver {
     }
     return this.act(t, "hibernate", (inst, from) => {
       if (inst.status === "SUSPENDED") return { kind: "no-op" };
-      if (inst.status !== "RUNNING") return invalid(`${t.session}/${t.machine} is ${from}: there is no memory to keep, so nothing to suspend (start it first, or leave it stopped)`, from);
+      if (inst.status !== "RUNNING")
+        return invalid(`${t.session}/${t.machine} is ${from}: there is no memory to keep, so nothing to suspend (start it first, or leave it stopped)`, from);
       const why = cannotSuspend(inst);
       if (why) return invalid(`${t.session}/${t.machine}: ${why}: use stop`, from);
       const notes = [force ? "GCE has no forced suspend: suspended as without --force" : "", localSsdNote(inst)];
@@ -179,7 +188,11 @@ export class GcpDriver implements ActionDriver {
       }
       const { done } = await this.api.wait(op, ref, describe(ref), wait, from);
       if (!done && i < d.steps.length - 1) {
-        throw new ActionError("timeout", `${describe(ref)}: ${step.verb} did not finish within ${this.waitMs / 1000} s, so the next step was not taken: run it again`, { from, to: "pending" });
+        throw new ActionError(
+          "timeout",
+          `${describe(ref)}: ${step.verb} did not finish within ${this.waitMs / 1000} s, so the next step was not taken: run it again`,
+          { from, to: "pending" },
+        );
       }
     }
     // When the wait ran out, this reports the state it is passing through.
@@ -189,8 +202,15 @@ export class GcpDriver implements ActionDriver {
 
   /** Waits for an instance between states to settle; undefined if it disappeared meanwhile. */
   private async settle(ref: InstanceRef, inst: GceInstance, wait: WaitOptions, from: MachineState): Promise<GceInstance | undefined> {
-    const { value, reached } = await pollUntil(() => this.api.instance(ref), (i) => !i || !GCE_TRANSITIONAL.has(i.status ?? ""), wait);
-    if (!reached) throw new ActionError("timeout", `${describe(ref)} is still ${value?.status ?? inst.status} after ${this.waitMs / 1000} s: try again when it settles`, { from });
+    const { value, reached } = await pollUntil(
+      () => this.api.instance(ref),
+      (i) => !i || !GCE_TRANSITIONAL.has(i.status ?? ""),
+      wait,
+    );
+    if (!reached)
+      throw new ActionError("timeout", `${describe(ref)} is still ${value?.status ?? inst.status} after ${this.waitMs / 1000} s: try again when it settles`, {
+        from,
+      });
     return value;
   }
 
@@ -199,7 +219,11 @@ export class GcpDriver implements ActionDriver {
     const { op, imageId } = await this.machineImage(t, ref, from);
     const made = await this.api.wait(op, { project: ref.project }, describe(ref), wait, from);
     if (!made.done) {
-      throw new ActionError("timeout", `${describe(ref)}: machine image ${imageId} was not ready within ${this.waitMs / 1000} s, so the spot VM was not deleted yet: run ${action} again`, { from });
+      throw new ActionError(
+        "timeout",
+        `${describe(ref)}: machine image ${imageId} was not ready within ${this.waitMs / 1000} s, so the spot VM was not deleted yet: run ${action} again`,
+        { from },
+      );
     }
     const del = await this.api.delete(ref, from);
     await this.api.wait(del, ref, describe(ref), wait, from);
@@ -211,7 +235,11 @@ export class GcpDriver implements ActionDriver {
   private async machineImage(t: ActionTarget, ref: InstanceRef, from: MachineState, imageName?: string): Promise<{ op: GceOperation; imageId: string }> {
     const name = imageName ?? machineImageName(t, (this.opts.now ?? (() => new Date()))());
     if (!GCE_NAME.test(name)) {
-      throw new ActionError("other", `'${name}' is not a valid GCE machine image name: use lowercase letters, digits and hyphens, starting with a letter, at most 63`, { from });
+      throw new ActionError(
+        "other",
+        `'${name}' is not a valid GCE machine image name: use lowercase letters, digits and hyphens, starting with a letter, at most 63`,
+        { from },
+      );
     }
     const labels = { "formations-session": labelValue(t.session), "formations-machine": labelValue(t.machine) };
     const op = await this.api.insertMachineImage(ref, { name, description: `formations snapshot of ${t.session}/${t.machine}`, labels }, from);
@@ -227,7 +255,8 @@ export class GcpDriver implements ActionDriver {
 }
 
 const base = (t: ActionTarget, action: ActionResult["action"]) => ({ session: t.session, machine: t.machine, action });
-const gone = (ref: InstanceRef, what: string) => new ActionError("not-found", `${describe(ref)} does not exist (deleted outside formations?): ${what}`, { from: "terminated" });
+const gone = (ref: InstanceRef, what: string) =>
+  new ActionError("not-found", `${describe(ref)} does not exist (deleted outside formations?): ${what}`, { from: "terminated" });
 const invalid = (message: string, from: MachineState): Decision => ({ kind: "fail", error: new ActionError("invalid-state", message, { from }) });
 const run = (steps: Step | Step[], notes: string[] = []): Decision => {
   const fallback = notes.filter(Boolean).join("; ");

@@ -20,7 +20,8 @@ export class GcpImages implements ImageStore {
   }
 
   private path(i: StoredImage): string {
-    if (!/^projects\/[^/]+\/global\/machineImages\/[^/]+$/.test(i.imageId)) throw new ActionError("other", `'${i.imageId}' is not a GCE machine image (projects/<project>/global/machineImages/<name>)`);
+    if (!/^projects\/[^/]+\/global\/machineImages\/[^/]+$/.test(i.imageId))
+      throw new ActionError("other", `'${i.imageId}' is not a GCE machine image (projects/<project>/global/machineImages/<name>)`);
     return `/${i.imageId}`;
   }
 

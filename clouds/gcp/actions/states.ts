@@ -57,7 +57,16 @@ export function fromGceStatus(status: string | undefined, opts: { preempted?: bo
 }
 
 /** Statuses an instance passes through on its own: an action waits for them to settle first. */
-export const GCE_TRANSITIONAL: ReadonlySet<string> = new Set(["PROVISIONING", "STAGING", "PENDING", "REPAIRING", "PENDING_STOP", "STOPPING", "DEPROVISIONING", "SUSPENDING"]);
+export const GCE_TRANSITIONAL: ReadonlySet<string> = new Set([
+  "PROVISIONING",
+  "STAGING",
+  "PENDING",
+  "REPAIRING",
+  "PENDING_STOP",
+  "STOPPING",
+  "DEPROVISIONING",
+  "SUSPENDING",
+]);
 
 /** Spot (or legacy preemptible) capacity. */
 export function isSpot(inst: GceInstance): boolean {

@@ -49,7 +49,8 @@ export function withNfsV3(config: Record<string, unknown>): Record<string, unkno
   const mount = files.find((f) => f.path === MOUNT_SCRIPT);
   if (!mount) return config;
   const from = `nfs4 ${NFS_OPTIONS}`;
-  if (!mount.content.includes(from)) throw new Error(`the shared-storage mount script no longer contains '${from}': update the Filestore NFSv3 switch in clouds/gcp/emit/boot.ts`);
+  if (!mount.content.includes(from))
+    throw new Error(`the shared-storage mount script no longer contains '${from}': update the Filestore NFSv3 switch in clouds/gcp/emit/boot.ts`);
   const patched = files.map((f) => (f === mount ? { ...f, content: f.content.replace(from, `nfs ${FILESTORE_NFS_OPTIONS}`) } : f));
   return { ...config, write_files: patched };
 }
@@ -65,7 +66,17 @@ function renderedUserData(plan: SessionPlan, m: PlannedMachine, boot: Bootstrap)
   const rendered = pulumi
     .all([boot.headAddress, boot.masterAddress, boot.targetAddress, boot.storage?.source, s.mungeKey, s.gatewayPassword, s.adminPassword])
     .apply(([headAddress, masterAddress, targetAddress, storageSource, mungeKey, gatewayPassword, adminPassword]) =>
-      gcpUserData(plan, m, { headAddress, masterAddress, targetAddress, storageSource, ...(boot.storage ? { storageType: boot.storage.type } : {}), mungeKey, gatewayPassword, adminPassword, peers: boot.peers ?? [] }),
+      gcpUserData(plan, m, {
+        headAddress,
+        masterAddress,
+        targetAddress,
+        storageSource,
+        ...(boot.storage ? { storageType: boot.storage.type } : {}),
+        mungeKey,
+        gatewayPassword,
+        adminPassword,
+        peers: boot.peers ?? [],
+      }),
     );
   // The munge key and passwords are in it: never plain in state, previews or logs.
   return pulumi.secret(rendered);

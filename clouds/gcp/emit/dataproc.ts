@@ -27,7 +27,13 @@ export function imageVersion(release: string): [number, number] | undefined {
 export function dataprocComponents(applications: readonly string[], release: string): string[] {
   const v = imageVersion(release);
   const trino = !v || v[0] > 2 || (v[0] === 2 && v[1] >= 1);
-  const map: Readonly<Record<string, string | undefined>> = { spark: undefined, hadoop: undefined, hive: "HIVE_WEBHCAT", jupyter: "JUPYTER", presto: trino ? "TRINO" : "PRESTO" };
+  const map: Readonly<Record<string, string | undefined>> = {
+    spark: undefined,
+    hadoop: undefined,
+    hive: "HIVE_WEBHCAT",
+    jupyter: "JUPYTER",
+    presto: trino ? "TRINO" : "PRESTO",
+  };
   return [...new Set(applications.flatMap((a) => (a in map ? (map[a] ? [map[a]] : []) : [a.toUpperCase()])))];
 }
 
@@ -79,7 +85,8 @@ export function createDataprocCluster(ctx: EmitContext, net: GcpNetwork, bigData
   const split = workerSplit(workers);
   if (split.moved > 0) note(ctx, `Dataproc needs 2 on-demand (primary) workers: ${split.moved} of the spot workers run on demand`);
   if (split.added > 0) note(ctx, `Dataproc's smallest standard cluster has 2 workers: ${split.added} more is created than the ${workers.length} asked`);
-  if (plan.autoStop && plan.autoStop.idleMinutes < 10) note(ctx, `Dataproc stops an idle cluster after 10 minutes at the soonest; ${plan.autoStop.idleMinutes} was asked`);
+  if (plan.autoStop && plan.autoStop.idleMinutes < 10)
+    note(ctx, `Dataproc stops an idle cluster after 10 minutes at the soonest; ${plan.autoStop.idleMinutes} was asked`);
   const spotWorker = workers.find((w) => w.spot) ?? firstWorker;
   const name = plan.session;
   const cluster = new Cluster(
@@ -102,7 +109,9 @@ export function createDataprocCluster(ctx: EmitContext, net: GcpNetwork, bigData
         masterConfig: { numInstances: 1, ...nodeConfig(master) },
         workerConfig: { numInstances: split.primary, ...nodeConfig(firstWorker) },
         // Dataproc replaces a reclaimed spot worker itself: lifecycle.spotInterruption has no say here.
-        ...(split.secondary > 0 ? { preemptibleWorkerConfig: { numInstances: split.secondary, preemptibility: "SPOT", diskConfig: nodeConfig(spotWorker).diskConfig } } : {}),
+        ...(split.secondary > 0
+          ? { preemptibleWorkerConfig: { numInstances: split.secondary, preemptibility: "SPOT", diskConfig: nodeConfig(spotWorker).diskConfig } }
+          : {}),
         ...(plan.autoStop ? { lifecycleConfig: { idleStopTtl: idleStopTtl(plan.autoStop.idleMinutes) } } : {}),
       },
     },

@@ -62,18 +62,39 @@ export function firewallSpecs(plan: SessionPlan): FirewallSpec[] {
       const matching = rules.filter((r) => r.from.kind === "cidrs" && r.from.cidrs.some((c) => c.includes(":") === (family === "v6")));
       if (matching.length === 0) continue;
       const ranges = [...new Set(matching.flatMap((r) => (r.from.kind === "cidrs" ? r.from.cidrs.filter((c) => c.includes(":") === (family === "v6")) : [])))];
-      specs.push({ suffix: `fw-${role}-allow-from${family === "v6" ? "-v6" : ""}`, description: `${session}: ${uniqueDescriptions(matching)}`, priority: ALLOW_PRIORITY, targetTags: target, sourceRanges: ranges, allows: allowsOf(matching) });
+      specs.push({
+        suffix: `fw-${role}-allow-from${family === "v6" ? "-v6" : ""}`,
+        description: `${session}: ${uniqueDescriptions(matching)}`,
+        priority: ALLOW_PRIORITY,
+        targetTags: target,
+        sourceRanges: ranges,
+        allows: allowsOf(matching),
+      });
     }
     const fromRoles = [...new Set(rules.flatMap((r) => (r.from.kind === "role" ? [r.from.role] : [])))];
     for (const source of fromRoles) {
       if (!own.some((m) => m.role === source)) throw new Error(`an inbound rule of ${role} refers to role '${source}', which has no machine`);
       const matching = rules.filter((r) => r.from.kind === "role" && r.from.role === source);
-      specs.push({ suffix: `fw-${role}-from-${source}`, description: `${session}: ${uniqueDescriptions(matching)}`, priority: ALLOW_PRIORITY, targetTags: target, sourceTags: [tags.role(session, source)], allows: allowsOf(matching) });
+      specs.push({
+        suffix: `fw-${role}-from-${source}`,
+        description: `${session}: ${uniqueDescriptions(matching)}`,
+        priority: ALLOW_PRIORITY,
+        targetTags: target,
+        sourceTags: [tags.role(session, source)],
+        allows: allowsOf(matching),
+      });
     }
   }
   if (plan.machines.some(inCluster)) {
     const cluster = [tags.cluster(session)];
-    specs.push({ suffix: "fw-cluster", description: `${session}: cluster members to each other`, priority: ALLOW_PRIORITY, targetTags: cluster, sourceTags: cluster, allows: [{ protocol: "all" }] });
+    specs.push({
+      suffix: "fw-cluster",
+      description: `${session}: cluster members to each other`,
+      priority: ALLOW_PRIORITY,
+      targetTags: cluster,
+      sourceTags: cluster,
+      allows: [{ protocol: "all" }],
+    });
   }
   specs.push({
     suffix: "fw-deny-all",

@@ -22,9 +22,12 @@ import { bootDiskGb, bootImage, canSuspend, desiredStatus, loginUser, machineSha
 function machineNotes(ctx: EmitContext, m: PlannedMachine): void {
   const plan = ctx.plan;
   // The planner already noted machines that cannot hibernate at all.
-  if (m.spot && plan.spotInterruption === "hibernate" && m.hibernation) note(ctx, `${m.name}: GCE cannot suspend a reclaimed spot VM; it will be stopped instead (lifecycle.spotInterruption: hibernate)`);
-  if (m.desiredState === "hibernated" && !canSuspend(m)) note(ctx, `${m.name}: GCE cannot suspend a ${m.spot ? "spot " : ""}${m.instanceType}${m.gpus ? " with GPUs" : ""}; it is kept stopped instead`);
-  if (bootDiskGb(m) > m.diskGb) note(ctx, `${m.name}: the ${m.image.alias ?? m.image.id} image needs a ${bootDiskGb(m)} GB boot disk; ${m.diskGb} GB was asked`);
+  if (m.spot && plan.spotInterruption === "hibernate" && m.hibernation)
+    note(ctx, `${m.name}: GCE cannot suspend a reclaimed spot VM; it will be stopped instead (lifecycle.spotInterruption: hibernate)`);
+  if (m.desiredState === "hibernated" && !canSuspend(m))
+    note(ctx, `${m.name}: GCE cannot suspend a ${m.spot ? "spot " : ""}${m.instanceType}${m.gpus ? " with GPUs" : ""}; it is kept stopped instead`);
+  if (bootDiskGb(m) > m.diskGb)
+    note(ctx, `${m.name}: the ${m.image.alias ?? m.image.id} image needs a ${bootDiskGb(m)} GB boot disk; ${m.diskGb} GB was asked`);
 }
 
 export function createMachine(ctx: EmitContext, net: GcpNetwork, m: PlannedMachine, boot: Bootstrap): MachineHandle {

@@ -28,7 +28,11 @@ interface Vpc {
 
 function newNetwork(ctx: EmitContext, region: string, opts: pulumi.CustomResourceOptions): Vpc {
   const plan = ctx.plan;
-  const network = new Network(ctx.name("vpc"), { autoCreateSubnetworks: false, routingMode: "REGIONAL", description: `formations session ${plan.session}` }, opts);
+  const network = new Network(
+    ctx.name("vpc"),
+    { autoCreateSubnetworks: false, routingMode: "REGIONAL", description: `formations session ${plan.session}` },
+    opts,
+  );
   const subnet = new Subnetwork(
     ctx.name("subnet"),
     {

@@ -103,7 +103,9 @@ export function canSuspend(m: Pick<PlannedMachine, "hibernation" | "spot" | "ins
 }
 
 /** The instance's `desiredStatus` for the session's desired power state. */
-export function desiredStatus(m: Pick<PlannedMachine, "desiredState" | "hibernation" | "spot" | "instanceType" | "gpus">): "RUNNING" | "TERMINATED" | "SUSPENDED" {
+export function desiredStatus(
+  m: Pick<PlannedMachine, "desiredState" | "hibernation" | "spot" | "instanceType" | "gpus">,
+): "RUNNING" | "TERMINATED" | "SUSPENDED" {
   const state: PowerState = m.desiredState;
   if (state === "running") return "RUNNING";
   if (state === "hibernated" && canSuspend(m)) return "SUSPENDED";
@@ -125,7 +127,14 @@ export interface Scheduling {
 
 /** Spot VMs are preemptible and never restart by themselves; GPU VMs cannot live-migrate. */
 export function scheduling(m: Pick<PlannedMachine, "spot" | "instanceType" | "gpus">, interruption: "stop" | "hibernate" | "terminate"): Scheduling {
-  if (m.spot) return { provisioningModel: "SPOT", preemptible: true, automaticRestart: false, onHostMaintenance: "TERMINATE", instanceTerminationAction: terminationAction(interruption) };
+  if (m.spot)
+    return {
+      provisioningModel: "SPOT",
+      preemptible: true,
+      automaticRestart: false,
+      onHostMaintenance: "TERMINATE",
+      instanceTerminationAction: terminationAction(interruption),
+    };
   return { provisioningModel: "STANDARD", preemptible: false, automaticRestart: true, onHostMaintenance: hasGpus(m) ? "TERMINATE" : "MIGRATE" };
 }
 

@@ -14,7 +14,16 @@ import type { Provider } from "../../../format/types.js";
 import { imageIdOf, NovaApi, type NovaApiOptions, type NovaServer, type ServerAction } from "./nova.js";
 import { fromNovaStatus, isBusy, novaProblem, observed } from "./states.js";
 import { pollUntil, stamp, type WaitOptions } from "../../../automation/actions/rest.js";
-import { ActionError, TARGET_STATE, type ActionDriver, type ActionResult, type ActionTarget, type MachineState, type ObservedState, type SessionActionName } from "../../../automation/actions/types.js";
+import {
+  ActionError,
+  TARGET_STATE,
+  type ActionDriver,
+  type ActionResult,
+  type ActionTarget,
+  type MachineState,
+  type ObservedState,
+  type SessionActionName,
+} from "../../../automation/actions/types.js";
 
 export interface OpenStackDriverOptions extends NovaApiOptions {
   /** The provider whose machines these are: an OpenStack-based cloud (OVHcloud) drives Nova the same way; default openstack. */
@@ -35,7 +44,8 @@ type Decision =
   | { kind: "run"; body: ServerAction | "delete"; until: (s: NovaServer | undefined) => boolean; fallback?: string };
 
 /** Said whenever hibernate shelves: the user asked for memory to be kept, and it is not. */
-export const SHELVE_NOTE = "OpenStack cannot hibernate (keep memory): shelved instead, its closest (the OS shut down, the hypervisor freed, the disk kept; start unshelves and boots it)";
+export const SHELVE_NOTE =
+  "OpenStack cannot hibernate (keep memory): shelved instead, its closest (the OS shut down, the hypervisor freed, the disk kept; start unshelves and boots it)";
 
 export class OpenStackDriver implements ActionDriver {
   readonly provider: Provider;
@@ -125,7 +135,8 @@ export class OpenStackDriver implements ActionDriver {
     return this.act(t, action, (s) => {
       if (s.status === "SHUTOFF") return { kind: "no-op" };
       // Shelved is already off, disk kept: unshelving it to stop it would boot it for nothing.
-      if (s.status === "SHELVED" || s.status === "SHELVED_OFFLOADED") return { kind: "no-op", fallback: "already shelved (not running, disk kept): left shelved" };
+      if (s.status === "SHELVED" || s.status === "SHELVED_OFFLOADED")
+        return { kind: "no-op", fallback: "already shelved (not running, disk kept): left shelved" };
       const fallback = force ? "Nova has no forced stop: os-stop (Nova powers the guest off when its shutdown timeout passes)" : undefined;
       return { kind: "run", body: { "os-stop": null }, until: idleIn("SHUTOFF"), ...(fallback ? { fallback } : {}) };
     });
@@ -163,7 +174,11 @@ export class OpenStackDriver implements ActionDriver {
     }
     // A server that goes to ERROR on the way fails the action at once (a delete goes on regardless).
     const failing = (v: NovaServer | undefined) => action !== "terminate" && (v?.status === "ERROR" || v?.status === "UNKNOWN");
-    const { value, reached } = await pollUntil(() => this.api.server(id, region, what), (v) => d.until(v) || failing(v), wait);
+    const { value, reached } = await pollUntil(
+      () => this.api.server(id, region, what),
+      (v) => d.until(v) || failing(v),
+      wait,
+    );
     const problem = failing(value) && value && novaProblem(value.status, value.fault, what);
     if (problem) throw new ActionError(problem.kind, problem.message, { from, to: "unknown" });
     // When the wait ran out with Nova still at work, the machine is on its way: pending.
@@ -177,7 +192,11 @@ export class OpenStackDriver implements ActionDriver {
   }
 
   private async settle(t: ActionTarget, id: string, wait: WaitOptions, from: ObservedState): Promise<NovaServer | undefined> {
-    const { value, reached } = await pollUntil(() => this.api.server(id, this.region(t), `server ${name(t)}`), (v) => !v || !isBusy(v), wait);
+    const { value, reached } = await pollUntil(
+      () => this.api.server(id, this.region(t), `server ${name(t)}`),
+      (v) => !v || !isBusy(v),
+      wait,
+    );
     if (!reached) {
       const doing = value?.["OS-EXT-STS:task_state"] ?? value?.status;
       throw new ActionError("timeout", `${name(t)} is still ${doing} after ${this.waitMs / 1000} s: try again when it settles`, { from });
@@ -201,7 +220,8 @@ export class OpenStackDriver implements ActionDriver {
 /** The server name the OpenStack adapter gives a machine. */
 const name = (t: ActionTarget) => `${t.session}-${t.machine}`;
 const base = (t: ActionTarget, action: ActionResult["action"]) => ({ session: t.session, machine: t.machine, action });
-const gone = (t: ActionTarget, what: string) => new ActionError("not-found", `server ${name(t)} does not exist (deleted outside formations?): ${what}`, { from: "terminated" });
+const gone = (t: ActionTarget, what: string) =>
+  new ActionError("not-found", `server ${name(t)} does not exist (deleted outside formations?): ${what}`, { from: "terminated" });
 const invalid = (message: string, from: ObservedState): Decision => ({ kind: "fail", error: new ActionError("invalid-state", message, { from }) });
 /** Nova is done with the server and it is in one of `statuses`. */
 const idleIn =

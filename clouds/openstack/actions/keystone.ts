@@ -96,12 +96,22 @@ export function tokenRequest(a: OpenStackAuth): object {
   if (a.application_credential_secret) {
     const cred = a.application_credential_id
       ? { id: a.application_credential_id, secret: a.application_credential_secret }
-      : { name: a.application_credential_name, secret: a.application_credential_secret, user: a.user_id ? { id: a.user_id } : { name: a.username, domain: domain(a.user_domain_name, a.user_domain_id) } };
+      : {
+          name: a.application_credential_name,
+          secret: a.application_credential_secret,
+          user: a.user_id ? { id: a.user_id } : { name: a.username, domain: domain(a.user_domain_name, a.user_domain_id) },
+        };
     // An application credential carries its own project: a scope would be refused.
     return { auth: { identity: { methods: ["application_credential"], application_credential: cred } } };
   }
-  const user = a.user_id ? { id: a.user_id, password: a.password } : { name: a.username, domain: domain(a.user_domain_name, a.user_domain_id), password: a.password };
-  const project = a.project_id ? { id: a.project_id } : a.project_name ? { name: a.project_name, domain: domain(a.project_domain_name, a.project_domain_id) } : undefined;
+  const user = a.user_id
+    ? { id: a.user_id, password: a.password }
+    : { name: a.username, domain: domain(a.user_domain_name, a.user_domain_id), password: a.password };
+  const project = a.project_id
+    ? { id: a.project_id }
+    : a.project_name
+      ? { name: a.project_name, domain: domain(a.project_domain_name, a.project_domain_id) }
+      : undefined;
   return { auth: { identity: { methods: ["password"], password: { user } }, ...(project ? { scope: { project } } : {}) } };
 }
 
@@ -115,7 +125,8 @@ export interface CatalogService {
 export function computeEndpoint(catalog: readonly CatalogService[], iface: string, region?: string): string {
   const endpoints = catalog.filter((s) => s.type === "compute").flatMap((s) => s.endpoints.filter((e) => e.interface === iface));
   const regions = [...new Set(endpoints.map((e) => e.region_id ?? e.region ?? ""))];
-  if (endpoints.length === 0) throw new ActionError("other", `the token's catalog has no ${iface} compute endpoint: is the project scoped (OS_PROJECT_NAME / OS_PROJECT_ID)?`);
+  if (endpoints.length === 0)
+    throw new ActionError("other", `the token's catalog has no ${iface} compute endpoint: is the project scoped (OS_PROJECT_NAME / OS_PROJECT_ID)?`);
   const chosen = region ? endpoints.find((e) => e.region_id === region || e.region === region) : regions.length === 1 ? endpoints[0] : undefined;
   if (!chosen) {
     const why = region ? `no compute endpoint in region '${region}'` : "compute endpoints in several regions";
@@ -173,7 +184,8 @@ export class Keystone {
   }
 
   private async request(cloud: OpenStackCloud): Promise<Token> {
-    if (!cloud.auth.auth_url) throw new ActionError("other", "no OpenStack credentials: set OS_CLOUD (clouds.yaml) or OS_AUTH_URL and the other OS_* variables");
+    if (!cloud.auth.auth_url)
+      throw new ActionError("other", "no OpenStack credentials: set OS_CLOUD (clouds.yaml) or OS_AUTH_URL and the other OS_* variables");
     const base = cloud.auth.auth_url.replace(/\/+$/, "");
     const url = `${/\/v3$/.test(base) ? base : `${base}/v3`}/auth/tokens`;
     const res = await send({ method: "POST", url, body: tokenRequest(cloud.auth) }, `Keystone at ${new URL(url).host}`);

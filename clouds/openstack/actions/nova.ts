@@ -30,7 +30,15 @@ export interface NovaApiOptions {
   maxRetryAfterMs?: number;
 }
 
-export type ServerAction = { "os-start": null } | { "os-stop": null } | { reboot: { type: "SOFT" | "HARD" } } | { shelve: null } | { unshelve: null } | { resume: null } | { unpause: null } | { createImage: { name: string; metadata: Record<string, string> } };
+export type ServerAction =
+  | { "os-start": null }
+  | { "os-stop": null }
+  | { reboot: { type: "SOFT" | "HARD" } }
+  | { shelve: null }
+  | { unshelve: null }
+  | { resume: null }
+  | { unpause: null }
+  | { createImage: { name: string; metadata: Record<string, string> } };
 
 export class NovaApi {
   readonly keystone: Keystone;
@@ -44,7 +52,13 @@ export class NovaApi {
   }
 
   /** One call on the compute endpoint of `region`; 2xx answers are returned, the rest thrown classified. */
-  async call(method: "GET" | "POST" | "DELETE", path: string, region: string | undefined, what: string, extra: { body?: unknown; from?: ObservedState } = {}): Promise<RestResponse> {
+  async call(
+    method: "GET" | "POST" | "DELETE",
+    path: string,
+    region: string | undefined,
+    what: string,
+    extra: { body?: unknown; from?: ObservedState } = {},
+  ): Promise<RestResponse> {
     const states = extra.from ? { from: extra.from } : {};
     for (let renewed = false; ; renewed = true) {
       const { token, computeUrl } = await this.keystone.session(region);

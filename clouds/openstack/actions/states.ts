@@ -75,7 +75,8 @@ export function novaProblem(status: string | undefined, fault: NovaServer["fault
     const why = fault?.message ? `: ${fault.message.replace(/\s+/g, " ").trim()}` : " (Nova gives no fault message)";
     return new ActionError("other", `${what} is in ERROR${why}: fix the cause, then terminate it or run up again`, { from: "unknown" });
   }
-  if (status === "UNKNOWN") return new ActionError("transient", `Nova has lost touch with the host of ${what} (status UNKNOWN): try again later`, { from: "unknown" });
+  if (status === "UNKNOWN")
+    return new ActionError("transient", `Nova has lost touch with the host of ${what} (status UNKNOWN): try again later`, { from: "unknown" });
   return undefined;
 }
 

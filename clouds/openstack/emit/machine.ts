@@ -58,7 +58,17 @@ function secretUserData(ctx: EmitContext, m: PlannedMachine, boot: Bootstrap): p
   const rendered = pulumi
     .all([boot.headAddress, boot.masterAddress, boot.targetAddress, boot.storage?.source, s.mungeKey, s.gatewayPassword, s.adminPassword])
     .apply(([headAddress, masterAddress, targetAddress, storageSource, mungeKey, gatewayPassword, adminPassword]) =>
-      openstackUserData(ctx.plan, m, { headAddress, masterAddress, targetAddress, storageSource, ...(boot.storage ? { storageType: boot.storage.type } : {}), mungeKey, gatewayPassword, adminPassword, peers: boot.peers ?? [] }),
+      openstackUserData(ctx.plan, m, {
+        headAddress,
+        masterAddress,
+        targetAddress,
+        storageSource,
+        ...(boot.storage ? { storageType: boot.storage.type } : {}),
+        mungeKey,
+        gatewayPassword,
+        adminPassword,
+        peers: boot.peers ?? [],
+      }),
     );
   // The munge key and passwords are in it: never plain in state, previews or logs.
   return pulumi.secret(rendered);
@@ -93,7 +103,16 @@ export function createMachine(ctx: EmitContext, net: OpenStackNetwork, m: Planne
     {
       name: `${plan.session}-${m.name}`,
       flavorName: m.instanceType,
-      blockDevices: [{ uuid: imageId(ctx, net, m.image), sourceType: "image", destinationType: "volume", volumeSize: bootVolumeGb(plan, m), bootIndex: 0, deleteOnTermination: true }],
+      blockDevices: [
+        {
+          uuid: imageId(ctx, net, m.image),
+          sourceType: "image",
+          destinationType: "volume",
+          volumeSize: bootVolumeGb(plan, m),
+          bootIndex: 0,
+          deleteOnTermination: true,
+        },
+      ],
       networks: [{ port: port.id }],
       // Windows gets its password from the user data; a key pair only serves ssh logins.
       ...(net.keyPairName && m.image.os === "linux" ? { keyPair: net.keyPairName } : {}),
@@ -108,7 +127,11 @@ export function createMachine(ctx: EmitContext, net: OpenStackNetwork, m: Planne
   );
   // Only what users reach directly, and only when allowFrom says from where.
   const floating = m.public
-    ? new FloatingIp(ctx.name(`${m.name}-fip`), { pool: net.externalNetwork, portId: port.id, description: `${plan.session}/${m.name}`, tags }, { ...opts, dependsOn: net.routed })
+    ? new FloatingIp(
+        ctx.name(`${m.name}-fip`),
+        { pool: net.externalNetwork, portId: port.id, description: `${plan.session}/${m.name}`, tags },
+        { ...opts, dependsOn: net.routed },
+      )
     : undefined;
   return {
     cloudId: instance.id,

@@ -49,7 +49,13 @@ function newNetwork(ctx: EmitContext, s: OpenStackSettings, opts: pulumi.CustomR
   const external = getNetworkOutput({ name: s.externalNetwork, external: true }, { parent: ctx.parent, ...(opts.provider ? { provider: opts.provider } : {}) });
   const router = new Router(
     ctx.name("router"),
-    { name: `${plan.session}-router`, description: `formations session ${plan.session}: egress and floating IPs`, adminStateUp: true, externalNetworkId: external.id, tags },
+    {
+      name: `${plan.session}-router`,
+      description: `formations session ${plan.session}: egress and floating IPs`,
+      adminStateUp: true,
+      externalNetworkId: external.id,
+      tags,
+    },
     opts,
   );
   const attached = new RouterInterface(ctx.name("router-subnet"), { routerId: router.id, subnetId: subnet.id }, opts);
@@ -68,7 +74,13 @@ export function createNetwork(ctx: EmitContext): OpenStackNetwork {
  * The rest of a session network once its placement is known: the default-deny security groups
  * and the key pair. A cloud built on OpenStack (ovh) places ports its own way and calls this.
  */
-export function sessionNetwork(ctx: EmitContext, opts: pulumi.CustomResourceOptions, placement: Placement, externalNetwork: string, provider: OpenStackNetwork["provider"] = "openstack"): OpenStackNetwork {
+export function sessionNetwork(
+  ctx: EmitContext,
+  opts: pulumi.CustomResourceOptions,
+  placement: Placement,
+  externalNetwork: string,
+  provider: OpenStackNetwork["provider"] = "openstack",
+): OpenStackNetwork {
   const plan = ctx.plan;
   const groups = securityGroups(ctx, opts);
   const firstKey = plan.sshPublicKeys[0];

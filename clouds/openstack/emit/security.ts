@@ -67,7 +67,13 @@ function group(ctx: EmitContext, suffix: string, description: string, role: stri
   return sg;
 }
 
-function rule(ctx: EmitContext, suffix: string, sg: SecGroup, args: Omit<SecGroupRuleArgs, "securityGroupId">, opts: pulumi.CustomResourceOptions): SecGroupRule {
+function rule(
+  ctx: EmitContext,
+  suffix: string,
+  sg: SecGroup,
+  args: Omit<SecGroupRuleArgs, "securityGroupId">,
+  opts: pulumi.CustomResourceOptions,
+): SecGroupRule {
   return new SecGroupRule(ctx.name(suffix), { ...args, securityGroupId: sg.id }, opts);
 }
 
@@ -76,7 +82,8 @@ export function securityGroups(ctx: EmitContext, opts: pulumi.CustomResourceOpti
   const own = ownMachines(plan.machines);
   const roleGroups = new Map<Role, SecGroup>();
   const roles = [...new Set(own.map((m) => m.role))];
-  for (const role of roles) roleGroups.set(role, group(ctx, `sg-${role}`, `${plan.session}: ${role} machines, inbound only as the formation allows`, role, opts));
+  for (const role of roles)
+    roleGroups.set(role, group(ctx, `sg-${role}`, `${plan.session}: ${role} machines, inbound only as the formation allows`, role, opts));
   // Rules are separate resources, so a group may name another role's group whatever the order.
   for (const role of roles) {
     const specs = ingressSpecs(own.filter((m) => m.role === role).flatMap((m) => m.inbound));
@@ -90,7 +97,13 @@ export function securityGroups(ctx: EmitContext, opts: pulumi.CustomResourceOpti
   if (!plan.machines.some(usesSessionGroup)) return { roleGroups };
   const sessionGroup = group(ctx, "sg-session", `${plan.session}: members of the session talk to each other`, undefined, opts);
   for (const ethertype of ["IPv4", "IPv6"] as const) {
-    rule(ctx, `sg-session-in-${ethertype.toLowerCase()}`, sessionGroup, { direction: "ingress", ethertype, remoteGroupId: sessionGroup.id, description: "session members to each other" }, opts);
+    rule(
+      ctx,
+      `sg-session-in-${ethertype.toLowerCase()}`,
+      sessionGroup,
+      { direction: "ingress", ethertype, remoteGroupId: sessionGroup.id, description: "session members to each other" },
+      opts,
+    );
   }
   return { sessionGroup, roleGroups };
 }

@@ -6,7 +6,16 @@
  */
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { ActionError, backoffDelay, runBatch, runOne, type ActionDriver, type ActionResult, type ActionTarget, type ErrorKind } from "../../../automation/actions/index.js";
+import {
+  ActionError,
+  backoffDelay,
+  runBatch,
+  runOne,
+  type ActionDriver,
+  type ActionResult,
+  type ActionTarget,
+  type ErrorKind,
+} from "../../../automation/actions/index.js";
 
 /** What the double does on one call: succeed, throw a classified error, or never answer. */
 type Step = "ok" | ErrorKind | "hang";
@@ -70,10 +79,16 @@ async function settle<T>(p: Promise<T>): Promise<T> {
 describe("backoffDelay (full jitter)", () => {
   it("draws from [0, min(cap, base * 2^retry))", () => {
     fc.assert(
-      fc.property(fc.nat(30), fc.integer({ min: 1, max: 10_000 }), fc.integer({ min: 1, max: 100_000 }), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (retry, base, cap, r) => {
-        const d = backoffDelay(retry, base, cap, () => r);
-        return d >= 0 && d < Math.min(cap, base * 2 ** retry);
-      }),
+      fc.property(
+        fc.nat(30),
+        fc.integer({ min: 1, max: 10_000 }),
+        fc.integer({ min: 1, max: 100_000 }),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        (retry, base, cap, r) => {
+          const d = backoffDelay(retry, base, cap, () => r);
+          return d >= 0 && d < Math.min(cap, base * 2 ** retry);
+        },
+      ),
     );
   });
 

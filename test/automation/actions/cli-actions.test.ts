@@ -44,7 +44,16 @@ function deps(more: Partial<SessionDeps> = {}, seen: SessionsOptions[] = []): Se
     signals: new EventEmitter(),
     makeSessions: (o: SessionsOptions) => {
       seen.push(o);
-      return new Sessions({ ...o, home: h.home, env: { FORMATIONS_HOME: h.home, PULUMI_CONFIG_PASSPHRASE: "pw" }, engine: h.engine, actor: "tester@host", now: steppingClock(), drivers: () => driver, imageStores: async () => undefined });
+      return new Sessions({
+        ...o,
+        home: h.home,
+        env: { FORMATIONS_HOME: h.home, PULUMI_CONFIG_PASSPHRASE: "pw" },
+        engine: h.engine,
+        actor: "tester@host",
+        now: steppingClock(),
+        drivers: () => driver,
+        imageStores: async () => undefined,
+      });
     },
     ...more,
   };
@@ -59,7 +68,11 @@ describe("start|stop|hibernate|reboot|shutdown", () => {
     await up("lab");
     expect(await actionCommand("stop", "lab", {}, io, deps())).toBe(0);
     expect(err.filter((l) => l.startsWith("lab/"))).toEqual(["lab/machine-1: stop done (running -> stopped)", "lab/machine-2: stop done (running -> stopped)"]);
-    expect(out[0]!.split("\n")).toEqual(["MACHINE    RESULT  FROM     TO       NOTE", "machine-1  done    running  stopped", "machine-2  done    running  stopped"]);
+    expect(out[0]!.split("\n")).toEqual([
+      "MACHINE    RESULT  FROM     TO       NOTE",
+      "machine-1  done    running  stopped",
+      "machine-2  done    running  stopped",
+    ]);
     expect(out[1]).toBe("session lab: stop 2 done, 0 no-op, 0 failed; state refreshed");
   });
 
@@ -102,7 +115,9 @@ describe("snapshot", () => {
     const file = join(h.home, "from-snapshot.yaml");
     expect(await snapshotCommand("lab", { machine: "machine-2", name: "lab-m2:v1", saveFormation: file }, io, deps())).toBe(0);
     expect(out[0]).toBe("snapshot of lab/machine-2: img-1-lab-m2:v1");
-    expect(out[1]).toMatch(/^recorded in session lab as lab-m2:v1, and in the image catalog as img-[0-9a-f]{10} \(formations images; kept when the session is destroyed\)$/);
+    expect(out[1]).toMatch(
+      /^recorded in session lab as lab-m2:v1, and in the image catalog as img-[0-9a-f]{10} \(formations images; kept when the session is destroyed\)$/,
+    );
     const r = await validateFormation(file);
     expect(r.valid).toBe(true);
     if (!r.valid) return;
@@ -123,7 +138,15 @@ describe("snapshot", () => {
     const file = join(h.home, "aws-from-snapshot.yaml");
     expect(await snapshotCommand("lab", { machine: "machine-1", json: true, saveFormation: file }, io, deps())).toBe(0);
     const doc = JSON.parse(out[0]!);
-    expect(doc).toEqual({ session: "lab", machine: "machine-1", imageId: "img-1", name: "img-1", image: "img-1", catalogId: expect.stringMatching(/^img-[0-9a-f]{10}$/), formation: { file, name: expect.stringMatching(/^lab-machine-1-\d{12}$/) } });
+    expect(doc).toEqual({
+      session: "lab",
+      machine: "machine-1",
+      imageId: "img-1",
+      name: "img-1",
+      image: "img-1",
+      catalogId: expect.stringMatching(/^img-[0-9a-f]{10}$/),
+      formation: { file, name: expect.stringMatching(/^lab-machine-1-\d{12}$/) },
+    });
     const r = await validateFormation(file);
     expect(r.valid && (r.formation.spec as { machine: { image: string } }).machine.image).toBe("img-1");
   });
@@ -245,6 +268,11 @@ describe("normalised machine states in show and sessions", () => {
     out = [];
     expect(await sessionsStatesCommand({ live: true, json: true }, io, deps())).toBe(0);
     const doc = JSON.parse(out[0]!);
-    expect(doc[1]).toMatchObject({ session: "bio-b", source: "live", counts: { interrupted: 1 }, machines: [{ name: "machine-1", recorded: "running", observed: "interrupted", state: "interrupted" }] });
+    expect(doc[1]).toMatchObject({
+      session: "bio-b",
+      source: "live",
+      counts: { interrupted: 1 },
+      machines: [{ name: "machine-1", recorded: "running", observed: "interrupted", state: "interrupted" }],
+    });
   });
 });

@@ -26,7 +26,14 @@ beforeAll(async () => {
 afterEach(async () => {
   if (!docker) return; // the engine never came up: beforeAll has already failed the suite
   await Promise.all(sessions.splice(0).map((s) => cleanup(docker, s)));
-  await Promise.all(volumes.splice(0).map((v) => docker.getVolume(v).remove().catch(() => undefined)));
+  await Promise.all(
+    volumes.splice(0).map((v) =>
+      docker
+        .getVolume(v)
+        .remove()
+        .catch(() => undefined),
+    ),
+  );
 }, SLOW);
 
 function newSession(what: string): string {
@@ -41,7 +48,12 @@ async function cluster(what: string): Promise<{ session: string; targets: Action
   const volume = `${session}-shared`;
   volumes.push(volume);
   await docker.createVolume({ Name: volume });
-  const spec: [string, Role][] = [["proxy", "proxy"], ["master", "master"], ["worker-1", "worker"], ["worker-2", "worker"]];
+  const spec: [string, Role][] = [
+    ["proxy", "proxy"],
+    ["master", "master"],
+    ["worker-1", "worker"],
+    ["worker-2", "worker"],
+  ];
   // The shared storage: a named volume the master and workers mount, as the adapter's /shared.
   const mounts = (role: Role) => (role === "proxy" ? [] : [`${volume}:/shared`]);
   const targets = await Promise.all(spec.map(([m, role]) => createMachine(docker, session, m, role, { binds: mounts(role) })));
@@ -124,7 +136,12 @@ describe("a 3-tier cluster", { timeout: SLOW }, () => {
     await actOnSession(driver, session, targets, "stop");
     await docker.getContainer(targets[1]!.providerId!).remove(); // the master vanishes behind our back
     const r = await actOnSession(driver, session, targets, "start", { pollMs: 50 });
-    expect(r.map((x) => [x.machine, x.outcome])).toEqual([["proxy", "done"], ["master", "failed"], ["worker-1", "failed"], ["worker-2", "failed"]]);
+    expect(r.map((x) => [x.machine, x.outcome])).toEqual([
+      ["proxy", "done"],
+      ["master", "failed"],
+      ["worker-1", "failed"],
+      ["worker-2", "failed"],
+    ]);
     expect(r[2]!.error).toBe("not attempted: tier 1 (master) did not reach running");
     expect(await rawState(docker, targets[2]!)).toBe("exited");
   });

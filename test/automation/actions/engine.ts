@@ -80,8 +80,22 @@ export async function createMachine(
 /** Removes every container of `session` (any state) and the images `images` names. */
 export async function cleanup(docker: Docker, session: string, images: string[] = []): Promise<void> {
   const list = await docker.listContainers({ all: true, filters: { label: [`${LABELS.session}=${session}`] } });
-  await Promise.all(list.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
-  await Promise.all(images.map((i) => docker.getImage(i).remove({ force: true }).catch(() => undefined)));
+  await Promise.all(
+    list.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined),
+    ),
+  );
+  await Promise.all(
+    images.map((i) =>
+      docker
+        .getImage(i)
+        .remove({ force: true })
+        .catch(() => undefined),
+    ),
+  );
 }
 
 /** The raw Docker state of a container (`missing` when it does not exist). */

@@ -21,7 +21,9 @@ export interface Shape {
 }
 
 function header(kind: string, s: Shape): string {
-  const labels = Object.entries(s.labels ?? { team: "bio" }).map(([k, v]) => `${k}: ${v}`).join(", ");
+  const labels = Object.entries(s.labels ?? { team: "bio" })
+    .map(([k, v]) => `${k}: ${v}`)
+    .join(", ");
   const lifecycle = s.interruption ? `lifecycle:\n  spotInterruption: ${s.interruption}\n` : "";
   return `# yaml-language-server: $schema=../schemas/formation.schema.json\napiVersion: formations/v1\nkind: ${kind}\nmetadata:\n  name: ${s.name ?? "lab"}\n  labels: { ${labels} }\ncloud:\n  ${CLOUD[s.provider ?? "docker"]}\n${lifecycle}`;
 }

@@ -110,7 +110,9 @@ describe("Dataproc: the cluster is stopped and started as a whole", () => {
     expect(again.results.filter((r) => r.path === "driver").map((r) => r.outcome)).toEqual(["no-op", "no-op", "no-op", "no-op"]);
     const e = await h.sessions.stop("emr", { machine: "worker-2" }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(SessionError);
-    expect((e as SessionError).message).toBe("worker-2 is a node of the Dataproc cluster, which is started and stopped as a whole: act on the session ('formations stop emr'), or destroy it (session 'emr')");
+    expect((e as SessionError).message).toBe(
+      "worker-2 is a node of the Dataproc cluster, which is started and stopped as a whole: act on the session ('formations stop emr'), or destroy it (session 'emr')",
+    );
   });
 });
 
@@ -141,7 +143,8 @@ describe("EMR and HDInsight cannot stop a cluster: stop is refused, nothing chan
   it("show and cost say the cluster is billed while it exists; the plan says it too", async () => {
     driver = new ClusterDriverDouble("aws");
     await up(emr("aws"));
-    const note = "master, worker-1..3 run in an EMR cluster, billed while it exists: EMR cannot stop a cluster, so only destroying the session (or fewer workers) stops the bill";
+    const note =
+      "master, worker-1..3 run in an EMR cluster, billed while it exists: EMR cannot stop a cluster, so only destroying the session (or fewer workers) stops the bill";
     expect((await h.sessions.show("emr")).cost.warnings).toContain(note);
     expect(planSession(loadFormationText(emr("aws"), "emr.yaml")).notes).toContain(note);
     expect(planSession(loadFormationText(emr("gcp"), "emr.yaml")).notes).toContain(

@@ -30,7 +30,6 @@ beforeEach(async () => {
 });
 afterEach(() => h.cleanup());
 
-
 async function up(text: string, session = "lab"): Promise<void> {
   await h.sessions.up(await h.file(`${session}.yaml`, text), { session });
 }
@@ -55,7 +54,14 @@ describe("the driver path (Docker: every power action through Docker's API)", ()
     expect(desiredOf()).toEqual({ "machine-1": "stopped", "machine-2": "stopped", "machine-3": "stopped" });
     const entries = await actionEntries();
     expect(entries.map((e) => ({ action: e.action, machine: e.machine, from: e.from, to: e.to, result: e.result, actor: e.actor }))).toEqual(
-      ["machine-1", "machine-2", "machine-3"].map((machine) => ({ action: "stop", machine, from: "running", to: "stopped", result: "ok", actor: "tester@host" })),
+      ["machine-1", "machine-2", "machine-3"].map((machine) => ({
+        action: "stop",
+        machine,
+        from: "running",
+        to: "stopped",
+        result: "ok",
+        actor: "tester@host",
+      })),
     );
     expect(entries.every((e) => !Number.isNaN(Date.parse(e.at)))).toBe(true);
     expect(reportExitCode([r])).toBe(0);
@@ -142,7 +148,11 @@ describe("the declarative path (the provider's resource holds the power state)",
 
   it("AWS hibernate, reboot and a forced stop go through the driver (then refresh)", async () => {
     await up(pool(1, { provider: "aws" }));
-    for (const [act, opts] of [["hibernate", {}], ["reboot", {}], ["stop", { force: true }]] as const) {
+    for (const [act, opts] of [
+      ["hibernate", {}],
+      ["reboot", {}],
+      ["stop", { force: true }],
+    ] as const) {
       const before = engineOps().length;
       const r = await h.sessions[act]("lab", opts);
       expect(r.results[0]!.path).toBe("driver");
@@ -155,7 +165,15 @@ describe("the declarative path (the provider's resource holds the power state)",
   it("AWS targets carry the instance id, region, hibernation and spot for the driver", async () => {
     await up(pool(1, { provider: "aws" }));
     await h.sessions.reboot("lab");
-    expect(driver.targets[0]).toEqual({ session: "lab", machine: "machine-1", role: "member", providerId: "fake-lab-machine-1", region: "eu-west-1", hibernation: true, spot: false });
+    expect(driver.targets[0]).toEqual({
+      session: "lab",
+      machine: "machine-1",
+      role: "member",
+      providerId: "fake-lab-machine-1",
+      region: "eu-west-1",
+      hibernation: true,
+      spot: false,
+    });
   });
 
   it("a one-time spot machine's target says so from the plan (the driver need not find its spot request)", async () => {
@@ -177,7 +195,10 @@ describe("the declarative path (the provider's resource holds the power state)",
     await h.sessions.stop("lab", { machine: "machine-2" });
     const before = engineOps().length;
     const r = await h.sessions.hibernate("lab");
-    expect(r.results.map((x) => [x.machine, x.outcome])).toEqual([["machine-1", "done"], ["machine-2", "failed"]]);
+    expect(r.results.map((x) => [x.machine, x.outcome])).toEqual([
+      ["machine-1", "done"],
+      ["machine-2", "failed"],
+    ]);
     expect(r.results[1]!.error).toBe("machine-2 is stopped: there is no memory to keep, so nothing to suspend (start it first, or leave it stopped)");
     expect(desiredOf()).toEqual({ "machine-1": "hibernated", "machine-2": "stopped" });
     expect(engineOps().slice(before)).toEqual(["up:lab"]);
@@ -241,7 +262,9 @@ describe("hibernate honesty", () => {
     const err = await h.sessions.hibernate("lab", { machine: "machine-2" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SessionError);
     expect((err as SessionError).exitCode).toBe(1);
-    expect((err as Error).message).toBe("cannot hibernate: machine-2 was not launched with hibernation (its image is Windows). Nothing was changed. Use 'formations stop lab --machine machine-2' instead (the disks are kept; memory is not)");
+    expect((err as Error).message).toBe(
+      "cannot hibernate: machine-2 was not launched with hibernation (its image is Windows). Nothing was changed. Use 'formations stop lab --machine machine-2' instead (the disks are kept; memory is not)",
+    );
     expect(driver.calls).toEqual([]);
     expect(engineOps().length).toBe(before);
   });
@@ -271,7 +294,10 @@ describe("clusters in tier order", () => {
       return origUp(name, op, o, body);
     };
     await h.sessions.stop("lab");
-    expect(seen).toEqual([{ "compute-1": "stopped", "compute-2": "stopped" }, { "compute-1": "stopped", "compute-2": "stopped", head: "stopped" }]);
+    expect(seen).toEqual([
+      { "compute-1": "stopped", "compute-2": "stopped" },
+      { "compute-1": "stopped", "compute-2": "stopped", head: "stopped" },
+    ]);
   });
 
   it("start: a tier that fails leaves the next tiers not attempted", async () => {
@@ -332,7 +358,9 @@ describe("two actions on one session never interleave", () => {
 describe("errors", () => {
   it("an unknown machine is exit 1 and names the machines", async () => {
     await up(pool(2));
-    await expect(h.sessions.stop("lab", { machine: "machine-9" })).rejects.toThrow("no machine named 'machine-9' in session 'lab' (machines: machine-1, machine-2)");
+    await expect(h.sessions.stop("lab", { machine: "machine-9" })).rejects.toThrow(
+      "no machine named 'machine-9' in session 'lab' (machines: machine-1, machine-2)",
+    );
   });
 
   it("a provider whose driver cannot be loaded: each machine fails saying so (exit 3)", async () => {

@@ -52,7 +52,14 @@ afterEach(async () => {
   await h.cleanup();
   if (!docker) return;
   await Promise.all(sessions.splice(0).map((s) => cleanup(docker, s, [])));
-  await Promise.all(images.splice(0).map((i) => docker.getImage(i).remove({ force: true }).catch(() => undefined)));
+  await Promise.all(
+    images.splice(0).map((i) =>
+      docker
+        .getImage(i)
+        .remove({ force: true })
+        .catch(() => undefined),
+    ),
+  );
 }, SLOW);
 
 /** FakeEngine's refresh reads each machine's real container, as Pulumi's refresh reads the provider. */
@@ -107,7 +114,13 @@ describe("every action on a real engine, through the library", { timeout: SLOW }
     ];
     for (const [action, act, expected] of steps) {
       const r = (await act()) as { results: { outcome: string; path: string }[]; refresh: string };
-      expect(r.results.map((x) => [x.outcome, x.path]), action).toEqual([["done", "driver"], ["done", "driver"]]);
+      expect(
+        r.results.map((x) => [x.outcome, x.path]),
+        action,
+      ).toEqual([
+        ["done", "driver"],
+        ["done", "driver"],
+      ]);
       expect(r.refresh, action).toBe("ok");
       expect(await states(s, names), action).toEqual([expected, expected]);
     }
@@ -139,11 +152,15 @@ describe("every action on a real engine, through the library", { timeout: SLOW }
   it("acting twice is safe: a second stop is a no-op for every container and changes nothing", async () => {
     const s = await session("twice", (n) => pool(3, { name: n }), members(3));
     await h.sessions.stop(s);
-    const before = await Promise.all(["machine-1", "machine-2", "machine-3"].map(async (m) => (await docker.getContainer(containerName(s, m)).inspect()).State.FinishedAt));
+    const before = await Promise.all(
+      ["machine-1", "machine-2", "machine-3"].map(async (m) => (await docker.getContainer(containerName(s, m)).inspect()).State.FinishedAt),
+    );
     const again = await h.sessions.stop(s);
     expect(again.results.map((r) => r.outcome)).toEqual(["no-op", "no-op", "no-op"]);
     expect(again.refresh).toBe("skipped");
-    const after = await Promise.all(["machine-1", "machine-2", "machine-3"].map(async (m) => (await docker.getContainer(containerName(s, m)).inspect()).State.FinishedAt));
+    const after = await Promise.all(
+      ["machine-1", "machine-2", "machine-3"].map(async (m) => (await docker.getContainer(containerName(s, m)).inspect()).State.FinishedAt),
+    );
     expect(after).toEqual(before);
   });
 
@@ -161,7 +178,11 @@ describe("two actions on one session never interleave", { timeout: SLOW }, () =>
     const s = await session("lock", (n) => pool(3, { name: n }), members(3));
     const [stop, start] = await Promise.all([h.sessions.stop(s), h.sessions.start(s, { pollMs: 50 })]);
     expect(stop.results.every((r) => r.outcome === "done")).toBe(true);
-    expect(start.results.map((r) => [r.from, r.to])).toEqual([["stopped", "running"], ["stopped", "running"], ["stopped", "running"]]);
+    expect(start.results.map((r) => [r.from, r.to])).toEqual([
+      ["stopped", "running"],
+      ["stopped", "running"],
+      ["stopped", "running"],
+    ]);
     expect(await states(s, ["machine-1", "machine-2", "machine-3"])).toEqual(["running", "running", "running"]);
     const actions = (await h.sessions.journal(s)).map((e) => e.action).filter((a) => a === "stop" || a === "start");
     expect(actions).toEqual(["stop", "stop", "stop", "start", "start", "start"]);
@@ -180,7 +201,11 @@ describe("two actions on one session never interleave", { timeout: SLOW }, () =>
 
 describe("a cluster in tier order", { timeout: SLOW }, () => {
   it("stop: compute nodes die before the head; start: the head starts before the compute nodes", async () => {
-    const s = await session("tiers", (n) => hpc(2, { name: n }), [["head", "head"], ["compute-1", "compute"], ["compute-2", "compute"]]);
+    const s = await session("tiers", (n) => hpc(2, { name: n }), [
+      ["head", "head"],
+      ["compute-1", "compute"],
+      ["compute-2", "compute"],
+    ]);
     const since = await settled(s, 3);
     await h.sessions.stop(s);
     await h.sessions.start(s, { pollMs: 50 });
@@ -222,7 +247,13 @@ describe("stop-all and terminate-all on a real engine", { timeout: SLOW }, () =>
     expect(doc.results).toHaveLength(20);
     expect(doc.summary).toEqual({ done: 20, "no-op": 0, failed: 0 });
     expect(new Set(doc.results.map((r: { session: string }) => r.session))).toEqual(new Set(bio));
-    for (const s of bio) expect(await states(s, members(5).map(([m]) => m))).toEqual(Array(5).fill("exited"));
+    for (const s of bio)
+      expect(
+        await states(
+          s,
+          members(5).map(([m]) => m),
+        ),
+      ).toEqual(Array(5).fill("exited"));
     expect(await raw(chem, "machine-1")).toBe("running");
     out = [];
     expect(await batchCommand("stop", { label: ["team=bio"], yes: true, json: true }, io, deps())).toBe(0);
@@ -233,7 +264,12 @@ describe("stop-all and terminate-all on a real engine", { timeout: SLOW }, () =>
     const s = await session("term", (n) => pool(3, { name: n }), members(3));
     await docker.getContainer(containerName(s, "machine-3")).remove({ force: true });
     expect(await batchCommand("terminate", { session: s, yes: true }, io, deps())).toBe(0);
-    expect(out[0]!.split("\n").slice(1).map((l) => l.split(/\s+/).slice(1, 3).join(" "))).toEqual(["machine-1 done", "machine-2 done", "machine-3 no-op"]);
+    expect(
+      out[0]!
+        .split("\n")
+        .slice(1)
+        .map((l) => l.split(/\s+/).slice(1, 3).join(" ")),
+    ).toEqual(["machine-1 done", "machine-2 done", "machine-3 no-op"]);
     expect(await states(s, ["machine-1", "machine-2", "machine-3"])).toEqual(["missing", "missing", "missing"]);
     expect((await h.sessions.show(s)).machines.map((m) => m.state)).toEqual(["terminated", "terminated", "terminated"]);
   });
@@ -243,7 +279,9 @@ describe("the CLI on a real engine", { timeout: SLOW }, () => {
   it("stop --machine --json: one document; the container is stopped", async () => {
     const s = await session("cli", (n) => pool(2, { name: n }), members(2));
     expect(await actionCommand("stop", s, { machine: "machine-2", json: true }, io, deps())).toBe(0);
-    expect(JSON.parse(out[0]!).results).toEqual([{ session: s, machine: "machine-2", action: "stop", outcome: "done", from: "running", to: "stopped", attempts: 1, path: "driver" }]);
+    expect(JSON.parse(out[0]!).results).toEqual([
+      { session: s, machine: "machine-2", action: "stop", outcome: "done", from: "running", to: "stopped", attempts: 1, path: "driver" },
+    ]);
     expect(await states(s, ["machine-1", "machine-2"])).toEqual(["running", "exited"]);
   });
 
@@ -254,7 +292,11 @@ describe("the CLI on a real engine", { timeout: SLOW }, () => {
     await docker.getContainer(containerName(s, "machine-3")).stop({ t: 0 });
     expect(await showLiveCommand(s, { json: true }, io, { ...deps(), verdicts: async () => undefined })).toBe(0);
     const d = JSON.parse(out[0]!);
-    expect(d.machines.map((m: { state: string; recordedState: string }) => [m.state, m.recordedState])).toEqual([["running", "running"], ["hibernated", "running"], ["stopped", "running"]]);
+    expect(d.machines.map((m: { state: string; recordedState: string }) => [m.state, m.recordedState])).toEqual([
+      ["running", "running"],
+      ["hibernated", "running"],
+      ["stopped", "running"],
+    ]);
   });
 
   it("a container removed behind formations' back: stop of it fails with exit 3 and says so", async () => {
@@ -271,7 +313,8 @@ function deps() {
     interactive: false,
     live: false,
     signals: new EventEmitter(),
-    makeSessions: (o: SessionsOptions) => new Sessions({ ...o, home: h.home, env: { FORMATIONS_HOME: h.home, PULUMI_CONFIG_PASSPHRASE: "pw" }, engine: h.engine, actor: "tester@host" }),
+    makeSessions: (o: SessionsOptions) =>
+      new Sessions({ ...o, home: h.home, env: { FORMATIONS_HOME: h.home, PULUMI_CONFIG_PASSPHRASE: "pw" }, engine: h.engine, actor: "tester@host" }),
   };
 }
 
@@ -304,11 +347,13 @@ async function rawEvents(session: string, sinceNs: number): Promise<{ status: st
   });
   let text = "";
   for await (const chunk of stream as AsyncIterable<Buffer>) text += String(chunk);
-  return text
-    .split("\n")
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as { status: string; timeNano: number; Actor: { Attributes: Record<string, string> } })
-    // Strictly after: nanosecond times lose their last digits in a double, so +1 would be lost.
-    .filter((e) => e.timeNano > sinceNs)
-    .sort((a, b) => a.timeNano - b.timeNano);
+  return (
+    text
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { status: string; timeNano: number; Actor: { Attributes: Record<string, string> } })
+      // Strictly after: nanosecond times lose their last digits in a double, so +1 would be lost.
+      .filter((e) => e.timeNano > sinceNs)
+      .sort((a, b) => a.timeNano - b.timeNano)
+  );
 }

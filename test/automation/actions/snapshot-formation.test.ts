@@ -111,6 +111,8 @@ describe("which path an action takes", () => {
   it("Docker and OpenStack never refuse hibernate (pause; shelve with a note); AWS refuses without hibernation", () => {
     expect(hibernateRefusal("docker", view(pool(1), "docker"))).toBeUndefined();
     expect(hibernateRefusal("openstack", view(pool(1, { provider: "openstack" }), "openstack"))).toBeUndefined();
-    expect(hibernateRefusal("aws", view(pool(1, { provider: "aws", machine: ["instanceType: p3.2xlarge"] }), "aws"))).toBe("machine-1 was not launched with hibernation (the p3 family is not among those AWS documents for hibernation)");
+    expect(hibernateRefusal("aws", view(pool(1, { provider: "aws", machine: ["instanceType: p3.2xlarge"] }), "aws"))).toBe(
+      "machine-1 was not launched with hibernation (the p3 family is not among those AWS documents for hibernation)",
+    );
   });
 });

@@ -8,7 +8,15 @@
  */
 import type { Provider } from "../../../format/types.js";
 import type { FakeEngine } from "../fake-engine.js";
-import { ActionError, TARGET_STATE, type ActionDriver, type ActionName, type ActionResult, type ActionTarget, type MachineState } from "../../../automation/actions/types.js";
+import {
+  ActionError,
+  TARGET_STATE,
+  type ActionDriver,
+  type ActionName,
+  type ActionResult,
+  type ActionTarget,
+  type MachineState,
+} from "../../../automation/actions/types.js";
 
 export class TestDoubleDriver implements ActionDriver {
   readonly calls: string[] = [];

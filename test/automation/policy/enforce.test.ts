@@ -35,7 +35,15 @@ function yaml(name: string, provider: "aws" | "docker", lifecycle: string, count
   return `apiVersion: formations/v1\nkind: Pool\nmetadata:\n  name: ${name}\n  labels: { team: bio }\ncloud:\n  ${cloud}\nlifecycle:\n${lifecycle}spec:\n  count: ${count}\n  machine:\n    image: ${image}\n`;
 }
 
-const options = (o: SessionsOptions = {}): SessionsOptions => ({ ...o, home: h.home, env: { FORMATIONS_HOME: h.home, PULUMI_CONFIG_PASSPHRASE: "pw" }, engine: h.engine, actor: "cron@ci", now, drivers: () => driver });
+const options = (o: SessionsOptions = {}): SessionsOptions => ({
+  ...o,
+  home: h.home,
+  env: { FORMATIONS_HOME: h.home, PULUMI_CONFIG_PASSPHRASE: "pw" },
+  engine: h.engine,
+  actor: "cron@ci",
+  now,
+  drivers: () => driver,
+});
 
 beforeEach(async () => {
   h = await harness();
@@ -85,7 +93,14 @@ describe("budgets", () => {
     expect(desiredOf("cloud")).toEqual({ "machine-1": "stopped", "machine-2": "stopped" });
     const budget = journalOf("cloud").filter((e) => e.action === "budget");
     expect(budget).toEqual([
-      { at: "2026-01-01T13:00:00.000Z", actor: "cron@ci", action: "budget", result: "ok", detail: "stop: budget $0.50 reached: accrued $0.75", budget: { usd: 0.5, action: "stop", accruedMicros: 757_164, reason: "budget $0.50 reached: accrued $0.75" } },
+      {
+        at: "2026-01-01T13:00:00.000Z",
+        actor: "cron@ci",
+        action: "budget",
+        result: "ok",
+        detail: "stop: budget $0.50 reached: accrued $0.75",
+        budget: { usd: 0.5, action: "stop", accruedMicros: 757_164, reason: "budget $0.50 reached: accrued $0.75" },
+      },
     ]);
     // The next run (and a restart by a user) does not stop it again for the same breach.
     clock.t += HOUR;
@@ -100,11 +115,17 @@ describe("budgets", () => {
     await up("cheap", yaml("cheap", "aws", "  budget: { usd: 100, action: hibernate }\n"));
     clock.t = T0 + 5 * HOUR;
     const r = await enforce(sessions, { now });
-    expect(r.actions).toEqual([{ session: "cloud", rule: "budget", action: "notify", reason: "budget $0.50 reached: accrued $0.75", outcome: "notified", results: [] }]);
+    expect(r.actions).toEqual([
+      { session: "cloud", rule: "budget", action: "notify", reason: "budget $0.50 reached: accrued $0.75", outcome: "notified", results: [] },
+    ]);
     expect(r.sessions.find((s) => s.session === "cheap")?.budget).toEqual({ decision: "ok", breached: false, reason: "within budget $100.00: accrued $0.75" });
     expect(desiredOf("cloud")).toEqual({});
     expect((await enforce(sessions, { now })).actions).toEqual([]);
-    expect(journalOf("cloud").filter((e) => e.action === "budget").map((e) => e.detail)).toEqual(["notify: budget $0.50 reached: accrued $0.75"]);
+    expect(
+      journalOf("cloud")
+        .filter((e) => e.action === "budget")
+        .map((e) => e.detail),
+    ).toEqual(["notify: budget $0.50 reached: accrued $0.75"]);
   });
 
   it("a failed action is journaled as failed, exit 3, and tried again on the next run", async () => {
@@ -114,19 +135,32 @@ describe("budgets", () => {
     driver.failing.set("lab/machine-2", new (await import("../../../automation/actions/types.js")).ActionError("other", "InsufficientInstanceCapacity"));
     const deps: EnforceDeps = { interactive: false, live: false, signals: new EventEmitter(), makeSessions: (o) => new Sessions(options(o)), now };
     expect(await enforceCommand({}, io, deps)).toBe(3);
-    expect(out).toContain("lab: budget: hibernate failed (machine-1 running -> hibernated, machine-2 failed: InsufficientInstanceCapacity); why: budget $0.50 reached: accrued $0.75");
-    expect(journalOf("lab").filter((e) => e.action === "budget").map((e) => e.result)).toEqual(["failed"]);
+    expect(out).toContain(
+      "lab: budget: hibernate failed (machine-1 running -> hibernated, machine-2 failed: InsufficientInstanceCapacity); why: budget $0.50 reached: accrued $0.75",
+    );
+    expect(
+      journalOf("lab")
+        .filter((e) => e.action === "budget")
+        .map((e) => e.result),
+    ).toEqual(["failed"]);
     driver.failing.clear();
     out = [];
     expect(await enforceCommand({}, io, deps)).toBe(0);
-    expect(out).toContain("lab: budget: hibernate done (machine-1 hibernated -> hibernated, machine-2 running -> hibernated); why: budget $0.50 reached: accrued $0.75");
+    expect(out).toContain(
+      "lab: budget: hibernate done (machine-1 hibernated -> hibernated, machine-2 running -> hibernated); why: budget $0.50 reached: accrued $0.75",
+    );
   });
 });
 
 describe("idle rule", () => {
   const at = (minutesAgo: number) => new Date(clock.t - minutesAgo * 60_000).toISOString();
   const verdicts: Record<string, (t: number) => IdleVerdict> = {
-    "machine-1": () => ({ at: at(1), verdict: "stopping", reasons: ["no session on ports 22", "idle for 1800s (limit 30 min): running: shutdown -h now"], idleFor: 1800 }),
+    "machine-1": () => ({
+      at: at(1),
+      verdict: "stopping",
+      reasons: ["no session on ports 22", "idle for 1800s (limit 30 min): running: shutdown -h now"],
+      idleFor: 1800,
+    }),
     "machine-2": () => ({ at: at(1), verdict: "busy", reasons: ["1 established connection on port 22 (ssh)"], idleFor: 0 }),
     "machine-3": () => ({ at: at(1), verdict: "idle", reasons: ["no session on ports 22", "idle for 2400s of 1800s"], idleFor: 2400 }),
   };
@@ -135,7 +169,14 @@ describe("idle rule", () => {
   it("stops the machines the agent found idle long enough, says why it kept the others, journals each once", async () => {
     await up("lab", yaml("lab", "docker", "  autoStop: { idleMinutes: 30 }\n", 4));
     clock.t = T0 + 2 * HOUR;
-    const deps: EnforceDeps = { interactive: false, live: false, signals: new EventEmitter(), makeSessions: (o) => new Sessions(options(o)), now, verdicts: source };
+    const deps: EnforceDeps = {
+      interactive: false,
+      live: false,
+      signals: new EventEmitter(),
+      makeSessions: (o) => new Sessions(options(o)),
+      now,
+      verdicts: source,
+    };
     expect(await enforceCommand({}, io, deps)).toBe(0);
     expect(out).toEqual([
       "lab: budget: none",
@@ -147,7 +188,11 @@ describe("idle rule", () => {
     ]);
     expect(driver.calls).toEqual(["stop lab/machine-1", "stop lab/machine-3"]);
     expect(desiredOf("lab")).toEqual({ "machine-1": "stopped", "machine-3": "stopped" });
-    expect(journalOf("lab").filter((e) => e.action === "idle-stop").map((e) => [e.machine, e.result, e.detail?.slice(0, 30)])).toEqual([
+    expect(
+      journalOf("lab")
+        .filter((e) => e.action === "idle-stop")
+        .map((e) => [e.machine, e.result, e.detail?.slice(0, 30)]),
+    ).toEqual([
       ["machine-1", "ok", "the idle agent decided to stop"],
       ["machine-3", "ok", "idle for 40 min (limit 30 min)"],
     ]);
@@ -163,7 +208,12 @@ describe("idle rule", () => {
     clock.t = T0 + 2 * HOUR;
     const r = await enforce(sessions, { now, verdicts: source });
     expect(r.actions.map((a) => [a.machine, a.outcome])).toEqual([["machine-1", "no-op"]]);
-    expect(journalOf("lab").find((e) => e.action === "idle-stop")).toMatchObject({ at: "2026-01-01T09:59:00.000Z", machine: "machine-1", to: "stopped", result: "ok" });
+    expect(journalOf("lab").find((e) => e.action === "idle-stop")).toMatchObject({
+      at: "2026-01-01T09:59:00.000Z",
+      machine: "machine-1",
+      to: "stopped",
+      result: "ok",
+    });
   });
 
   it("--dry-run decides, acts on nothing and journals nothing", async () => {
@@ -181,7 +231,14 @@ describe("idle rule", () => {
 
   it("--label selects sessions; --json prints the report", async () => {
     await up("lab", yaml("lab", "docker", "  autoStop: { idleMinutes: 30 }\n", 1));
-    const deps: EnforceDeps = { interactive: false, live: false, signals: new EventEmitter(), makeSessions: (o) => new Sessions(options(o)), now, verdicts: source };
+    const deps: EnforceDeps = {
+      interactive: false,
+      live: false,
+      signals: new EventEmitter(),
+      makeSessions: (o) => new Sessions(options(o)),
+      now,
+      verdicts: source,
+    };
     expect(await enforceCommand({ json: true, label: ["team=chem"] }, io, deps)).toBe(0);
     expect(JSON.parse(out.join("\n"))).toEqual({ at: "2026-01-01T08:00:00.000Z", dryRun: false, sessions: [], actions: [], failed: 0 });
     expect(await enforceCommand({ label: ["team"] }, io, deps)).toBe(2);
@@ -191,7 +248,12 @@ describe("idle rule", () => {
 describe("lastStart", () => {
   it("is the newest entry that left the machine running, ignoring failures", () => {
     const e = (at: string, more: Partial<JournalEntry>): JournalEntry => ({ at: `2026-01-01T${at}:00.000Z`, actor: "a", action: "x", result: "ok", ...more });
-    const journal = [e("08:00", { action: "up", added: ["m1", "m2"] }), e("09:00", { action: "start", machine: "m1", to: "running" }), e("10:00", { action: "start", to: "running", result: "failed" }), e("11:00", { action: "start", to: "running" })];
+    const journal = [
+      e("08:00", { action: "up", added: ["m1", "m2"] }),
+      e("09:00", { action: "start", machine: "m1", to: "running" }),
+      e("10:00", { action: "start", to: "running", result: "failed" }),
+      e("11:00", { action: "start", to: "running" }),
+    ];
     expect(lastStart(journal, "m2")).toBe("2026-01-01T11:00:00.000Z");
     expect(lastStart(journal.slice(0, 3), "m1")).toBe("2026-01-01T09:00:00.000Z");
     expect(lastStart(journal.slice(0, 1), "m3")).toBeUndefined();

@@ -56,7 +56,13 @@ async function install(c: Docker.Container): Promise<void> {
 
 /** One run of the agent inside the container, at agent time `now`. */
 async function agent(c: Docker.Container, now: number): Promise<void> {
-  await exec(c, ["sh", "/idle-agent.sh"], { FORMATIONS_IDLE_MINUTES: "5", FORMATIONS_IDLE_CPU_PERCENT: "100", FORMATIONS_IDLE_MAX_GAP: "100000", FORMATIONS_IDLE_STOP_COMMAND: "echo stopped >> /tmp/stopped", FORMATIONS_IDLE_NOW: String(now) });
+  await exec(c, ["sh", "/idle-agent.sh"], {
+    FORMATIONS_IDLE_MINUTES: "5",
+    FORMATIONS_IDLE_CPU_PERCENT: "100",
+    FORMATIONS_IDLE_MAX_GAP: "100000",
+    FORMATIONS_IDLE_STOP_COMMAND: "echo stopped >> /tmp/stopped",
+    FORMATIONS_IDLE_NOW: String(now),
+  });
 }
 
 function deps(): { makeSessions: (o: SessionsOptions) => Sessions; interactive: false; live: false; signals: EventEmitter } {
@@ -64,7 +70,15 @@ function deps(): { makeSessions: (o: SessionsOptions) => Sessions; interactive: 
     interactive: false,
     live: false,
     signals: new EventEmitter(),
-    makeSessions: (o) => new Sessions({ ...o, home: h.home, env: { FORMATIONS_HOME: h.home, PULUMI_CONFIG_PASSPHRASE: "pw" }, engine: h.engine, actor: "tester@host", now: steppingClock() }),
+    makeSessions: (o) =>
+      new Sessions({
+        ...o,
+        home: h.home,
+        env: { FORMATIONS_HOME: h.home, PULUMI_CONFIG_PASSPHRASE: "pw" },
+        engine: h.engine,
+        actor: "tester@host",
+        now: steppingClock(),
+      }),
   };
 }
 
@@ -108,21 +122,35 @@ describe("show reads the idle verdict from the container", { timeout: SLOW }, ()
     expect(await showCommand(session, { json: true }, { out: (l) => out.push(l), err: () => {}, color: false }, deps())).toBe(0);
     const d = JSON.parse(out.join("\n")) as SessionDetails;
     expect(d.machines[0]!.idle).toEqual({
-      verdict: { at: "2027-01-15T08:05:00Z", verdict: "stopping", reasons: ["no session on ports 22 3389 5900 5901 4822 443 8080", expect.stringMatching(/^cpu (\d+% since the last run \(threshold 100%\)|: first sample, measured from the next run)$/), "idle for 300s (limit 5 min): running: echo stopped >> /tmp/stopped"], idleFor: 300 },
+      verdict: {
+        at: "2027-01-15T08:05:00Z",
+        verdict: "stopping",
+        reasons: [
+          "no session on ports 22 3389 5900 5901 4822 443 8080",
+          expect.stringMatching(/^cpu (\d+% since the last run \(threshold 100%\)|: first sample, measured from the next run)$/),
+          "idle for 300s (limit 5 min): running: echo stopped >> /tmp/stopped",
+        ],
+        idleFor: 300,
+      },
     });
   });
 
   it("says the engine is not answering rather than failing show", async () => {
     const d = await h.sessions.show(session);
     const shown = await withVerdicts({ ...d, cloud: { dockerHost: "unix:///tmp/formations-no-such-engine.sock" } });
-    expect(shown.machines.map((m) => m.idle?.unavailable)).toEqual(Array(3).fill(`Docker engine at unix:///tmp/formations-no-such-engine.sock is not answering (ENOENT): start it, or point DOCKER_HOST / cloud.host at a running engine`));
+    expect(shown.machines.map((m) => m.idle?.unavailable)).toEqual(
+      Array(3).fill(
+        `Docker engine at unix:///tmp/formations-no-such-engine.sock is not answering (ENOENT): start it, or point DOCKER_HOST / cloud.host at a running engine`,
+      ),
+    );
   });
 });
 
 describe("firstFileOfTar", () => {
   it("skips a pax header and returns the file's bytes", async () => {
     const chunks: Buffer[] = [];
-    for await (const c of (await docker.getContainer(`fake-${session}-machine-1`).getArchive({ path: IDLE_AGENT_PATHS.verdict })) as AsyncIterable<Buffer>) chunks.push(c);
+    for await (const c of (await docker.getContainer(`fake-${session}-machine-1`).getArchive({ path: IDLE_AGENT_PATHS.verdict })) as AsyncIterable<Buffer>)
+      chunks.push(c);
     const tar = Buffer.concat(chunks);
     expect(firstFileOfTar(tar)?.toString("utf8")).toMatch(/^\{"at":"2027-01-15T08:05:00Z","verdict":"stopping",.*\}\n$/);
     expect(firstFileOfTar(Buffer.alloc(1024))).toBeUndefined();

@@ -6,7 +6,14 @@ import { withVerdicts } from "../../../automation/policy/verdicts.js";
 import { containerOf } from "../../../clouds/docker/verdicts.js";
 import type { IdleVerdict } from "../../../cost/idle.js";
 
-const m = (name: string, more: Partial<MachineDetails> = {}): MachineDetails => ({ name, role: "member", state: "running", os: "linux", hourlyUsd: 0, ...more });
+const m = (name: string, more: Partial<MachineDetails> = {}): MachineDetails => ({
+  name,
+  role: "member",
+  state: "running",
+  os: "linux",
+  hourlyUsd: 0,
+  ...more,
+});
 const details = (provider: string, autoStop: boolean, machines: MachineDetails[]): SessionDetails => ({
   session: "lab",
   formation: "lab",
@@ -48,7 +55,9 @@ describe("withVerdicts", () => {
 
   it("reads nothing when auto-stop is off, and says where a cloud machine's verdict is when there is no reader", async () => {
     expect((await withVerdicts(details("docker", false, [m("a")]))).machines[0]!.idle).toEqual({ unavailable: "auto-stop is off" });
-    expect((await withVerdicts(details("gcp", true, [m("a")]))).machines[0]!.idle).toEqual({ unavailable: "not read: it is on the machine's serial console (formations show --idle reads it) and in /var/lib/formations/idle-verdict.json" });
+    expect((await withVerdicts(details("gcp", true, [m("a")]))).machines[0]!.idle).toEqual({
+      unavailable: "not read: it is on the machine's serial console (formations show --idle reads it) and in /var/lib/formations/idle-verdict.json",
+    });
   });
 
   it("finds the container from the machine's docker exec line, else by the adapter's naming", () => {

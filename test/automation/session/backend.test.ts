@@ -31,7 +31,10 @@ describe("resolving the backend", () => {
   });
 
   it("uses PULUMI_BACKEND_URL when set, and the option over both", () => {
-    expect(resolveBackend({}, { PULUMI_BACKEND_URL: "s3://bucket/state", PULUMI_CONFIG_PASSPHRASE: "pw" }, false)).toMatchObject({ url: "s3://bucket/state", localDefault: false });
+    expect(resolveBackend({}, { PULUMI_BACKEND_URL: "s3://bucket/state", PULUMI_CONFIG_PASSPHRASE: "pw" }, false)).toMatchObject({
+      url: "s3://bucket/state",
+      localDefault: false,
+    });
     expect(resolveBackend({ backendUrl: "gs://b" }, { PULUMI_BACKEND_URL: "s3://x", PULUMI_CONFIG_PASSPHRASE: "pw" }, false).url).toBe("gs://b");
   });
 
@@ -63,8 +66,14 @@ describe("secrets", () => {
   });
 
   it("passes the passphrase to the engine by environment, and a file by path", () => {
-    expect(resolveBackend({}, { PULUMI_CONFIG_PASSPHRASE: "s3cret" }, false)).toMatchObject({ passphraseSource: "PULUMI_CONFIG_PASSPHRASE", env: { PULUMI_CONFIG_PASSPHRASE: "s3cret" } });
-    expect(resolveBackend({}, { PULUMI_CONFIG_PASSPHRASE_FILE: "/run/pw" }, false)).toMatchObject({ passphraseSource: "PULUMI_CONFIG_PASSPHRASE_FILE", env: { PULUMI_CONFIG_PASSPHRASE_FILE: "/run/pw" } });
+    expect(resolveBackend({}, { PULUMI_CONFIG_PASSPHRASE: "s3cret" }, false)).toMatchObject({
+      passphraseSource: "PULUMI_CONFIG_PASSPHRASE",
+      env: { PULUMI_CONFIG_PASSPHRASE: "s3cret" },
+    });
+    expect(resolveBackend({}, { PULUMI_CONFIG_PASSPHRASE_FILE: "/run/pw" }, false)).toMatchObject({
+      passphraseSource: "PULUMI_CONFIG_PASSPHRASE_FILE",
+      env: { PULUMI_CONFIG_PASSPHRASE_FILE: "/run/pw" },
+    });
     expect(resolveBackend({ passphrase: "opt" }, { PULUMI_CONFIG_PASSPHRASE: "env" }, false).env.PULUMI_CONFIG_PASSPHRASE).toBe("opt");
   });
 
@@ -154,7 +163,16 @@ describe("backend URLs", () => {
   });
 
   it("accepts absolute file URLs, the home shorthand and object stores; PULUMI_BACKEND_URL is checked too", () => {
-    for (const url of ["file:///srv/state", "file://~/state", "file://~", "file://localhost/srv/state", "s3://bucket/prefix", "azblob://c", "gs://b", "https://api.pulumi.com"]) {
+    for (const url of [
+      "file:///srv/state",
+      "file://~/state",
+      "file://~",
+      "file://localhost/srv/state",
+      "s3://bucket/prefix",
+      "azblob://c",
+      "gs://b",
+      "https://api.pulumi.com",
+    ]) {
       expect(resolveBackend({ backendUrl: url }, { PULUMI_CONFIG_PASSPHRASE: "pw" }, false).url).toBe(url);
     }
     expect(() => resolveBackend({}, { PULUMI_BACKEND_URL: "file://relative", PULUMI_CONFIG_PASSPHRASE: "pw" }, false)).toThrow(/\(PULUMI_BACKEND_URL\)/);

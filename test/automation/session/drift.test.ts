@@ -4,7 +4,14 @@ import { applyDrift, detectDrift, excludedUrns, machinesSilentOnPower, observedS
 import type { StateResource } from "../../../automation/session/engine.js";
 import { emptyRecord } from "../../../automation/session/session-record.js";
 
-const res = (urn: string, id: string, outputs: Record<string, unknown> = {}, extra: Partial<StateResource> = {}): StateResource => ({ urn, type: "aws:ec2/instance:Instance", id, custom: true, outputs, ...extra });
+const res = (urn: string, id: string, outputs: Record<string, unknown> = {}, extra: Partial<StateResource> = {}): StateResource => ({
+  urn,
+  type: "aws:ec2/instance:Instance",
+  id,
+  custom: true,
+  outputs,
+  ...extra,
+});
 
 describe("reading a machine's power state from its refreshed resource", () => {
   it.each([
@@ -30,7 +37,14 @@ describe("reading a machine's power state from its refreshed resource", () => {
 
 describe("machines whose refreshed resource says nothing of their power: read from the provider", () => {
   // What the real Docker provider's container looks like: no status output at all.
-  const container = (urn: string, id: string): StateResource => ({ urn, type: "docker:index/container:Container", id, custom: true, inputs: { mustRun: true }, outputs: { mustRun: true, exitCode: null } });
+  const container = (urn: string, id: string): StateResource => ({
+    urn,
+    type: "docker:index/container:Container",
+    id,
+    custom: true,
+    inputs: { mustRun: true },
+    outputs: { mustRun: true, exitCode: null },
+  });
   const machines = [
     { name: "machine-1", cloudId: "c1" },
     { name: "machine-2", cloudId: "c2" },
@@ -60,7 +74,12 @@ describe("detecting drift", () => {
     { name: "machine-3", cloudId: "i-3" },
     { name: "machine-4", cloudId: "" },
   ];
-  const before = [res("urn:m1", "i-1", { instanceState: "running" }), res("urn:m2", "i-2", { instanceState: "running" }), res("urn:m3", "i-3", { instanceState: "running" }), res("urn:m3-eip", "eip-3", {}, { parent: "urn:m3" })];
+  const before = [
+    res("urn:m1", "i-1", { instanceState: "running" }),
+    res("urn:m2", "i-2", { instanceState: "running" }),
+    res("urn:m3", "i-3", { instanceState: "running" }),
+    res("urn:m3-eip", "eip-3", {}, { parent: "urn:m3" }),
+  ];
 
   it("records a machine stopped outside the engine, and one deleted with its children", () => {
     const after = [res("urn:m1", "i-1", { instanceState: "running" }), res("urn:m2", "i-2", { instanceState: "stopped" })];
@@ -72,7 +91,9 @@ describe("detecting drift", () => {
 
   it("records a machine started outside the engine while it was meant to be stopped", () => {
     const after = before.map((r) => ({ ...r }));
-    expect(detectDrift(machines, { "machine-1": "stopped" }, before, after)).toEqual([{ machine: "machine-1", from: "stopped", to: "running", observed: "running", urns: ["urn:m1"] }]);
+    expect(detectDrift(machines, { "machine-1": "stopped" }, before, after)).toEqual([
+      { machine: "machine-1", from: "stopped", to: "running", observed: "running", urns: ["urn:m1"] },
+    ]);
   });
 
   it("is not fooled: a hibernated machine reading as stopped, unknown states and machines never created", () => {
@@ -96,8 +117,26 @@ describe("recording drift in the session", () => {
     expect(next.desired).toEqual({ "machine-2": "stopped" });
     expect(next.removed).toEqual({ "machine-3": { at: "2026-01-01T00:00:00.000Z", urns: ["urn:m3", "urn:m3-eip"] } });
     expect(next.journal).toEqual([
-      { at: "2026-01-01T00:00:00.000Z", actor: "alice@laptop", action: "drift", machine: "machine-2", from: "running", to: "stopped", result: "recorded", detail: "found stopped outside formations" },
-      { at: "2026-01-01T00:00:00.000Z", actor: "alice@laptop", action: "drift", machine: "machine-3", from: "stopped", to: "terminated", result: "recorded", detail: "found terminated outside formations" },
+      {
+        at: "2026-01-01T00:00:00.000Z",
+        actor: "alice@laptop",
+        action: "drift",
+        machine: "machine-2",
+        from: "running",
+        to: "stopped",
+        result: "recorded",
+        detail: "found stopped outside formations",
+      },
+      {
+        at: "2026-01-01T00:00:00.000Z",
+        actor: "alice@laptop",
+        action: "drift",
+        machine: "machine-3",
+        from: "stopped",
+        to: "terminated",
+        result: "recorded",
+        detail: "found terminated outside formations",
+      },
     ]);
     expect(excludedUrns(next)).toEqual(["urn:m3", "urn:m3-eip"]);
     expect(record.desired).toEqual({ "machine-3": "stopped" });

@@ -1,6 +1,19 @@
 /** Test layer: unit (pure code; none of the five layers: no engine, no cloud, no browser). */
 import { describe, expect, it } from "vitest";
-import { CancelledError, classify, ConcurrentUpdateError, engineSummary, exitCodeOf, lockHolder, lockHolders, OperationFailedError, PendingOperationsError, PulumiMissingError, StackNotFoundError, staleLock } from "../../../automation/session/errors.js";
+import {
+  CancelledError,
+  classify,
+  ConcurrentUpdateError,
+  engineSummary,
+  exitCodeOf,
+  lockHolder,
+  lockHolders,
+  OperationFailedError,
+  PendingOperationsError,
+  PulumiMissingError,
+  StackNotFoundError,
+  staleLock,
+} from "../../../automation/session/errors.js";
 import { FormationError } from "../../../format/load.js";
 import { UsageError } from "../../../cli/exit.js";
 import { engineError } from "../fake-engine.js";
@@ -15,7 +28,8 @@ const PENDING =
   "  * urn:pulumi:hpc-dev::formations::docker:index/network:Network::hpc-dev-net, interrupted while updating\n\nThese resources are in an unknown state";
 
 /** What the Automation API throws when `pulumi` is not on PATH (captured from @pulumi/pulumi 3.248.0 here). */
-const NO_CLI = "code: -2\n stdout: \n stderr: Command failed with ENOENT: pulumi version\nspawn pulumi ENOENT\n err?: Error: Command failed with ENOENT: pulumi version\nspawn pulumi ENOENT\n";
+const NO_CLI =
+  "code: -2\n stdout: \n stderr: Command failed with ENOENT: pulumi version\nspawn pulumi ENOENT\n err?: Error: Command failed with ENOENT: pulumi version\nspawn pulumi ENOENT\n";
 
 describe("classifying engine errors once", () => {
   it("a locked stack is busy (exit 3) and names who holds it", () => {
@@ -59,13 +73,17 @@ describe("classifying engine errors once", () => {
   });
 
   it("a wrong passphrase is a usage error naming the fix", () => {
-    const e = classify(engineError("CommandError", "error: getting secrets manager: incorrect passphrase, please set PULUMI_CONFIG_PASSPHRASE to the correct passphrase"), { session: "s", action: "up" });
+    const e = classify(
+      engineError("CommandError", "error: getting secrets manager: incorrect passphrase, please set PULUMI_CONFIG_PASSPHRASE to the correct passphrase"),
+      { session: "s", action: "up" },
+    );
     expect(exitCodeOf(e)).toBe(2);
     expect(e.message).toContain("use the passphrase it was created with");
   });
 
   it("anything else fails the operation (exit 3) with the engine's first error line and keeps the details", () => {
-    const stderr = "Updating (s):\nerror: update failed\n  docker:index/container:Container (s-machine-1):\n    error: Unable to create container: image not found\n";
+    const stderr =
+      "Updating (s):\nerror: update failed\n  docker:index/container:Container (s-machine-1):\n    error: Unable to create container: image not found\n";
     const e = classify(engineError("CommandError", stderr), { session: "s", action: "up" }) as OperationFailedError;
     expect(e).toBeInstanceOf(OperationFailedError);
     expect(exitCodeOf(e)).toBe(3);
@@ -120,7 +138,9 @@ describe("a lock nobody will release (its process was killed with the update)", 
       "session 'hpc-dev' is locked by alice@laptop (pid 4242, since 2026-03-01T10:00:00Z), a process of this machine that is no longer running: an operation was killed and left its lock in the backend. To recover: formations refresh hpc-dev --clear-pending (it removes that lock, then reads the real state)",
     );
     const p = new PendingOperationsError("hpc-dev", [{ urn: "urn:x", type: "creating" }], undefined, "alice@laptop (pid 4242)");
-    expect(p.message).toContain("the update was killed: its process, alice@laptop (pid 4242), is no longer running on this machine and its lock is still in the backend");
+    expect(p.message).toContain(
+      "the update was killed: its process, alice@laptop (pid 4242), is no longer running on this machine and its lock is still in the backend",
+    );
     expect(p.message).toContain("formations refresh hpc-dev --clear-pending' (it removes that lock too)");
   });
 });

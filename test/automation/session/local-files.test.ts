@@ -22,7 +22,12 @@ vi.mock("node:fs/promises", async (importOriginal) => {
   const real = await importOriginal<typeof FsPromises>();
   const hit = (p: unknown) => fault.code !== "" && typeof p === "string" && p.startsWith(fault.under);
   const errno = (code: string, syscall: string, path?: string) =>
-    Object.assign(new Error(`${code}: ${code === "ENOSPC" ? "no space left on device" : code === "EROFS" ? "read-only file system" : "no such file or directory"}, ${syscall}${path ? ` '${path}'` : ""}`), { code, syscall, ...(path ? { path } : {}) });
+    Object.assign(
+      new Error(
+        `${code}: ${code === "ENOSPC" ? "no space left on device" : code === "EROFS" ? "read-only file system" : "no such file or directory"}, ${syscall}${path ? ` '${path}'` : ""}`,
+      ),
+      { code, syscall, ...(path ? { path } : {}) },
+    );
   const full = () => Promise.reject(errno("ENOSPC", "write"));
   const wrapped = {
     ...real,
@@ -38,7 +43,12 @@ vi.mock("node:fs/promises", async (importOriginal) => {
       const handle = await real.open(p, flags, mode);
       if (!hit(p) || fault.code !== "ENOSPC") return handle;
       return new Proxy(handle, {
-        get: (t, k) => (k === "writeFile" || k === "write" ? full : typeof Reflect.get(t, k) === "function" ? (Reflect.get(t, k) as (...a: unknown[]) => unknown).bind(t) : Reflect.get(t, k)),
+        get: (t, k) =>
+          k === "writeFile" || k === "write"
+            ? full
+            : typeof Reflect.get(t, k) === "function"
+              ? (Reflect.get(t, k) as (...a: unknown[]) => unknown).bind(t)
+              : Reflect.get(t, k),
       });
     }) as typeof real.open,
     mkdir: (async (p, opts) => {
@@ -100,6 +110,8 @@ describe("a read-only home", () => {
     expect(err).toEqual([`formations: cannot create the folder ${dir}/home/state: read-only file system (EROFS)`]);
     err.length = 0;
     expect(await run(["sessions", "--json"], io)).toBe(3);
-    expect(out.map((l) => JSON.parse(l) as unknown)).toEqual([{ error: { exitCode: 3, message: `cannot create the folder ${dir}/home/state: read-only file system (EROFS)` } }]);
+    expect(out.map((l) => JSON.parse(l) as unknown)).toEqual([
+      { error: { exitCode: 3, message: `cannot create the folder ${dir}/home/state: read-only file system (EROFS)` } },
+    ]);
   });
 });

@@ -48,10 +48,17 @@ describe("finding the Pulumi CLI", () => {
     expect(await locatePulumi(env({}), home)).toMatchObject({ root: homeInstallRoot(home), source: "formations home" });
 
     await fakeCli(join(dir, "path", "pulumi"));
-    expect(await locatePulumi(env({ PATH: `${join(dir, "empty")}:${join(dir, "path")}` }), home)).toEqual({ source: "PATH", path: join(dir, "path", "pulumi") });
+    expect(await locatePulumi(env({ PATH: `${join(dir, "empty")}:${join(dir, "path")}` }), home)).toEqual({
+      source: "PATH",
+      path: join(dir, "path", "pulumi"),
+    });
 
     await fakeCli(join(dir, "mine", "bin", "pulumi"));
-    expect(await locatePulumi(env({ PATH: join(dir, "path"), FORMATIONS_PULUMI: join(dir, "mine", "bin", "pulumi") }), home)).toEqual({ root: join(dir, "mine"), source: "FORMATIONS_PULUMI", path: join(dir, "mine", "bin", "pulumi") });
+    expect(await locatePulumi(env({ PATH: join(dir, "path"), FORMATIONS_PULUMI: join(dir, "mine", "bin", "pulumi") }), home)).toEqual({
+      root: join(dir, "mine"),
+      source: "FORMATIONS_PULUMI",
+      path: join(dir, "mine", "bin", "pulumi"),
+    });
   });
 
   it("a FORMATIONS_PULUMI that names no .../bin/pulumi finds nothing rather than another CLI", async () => {

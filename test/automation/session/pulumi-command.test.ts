@@ -84,7 +84,15 @@ describe("running the Pulumi CLI", () => {
     await mkdir(out);
     // A caller in a process of its own (compiled module: npm test builds first), killed while the CLI runs.
     const mod = join(process.cwd(), "dist", "automation", "session", "pulumi-command.js");
-    const caller = spawn(process.execPath, ["--input-type=module", "-e", `const a = await import("@pulumi/pulumi/automation/index.js"); const { runDetached } = await import(${JSON.stringify(mod)}); await runDetached(a, ${JSON.stringify(join(dir, "pulumi"))})(["orphan"], ${JSON.stringify(dir)}, { OUT: ${JSON.stringify(out)} });`], { stdio: "ignore" });
+    const caller = spawn(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `const a = await import("@pulumi/pulumi/automation/index.js"); const { runDetached } = await import(${JSON.stringify(mod)}); await runDetached(a, ${JSON.stringify(join(dir, "pulumi"))})(["orphan"], ${JSON.stringify(dir)}, { OUT: ${JSON.stringify(out)} });`,
+      ],
+      { stdio: "ignore" },
+    );
     await until(() => existsSync(join(out, "pid")));
     caller.kill("SIGKILL");
     await new Promise((r) => caller.once("exit", r));

@@ -1,6 +1,19 @@
 /** Test layer: unit (pure code; none of the five layers: no engine, no cloud, no browser). */
 import { describe, expect, it } from "vitest";
-import { CONFIG_KEYS, emptyRecord, JOURNAL_LIMIT, mergeJournals, mergeSnapshots, newest, recordFromConfig, recordFromOutputs, recordOutput, recordToConfig, withJournal, type SessionRecord } from "../../../automation/session/session-record.js";
+import {
+  CONFIG_KEYS,
+  emptyRecord,
+  JOURNAL_LIMIT,
+  mergeJournals,
+  mergeSnapshots,
+  newest,
+  recordFromConfig,
+  recordFromOutputs,
+  recordOutput,
+  recordToConfig,
+  withJournal,
+  type SessionRecord,
+} from "../../../automation/session/session-record.js";
 import { actor } from "../../../automation/session/actor.js";
 
 const record: SessionRecord = {
@@ -36,7 +49,15 @@ describe("the session record in stack config", () => {
       "formations:removed": { value: "not json" },
       "formations:journal": { value: '[{"at":"t","action":"up","result":"ok"},{"nonsense":true},3]' },
     };
-    expect(recordFromConfig(config)).toEqual({ formation: "kind: Pool", file: "", desired: { a: "running" }, removed: {}, snapshots: [], journal: [{ at: "t", action: "up", result: "ok" }], deleted: {} });
+    expect(recordFromConfig(config)).toEqual({
+      formation: "kind: Pool",
+      file: "",
+      desired: { a: "running" },
+      removed: {},
+      snapshots: [],
+      journal: [{ at: "t", action: "up", result: "ok" }],
+      deleted: {},
+    });
     expect(recordFromConfig({})).toBeUndefined();
     expect(recordFromOutputs({ formationsText: { value: "x", secret: true } })).toBeUndefined();
   });

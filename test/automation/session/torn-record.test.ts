@@ -7,7 +7,15 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DamagedRecordError, exitCodeOf } from "../../../automation/session/errors.js";
-import { CONFIG_KEYS, emptyRecord, readRecordConfig, readRecordOutputs, recordOutput, recordToConfig, withJournal } from "../../../automation/session/session-record.js";
+import {
+  CONFIG_KEYS,
+  emptyRecord,
+  readRecordConfig,
+  readRecordOutputs,
+  recordOutput,
+  recordToConfig,
+  withJournal,
+} from "../../../automation/session/session-record.js";
 import { readSession } from "../../../automation/session/record-store.js";
 import { harness, poolYaml, type Harness } from "../helpers.js";
 
@@ -17,7 +25,9 @@ const record = withJournal(emptyRecord("kind: Pool", "pool.yaml"), entry);
 describe("reading a record reports damaged parts", () => {
   it("an intact record has none", () => {
     expect(readRecordConfig(recordToConfig(record))).toEqual({ record, damaged: [] });
-    expect(readRecordOutputs({ formationsText: { value: "kind: Pool", secret: true }, formationsRecord: { value: recordOutput(record), secret: false } })).toEqual({ record, damaged: [] });
+    expect(
+      readRecordOutputs({ formationsText: { value: "kind: Pool", secret: true }, formationsRecord: { value: recordOutput(record), secret: false } }),
+    ).toEqual({ record, damaged: [] });
   });
 
   it("a truncated journal or desired-state JSON in config is damage, not an empty part", () => {
@@ -32,9 +42,15 @@ describe("reading a record reports damaged parts", () => {
     config[CONFIG_KEYS.journal] = { value: '{"at":"t"}' };
     config[CONFIG_KEYS.snapshots] = { value: '[{"nonsense":true}]' };
     expect(readRecordConfig(config).damaged).toEqual(["formations:journal"]);
-    const outputs = { formationsText: { value: "kind: Pool", secret: true }, formationsRecord: { value: { ...recordOutput(record), removed: [] }, secret: false } };
+    const outputs = {
+      formationsText: { value: "kind: Pool", secret: true },
+      formationsRecord: { value: { ...recordOutput(record), removed: [] }, secret: false },
+    };
     expect(readRecordOutputs(outputs).damaged).toEqual(["formationsRecord.removed"]);
-    expect(readRecordOutputs({ ...outputs, formationsRecord: { value: "garbage", secret: false } })).toEqual({ record: undefined, damaged: ["formationsRecord"] });
+    expect(readRecordOutputs({ ...outputs, formationsRecord: { value: "garbage", secret: false } })).toEqual({
+      record: undefined,
+      damaged: ["formationsRecord"],
+    });
   });
 });
 
@@ -79,7 +95,9 @@ describe("a torn record in a session's stack", () => {
     const err = await h.sessions.show("lab").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DamagedRecordError);
     expect(exitCodeOf(err)).toBe(3);
-    expect((err as Error).message).toMatch(/^the record of session 'lab' is damaged \(formations:journal, formationsRecord\.journal: cut short or not of the right shape\)/);
+    expect((err as Error).message).toMatch(
+      /^the record of session 'lab' is damaged \(formations:journal, formationsRecord\.journal: cut short or not of the right shape\)/,
+    );
     const calls = h.engine.calls.length;
     await expect(h.sessions.up(await h.file("lab.yaml", poolYaml({ count: 4 })))).rejects.toBeInstanceOf(DamagedRecordError);
     expect(h.engine.calls.slice(calls).filter((c) => /^(setConfig|import|up):/.test(c))).toEqual([]);

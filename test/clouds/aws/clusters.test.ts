@@ -15,13 +15,23 @@ describe("VirtualLab", () => {
   it("virtual-lab.yaml: the target is reachable on VNC from the proxy's group only, and has no public address", async () => {
     const { plan, counts, named } = await compileExample("virtual-lab.yaml");
     expect(counts()).toEqual({ provider: 1, vpc: 1, subnet: 2, igw: 1, nat: 1, eip: 1, routes: 2, sg: 2, key: 1, instance: 2, state: 2, alarm: 2 });
-    expect(ingress(named(T.sg, "sg-target"))).toEqual([{ protocol: "tcp", fromPort: 5901, toPort: 5901, securityGroups: [id(plan.session, "sg-proxy")], description: "vnc from the gateway only" }]);
+    expect(ingress(named(T.sg, "sg-target"))).toEqual([
+      { protocol: "tcp", fromPort: 5901, toPort: 5901, securityGroups: [id(plan.session, "sg-proxy")], description: "vnc from the gateway only" },
+    ]);
     expect(ingress(named(T.sg, "sg-proxy")).map((r) => [r.fromPort, r.cidrBlocks])).toEqual([
       [443, ["203.0.113.0/24"]],
       [22, ["203.0.113.0/24"]],
     ]);
-    expect(named(T.instance, "target")).toMatchObject({ associatePublicIpAddress: false, subnetId: id(plan.session, "subnet-private"), vpcSecurityGroupIds: [id(plan.session, "sg-target")] });
-    expect(named(T.instance, "proxy")).toMatchObject({ associatePublicIpAddress: true, subnetId: id(plan.session, "subnet-public"), vpcSecurityGroupIds: [id(plan.session, "sg-proxy")] });
+    expect(named(T.instance, "target")).toMatchObject({
+      associatePublicIpAddress: false,
+      subnetId: id(plan.session, "subnet-private"),
+      vpcSecurityGroupIds: [id(plan.session, "sg-target")],
+    });
+    expect(named(T.instance, "proxy")).toMatchObject({
+      associatePublicIpAddress: true,
+      subnetId: id(plan.session, "subnet-public"),
+      vpcSecurityGroupIds: [id(plan.session, "sg-proxy")],
+    });
   });
 
   it("virtual-lab.yaml: the gateway reaches the target's address with the session's secret password", async () => {
@@ -39,7 +49,9 @@ describe("VirtualLab", () => {
   it("an RDP lab to Windows: the target allows 3389 from the proxy only and boots with the admin password", async () => {
     const f = inline("VirtualLab", "  target: { protocol: rdp, machine: { size: medium, image: windows-2022 } }\n", ACCESS);
     const { plan, named, userData } = await compile(f);
-    expect(ingress(named(T.sg, "sg-target"))).toEqual([{ protocol: "tcp", fromPort: 3389, toPort: 3389, securityGroups: [id(plan.session, "sg-proxy")], description: "rdp from the gateway only" }]);
+    expect(ingress(named(T.sg, "sg-target"))).toEqual([
+      { protocol: "tcp", fromPort: 3389, toPort: 3389, securityGroups: [id(plan.session, "sg-proxy")], description: "rdp from the gateway only" },
+    ]);
     expect(userData("target")).toContain(`mock-secret-${plan.session}-admin-password`);
     expect(userData("proxy")).toContain(`<param name="username">Administrator</param>`);
   });
@@ -48,16 +60,39 @@ describe("VirtualLab", () => {
 describe("HPCCluster", () => {
   it("hpc.yaml: head + 8 compute nodes, EFS with one mount target, a self-referencing session group", async () => {
     const { plan, counts, named } = await compileExample("hpc.yaml");
-    expect(counts()).toEqual({ provider: 1, vpc: 1, subnet: 2, igw: 1, nat: 1, eip: 1, routes: 2, sg: 4, key: 1, instance: 9, state: 9, alarm: 1, efs: 1, mount: 1 });
+    expect(counts()).toEqual({
+      provider: 1,
+      vpc: 1,
+      subnet: 2,
+      igw: 1,
+      nat: 1,
+      eip: 1,
+      routes: 2,
+      sg: 4,
+      key: 1,
+      instance: 9,
+      state: 9,
+      alarm: 1,
+      efs: 1,
+      mount: 1,
+    });
     expect(named(T.efs, "shared")).toMatchObject({ encrypted: true, throughputMode: "elastic" });
-    expect(named(T.mount, "shared-mount")).toEqual({ fileSystemId: id(plan.session, "shared"), subnetId: id(plan.session, "subnet-private"), securityGroups: [id(plan.session, "sg-shared")] });
+    expect(named(T.mount, "shared-mount")).toEqual({
+      fileSystemId: id(plan.session, "shared"),
+      subnetId: id(plan.session, "subnet-private"),
+      securityGroups: [id(plan.session, "sg-shared")],
+    });
     // NFS from the session's machines only; the mount target opens nothing outbound.
     const shared = named(T.sg, "sg-shared");
-    expect(ingress(shared)).toEqual([{ protocol: "tcp", fromPort: 2049, toPort: 2049, securityGroups: [id(plan.session, "sg-session")], description: "NFS from the session" }]);
+    expect(ingress(shared)).toEqual([
+      { protocol: "tcp", fromPort: 2049, toPort: 2049, securityGroups: [id(plan.session, "sg-session")], description: "NFS from the session" },
+    ]);
     expect(shared.egress).toEqual([]);
     expect(ingress(named(T.sg, "sg-session"))).toEqual([{ protocol: "-1", fromPort: 0, toPort: 0, self: true, description: "session members to each other" }]);
     expect(ingress(named(T.sg, "sg-compute"))).toEqual([]);
-    expect(ingress(named(T.sg, "sg-head"))).toEqual([{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["198.51.100.0/24"], description: "ssh from access.allowFrom" }]);
+    expect(ingress(named(T.sg, "sg-head"))).toEqual([
+      { protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["198.51.100.0/24"], description: "ssh from access.allowFrom" },
+    ]);
     expect(named(T.instance, "head").vpcSecurityGroupIds).toEqual([id(plan.session, "sg-head"), id(plan.session, "sg-session")]);
     for (let n = 1; n <= 8; n++) {
       const c = named(T.instance, `compute-${n}`);
@@ -102,13 +137,42 @@ describe("HPCCluster", () => {
 describe("EMRCluster", () => {
   it("emr.yaml: aws.emr.Cluster with the release, EMR's application names, instance groups and idle timeout", async () => {
     const { plan, counts, named } = await compileExample("emr.yaml");
-    expect(counts()).toEqual({ provider: 1, vpc: 1, subnet: 2, igw: 1, nat: 1, eip: 1, routes: 2, sg: 5, sgRule: 9, key: 1, instance: 1, state: 1, alarm: 1, emr: 1, role: 2, attach: 2, rolePolicy: 1, profile: 1 });
+    expect(counts()).toEqual({
+      provider: 1,
+      vpc: 1,
+      subnet: 2,
+      igw: 1,
+      nat: 1,
+      eip: 1,
+      routes: 2,
+      sg: 5,
+      sgRule: 9,
+      key: 1,
+      instance: 1,
+      state: 1,
+      alarm: 1,
+      emr: 1,
+      role: 2,
+      attach: 2,
+      rolePolicy: 1,
+      profile: 1,
+    });
     const c = named(T.emr, "emr");
-    expect(c).toMatchObject({ name: plan.session, releaseLabel: "emr-7.2.0", applications: ["Spark", "Hadoop", "JupyterHub"], keepJobFlowAliveWhenNoSteps: true });
+    expect(c).toMatchObject({
+      name: plan.session,
+      releaseLabel: "emr-7.2.0",
+      applications: ["Spark", "Hadoop", "JupyterHub"],
+      keepJobFlowAliveWhenNoSteps: true,
+    });
     // autoStop: 120 minutes → EMR's idle timeout in seconds.
     expect(c.autoTerminationPolicy).toEqual({ idleTimeout: 7200 });
     expect(c.masterInstanceGroup).toEqual({ instanceType: "m5.xlarge", instanceCount: 1, ebsConfigs: [{ size: 64, type: "gp3", volumesPerInstance: 1 }] });
-    expect(c.coreInstanceGroup).toEqual({ instanceType: "m5.xlarge", instanceCount: 4, ebsConfigs: [{ size: 128, type: "gp3", volumesPerInstance: 1 }], bidPrice: "0.214" });
+    expect(c.coreInstanceGroup).toEqual({
+      instanceType: "m5.xlarge",
+      instanceCount: 4,
+      ebsConfigs: [{ size: 128, type: "gp3", volumesPerInstance: 1 }],
+      bidPrice: "0.214",
+    });
     expect(c.ec2Attributes).toMatchObject({
       subnetId: id(plan.session, "subnet-private"),
       instanceProfile: `arn:mock:${T.profile}:${plan.session}-emr-ec2-profile`,
@@ -126,8 +190,16 @@ describe("EMRCluster", () => {
     const principal = (r: Inputs) => JSON.parse(String(r.assumeRolePolicy)).Statement[0].Principal.Service;
     expect(principal(named(T.role, "emr-service"))).toBe("elasticmapreduce.amazonaws.com");
     expect(principal(named(T.role, "emr-ec2"))).toBe("ec2.amazonaws.com");
-    expect(of(T.attach).map((a) => a.inputs.policyArn).sort()).toEqual(["arn:aws:iam::aws:policy/service-role/AmazonEMRServicePolicy_v2", "arn:aws:iam::aws:policy/service-role/AmazonElasticMapReduceforEC2Role"]);
-    expect(JSON.parse(String(named(T.rolePolicy, "emr-pass-role").policy)).Statement[0]).toEqual({ Effect: "Allow", Action: "iam:PassRole", Resource: `arn:mock:${T.role}:${plan.session}-emr-ec2` });
+    expect(
+      of(T.attach)
+        .map((a) => a.inputs.policyArn)
+        .sort(),
+    ).toEqual(["arn:aws:iam::aws:policy/service-role/AmazonEMRServicePolicy_v2", "arn:aws:iam::aws:policy/service-role/AmazonElasticMapReduceforEC2Role"]);
+    expect(JSON.parse(String(named(T.rolePolicy, "emr-pass-role").policy)).Statement[0]).toEqual({
+      Effect: "Allow",
+      Action: "iam:PassRole",
+      Resource: `arn:mock:${T.role}:${plan.session}-emr-ec2`,
+    });
     for (const suffix of ["subnet-private", "sg-session", "sg-emr-master", "sg-emr-core", "sg-emr-service"]) {
       const r = rec.resources.find((x) => x.name === `${plan.session}-${suffix}`)!;
       expect((r.inputs.tags as Record<string, string>)["for-use-with-amazon-emr-managed-policies"], suffix).toBe("true");
@@ -136,7 +208,13 @@ describe("EMRCluster", () => {
       expect(rule.inputs.cidrBlocks, rule.name).toBeUndefined();
       expect(rule.inputs.sourceSecurityGroupId ?? rule.inputs.self, rule.name).toBeTruthy();
     }
-    expect(named(T.sgRule, "emr-service-from-master")).toMatchObject({ type: "ingress", protocol: "tcp", fromPort: 9443, securityGroupId: id(plan.session, "sg-emr-service"), sourceSecurityGroupId: id(plan.session, "sg-emr-master") });
+    expect(named(T.sgRule, "emr-service-from-master")).toMatchObject({
+      type: "ingress",
+      protocol: "tcp",
+      fromPort: 9443,
+      securityGroupId: id(plan.session, "sg-emr-service"),
+      sourceSecurityGroupId: id(plan.session, "sg-emr-master"),
+    });
   });
 
   it("emr.yaml: the proxy is the only instance, in front of the master's JupyterHub, and the cluster id is an output", async () => {
@@ -148,7 +226,10 @@ describe("EMRCluster", () => {
   });
 
   it("without autoStop the cluster has no idle timeout; on-demand workers have no bid", async () => {
-    const f = inline("EMRCluster", "  applications: [spark, hive, presto]\n  master: { machine: { size: medium } }\n  workers: { count: 2, machine: { size: medium } }\n");
+    const f = inline(
+      "EMRCluster",
+      "  applications: [spark, hive, presto]\n  master: { machine: { size: medium } }\n  workers: { count: 2, machine: { size: medium } }\n",
+    );
     const { named } = await compile(f);
     const c = named(T.emr, "emr");
     expect(c.autoTerminationPolicy).toBeUndefined();

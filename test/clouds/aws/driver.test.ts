@@ -30,14 +30,22 @@ import { ActionError, type ActionTarget } from "../../../automation/actions/type
 const ec2 = mockClient(EC2Client);
 const NOW = new Date("2026-01-02T03:04:05Z");
 const driver = () => new AwsDriver({ pollMs: 0, waitMs: 60_000, now: () => NOW });
-const target = (id = "i-1", extra: Partial<ActionTarget> = {}): ActionTarget => ({ session: "lab", machine: "head", role: "head", providerId: id, region: "eu-west-1", ...extra });
+const target = (id = "i-1", extra: Partial<ActionTarget> = {}): ActionTarget => ({
+  session: "lab",
+  machine: "head",
+  role: "head",
+  providerId: id,
+  region: "eu-west-1",
+  ...extra,
+});
 
 /** A DescribeInstances answer for one instance. */
 const described = (state: string, extra: Partial<Instance> = {}, id = "i-1") => ({
   Reservations: [{ Instances: [{ InstanceId: id, State: { Name: state as never }, ...extra }] }],
 });
 const hibernated = { StateReason: { Code: "Client.UserInitiatedHibernate", Message: "Client.UserInitiatedHibernate: User initiated hibernate" } };
-const sdkError = (name: string, status = 400) => new EC2ServiceException({ name, $fault: "client", $metadata: { httpStatusCode: status }, message: `${name} (test)` });
+const sdkError = (name: string, status = 400) =>
+  new EC2ServiceException({ name, $fault: "client", $metadata: { httpStatusCode: status }, message: `${name} (test)` });
 
 /** Every command sent, as [command name, input], in order. */
 const sent = () => ec2.calls().map((c) => [c.args[0].constructor.name, c.args[0].input]);
@@ -92,7 +100,9 @@ describe("the EC2 client", () => {
   it("an id EC2 no longer knows is terminated; a target without id fails saying what to do", async () => {
     ec2.on(DescribeInstancesCommand).rejects(sdkError("InvalidInstanceID.NotFound"));
     expect(await driver().state(target())).toBe("terminated");
-    await expect(driver().state(target(undefined, { providerId: undefined }))).rejects.toThrow(/no EC2 instance id for lab\/head: run `formations refresh lab`/);
+    await expect(driver().state(target(undefined, { providerId: undefined }))).rejects.toThrow(
+      /no EC2 instance id for lab\/head: run `formations refresh lab`/,
+    );
   });
 });
 
@@ -179,7 +189,8 @@ describe("stop and shutdown", () => {
     ec2.on(DescribeInstancesCommand).resolvesOnce(described("running", spot)).resolves(described("shutting-down", spot));
     ec2.on(DescribeSpotInstanceRequestsCommand).resolves({ SpotInstanceRequests: [{ SpotInstanceRequestId: "sir-1", Type: "one-time" }] });
     ec2.on(CreateImageCommand).resolves({ ImageId: "ami-1" });
-    ec2.on(DescribeImagesCommand)
+    ec2
+      .on(DescribeImagesCommand)
       .resolvesOnce({ Images: [{ ImageId: "ami-1", State: "pending", BlockDeviceMappings: [{ DeviceName: "/dev/xvda", Ebs: {} }] }] })
       .resolves({ Images: [{ ImageId: "ami-1", State: "pending", BlockDeviceMappings: [{ DeviceName: "/dev/xvda", Ebs: { SnapshotId: "snap-1" } }] }] });
     ec2.on(TerminateInstancesCommand).resolves({});
@@ -204,7 +215,10 @@ describe("stop and shutdown", () => {
   it("the plan's word that it is one-time spot is enough: imaged and terminated though EC2 names no spot request (as moto answers)", async () => {
     // moto's DescribeInstances gives a spot instance InstanceLifecycle but no SpotInstanceRequestId
     // (test/moto): before this, the driver then sent a plain StopInstances, which real EC2 refuses.
-    ec2.on(DescribeInstancesCommand).resolvesOnce(described("running", { InstanceLifecycle: "spot" })).resolves(described("terminated", { InstanceLifecycle: "spot" }));
+    ec2
+      .on(DescribeInstancesCommand)
+      .resolvesOnce(described("running", { InstanceLifecycle: "spot" }))
+      .resolves(described("terminated", { InstanceLifecycle: "spot" }));
     ec2.on(CreateImageCommand).resolves({ ImageId: "ami-3" });
     ec2.on(DescribeImagesCommand).resolves({ Images: [{ ImageId: "ami-3", State: "available" }] });
     ec2.on(TerminateInstancesCommand).resolves({});
@@ -216,7 +230,9 @@ describe("stop and shutdown", () => {
 
   it("hibernating a machine the plan says is one-time spot is refused before any mutating request", async () => {
     ec2.on(DescribeInstancesCommand).resolves(described("running", { InstanceLifecycle: "spot", HibernationOptions: { Configured: true } }));
-    await expect(driver().hibernate(target("i-1", { spot: true, oneTimeSpot: true }))).rejects.toThrow(/lab\/head cannot hibernate: it is a one-time spot instance, which EC2 never stops/);
+    await expect(driver().hibernate(target("i-1", { spot: true, oneTimeSpot: true }))).rejects.toThrow(
+      /lab\/head cannot hibernate: it is a one-time spot instance, which EC2 never stops/,
+    );
     expect(mutating()).toEqual([]);
   });
 
@@ -252,7 +268,11 @@ describe("hibernate", () => {
 
   it("sends StopInstances with Hibernate and reports hibernated", async () => {
     const on = { HibernationOptions: { Configured: true } };
-    ec2.on(DescribeInstancesCommand).resolvesOnce(described("running", on)).resolvesOnce(described("stopping", on)).resolves(described("stopped", { ...on, ...hibernated }));
+    ec2
+      .on(DescribeInstancesCommand)
+      .resolvesOnce(described("running", on))
+      .resolvesOnce(described("stopping", on))
+      .resolves(described("stopped", { ...on, ...hibernated }));
     ec2.on(StopInstancesCommand).resolves({});
     const r = await driver().hibernate(target("i-1", { hibernation: true }));
     expect(r).toEqual({ session: "lab", machine: "head", action: "hibernate", outcome: "done", from: "running", to: "hibernated" });
@@ -261,7 +281,10 @@ describe("hibernate", () => {
 
   it("says so when EC2 fell back to a plain stop", async () => {
     const on = { HibernationOptions: { Configured: true } };
-    ec2.on(DescribeInstancesCommand).resolvesOnce(described("running", on)).resolves(described("stopped", { ...on, StateReason: { Code: "Client.UserInitiatedShutdown" } }));
+    ec2
+      .on(DescribeInstancesCommand)
+      .resolvesOnce(described("running", on))
+      .resolves(described("stopped", { ...on, StateReason: { Code: "Client.UserInitiatedShutdown" } }));
     ec2.on(StopInstancesCommand).resolves({});
     const r = await driver().hibernate(target());
     expect(r).toMatchObject({ outcome: "done", to: "stopped", fallback: "EC2 could not hibernate it and stopped it instead: its memory was not kept" });
@@ -269,7 +292,10 @@ describe("hibernate", () => {
 
   it("has no forced variant: force hibernates gracefully and says so", async () => {
     const on = { HibernationOptions: { Configured: true } };
-    ec2.on(DescribeInstancesCommand).resolvesOnce(described("running", on)).resolves(described("stopped", { ...on, ...hibernated }));
+    ec2
+      .on(DescribeInstancesCommand)
+      .resolvesOnce(described("running", on))
+      .resolves(described("stopped", { ...on, ...hibernated }));
     ec2.on(StopInstancesCommand).resolves({});
     const r = await driver().hibernate(target(), true);
     expect(r).toMatchObject({ to: "hibernated", fallback: "EC2 has no forced hibernation: hibernated as without --force" });
@@ -278,7 +304,10 @@ describe("hibernate", () => {
 
   it("is a no-op on a hibernated instance, and refused on a stopped one", async () => {
     const on = { HibernationOptions: { Configured: true } };
-    ec2.on(DescribeInstancesCommand).resolvesOnce(described("stopped", { ...on, ...hibernated })).resolves(described("stopped", on));
+    ec2
+      .on(DescribeInstancesCommand)
+      .resolvesOnce(described("stopped", { ...on, ...hibernated }))
+      .resolves(described("stopped", on));
     expect(await driver().hibernate(target())).toMatchObject({ outcome: "no-op", from: "hibernated" });
     await expect(driver().hibernate(target())).rejects.toThrow(/is stopped: there is no memory to keep/);
     expect(mutating()).toEqual([]);
@@ -340,7 +369,11 @@ describe("reboot, snapshot, terminate", () => {
   });
 
   it("terminate sends TerminateInstances; terminating a gone instance is a no-op", async () => {
-    ec2.on(DescribeInstancesCommand).resolvesOnce(described("stopped")).resolvesOnce(described("shutting-down")).rejects(sdkError("InvalidInstanceID.NotFound"));
+    ec2
+      .on(DescribeInstancesCommand)
+      .resolvesOnce(described("stopped"))
+      .resolvesOnce(described("shutting-down"))
+      .rejects(sdkError("InvalidInstanceID.NotFound"));
     ec2.on(TerminateInstancesCommand).resolves({});
     expect(await driver().terminate(target())).toMatchObject({ outcome: "done", from: "stopped", to: "terminated" });
     expect(await driver().terminate(target())).toMatchObject({ outcome: "no-op", from: "terminated", to: "terminated" });
@@ -402,7 +435,12 @@ describe("classifyAwsError", () => {
 describe("through batch.ts", () => {
   it("retries a throttled stop (RequestLimitExceeded twice) with backoff, then reports done", async () => {
     vi.useFakeTimers();
-    ec2.on(DescribeInstancesCommand).resolvesOnce(described("running")).resolvesOnce(described("running")).resolvesOnce(described("running")).resolves(described("stopped"));
+    ec2
+      .on(DescribeInstancesCommand)
+      .resolvesOnce(described("running"))
+      .resolvesOnce(described("running"))
+      .resolvesOnce(described("running"))
+      .resolves(described("stopped"));
     ec2.on(StopInstancesCommand).rejectsOnce(sdkError("RequestLimitExceeded", 503)).rejectsOnce(sdkError("RequestLimitExceeded", 503)).resolves({});
     const p = runBatch(driver(), [target()], "stop", { random: () => 0.5 });
     await vi.runAllTimersAsync();
@@ -415,7 +453,11 @@ describe("through batch.ts", () => {
 
   it("a failed target among others gets its own failed result saying why; the others are done", async () => {
     vi.useFakeTimers();
-    for (const id of ["i-1", "i-3"]) ec2.on(DescribeInstancesCommand, { InstanceIds: [id] }).resolvesOnce(described("running", {}, id)).resolves(described("stopped", {}, id));
+    for (const id of ["i-1", "i-3"])
+      ec2
+        .on(DescribeInstancesCommand, { InstanceIds: [id] })
+        .resolvesOnce(described("running", {}, id))
+        .resolves(described("stopped", {}, id));
     ec2.on(DescribeInstancesCommand, { InstanceIds: ["i-2"] }).rejects(sdkError("InvalidInstanceID.NotFound"));
     ec2.on(StopInstancesCommand).resolves({});
     const targets = [target("i-1", { machine: "a" }), target("i-2", { machine: "b" }), target("i-3", { machine: "c" })];

@@ -50,7 +50,14 @@ describe("AwsImages", () => {
   });
 
   it("reports an AMI EC2 no longer knows as gone, deleting nothing", async () => {
-    ec2.on(DescribeImagesCommand).rejects(new EC2ServiceException({ name: "InvalidAMIID.NotFound", $fault: "client", $metadata: { httpStatusCode: 400 }, message: "The image id '[ami-0abc]' does not exist" }));
+    ec2.on(DescribeImagesCommand).rejects(
+      new EC2ServiceException({
+        name: "InvalidAMIID.NotFound",
+        $fault: "client",
+        $metadata: { httpStatusCode: 400 },
+        message: "The image id '[ami-0abc]' does not exist",
+      }),
+    );
     expect(await new AwsImages({ region: "eu-west-1" }).remove(ami)).toEqual({ deleted: [], gone: true });
     expect(sent().map(([n]) => n)).toEqual(["DescribeImagesCommand"]);
   });

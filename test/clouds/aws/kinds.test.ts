@@ -34,7 +34,14 @@ describe("Machine", () => {
     expect(data).toContain("ubuntu-drivers install --gpgpu");
     const ami = rec.calls.filter((c) => c.token === "aws:ec2/getAmi:getAmi");
     expect(ami).toHaveLength(1);
-    expect(ami[0]?.inputs).toMatchObject({ owners: ["099720109477"], mostRecent: true, filters: [{ name: "name", values: ["ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-*"] }, { name: "architecture", values: ["x86_64"] }] });
+    expect(ami[0]?.inputs).toMatchObject({
+      owners: ["099720109477"],
+      mostRecent: true,
+      filters: [
+        { name: "name", values: ["ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-*"] },
+        { name: "architecture", values: ["x86_64"] },
+      ],
+    });
   });
 
   it("machine.yaml: autoStop is a CloudWatch alarm that stops the instance after idleMinutes under 5 % CPU", async () => {
@@ -69,12 +76,23 @@ describe("Machine", () => {
 
   it("an IPv6 allowFrom goes to ipv6CidrBlocks, never to the IPv4 list", async () => {
     const { named } = await compile(inline("Machine", "  machine: { size: small }\n", "access: { allowFrom: [203.0.113.0/24, '2001:db8::/32'] }\n"));
-    expect(ingress(named(T.sg, "sg-machine"))).toEqual([{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["203.0.113.0/24"], ipv6CidrBlocks: ["2001:db8::/32"], description: "ssh from access.allowFrom" }]);
+    expect(ingress(named(T.sg, "sg-machine"))).toEqual([
+      {
+        protocol: "tcp",
+        fromPort: 22,
+        toPort: 22,
+        cidrBlocks: ["203.0.113.0/24"],
+        ipv6CidrBlocks: ["2001:db8::/32"],
+        description: "ssh from access.allowFrom",
+      },
+    ]);
   });
 
   it("a given network is used as is: no VPC, subnet, gateway or NAT of ours", async () => {
     const given = await compile(
-      loadFormationText("apiVersion: formations/v1\nkind: Machine\nmetadata: { name: t-given }\ncloud: { provider: aws, region: eu-west-1, network: { id: vpc-0abc, subnet: subnet-0def } }\nspec:\n  machine: { size: small }\n"),
+      loadFormationText(
+        "apiVersion: formations/v1\nkind: Machine\nmetadata: { name: t-given }\ncloud: { provider: aws, region: eu-west-1, network: { id: vpc-0abc, subnet: subnet-0def } }\nspec:\n  machine: { size: small }\n",
+      ),
     );
     expect(given.counts()).toEqual({ provider: 1, sg: 1, instance: 1, state: 1 });
     expect(given.named(T.instance, "machine").subnetId).toBe("subnet-0def");
@@ -84,14 +102,39 @@ describe("Machine", () => {
 });
 
 describe("spot and hibernation", () => {
-  const machine = (block: string, lifecycle: string) => inline("Machine", `  machine: ${block}\n`, `lifecycle: { autoStop: { idleMinutes: 90 }, ${lifecycle} }\n`);
+  const machine = (block: string, lifecycle: string) =>
+    inline("Machine", `  machine: ${block}\n`, `lifecycle: { autoStop: { idleMinutes: 90 }, ${lifecycle} }\n`);
 
   it.each([
-    { block: "{ size: 2xlarge, spot: true }", interruption: "hibernate", hibernation: true, behaviour: "hibernate", request: "persistent", rootGb: 72, alarm: true },
-    { block: "{ instanceType: g4dn.xlarge, spot: true }", interruption: "hibernate", hibernation: undefined, behaviour: "stop", request: "persistent", rootGb: 30, alarm: true },
+    {
+      block: "{ size: 2xlarge, spot: true }",
+      interruption: "hibernate",
+      hibernation: true,
+      behaviour: "hibernate",
+      request: "persistent",
+      rootGb: 72,
+      alarm: true,
+    },
+    {
+      block: "{ instanceType: g4dn.xlarge, spot: true }",
+      interruption: "hibernate",
+      hibernation: undefined,
+      behaviour: "stop",
+      request: "persistent",
+      rootGb: 30,
+      alarm: true,
+    },
     { block: "{ size: medium, spot: true }", interruption: "stop", hibernation: true, behaviour: "stop", request: "persistent", rootGb: 30, alarm: true },
     // A one-time spot instance is never stopped: no hibernation option, no alarm.
-    { block: "{ size: medium, spot: true }", interruption: "terminate", hibernation: undefined, behaviour: "terminate", request: "one-time", rootGb: 30, alarm: false },
+    {
+      block: "{ size: medium, spot: true }",
+      interruption: "terminate",
+      hibernation: undefined,
+      behaviour: "terminate",
+      request: "one-time",
+      rootGb: 30,
+      alarm: false,
+    },
     { block: "{ size: medium }", interruption: "terminate", hibernation: true, behaviour: undefined, request: undefined, rootGb: 30, alarm: true },
   ])("$block with spotInterruption $interruption", async ({ block, interruption, hibernation, behaviour, request, rootGb, alarm }) => {
     const { named, counts, plan } = await compile(machine(block, `spotInterruption: ${interruption}`));
@@ -99,7 +142,8 @@ describe("spot and hibernation", () => {
     expect(i.hibernation).toBe(hibernation);
     // Hibernation needs an encrypted root volume that holds the RAM (m6i.4xlarge: 64 GB + 8).
     expect(i.rootBlockDevice).toMatchObject({ encrypted: true, volumeSize: rootGb });
-    if (behaviour) expect(i.instanceMarketOptions).toEqual({ marketType: "spot", spotOptions: { instanceInterruptionBehavior: behaviour, spotInstanceType: request } });
+    if (behaviour)
+      expect(i.instanceMarketOptions).toEqual({ marketType: "spot", spotOptions: { instanceInterruptionBehavior: behaviour, spotInstanceType: request } });
     else expect(i.instanceMarketOptions).toBeUndefined();
     // A one-time spot instance cannot be stopped: no idle-stop alarm for it.
     expect(counts().alarm ?? 0).toBe(alarm ? 1 : 0);
@@ -133,7 +177,11 @@ describe("Pool", () => {
       [443, cidrs],
     ]);
     for (let n = 1; n <= 25; n++) {
-      expect(named(T.instance, `machine-${n}`)).toMatchObject({ instanceType: "t3.medium", vpcSecurityGroupIds: [sessionId(plan.session, "sg-member")], tags: { "formations-role": "member", Name: `linux-admin-lab-machine-${n}` } });
+      expect(named(T.instance, `machine-${n}`)).toMatchObject({
+        instanceType: "t3.medium",
+        vpcSecurityGroupIds: [sessionId(plan.session, "sg-member")],
+        tags: { "formations-role": "member", Name: `linux-admin-lab-machine-${n}` },
+      });
       expect(named(T.alarm, `machine-${n}-idle-stop`).evaluationPeriods).toBe(9);
     }
     expect(machines.map((m) => m.connect)).toEqual(machines.map((m) => `ssh ubuntu@${m.publicIp}`));
@@ -153,7 +201,9 @@ describe("Docker on an EC2 host", () => {
     expect(host.metadataOptions).toEqual({ httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 2 });
     const data = userData("host");
     expect(data).toContain("docker.io");
-    expect(data).toContain("docker run -d --name mlflow-tracking --restart unless-stopped -e TZ=Europe/Berlin -p 5000:5000/tcp -v mlflow-data:/mlflow --cpus 1.5 --memory 3072m ghcr.io/mlflow/mlflow:v2.14.1 mlflow server");
+    expect(data).toContain(
+      "docker run -d --name mlflow-tracking --restart unless-stopped -e TZ=Europe/Berlin -p 5000:5000/tcp -v mlflow-data:/mlflow --cpus 1.5 --memory 3072m ghcr.io/mlflow/mlflow:v2.14.1 mlflow server",
+    );
   });
 
   it("a Windows machine boots PowerShell with its secret admin password, and gets no ed25519 key pair", async () => {

@@ -23,7 +23,13 @@ const NOW = new Date("2026-01-02T03:04:05Z");
 /** A static token: tests never reach Microsoft Entra ID (DefaultAzureCredential is never created). */
 const credential = { getToken: () => Promise.resolve({ token: "test-token", expiresOnTimestamp: Date.now() + 3_600_000 }) };
 const driver = (o: AzureDriverOptions = {}) => new AzureDriver({ credential, pollMs: 0, waitMs: 60_000, now: () => NOW, ...o });
-const target = (name = "lab-head", extra: Partial<ActionTarget> = {}): ActionTarget => ({ session: "lab", machine: name.replace(/^lab-/, ""), role: "head", providerId: vmPath(name), ...extra });
+const target = (name = "lab-head", extra: Partial<ActionTarget> = {}): ActionTarget => ({
+  session: "lab",
+  machine: name.replace(/^lab-/, ""),
+  role: "head",
+  providerId: vmPath(name),
+  ...extra,
+});
 
 /** Requests seen, as "METHOD path?query", in order; and requests no interceptor expected. */
 let log: string[] = [];
@@ -31,7 +37,9 @@ let unexpected: string[] = [];
 const onUnmatched = (req: { method?: string; path?: string }) => unexpected.push(`${req.method} ${req.path}`);
 /** A nock scope on ARM that logs every request it answers and checks the bearer token. */
 const arm = () =>
-  nock(ARM, { reqheaders: { authorization: "Bearer test-token" } }).on("request", (req: { method: string; path: string }) => log.push(`${req.method} ${decodeURIComponent(req.path)}`));
+  nock(ARM, { reqheaders: { authorization: "Bearer test-token" } }).on("request", (req: { method: string; path: string }) =>
+    log.push(`${req.method} ${decodeURIComponent(req.path)}`),
+  );
 const mutating = () => log.filter((l) => !l.startsWith("GET "));
 
 /** The VM with its instance view, as ARM returns it for `$expand=instanceView`. */
@@ -47,15 +55,24 @@ const vm = (codes: string[], props: Record<string, unknown> = {}, name = "lab-he
   },
 });
 const getVm = (s: nock.Scope, codes: string[], props: Record<string, unknown> = {}, name = "lab-head") =>
-  s.get(vmPath(name)).query({ $expand: "instanceView", ...API }).reply(200, vm(codes, props, name));
+  s
+    .get(vmPath(name))
+    .query({ $expand: "instanceView", ...API })
+    .reply(200, vm(codes, props, name));
 /**
  * A long-running operation's status URL and its answers: InProgress `pending` times, then
  * Succeeded. The SDK polls it with the operation's own query parameters appended (`extra`).
  */
 const lro = (s: nock.Scope, op: string, pending = 0, extra: Record<string, string> = {}) => {
   const path = `/subscriptions/${SUB}/providers/Microsoft.Compute/locations/westeurope/operations/${op}`;
-  if (pending) s.get(path).query({ ...API, ...extra }).times(pending).reply(200, { status: "InProgress" });
-  s.get(path).query({ ...API, ...extra }).reply(200, { status: "Succeeded" });
+  if (pending)
+    s.get(path)
+      .query({ ...API, ...extra })
+      .times(pending)
+      .reply(200, { status: "InProgress" });
+  s.get(path)
+    .query({ ...API, ...extra })
+    .reply(200, { status: "Succeeded" });
   return { "azure-asyncoperation": `${ARM}${path}?api-version=2025-04-01` };
 };
 
@@ -115,7 +132,10 @@ describe("fromAzureState", () => {
 describe("the compute client", () => {
   it("has the pipeline's retries off, so one 429 is one request and goes back to the batch", async () => {
     expect(computeClientOptions()).toEqual({ retryOptions: { maxRetries: 0 } });
-    const s = arm().get(vmPath()).query({ $expand: "instanceView", ...API }).reply(429, { error: { code: "TooManyRequests", message: "slow down" } });
+    const s = arm()
+      .get(vmPath())
+      .query({ $expand: "instanceView", ...API })
+      .reply(429, { error: { code: "TooManyRequests", message: "slow down" } });
     await expect(driver().state(target())).rejects.toMatchObject({ kind: "throttled" });
     expect(log).toEqual([`GET ${vmPath()}?api-version=2025-04-01&$expand=instanceView`]);
     s.done();
@@ -124,7 +144,9 @@ describe("the compute client", () => {
   it("reads the VM and its instance view in one GET; a 404 is terminated", async () => {
     const s = arm();
     getVm(s, ["PowerState/deallocated", "HibernationState/Hibernated"]);
-    s.get(vmPath()).query({ $expand: "instanceView", ...API }).reply(404, { error: { code: "ResourceNotFound", message: "not found" } });
+    s.get(vmPath())
+      .query({ $expand: "instanceView", ...API })
+      .reply(404, { error: { code: "ResourceNotFound", message: "not found" } });
     expect(await driver().state(target())).toBe("hibernated");
     expect(await driver().state(target())).toBe("terminated");
     s.done();
@@ -135,7 +157,9 @@ describe("start", () => {
   it("POSTs start, polls the operation, and reads running", async () => {
     const s = arm();
     getVm(s, ["PowerState/deallocated"]);
-    s.post(`${vmPath()}/start`).query(API).reply(202, "", lro(s, "op-start", 2));
+    s.post(`${vmPath()}/start`)
+      .query(API)
+      .reply(202, "", lro(s, "op-start", 2));
     getVm(s, ["PowerState/running"]);
     expect(await driver().start(target())).toEqual({ session: "lab", machine: "head", action: "start", outcome: "done", from: "stopped", to: "running" });
     expect(mutating()).toEqual([`POST ${vmPath()}/start?api-version=2025-04-01`]);
@@ -156,7 +180,9 @@ describe("start", () => {
     const s = arm();
     getVm(s, ["PowerState/deallocated"]);
     const path = `/subscriptions/${SUB}/providers/Microsoft.Compute/locations/westeurope/operations/op-slow`;
-    s.post(`${vmPath()}/start`).query(API).reply(202, "", { "azure-asyncoperation": `${ARM}${path}?api-version=2025-04-01` });
+    s.post(`${vmPath()}/start`)
+      .query(API)
+      .reply(202, "", { "azure-asyncoperation": `${ARM}${path}?api-version=2025-04-01` });
     s.get(path).query(API).times(20).reply(200, { status: "InProgress" });
     getVm(s, ["PowerState/starting"]);
     const r = await drive(driver({ pollMs: 1_000, waitMs: 3_000 }).start(target()));
@@ -178,7 +204,9 @@ describe("stop and shutdown deallocate", () => {
   it("force stop powers off without the OS shutdown, then deallocates", async () => {
     const s = arm();
     getVm(s, ["PowerState/running"]);
-    s.post(`${vmPath()}/powerOff`).query({ ...API, skipShutdown: "true" }).reply(202, "", lro(s, "op-p", 0, { skipShutdown: "true" }));
+    s.post(`${vmPath()}/powerOff`)
+      .query({ ...API, skipShutdown: "true" })
+      .reply(202, "", lro(s, "op-p", 0, { skipShutdown: "true" }));
     s.post(`${vmPath()}/deallocate`).query(API).reply(202, "", lro(s, "op-d"));
     getVm(s, ["PowerState/deallocated"]);
     expect(await driver().stop(target(), true)).toMatchObject({ outcome: "done", to: "stopped" });
@@ -231,9 +259,18 @@ describe("hibernate", () => {
   it("POSTs deallocate with hibernate=true and reads hibernated", async () => {
     const s = arm();
     getVm(s, ["PowerState/running"], enabled);
-    s.post(`${vmPath()}/deallocate`).query({ ...API, hibernate: "true" }).reply(202, "", lro(s, "op-h", 1, { hibernate: "true" }));
+    s.post(`${vmPath()}/deallocate`)
+      .query({ ...API, hibernate: "true" })
+      .reply(202, "", lro(s, "op-h", 1, { hibernate: "true" }));
     getVm(s, ["PowerState/deallocated", "HibernationState/Hibernated"], enabled);
-    expect(await driver().hibernate(target("lab-head", { hibernation: true }))).toEqual({ session: "lab", machine: "head", action: "hibernate", outcome: "done", from: "running", to: "hibernated" });
+    expect(await driver().hibernate(target("lab-head", { hibernation: true }))).toEqual({
+      session: "lab",
+      machine: "head",
+      action: "hibernate",
+      outcome: "done",
+      from: "running",
+      to: "hibernated",
+    });
     expect(mutating()).toEqual([`POST ${vmPath()}/deallocate?api-version=2025-04-01&hibernate=true`]);
     s.done();
   });
@@ -241,16 +278,23 @@ describe("hibernate", () => {
   it("says so when Azure deallocated without hibernating; force has no other meaning on Azure", async () => {
     const s = arm();
     getVm(s, ["PowerState/running"], enabled);
-    s.post(`${vmPath()}/deallocate`).query({ ...API, hibernate: "true" }).reply(202, "", lro(s, "op-h", 0, { hibernate: "true" }));
+    s.post(`${vmPath()}/deallocate`)
+      .query({ ...API, hibernate: "true" })
+      .reply(202, "", lro(s, "op-h", 0, { hibernate: "true" }));
     getVm(s, ["PowerState/deallocated"], enabled);
     const r = await driver().hibernate(target());
     expect(r).toMatchObject({ to: "stopped", fallback: "Azure deallocated it without hibernating (the guest did not hibernate): its memory was not kept" });
     s.done();
     const s2 = arm();
     getVm(s2, ["PowerState/running"], enabled);
-    s2.post(`${vmPath()}/deallocate`).query({ ...API, hibernate: "true" }).reply(202, "", lro(s2, "op-h2", 0, { hibernate: "true" }));
+    s2.post(`${vmPath()}/deallocate`)
+      .query({ ...API, hibernate: "true" })
+      .reply(202, "", lro(s2, "op-h2", 0, { hibernate: "true" }));
     getVm(s2, ["PowerState/deallocated", "HibernationState/Hibernated"], enabled);
-    expect(await driver().hibernate(target(), true)).toMatchObject({ to: "hibernated", fallback: "Azure has no forced hibernation: hibernated as without --force" });
+    expect(await driver().hibernate(target(), true)).toMatchObject({
+      to: "hibernated",
+      fallback: "Azure has no forced hibernation: hibernated as without --force",
+    });
     s2.done();
   });
 
@@ -282,8 +326,13 @@ describe("reboot and terminate", () => {
   it("terminate DELETEs the VM; terminating a gone VM is a no-op", async () => {
     const s = arm();
     getVm(s, ["PowerState/deallocated"]);
-    s.delete(vmPath()).query(API).reply(202, "", lro(s, "op-del", 1));
-    s.get(vmPath()).query({ $expand: "instanceView", ...API }).times(2).reply(404, { error: { code: "ResourceNotFound", message: "gone" } });
+    s.delete(vmPath())
+      .query(API)
+      .reply(202, "", lro(s, "op-del", 1));
+    s.get(vmPath())
+      .query({ $expand: "instanceView", ...API })
+      .times(2)
+      .reply(404, { error: { code: "ResourceNotFound", message: "gone" } });
     expect(await driver().terminate(target())).toMatchObject({ outcome: "done", from: "stopped", to: "terminated" });
     expect(await driver().terminate(target())).toMatchObject({ outcome: "no-op", from: "terminated" });
     expect(mutating()).toEqual([`DELETE ${vmPath()}?api-version=2025-04-01`]);
@@ -300,15 +349,27 @@ describe("snapshot: a specialized gallery image captured from the VM", () => {
   it("creates the images group, gallery and definition when missing, then the version, and returns its id at once", async () => {
     const s = arm();
     getVm(s, ["PowerState/running"], { additionalCapabilities: { hibernationEnabled: true }, securityProfile: { securityType: "TrustedLaunch" } });
-    s.get(group).query({ "api-version": "2021-04-01" }).reply(404, { error: { code: "ResourceGroupNotFound", message: "no" } });
-    s.put(group, { location: "westeurope", tags: { "managed-by": "formations" } }).query({ "api-version": "2021-04-01" }).reply(201, { name: "formations-images" });
-    s.get(gallery).query(GALLERY_API).reply(404, { error: { code: "ResourceNotFound", message: "no" } });
-    s.put(gallery, { location: "westeurope", properties: { description: "formations snapshots: machine images that outlive their sessions" }, tags: { "managed-by": "formations" } })
+    s.get(group)
+      .query({ "api-version": "2021-04-01" })
+      .reply(404, { error: { code: "ResourceGroupNotFound", message: "no" } });
+    s.put(group, { location: "westeurope", tags: { "managed-by": "formations" } })
+      .query({ "api-version": "2021-04-01" })
+      .reply(201, { name: "formations-images" });
+    s.get(gallery)
+      .query(GALLERY_API)
+      .reply(404, { error: { code: "ResourceNotFound", message: "no" } });
+    s.put(gallery, {
+      location: "westeurope",
+      properties: { description: "formations snapshots: machine images that outlive their sessions" },
+      tags: { "managed-by": "formations" },
+    })
       .query(GALLERY_API)
       .reply(201, {}, lroG(s, "op-g"));
     // After the operation, the SDK reads the created resource.
     s.get(gallery).query(GALLERY_API).reply(200, { name: "formations_westeurope" });
-    s.get(`${gallery}/images/lab-head`).query(GALLERY_API).reply(404, { error: { code: "ResourceNotFound", message: "no" } });
+    s.get(`${gallery}/images/lab-head`)
+      .query(GALLERY_API)
+      .reply(404, { error: { code: "ResourceNotFound", message: "no" } });
     s.put(`${gallery}/images/lab-head`, {
       location: "westeurope",
       tags,
@@ -328,7 +389,11 @@ describe("snapshot: a specialized gallery image captured from the VM", () => {
       .query(GALLERY_API)
       .reply(201, {}, lroG(s, "op-i"));
     s.get(`${gallery}/images/lab-head`).query(GALLERY_API).reply(200, { name: "lab-head" });
-    s.put(`${gallery}/images/lab-head/versions/${version}`, { location: "westeurope", tags, properties: { storageProfile: { source: { virtualMachineId: vmPath() } } } })
+    s.put(`${gallery}/images/lab-head/versions/${version}`, {
+      location: "westeurope",
+      tags,
+      properties: { storageProfile: { source: { virtualMachineId: vmPath() } } },
+    })
       .query(GALLERY_API)
       .reply(201, {}, lroG(s, "op-v", 1, false));
     const r = await driver().snapshot(target());
@@ -349,7 +414,9 @@ describe("snapshot: a specialized gallery image captured from the VM", () => {
     s.get(group).query({ "api-version": "2021-04-01" }).reply(200, { name: "formations-images", location: "westeurope" });
     s.get(gallery).query(GALLERY_API).reply(200, { name: "formations_westeurope" });
     s.get(`${gallery}/images/golden`).query(GALLERY_API).reply(200, { name: "golden" });
-    s.put(`${gallery}/images/golden/versions/${version}`).query(GALLERY_API).reply(201, {}, lroG(s, "op-v2", 1, false));
+    s.put(`${gallery}/images/golden/versions/${version}`)
+      .query(GALLERY_API)
+      .reply(201, {}, lroG(s, "op-v2", 1, false));
     const r = await driver().snapshot(target(), "golden");
     expect(r).toMatchObject({ outcome: "done", from: "stopped", imageId: `${gallery}/images/golden/versions/${version}` });
     expect(r.fallback).toBeUndefined();
@@ -361,11 +428,16 @@ describe("through batch.ts", () => {
   it("honours Retry-After on 429 twice, retries, and reports done", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
     const s = arm();
-    s.get(vmPath()).query({ $expand: "instanceView", ...API }).times(3).reply(200, vm(["PowerState/running"]));
+    s.get(vmPath())
+      .query({ $expand: "instanceView", ...API })
+      .times(3)
+      .reply(200, vm(["PowerState/running"]));
     const at: number[] = []; // the fake clock at each deallocate
     const throttle = () => (at.push(Date.now()), [429, { error: { code: "TooManyRequests", message: "Too many requests" } }, { "retry-after": "2" }] as const);
     s.post(`${vmPath()}/deallocate`).query(API).times(2).reply(throttle);
-    s.post(`${vmPath()}/deallocate`).query(API).reply(() => (at.push(Date.now()), [202, "", lro(s, "op-d")]));
+    s.post(`${vmPath()}/deallocate`)
+      .query(API)
+      .reply(() => (at.push(Date.now()), [202, "", lro(s, "op-d")]));
     getVm(s, ["PowerState/deallocated"]);
     // The per-target deadline is pushed out of reach: drive() moves the fake clock while nock's
     // answers travel in real time, so under load a near deadline could pass before they arrive.
@@ -382,10 +454,14 @@ describe("through batch.ts", () => {
     const s = arm();
     for (const name of ["lab-a", "lab-c"]) {
       getVm(s, ["PowerState/running"], {}, name);
-      s.post(`${vmPath(name)}/deallocate`).query(API).reply(202, "", lro(s, `op-${name}`));
+      s.post(`${vmPath(name)}/deallocate`)
+        .query(API)
+        .reply(202, "", lro(s, `op-${name}`));
       getVm(s, ["PowerState/deallocated"], {}, name);
     }
-    s.get(vmPath("lab-b")).query({ $expand: "instanceView", ...API }).reply(404, { error: { code: "ResourceNotFound", message: "gone" } });
+    s.get(vmPath("lab-b"))
+      .query({ $expand: "instanceView", ...API })
+      .reply(404, { error: { code: "ResourceNotFound", message: "gone" } });
     const results = await runBatch(driver(), [target("lab-a"), target("lab-b"), target("lab-c")], "stop");
     expect(results.map((r) => [r.machine, r.outcome])).toEqual([
       ["a", "done"],

@@ -23,7 +23,8 @@ describe("every azure example", () => {
     expect(of(T.rg)).toHaveLength(1);
     expect(of(T.rg)[0]?.inputs).toMatchObject({ resourceGroupName: `${plan.session}-rg`, location: plan.region });
     // Everything else lives in the session's resource group.
-    for (const r of children.filter((c) => c.type.startsWith("azure-native:") && c.type !== T.rg)) expect(r.inputs.resourceGroupName, r.name).toBe(`${plan.session}-rg`);
+    for (const r of children.filter((c) => c.type.startsWith("azure-native:") && c.type !== T.rg))
+      expect(r.inputs.resourceGroupName, r.name).toBe(`${plan.session}-rg`);
   });
 
   it.each(examples)("%s: every Azure resource is tagged with the session, formation and role", async (name) => {
@@ -80,7 +81,15 @@ describe("every azure example", () => {
     for (const nsg of of(T.nsg)) {
       const rules = nsg.inputs.securityRules as Inputs[];
       const last = rules.at(-1);
-      expect(last, nsg.name).toMatchObject({ name: "deny-all-inbound", access: "Deny", direction: "Inbound", priority: 4096, protocol: "*", sourceAddressPrefix: "*", destinationPortRange: "*" });
+      expect(last, nsg.name).toMatchObject({
+        name: "deny-all-inbound",
+        access: "Deny",
+        direction: "Inbound",
+        priority: 4096,
+        protocol: "*",
+        sourceAddressPrefix: "*",
+        destinationPortRange: "*",
+      });
       for (const r of rules.slice(0, -1)) {
         expect(r, `${nsg.name} ${String(r.name)}`).toMatchObject({ access: "Allow", direction: "Inbound" });
         expect(r.priority as number).toBeLessThan(4096);
@@ -108,7 +117,13 @@ describe("every azure example", () => {
     expect(machines.map((m) => m.name)).toEqual(own.map((m) => m.name));
     for (const m of machines) {
       const planned = own.find((p) => p.name === m.name)!;
-      expect(m).toMatchObject({ role: planned.role, cloudId: `${plan.session}-${m.name}-id`, instanceType: planned.instanceType, desiredState: "running", spot: planned.spot });
+      expect(m).toMatchObject({
+        role: planned.role,
+        cloudId: `${plan.session}-${m.name}-id`,
+        instanceType: planned.instanceType,
+        desiredState: "running",
+        spot: planned.spot,
+      });
       expect(m.user).toBe(planned.image.os === "windows" ? "Administrator" : "azureuser");
       expect(m.privateIp).toMatch(/^10\.42\.\d+\.\d+$/);
       if (planned.public) expect(m.publicIp).toMatch(/^198\.51\.100\.\d+$/);

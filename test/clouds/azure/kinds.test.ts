@@ -9,7 +9,10 @@ import { MOCK_SECRET } from "../../helpers/compile.js";
 import { compileExample, T, type Inputs, type Rule } from "./helpers.js";
 
 const allowsOf = (rules: Rule[]) => rules.filter((r) => r.access === "Allow");
-const portsFrom = (rules: Rule[], cidr: string) => allowsOf(rules).filter((r) => (r.sourceAddressPrefixes ?? [r.sourceAddressPrefix]).includes(cidr)).map((r) => r.destinationPortRange);
+const portsFrom = (rules: Rule[], cidr: string) =>
+  allowsOf(rules)
+    .filter((r) => (r.sourceAddressPrefixes ?? [r.sourceAddressPrefix]).includes(cidr))
+    .map((r) => r.destinationPortRange);
 
 describe("Machine (Windows) on azure", () => {
   it("RDP from allowFrom only; the boot script runs through a Custom Script extension, with no secret in its settings", async () => {
@@ -30,7 +33,12 @@ describe("Machine (Windows) on azure", () => {
     expect(rec.resources.find((r) => r.type === T.password)?.parent).toBe(plan.session);
     // Windows Server's image is 127 GiB; the formation asked 128.
     expect((named(T.vm, "machine").storageProfile as { osDisk: Inputs }).osDisk.diskSizeGB).toBe(128);
-    expect((named(T.vm, "machine").storageProfile as { imageReference: Inputs }).imageReference).toEqual({ publisher: "MicrosoftWindowsServer", offer: "WindowsServer", sku: "2022-datacenter-g2", version: "latest" });
+    expect((named(T.vm, "machine").storageProfile as { imageReference: Inputs }).imageReference).toEqual({
+      publisher: "MicrosoftWindowsServer",
+      offer: "WindowsServer",
+      sku: "2022-datacenter-g2",
+      version: "latest",
+    });
   });
 });
 
@@ -64,7 +72,11 @@ describe("VirtualLab on azure", () => {
     const { plan, of, named, rules, machines, outputs } = await compileExample("virtual-lab.yaml");
     const target = rules("nsg-target");
     expect(target).toHaveLength(2);
-    expect(target[0]).toMatchObject({ access: "Allow", destinationPortRange: "3389", sourceApplicationSecurityGroups: [{ id: `${plan.session}-asg-proxy-id` }] });
+    expect(target[0]).toMatchObject({
+      access: "Allow",
+      destinationPortRange: "3389",
+      sourceApplicationSecurityGroups: [{ id: `${plan.session}-asg-proxy-id` }],
+    });
     expect(target[0]?.sourceAddressPrefix).toBeUndefined();
     expect(of(T.asg).map((r) => r.name)).toEqual([`${plan.session}-asg-proxy`]);
     const configOf = (m: string) => (named(T.nic, `${m}-nic`).ipConfigurations as Inputs[])[0]!;
@@ -88,7 +100,12 @@ describe("EMRCluster on azure", () => {
     const cluster = named(T.hdinsight, "hdinsight");
     expect(isSecretValue(cluster.properties)).toBe(true);
     const props = unwrapSecrets(cluster.properties) as Inputs;
-    expect(props).toMatchObject({ clusterVersion: "5.1", osType: "Linux", tier: "Standard", networkProperties: { resourceProviderConnection: "Outbound", privateLink: "Disabled" } });
+    expect(props).toMatchObject({
+      clusterVersion: "5.1",
+      osType: "Linux",
+      tier: "Standard",
+      networkProperties: { resourceProviderConnection: "Outbound", privateLink: "Disabled" },
+    });
     expect(props.clusterDefinition).toMatchObject({ kind: "spark", componentVersion: { Spark: "3.3" } });
     const roles = (props.computeProfile as { roles: Inputs[] }).roles;
     expect(roles.map((r) => [r.name, r.targetInstanceCount, (r.hardwareProfile as Inputs).vmSize])).toEqual([
@@ -101,19 +118,37 @@ describe("EMRCluster on azure", () => {
     expect((roles[0]!.osProfile as Inputs).linuxOperatingSystemProfile).toEqual({ username: "sshuser", password });
     expect((props.clusterDefinition as { configurations: { gateway: Inputs } }).configurations.gateway["restAuthCredential.password"]).toBe(password);
     const [storage] = (props.storageProfile as { storageaccounts: Inputs[] }).storageaccounts;
-    expect(storage).toMatchObject({ isDefault: true, container: plan.session, key: "mock-secret-storage-key", resourceId: `${plan.session}-hdinsight-storage-id` });
+    expect(storage).toMatchObject({
+      isDefault: true,
+      container: plan.session,
+      key: "mock-secret-storage-key",
+      resourceId: `${plan.session}-hdinsight-storage-id`,
+    });
     expect(named(T.account, "hdinsight-storage")).toMatchObject({
       kind: "StorageV2",
       enableHttpsTrafficOnly: true,
       allowBlobPublicAccess: false,
-      networkRuleSet: { defaultAction: "Deny", bypass: "AzureServices", virtualNetworkRules: [{ virtualNetworkResourceId: `${plan.session}-subnet-bigdata-id`, action: "Allow" }] },
+      networkRuleSet: {
+        defaultAction: "Deny",
+        bypass: "AzureServices",
+        virtualNetworkRules: [{ virtualNetworkResourceId: `${plan.session}-subnet-bigdata-id`, action: "Allow" }],
+      },
     });
     expect(named(T.container, "hdinsight-container")).toMatchObject({ containerName: plan.session, publicAccess: "None" });
     // The cluster subnet: its nodes, Azure's load balancer probes and the session's machines; nothing else.
     const subnet = named(T.subnet, "subnet-bigdata");
-    expect(subnet).toMatchObject({ addressPrefix: "10.42.16.0/20", networkSecurityGroup: { id: `${plan.session}-nsg-bigdata-id` }, defaultOutboundAccess: false });
+    expect(subnet).toMatchObject({
+      addressPrefix: "10.42.16.0/20",
+      networkSecurityGroup: { id: `${plan.session}-nsg-bigdata-id` },
+      defaultOutboundAccess: false,
+    });
     const rules = named(T.nsg, "nsg-bigdata").securityRules as Inputs[];
-    expect(rules.map((r) => r.sourceAddressPrefix ?? (r.sourceApplicationSecurityGroups as Inputs[] | undefined)?.[0]?.id)).toEqual(["10.42.16.0/20", "AzureLoadBalancer", `${plan.session}-asg-session-id`, "*"]);
+    expect(rules.map((r) => r.sourceAddressPrefix ?? (r.sourceApplicationSecurityGroups as Inputs[] | undefined)?.[0]?.id)).toEqual([
+      "10.42.16.0/20",
+      "AzureLoadBalancer",
+      `${plan.session}-asg-session-id`,
+      "*",
+    ]);
     // The proxy reaches the cluster through its private gateway name.
     const clusterName = String(cluster.clusterName);
     expect(clusterName).toMatch(new RegExp(`^${plan.session}-[0-9a-f]{8}$`));
@@ -130,17 +165,34 @@ describe("HPCCluster on azure", () => {
     const account = named(T.account, "shared");
     const name = String(account.accountName);
     expect(name).toMatch(/^nfscfdopenfoam[0-9a-f]{8}$/);
-    expect(account).toMatchObject({ kind: "FileStorage", sku: { name: "Premium_LRS" }, enableHttpsTrafficOnly: false, allowSharedKeyAccess: false, allowBlobPublicAccess: false });
-    expect(account.networkRuleSet).toEqual({ defaultAction: "Deny", bypass: "None", virtualNetworkRules: [{ virtualNetworkResourceId: `${plan.session}-subnet-id`, action: "Allow" }] });
+    expect(account).toMatchObject({
+      kind: "FileStorage",
+      sku: { name: "Premium_LRS" },
+      enableHttpsTrafficOnly: false,
+      allowSharedKeyAccess: false,
+      allowBlobPublicAccess: false,
+    });
+    expect(account.networkRuleSet).toEqual({
+      defaultAction: "Deny",
+      bypass: "None",
+      virtualNetworkRules: [{ virtualNetworkResourceId: `${plan.session}-subnet-id`, action: "Allow" }],
+    });
     expect(named(T.subnet, "subnet").serviceEndpoints).toEqual([{ service: "Microsoft.Storage" }]);
-    expect(named(T.share, "shared-share")).toMatchObject({ accountName: name, shareName: "shared", enabledProtocols: "NFS", rootSquash: "NoRootSquash", shareQuota: 2048 });
+    expect(named(T.share, "shared-share")).toMatchObject({
+      accountName: name,
+      shareName: "shared",
+      enabledProtocols: "NFS",
+      rootSquash: "NoRootSquash",
+      shareQuota: 2048,
+    });
     for (const m of plan.machines) expect(bootScript(m.name)).toContain(`${name}.file.core.windows.net:/${name}/shared /shared nfs4`);
     // Members of the session group reach each other on every port; compute nodes take nothing else.
     const session = { sourceApplicationSecurityGroups: [{ id: `${plan.session}-asg-session-id` }] };
     expect(allowsOf(rules("nsg-compute"))).toEqual([expect.objectContaining({ protocol: "*", destinationPortRange: "*", ...session })]);
     expect(allowsOf(rules("nsg-head"))).toHaveLength(2);
     expect(portsFrom(rules("nsg-head"), "198.51.100.0/24")).toEqual(["22"]);
-    for (const m of plan.machines) expect((named(T.nic, `${m.name}-nic`).ipConfigurations as Inputs[])[0]?.applicationSecurityGroups).toEqual([{ id: `${plan.session}-asg-session-id` }]);
+    for (const m of plan.machines)
+      expect((named(T.nic, `${m.name}-nic`).ipConfigurations as Inputs[])[0]?.applicationSecurityGroups).toEqual([{ id: `${plan.session}-asg-session-id` }]);
     // The munge key reaches every node inside its secret custom data.
     for (const m of plan.machines) expect(bootScript(m.name)).toContain(Buffer.from(`mock-secret-${plan.session}-munge-key`).toString("base64"));
     expect(of(T.vm)).toHaveLength(5);
@@ -151,7 +203,11 @@ describe("HPCCluster on azure", () => {
     expect(named(T.vm, "head").additionalCapabilities).toEqual({ hibernationEnabled: true });
     expect(named(T.vm, "compute-1").additionalCapabilities).toBeUndefined();
     expect(of(T.ext).map((r) => r.name)).toEqual([`${plan.session}-head-hibernate`]);
-    expect(named(T.ext, "head-hibernate")).toMatchObject({ publisher: "Microsoft.CPlat.Core", type: "LinuxHibernateExtension", vmName: `${plan.session}-head` });
+    expect(named(T.ext, "head-hibernate")).toMatchObject({
+      publisher: "Microsoft.CPlat.Core",
+      type: "LinuxHibernateExtension",
+      vmName: `${plan.session}-head`,
+    });
     // D8s_v5 has 32 GB of memory; the formation's 128 GB disk already holds it.
     expect((named(T.vm, "head").storageProfile as { osDisk: Inputs }).osDisk.diskSizeGB).toBe(128);
     expect(machines.find((m) => m.name === "head")?.hibernation).toBe(true);

@@ -47,7 +47,9 @@ describe("spot on azure", () => {
 
 describe("desired power state on azure", () => {
   it("is kept in the outputs only: a stopped machine's VM is declared exactly like a running one", async () => {
-    const { plan, named, machines, rec } = await compile(await inline("Pool", "  count: 2\n  machine: { size: small }\n"), { desired: { "machine-2": "stopped" } });
+    const { plan, named, machines, rec } = await compile(await inline("Pool", "  count: 2\n  machine: { size: small }\n"), {
+      desired: { "machine-2": "stopped" },
+    });
     expect(machines.map((m) => [m.name, m.desiredState])).toEqual([
       ["machine-1", "running"],
       ["machine-2", "stopped"],
@@ -63,10 +65,12 @@ describe("desired power state on azure", () => {
 });
 
 describe("ssh keys on azure", () => {
-  const keyData = (c: Awaited<ReturnType<typeof compile>>, m: string) => ((c.osProfile(m).linuxConfiguration as Inputs).ssh as { publicKeys: { keyData: string }[] }).publicKeys.map((k) => k.keyData);
+  const keyData = (c: Awaited<ReturnType<typeof compile>>, m: string) =>
+    ((c.osProfile(m).linuxConfiguration as Inputs).ssh as { publicKeys: { keyData: string }[] }).publicKeys.map((k) => k.keyData);
 
   it("without a key Azure accepts, a Linux VM gets a key nobody holds, and password logins stay off", async () => {
-    const ecdsa = "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBEN446iPCaCArZ5DtU2PpazckClaRvEWPNtBoMvq6uRXvADg/CEoRwZTRZImXtereiX0dD/dDomW3myjx5mhW6M= ci@example.org";
+    const ecdsa =
+      "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBEN446iPCaCArZ5DtU2PpazckClaRvEWPNtBoMvq6uRXvADg/CEoRwZTRZImXtereiX0dD/dDomW3myjx5mhW6M= ci@example.org";
     const c = await compile(await inline("Pool", "  count: 2\n  machine: { size: small }\n", `access: { sshPublicKeys: ["${ecdsa}"] }\n`));
     const [lock] = keyData(c, "machine-1");
     expect(lock).toMatch(/^ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI[A-Za-z0-9+/]+=* formations-no-login$/);
@@ -89,14 +93,19 @@ describe("ssh keys on azure", () => {
     const spec = "  master: { machine: { size: large } }\n  workers: { count: 2, machine: { size: large } }\n";
     const c = await compile(await inline("EMRCluster", spec, `access: { sshPublicKeys: ["${rsa}", "${KEY}"] }\n`));
     const props = JSON.parse(JSON.stringify(c.named(T.hdinsight, "hdinsight").properties)).value as { computeProfile: { roles: { osProfile: Inputs }[] } };
-    expect(props.computeProfile.roles[0]?.osProfile.linuxOperatingSystemProfile).toEqual({ username: "sshuser", sshProfile: { publicKeys: [{ certificateData: rsa }] } });
+    expect(props.computeProfile.roles[0]?.osProfile.linuxOperatingSystemProfile).toEqual({
+      username: "sshuser",
+      sshProfile: { publicKeys: [{ certificateData: rsa }] },
+    });
   });
 });
 
 describe("network options on azure", () => {
   const VNET = "/subscriptions/1111/resourceGroups/shared-net/providers/Microsoft.Network/virtualNetworks/campus";
   const given = (network: string) =>
-    loadFormationText(`apiVersion: formations/v1\nkind: Machine\nmetadata: { name: t-given }\ncloud: { provider: azure, region: westeurope, network: ${network} }\naccess: { sshPublicKeys: ["${KEY}"] }\nspec:\n  machine: { size: small }\n`);
+    loadFormationText(
+      `apiVersion: formations/v1\nkind: Machine\nmetadata: { name: t-given }\ncloud: { provider: azure, region: westeurope, network: ${network} }\naccess: { sshPublicKeys: ["${KEY}"] }\nspec:\n  machine: { size: small }\n`,
+    );
 
   it("a given VNet and subnet name: no VNet, subnet or NAT of ours, the NIC joins the given subnet", async () => {
     const { of, named } = await compile(await given(`{ id: "${VNET}", subnet: labs }`));
@@ -110,8 +119,13 @@ describe("network options on azure", () => {
   it("a given VNet without a subnet: its first subnet, looked up", async () => {
     const { rec, named } = await compile(await given(`{ id: "${VNET}" }`));
     expect(rec.calls.map((c) => c.token)).toContain("azure-native:network:getVirtualNetwork");
-    expect(rec.calls.find((c) => c.token === "azure-native:network:getVirtualNetwork")?.inputs).toMatchObject({ resourceGroupName: "shared-net", virtualNetworkName: "campus" });
-    expect((named(T.nic, "machine-nic").ipConfigurations as Inputs[])[0]?.subnet).toMatchObject({ id: expect.stringMatching(/\/virtualNetworks\/campus\/subnets\/default$/) });
+    expect(rec.calls.find((c) => c.token === "azure-native:network:getVirtualNetwork")?.inputs).toMatchObject({
+      resourceGroupName: "shared-net",
+      virtualNetworkName: "campus",
+    });
+    expect((named(T.nic, "machine-nic").ipConfigurations as Inputs[])[0]?.subnet).toMatchObject({
+      id: expect.stringMatching(/\/virtualNetworks\/campus\/subnets\/default$/),
+    });
   });
 
   it("without allowFrom: no public address, no inbound allow rule, only the NAT gateway's address", async () => {
@@ -122,7 +136,9 @@ describe("network options on azure", () => {
   });
 
   it("IPv4 and IPv6 sources of allowFrom go in separate rules", async () => {
-    const { rules } = await compile(await inline("Machine", "  machine: { size: small }\n", `access: { sshPublicKeys: ["${KEY}"], allowFrom: [203.0.113.0/24, "2001:db8::/32"] }\n`));
+    const { rules } = await compile(
+      await inline("Machine", "  machine: { size: small }\n", `access: { sshPublicKeys: ["${KEY}"], allowFrom: [203.0.113.0/24, "2001:db8::/32"] }\n`),
+    );
     const ssh = rules("nsg-machine").filter((r) => r.destinationPortRange === "22");
     expect(ssh.map((r) => r.sourceAddressPrefix)).toEqual(["203.0.113.0/24", "2001:db8::/32"]);
   });
@@ -140,7 +156,7 @@ describe("sizes and images on azure", () => {
   });
 
   it("a Marketplace URN and an image resource id are used as given; a disk under the image's size is raised to it", async () => {
-    const urn = await compile(await inline("Machine", "  machine: { size: small, image: \"Canonical:ubuntu-24_04-lts:server-arm64:latest\", diskGb: 10 }\n"));
+    const urn = await compile(await inline("Machine", '  machine: { size: small, image: "Canonical:ubuntu-24_04-lts:server-arm64:latest", diskGb: 10 }\n'));
     const profile = urn.named(T.vm, "machine").storageProfile as { imageReference: Inputs; osDisk: Inputs };
     expect(profile.imageReference).toEqual({ publisher: "Canonical", offer: "ubuntu-24_04-lts", sku: "server-arm64", version: "latest" });
     expect(profile.osDisk.diskSizeGB).toBe(30);

@@ -16,7 +16,14 @@ import { azureNotes, nameList } from "../../../clouds/azure/notes.js";
 import { hdinsightSshKeys, internalGateway } from "../../../clouds/azure/emit/hdinsight.js";
 import { nfsSource, shareQuotaGb } from "../../../clouds/azure/emit/storage.js";
 
-const rule = (over: Partial<InboundRule>): InboundRule => ({ protocol: "tcp", fromPort: 22, toPort: 22, from: { kind: "cidrs", cidrs: ["203.0.113.0/24"] }, description: "ssh", ...over });
+const rule = (over: Partial<InboundRule>): InboundRule => ({
+  protocol: "tcp",
+  fromPort: 22,
+  toPort: 22,
+  from: { kind: "cidrs", cidrs: ["203.0.113.0/24"] },
+  description: "ssh",
+  ...over,
+});
 const machine = (over: Partial<PlannedMachine>): PlannedMachine => ({
   name: "m",
   role: "machine",
@@ -59,7 +66,12 @@ describe("network security group rules", () => {
   });
 
   it("refuses more allow rules than fit under the deny rule", () => {
-    const many = Array.from({ length: 401 }, (_, i) => ({ protocol: "Tcp" as const, ports: String(i + 1), from: { prefixes: ["203.0.113.0/24"] }, description: "x" }));
+    const many = Array.from({ length: 401 }, (_, i) => ({
+      protocol: "Tcp" as const,
+      ports: String(i + 1),
+      from: { prefixes: ["203.0.113.0/24"] },
+      description: "x",
+    }));
     expect(() => withDenyAll(many)).toThrow(/too many inbound rules/);
     expect(withDenyAll(many.slice(0, 400)).at(-2)?.priority).toBe(4090);
   });
@@ -81,9 +93,19 @@ describe("network security group rules", () => {
       rule({ protocol: "all", from: { kind: "session" } }),
       rule({ from: { kind: "role", role: "proxy" } }),
     ]).map((r) => toSecurityRule(r, asgs));
-    expect(one).toMatchObject({ direction: "Inbound", access: "Allow", protocol: "Tcp", sourcePortRange: "*", destinationAddressPrefix: "*", destinationPortRange: "22", sourceAddressPrefix: "203.0.113.0/24" });
+    expect(one).toMatchObject({
+      direction: "Inbound",
+      access: "Allow",
+      protocol: "Tcp",
+      sourcePortRange: "*",
+      destinationAddressPrefix: "*",
+      destinationPortRange: "22",
+      sourceAddressPrefix: "203.0.113.0/24",
+    });
     expect(v6).toMatchObject({ sourceAddressPrefix: "2001:db8::/32" });
-    expect(toSecurityRule(nsgRules([rule({ from: { kind: "cidrs", cidrs: ["198.51.100.0/24", "192.0.2.0/24"] } })])[0]!, asgs)).toMatchObject({ sourceAddressPrefixes: ["198.51.100.0/24", "192.0.2.0/24"] });
+    expect(toSecurityRule(nsgRules([rule({ from: { kind: "cidrs", cidrs: ["198.51.100.0/24", "192.0.2.0/24"] } })])[0]!, asgs)).toMatchObject({
+      sourceAddressPrefixes: ["198.51.100.0/24", "192.0.2.0/24"],
+    });
     expect(session).toMatchObject({ sourceApplicationSecurityGroups: [{ id: "asg-session-id" }] });
     expect(proxy).toMatchObject({ sourceApplicationSecurityGroups: [{ id: "asg-proxy-id" }] });
     expect(toSecurityRule(bigDataNsgRules("10.42.16.0/20")[1]!, asgs)).toMatchObject({ sourceAddressPrefix: "AzureLoadBalancer" });
@@ -92,9 +114,17 @@ describe("network security group rules", () => {
 
 describe("images, disks and boot scripts", () => {
   it("a URN becomes an image reference; Rocky's carries its purchase plan; a resource id is used as is", () => {
-    expect(imageReference({ id: "Debian:debian-12:12-gen2:latest", os: "linux" })).toEqual({ reference: { publisher: "Debian", offer: "debian-12", sku: "12-gen2", version: "latest" } });
-    expect(imageReference({ id: "resf:rockylinux-x86_64:9-base:latest", os: "linux" }).plan).toEqual({ name: "9-base", product: "rockylinux-x86_64", publisher: "resf" });
-    expect(imageReference({ id: "/subscriptions/1/resourceGroups/g/providers/Microsoft.Compute/images/i", os: "linux" })).toEqual({ reference: { id: "/subscriptions/1/resourceGroups/g/providers/Microsoft.Compute/images/i" } });
+    expect(imageReference({ id: "Debian:debian-12:12-gen2:latest", os: "linux" })).toEqual({
+      reference: { publisher: "Debian", offer: "debian-12", sku: "12-gen2", version: "latest" },
+    });
+    expect(imageReference({ id: "resf:rockylinux-x86_64:9-base:latest", os: "linux" }).plan).toEqual({
+      name: "9-base",
+      product: "rockylinux-x86_64",
+      publisher: "resf",
+    });
+    expect(imageReference({ id: "/subscriptions/1/resourceGroups/g/providers/Microsoft.Compute/images/i", os: "linux" })).toEqual({
+      reference: { id: "/subscriptions/1/resourceGroups/g/providers/Microsoft.Compute/images/i" },
+    });
     expect(() => imageReference({ id: "ami-0abc", os: "linux" })).toThrow(/Marketplace URN \(publisher:offer:sku:version\)/);
     expect(() => imageReference({ id: "a::b:c", os: "linux" })).toThrow(/azure image 'a::b:c'/);
   });
@@ -172,7 +202,10 @@ describe("names, keys and small helpers", () => {
   });
 
   it("a VNet resource id gives its resource group and name; anything else is refused with the form to use", () => {
-    expect(parseVnetId("/subscriptions/1/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/campus")).toEqual({ resourceGroupName: "net", name: "campus" });
+    expect(parseVnetId("/subscriptions/1/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/campus")).toEqual({
+      resourceGroupName: "net",
+      name: "campus",
+    });
     expect(() => parseVnetId("vnet-123")).toThrow(/use \/subscriptions\/SUB\/resourceGroups\/RG\/providers\/Microsoft.Network\/virtualNetworks\/NAME/);
   });
 
@@ -205,11 +238,15 @@ describe("Azure notes", () => {
       "m: Azure cannot hibernate spot VMs, so hibernation is not enabled on them; evicted, they are deallocated (stopped), not hibernated",
     ]);
     const managed = [machine({ name: "master", role: "master", managedBy: "bigdata", spot: true })];
-    const emr = azureNotes(plan({ machines: managed, bigData: { managed: true, release: "5.1", applications: ["spark", "presto"] }, autoStop: { idleMinutes: 30 } }));
+    const emr = azureNotes(
+      plan({ machines: managed, bigData: { managed: true, release: "5.1", applications: ["spark", "presto"] }, autoStop: { idleMinutes: 30 } }),
+    );
     expect(emr).toHaveLength(4);
     expect(emr.join("\n")).toMatch(/2 head nodes and 3 ZooKeeper.*\n.*no spot nodes.*\n.*Presto.*\n.*cannot be stopped/);
     expect(azureNotes(plan({ machines: [machine({})], autoStop: { idleMinutes: 30 } }))[0]).toMatch(/at 22:00 UTC each night as a safety net/);
-    expect(azureNotes(plan({ network: { existing: { id: "x" }, cidr: "", subnetCidr: "" }, storage: { kind: "managed", sizeGb: 100, mountPath: "/shared" } }))[0]).toMatch(/Microsoft.Storage service endpoint/);
+    expect(
+      azureNotes(plan({ network: { existing: { id: "x" }, cidr: "", subnetCidr: "" }, storage: { kind: "managed", sizeGb: 100, mountPath: "/shared" } }))[0],
+    ).toMatch(/Microsoft.Storage service endpoint/);
     expect(azureNotes(plan({ machines: [machine({})] }))).toEqual([]);
   });
 });

@@ -52,7 +52,16 @@ async function exec(t: ActionTarget, cmd: string[]): Promise<void> {
 
 describe("normalised states", { timeout: SLOW }, () => {
   it("maps every raw Docker state", () => {
-    const table = { created: "pending", restarting: "pending", running: "running", paused: "hibernated", exited: "stopped", dead: "stopped", removing: "terminated", missing: "terminated" };
+    const table = {
+      created: "pending",
+      restarting: "pending",
+      running: "running",
+      paused: "hibernated",
+      exited: "stopped",
+      dead: "stopped",
+      removing: "terminated",
+      missing: "terminated",
+    };
     for (const [raw, state] of Object.entries(table)) expect([raw, fromDockerState(raw)]).toEqual([raw, state]);
     expect(fromDockerState(undefined)).toBe("terminated");
     expect(() => fromDockerState("frozen")).toThrow(/unknown Docker container state 'frozen'/);
@@ -222,7 +231,9 @@ describe("failures, classified", { timeout: SLOW }, () => {
     const dead = new DockerDriver({ host: "unix:///tmp/formations-no-such-engine.sock", engineWaitMs: 1_000 });
     const r = await runOne(dead, { session: "s1", machine: "machine", role: "machine" }, "stop", { baseDelayMs: 1 });
     expect(r).toMatchObject({ outcome: "failed", from: "unknown", attempts: 1 });
-    expect(r.error).toBe("Docker engine at unix:///tmp/formations-no-such-engine.sock is not answering (ENOENT): start it, or point DOCKER_HOST / cloud.host at a running engine");
+    expect(r.error).toBe(
+      "Docker engine at unix:///tmp/formations-no-such-engine.sock is not answering (ENOENT): start it, or point DOCKER_HOST / cloud.host at a running engine",
+    );
   });
 
   it("hibernate or reboot of a stopped container fails and says what to do", async () => {

@@ -69,7 +69,9 @@ describe("every docker example", () => {
     expect(images).toHaveLength(used.size);
     for (const i of images) expect(i.inputs.keepLocally).toBe(true);
     // Nothing of another cloud.
-    expect(rec.resources.every((r) => r.type.startsWith("docker:") || r.type.startsWith("formations:") || r.type.startsWith("random:") || r.type === PROVIDER)).toBe(true);
+    expect(
+      rec.resources.every((r) => r.type.startsWith("docker:") || r.type.startsWith("formations:") || r.type.startsWith("random:") || r.type === PROVIDER),
+    ).toBe(true);
   });
 
   it.each(examples)("%s: no secret in the clear in any input or output", async (name) => {
@@ -103,7 +105,10 @@ describe("Machine and Pool", () => {
     expect(c).toMatchObject({ image: "ubuntu:24.04", command: ["sleep", "infinity"], init: true, cpus: "2.0", memory: 2048, hostname: "machine" });
     // Spelled as Docker reads them back (the real engine showed any other spelling replacing the
     // container at the next up): CAP_-prefixed capabilities, swap set to the memory limit.
-    expect(c).toMatchObject({ capabilities: { drops: ["ALL"], adds: ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_SETGID", "CAP_SETUID"] }, memorySwap: 2048 });
+    expect(c).toMatchObject({
+      capabilities: { drops: ["ALL"], adds: ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_SETGID", "CAP_SETUID"] },
+      memorySwap: 2048,
+    });
     expect(c.ports).toBeUndefined();
     // allowFrom opens only ssh, and these containers are reached with docker exec: stay internal.
     expect(plan.allowFrom.length).toBeGreaterThan(0);
@@ -237,11 +242,18 @@ describe("HPCCluster", () => {
   });
 
   it("an image override is used for its role only; the other role keeps the default", async () => {
-    const f = inline("HPCCluster", "  scheduler: slurm\n  headNode: { machine: { size: small, image: myorg/slurm:24.05 } }\n  computeNodes: { count: 2, machine: { size: small } }\n");
+    const f = inline(
+      "HPCCluster",
+      "  scheduler: slurm\n  headNode: { machine: { size: small, image: myorg/slurm:24.05 } }\n  computeNodes: { count: 2, machine: { size: small } }\n",
+    );
     const { of, container } = await compile(f);
     expect(container("head").image).toBe("myorg/slurm:24.05");
     expect(container("compute-2").image).toBe("giovtorres/slurm-docker-cluster:latest");
-    expect(of(IMAGE).map((i) => i.inputs.name).sort()).toEqual(["giovtorres/slurm-docker-cluster:latest", "myorg/slurm:24.05"]);
+    expect(
+      of(IMAGE)
+        .map((i) => i.inputs.name)
+        .sort(),
+    ).toEqual(["giovtorres/slurm-docker-cluster:latest", "myorg/slurm:24.05"]);
   });
 });
 
@@ -268,7 +280,9 @@ describe("EMRCluster", () => {
 
   it("a remote engine bound to every address (allowFrom 0.0.0.0/0): the URL names the engine's host", async () => {
     const spec = "  applications: [spark]\n  master: { machine: { size: medium } }\n  workers: { count: 1, machine: { size: medium } }\n";
-    const { container, machines } = await compile(inlineFormation("docker", "EMRCluster", spec, "access: { allowFrom: [0.0.0.0/0] }\n", ", host: tcp://spark-lab.example.org:2376"));
+    const { container, machines } = await compile(
+      inlineFormation("docker", "EMRCluster", spec, "access: { allowFrom: [0.0.0.0/0] }\n", ", host: tcp://spark-lab.example.org:2376"),
+    );
     expect(container("proxy").ports).toEqual([{ internal: 8080, ip: "0.0.0.0", protocol: "tcp" }]);
     expect(machines.find((m) => m.name === "proxy")?.connect).toMatch(/^http:\/\/spark-lab\.example\.org:/);
   });
@@ -336,7 +350,12 @@ describe("VirtualLab", () => {
   });
 
   it("an override of guacamole/guacamole takes guacd of the same release", async () => {
-    const { container } = await compile(inline("VirtualLab", `  target: { protocol: rdp, machine: { size: small } }\n  proxy: { machine: { size: small, image: "guacamole/guacamole:1.5.4" } }\n`));
+    const { container } = await compile(
+      inline(
+        "VirtualLab",
+        `  target: { protocol: rdp, machine: { size: small } }\n  proxy: { machine: { size: small, image: "guacamole/guacamole:1.5.4" } }\n`,
+      ),
+    );
     expect(container("guacd").image).toBe("guacamole/guacd:1.5.4");
   });
 });

@@ -51,7 +51,9 @@ describe("images per role", () => {
 
   it("a non-alias image is used as is, for any role", () => {
     for (const role of ["machine", "head", "worker", "proxy", "target"] as Role[]) {
-      expect(imageFor({ kind: "VirtualLab", gateway: { protocol: "ssh" } }, machine(role, role, { image: { id: "registry.example.org/lab/x:1", os: "linux" } }))).toBe("registry.example.org/lab/x:1");
+      expect(
+        imageFor({ kind: "VirtualLab", gateway: { protocol: "ssh" } }, machine(role, role, { image: { id: "registry.example.org/lab/x:1", os: "linux" } })),
+      ).toBe("registry.example.org/lab/x:1");
     }
   });
 
@@ -99,13 +101,27 @@ describe("published ports", () => {
   });
 
   it("the plan says what allowFrom did on Docker, never silently", () => {
-    const ports = machine("machine", "machine", { inbound: [{ protocol: "tcp" as const, fromPort: 8080, toPort: 8080, from: { kind: "cidrs" as const, cidrs: ["203.0.113.0/24"] }, description: "port 8080/tcp from access.allowFrom" }] });
+    const ports = machine("machine", "machine", {
+      inbound: [
+        {
+          protocol: "tcp" as const,
+          fromPort: 8080,
+          toPort: 8080,
+          from: { kind: "cidrs" as const, cidrs: ["203.0.113.0/24"] },
+          description: "port 8080/tcp from access.allowFrom",
+        },
+      ],
+    });
     expect(dockerAccessNote({ ...closed, machines: [ports] })).toBeUndefined();
     expect(dockerAccessNote({ ...open, machines: [ports] })).toBe(
       "access.allowFrom (203.0.113.0/24) cannot be enforced by Docker, which does not filter published ports by source address: they listen on 127.0.0.1 of the engine's host only (reach them through an SSH tunnel). To publish them on every address of the host, add 0.0.0.0/0 to allowFrom and filter in the host's firewall (the DOCKER-USER iptables chain)",
     );
-    expect(dockerAccessNote({ ...open, allowFrom: ["0.0.0.0/0"], machines: [ports] })).toMatch(/^access\.allowFrom \(0\.0\.0\.0\/0\) lets everyone in: published ports listen on every address/);
-    expect(dockerAccessNote({ ...open, machines: [machine("machine")] })).toBe("access.allowFrom (203.0.113.0/24) has no effect on Docker here: nothing is published (containers are entered with docker exec)");
+    expect(dockerAccessNote({ ...open, allowFrom: ["0.0.0.0/0"], machines: [ports] })).toMatch(
+      /^access\.allowFrom \(0\.0\.0\.0\/0\) lets everyone in: published ports listen on every address/,
+    );
+    expect(dockerAccessNote({ ...open, machines: [machine("machine")] })).toBe(
+      "access.allowFrom (203.0.113.0/24) has no effect on Docker here: nothing is published (containers are entered with docker exec)",
+    );
   });
 
   it("a proxy publishes its HTTP port on a host port the engine picks", () => {
@@ -149,7 +165,10 @@ describe("Slurm", () => {
   });
 
   it("slurm.conf: the head's alias controls, compute sizes come from the containers' limits", () => {
-    const conf = slurmConf({ session: "s", machines: [machine("head"), ...[1, 2].map((i) => machine("compute", `compute-${i}`, { instanceType: "4cpu-8g" }))] });
+    const conf = slurmConf({
+      session: "s",
+      machines: [machine("head"), ...[1, 2].map((i) => machine("compute", `compute-${i}`, { instanceType: "4cpu-8g" }))],
+    });
     expect(conf).toContain("SlurmctldHost=head\n");
     expect(conf).toContain("NodeName=compute-[1-2] CPUs=4 RealMemory=7372 State=UNKNOWN\n");
     expect(conf).toContain("AuthType=auth/munge\n");

@@ -40,13 +40,18 @@ describe("classifyDockerError", () => {
   });
 
   it("writes one line, the engine's own message, and the states it knew", () => {
-    const e = classifyDockerError({ statusCode: 500, json: { message: "driver\nfailed   badly" }, message: "(HTTP code 500) server error" }, { what, from: "running" });
+    const e = classifyDockerError(
+      { statusCode: 500, json: { message: "driver\nfailed   badly" }, message: "(HTTP code 500) server error" },
+      { what, from: "running" },
+    );
     expect(e.message).toBe("s1-head: driver failed badly");
     expect([e.from, e.to]).toEqual(["running", "running"]);
     const gone = classifyDockerError({ statusCode: 404 }, { what, from: "running" });
     expect([gone.message, gone.from, gone.to]).toEqual(["container s1-head does not exist (removed outside formations?)", "terminated", "terminated"]);
     const denied = classifyDockerError(Object.assign(new Error("connect EACCES"), { code: "EACCES" }), { what, host: "unix:///tmp/d.sock" });
-    expect(denied.message).toBe("Docker engine at unix:///tmp/d.sock is not answering (permission denied on its socket): start it, or point DOCKER_HOST / cloud.host at a running engine");
+    expect(denied.message).toBe(
+      "Docker engine at unix:///tmp/d.sock is not answering (permission denied on its socket): start it, or point DOCKER_HOST / cloud.host at a running engine",
+    );
   });
 });
 

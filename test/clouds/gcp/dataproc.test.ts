@@ -41,7 +41,10 @@ describe("fromDataprocState", () => {
     ["DELETING", "terminated"],
     [undefined, "terminated"],
   ] as const)("%s → %s", (raw, s) => expect(fromDataprocState(raw)).toBe(s));
-  it("ERROR is a failure naming the cluster", () => expect(() => fromDataprocState("ERROR", "Dataproc cluster s1")).toThrow("Dataproc cluster s1 is in state ERROR: see its details in the Google Cloud console, or destroy the session"));
+  it("ERROR is a failure naming the cluster", () =>
+    expect(() => fromDataprocState("ERROR", "Dataproc cluster s1")).toThrow(
+      "Dataproc cluster s1 is in state ERROR: see its details in the Google Cloud console, or destroy the session",
+    ));
 });
 
 describe("Dataproc stop and start", () => {
@@ -75,8 +78,13 @@ describe("Dataproc stop and start", () => {
   });
 
   it("a cluster that does not exist is not-found, with what to do", async () => {
-    api.on("GET", CLUSTER, { status: 404, body: { error: { code: 404, message: "Not found: Cluster projects/p1/regions/europe-west1/clusters/s1", status: "NOT_FOUND" } } });
-    const e = await dataproc().stop(ref).catch((x: unknown) => x);
+    api.on("GET", CLUSTER, {
+      status: 404,
+      body: { error: { code: 404, message: "Not found: Cluster projects/p1/regions/europe-west1/clusters/s1", status: "NOT_FOUND" } },
+    });
+    const e = await dataproc()
+      .stop(ref)
+      .catch((x: unknown) => x);
     expect(e).toBeInstanceOf(ActionError);
     expect((e as ActionError).kind).toBe("not-found");
     expect((e as ActionError).message).toBe("Dataproc cluster s1 (p1, europe-west1) does not exist (deleted outside formations?): run 'formations refresh s1'");
@@ -84,8 +92,13 @@ describe("Dataproc stop and start", () => {
 
   it("permission denied names the role", async () => {
     api.on("GET", CLUSTER, state("RUNNING"));
-    api.on("POST", `${CLUSTER}:stop`, { status: 403, body: { error: { code: 403, message: "Required 'dataproc.clusters.stop' permission", status: "PERMISSION_DENIED" } } });
-    await expect(dataproc().stop(ref)).rejects.toThrow("Dataproc cluster s1 (p1, europe-west1): permission denied: the account needs the Dataproc Editor role on the project");
+    api.on("POST", `${CLUSTER}:stop`, {
+      status: 403,
+      body: { error: { code: 403, message: "Required 'dataproc.clusters.stop' permission", status: "PERMISSION_DENIED" } },
+    });
+    await expect(dataproc().stop(ref)).rejects.toThrow(
+      "Dataproc cluster s1 (p1, europe-west1): permission denied: the account needs the Dataproc Editor role on the project",
+    );
   });
 
   it("a cluster that ends in ERROR fails the action", async () => {
@@ -97,7 +110,9 @@ describe("Dataproc stop and start", () => {
   it("a cluster still stopping at the deadline is a timeout", async () => {
     api.on("GET", CLUSTER, state("RUNNING"), state("STOPPING"));
     api.on("POST", `${CLUSTER}:stop`, operation);
-    const e = await dataproc(0).stop(ref).catch((x: unknown) => x);
+    const e = await dataproc(0)
+      .stop(ref)
+      .catch((x: unknown) => x);
     expect((e as ActionError).kind).toBe("timeout");
     expect((e as ActionError).message).toMatch(/^Dataproc cluster s1 \(p1, europe-west1\) did not reach STOPPED within 0 s \(it is STOPPING\)/);
   });

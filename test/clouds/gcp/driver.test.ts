@@ -18,16 +18,27 @@ const ORIGIN = "https://compute.googleapis.com";
 const ZONE = "/compute/v1/projects/p1/zones/europe-west1-b";
 const inst = (name = "s1-head") => `${ZONE}/instances/${name}`;
 const opWait = (name: string) => `${ZONE}/operations/${name}/wait`;
-const target = (machine = "head", extra: Partial<ActionTarget> = {}): ActionTarget => ({ session: "s1", machine, role: "head", project: "p1", zone: "europe-west1-b", ...extra });
+const target = (machine = "head", extra: Partial<ActionTarget> = {}): ActionTarget => ({
+  session: "s1",
+  machine,
+  role: "head",
+  project: "p1",
+  zone: "europe-west1-b",
+  ...extra,
+});
 
 const running = { id: "101", name: "s1-head", status: "RUNNING", scheduling: { provisioningModel: "STANDARD" } };
 const withStatus = (status: string, more: object = {}) => ({ status: 200, body: { ...running, status, ...more } });
 const op = (name: string, status = "RUNNING") => ({ status: 200, body: { name, status, operationType: name.split("-")[0] } });
-const missing = { status: 404, body: { error: { code: 404, message: "The resource 'projects/p1/zones/europe-west1-b/instances/s1-head' was not found", errors: [{ reason: "notFound" }] } } };
+const missing = {
+  status: 404,
+  body: { error: { code: 404, message: "The resource 'projects/p1/zones/europe-west1-b/instances/s1-head' was not found", errors: [{ reason: "notFound" }] } },
+};
 
 let http: { agent: MockAgent; restore: () => Promise<void> };
 let api: FakeApi;
-const driver = (o: GcpDriverOptions = {}) => new GcpDriver({ auth: { accessToken: async () => "tok-1" }, pollMs: 0, waitMs: 60_000, now: () => new Date("2030-01-02T03:04:05Z"), ...o });
+const driver = (o: GcpDriverOptions = {}) =>
+  new GcpDriver({ auth: { accessToken: async () => "tok-1" }, pollMs: 0, waitMs: 60_000, now: () => new Date("2030-01-02T03:04:05Z"), ...o });
 
 beforeEach(() => {
   http = mockHttp();
@@ -77,7 +88,11 @@ describe("classifying Compute API errors", () => {
   ];
   it.each(table)("%i %j → %s", (status, b, kind) => expect(classifyGceError(status, b, "GCE instance x").kind).toBe(kind));
   it("a finished operation's error keeps GCE's code and says what to do about capacity", () => {
-    const e = operationError({ name: "o", status: "DONE", operationType: "start", error: { errors: [{ code: "ZONE_RESOURCE_POOL_EXHAUSTED", message: "no n2" }] } }, "GCE instance x", "stopped");
+    const e = operationError(
+      { name: "o", status: "DONE", operationType: "start", error: { errors: [{ code: "ZONE_RESOURCE_POOL_EXHAUSTED", message: "no n2" }] } },
+      "GCE instance x",
+      "stopped",
+    );
     expect(e?.message).toMatch(/start failed: ZONE_RESOURCE_POOL_EXHAUSTED: no n2 \(no capacity in the zone now/);
     expect(operationError({ name: "o", status: "DONE", error: { errors: [{ code: "UNSUPPORTED_OPERATION" }] } }, "x", "running")?.kind).toBe("invalid-state");
   });
@@ -86,8 +101,16 @@ describe("classifying Compute API errors", () => {
 describe("finding the instance", () => {
   it("reads project, zone and name from a providerId, a self-link, or the target and the adapter's naming", async () => {
     const d = driver();
-    expect(await d.ref(target("head", { providerId: "projects/p9/zones/us-east1-c/instances/vm-1" }))).toEqual({ project: "p9", zone: "us-east1-c", name: "vm-1" });
-    expect(await d.ref(target("head", { providerId: "https://www.googleapis.com/compute/v1/projects/p9/zones/us-east1-c/instances/vm-1" }))).toEqual({ project: "p9", zone: "us-east1-c", name: "vm-1" });
+    expect(await d.ref(target("head", { providerId: "projects/p9/zones/us-east1-c/instances/vm-1" }))).toEqual({
+      project: "p9",
+      zone: "us-east1-c",
+      name: "vm-1",
+    });
+    expect(await d.ref(target("head", { providerId: "https://www.googleapis.com/compute/v1/projects/p9/zones/us-east1-c/instances/vm-1" }))).toEqual({
+      project: "p9",
+      zone: "us-east1-c",
+      name: "vm-1",
+    });
     expect(await d.ref(target("compute-3"))).toEqual({ project: "p1", zone: "europe-west1-b", name: "s1-compute-3" });
   });
   it("says which setting is missing when there is no zone", async () => {
@@ -145,7 +168,9 @@ describe("actions: exact requests", () => {
   });
 
   it("hibernate is refused before any request when hibernation was not enabled at launch", async () => {
-    const e = await driver().hibernate(target("head", { hibernation: false })).catch((x: unknown) => x);
+    const e = await driver()
+      .hibernate(target("head", { hibernation: false }))
+      .catch((x: unknown) => x);
     expect(e).toBeInstanceOf(ActionError);
     expect((e as ActionError).message).toMatch(/was not launched with hibernation.*use stop/);
     expect(api.log).toEqual([]);
@@ -198,7 +223,13 @@ describe("actions: exact requests", () => {
       labels: { "formations-session": "s1", "formations-machine": "head" },
       sourceInstance: "projects/p1/zones/europe-west1-b/instances/s1-head",
     });
-    expect(r).toMatchObject({ action: "snapshot", outcome: "done", from: "running", to: "running", imageId: "projects/p1/global/machineImages/s1-head-20300102030405" });
+    expect(r).toMatchObject({
+      action: "snapshot",
+      outcome: "done",
+      from: "running",
+      to: "running",
+      imageId: "projects/p1/global/machineImages/s1-head-20300102030405",
+    });
   });
 
   it("snapshot refuses a name GCE would refuse, before any mutating request", async () => {
@@ -219,8 +250,15 @@ describe("actions: exact requests", () => {
 
   it("a failed operation is a classified error", async () => {
     api.on("GET", inst(), withStatus("TERMINATED"));
-    api.on("POST", `${inst()}/start`, { status: 200, body: { name: "start-1", status: "DONE", operationType: "start", error: { errors: [{ code: "ZONE_RESOURCE_POOL_EXHAUSTED", message: "no capacity" }] } } });
-    await expect(driver().start(target())).rejects.toMatchObject({ kind: "other", from: "stopped", message: expect.stringMatching(/ZONE_RESOURCE_POOL_EXHAUSTED/) });
+    api.on("POST", `${inst()}/start`, {
+      status: 200,
+      body: { name: "start-1", status: "DONE", operationType: "start", error: { errors: [{ code: "ZONE_RESOURCE_POOL_EXHAUSTED", message: "no capacity" }] } },
+    });
+    await expect(driver().start(target())).rejects.toMatchObject({
+      kind: "other",
+      from: "stopped",
+      message: expect.stringMatching(/ZONE_RESOURCE_POOL_EXHAUSTED/),
+    });
   });
 
   it("without an auth option, credentials come from google-auth-library (loaded then); none found says how to get them", async () => {
@@ -229,7 +267,10 @@ describe("actions: exact requests", () => {
     vi.stubEnv("GOOGLE_APPLICATION_CREDENTIALS", undefined);
     vi.stubEnv("METADATA_SERVER_DETECTION", "none"); // never probe a metadata server from a test
     try {
-      await expect(new GcpDriver().state(target())).rejects.toMatchObject({ kind: "other", message: expect.stringMatching(/no usable Google credentials .*gcloud auth application-default login/) });
+      await expect(new GcpDriver().state(target())).rejects.toMatchObject({
+        kind: "other",
+        message: expect.stringMatching(/no usable Google credentials .*gcloud auth application-default login/),
+      });
     } finally {
       vi.unstubAllEnvs();
     }
@@ -238,13 +279,20 @@ describe("actions: exact requests", () => {
 
   it("a network failure is unreachable", async () => {
     const d = driver({ endpoint: "https://compute.unreachable.test/compute/v1" });
-    http.agent.get("https://compute.unreachable.test").intercept({ path: () => true }).replyWithError(Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }));
+    http.agent
+      .get("https://compute.unreachable.test")
+      .intercept({ path: () => true })
+      .replyWithError(Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }));
     await expect(d.state(target())).rejects.toMatchObject({ kind: "unreachable" });
   });
 });
 
 describe("spot", () => {
-  const spot = (action: string, status = "RUNNING") => withStatus(status, { scheduling: { provisioningModel: "SPOT", preemptible: true, instanceTerminationAction: action }, lastStartTimestamp: "2030-01-01T10:00:00.000-08:00" });
+  const spot = (action: string, status = "RUNNING") =>
+    withStatus(status, {
+      scheduling: { provisioningModel: "SPOT", preemptible: true, instanceTerminationAction: action },
+      lastStartTimestamp: "2030-01-01T10:00:00.000-08:00",
+    });
   const preempted = `${ZONE}/operations?filter=${new URLSearchParams({ filter: '(operationType = "compute.instances.preempted") AND (targetId = "101")' }).toString().slice("filter=".length)}`;
 
   it("stop of a spot VM GCE deletes on reclaim saves a machine image, waits for it, then deletes the VM", async () => {
@@ -262,15 +310,27 @@ describe("spot", () => {
       `POST ${opWait("delete-1")}`,
       `GET ${inst()}`,
     ]);
-    expect(r).toMatchObject({ action: "stop", outcome: "done", from: "running", to: "terminated", imageId: "projects/p1/global/machineImages/s1-head-20300102030405" });
+    expect(r).toMatchObject({
+      action: "stop",
+      outcome: "done",
+      from: "running",
+      to: "terminated",
+      imageId: "projects/p1/global/machineImages/s1-head-20300102030405",
+    });
     expect(r.fallback).toMatch(/never kept stopped: saved as machine image .*, then deleted/);
   });
 
   it("a spot VM GCE stopped to reclaim capacity reads as interrupted (the zone's operation log)", async () => {
     api.on("GET", inst(), spot("STOP", "TERMINATED"));
-    api.on("GET", preempted, { status: 200, body: { items: [{ name: "p-1", operationType: "compute.instances.preempted", insertTime: "2030-01-01T12:00:00.000-08:00" }] } });
+    api.on("GET", preempted, {
+      status: 200,
+      body: { items: [{ name: "p-1", operationType: "compute.instances.preempted", insertTime: "2030-01-01T12:00:00.000-08:00" }] },
+    });
     expect(await driver().state(target())).toBe("interrupted");
-    api.on("GET", preempted, { status: 200, body: { items: [{ name: "p-0", operationType: "compute.instances.preempted", insertTime: "2029-12-31T12:00:00.000-08:00" }] } });
+    api.on("GET", preempted, {
+      status: 200,
+      body: { items: [{ name: "p-0", operationType: "compute.instances.preempted", insertTime: "2029-12-31T12:00:00.000-08:00" }] },
+    });
     expect(await driver().state(target())).toBe("stopped");
   });
 });
@@ -296,7 +356,12 @@ describe("through batch.ts", () => {
       api.on("POST", `${inst(`s1-${m}`)}/stop`, op(`stop-${m}`, "DONE"));
     }
     api.on("GET", inst("s1-b"), missing);
-    const rs = await runBatch(driver(), ["a", "b", "c"].map((m) => target(m)), "stop", { retries: 0 });
+    const rs = await runBatch(
+      driver(),
+      ["a", "b", "c"].map((m) => target(m)),
+      "stop",
+      { retries: 0 },
+    );
     expect(rs.map((r) => [r.machine, r.outcome])).toEqual([
       ["a", "done"],
       ["b", "failed"],

@@ -44,7 +44,13 @@ describe("every gcp example", () => {
     for (const m of own) {
       const i = named(T.instance, m.name);
       const labels = { ...plan.labels, "formations-role": m.role };
-      expect(i).toMatchObject({ name: `${plan.session}-${m.name}`, labels, allowStoppingForUpdate: true, desiredStatus: "RUNNING", zone: plan.zone ?? `${plan.region}-b` });
+      expect(i).toMatchObject({
+        name: `${plan.session}-${m.name}`,
+        labels,
+        allowStoppingForUpdate: true,
+        desiredStatus: "RUNNING",
+        zone: plan.zone ?? `${plan.region}-b`,
+      });
       expect(i.tags).toEqual(expect.arrayContaining([plan.session, `${plan.session}-${m.role}`]));
       const disk = (i.bootDisk as Inputs).initializeParams as Inputs;
       expect(disk).toMatchObject({ image: m.image.id, size: m.diskGb, type: "pd-balanced", labels });
@@ -71,7 +77,13 @@ describe("every gcp example", () => {
       for (const cidr of fw.sourceRanges ?? []) expect(allowed.has(cidr), `${fw.name} allows ${cidr}`).toBe(true);
     }
     const deny = rules.find((fw) => fw.denies);
-    expect(deny).toMatchObject({ name: `${plan.session}-fw-deny-all`, priority: 65534, targetTags: [plan.session], sourceRanges: ["0.0.0.0/0"], denies: [{ protocol: "all" }] });
+    expect(deny).toMatchObject({
+      name: `${plan.session}-fw-deny-all`,
+      priority: 65534,
+      targetTags: [plan.session],
+      sourceRanges: ["0.0.0.0/0"],
+      denies: [{ protocol: "all" }],
+    });
     expect(deny?.allows).toBeUndefined();
   });
 
@@ -88,7 +100,13 @@ describe("every gcp example", () => {
     expect(machines.map((m) => m.name)).toEqual(own.map((m) => m.name));
     for (const m of machines) {
       const planned = own.find((p) => p.name === m.name)!;
-      expect(m).toMatchObject({ role: planned.role, cloudId: `${plan.session}-${m.name}-id`, instanceType: planned.instanceType, desiredState: "running", spot: planned.spot });
+      expect(m).toMatchObject({
+        role: planned.role,
+        cloudId: `${plan.session}-${m.name}-id`,
+        instanceType: planned.instanceType,
+        desiredState: "running",
+        spot: planned.spot,
+      });
       expect(m.privateIp).toMatch(/^10\.\d+\.\d+\.\d+$/);
       if (planned.public) expect(m.publicIp).toMatch(/^198\.51\.100\.\d+$/);
       else expect(m.publicIp).toBeUndefined();
@@ -102,7 +120,13 @@ describe("gcp examples, kind by kind", () => {
     const { named, machines } = await compileExample("machine.yaml");
     const i = named(T.instance, "machine");
     expect(i.machineType).toBe("g2-standard-8");
-    expect(i.scheduling).toEqual({ provisioningModel: "SPOT", preemptible: true, automaticRestart: false, onHostMaintenance: "TERMINATE", instanceTerminationAction: "STOP" });
+    expect(i.scheduling).toEqual({
+      provisioningModel: "SPOT",
+      preemptible: true,
+      automaticRestart: false,
+      onHostMaintenance: "TERMINATE",
+      instanceTerminationAction: "STOP",
+    });
     expect(i.guestAccelerators).toBeUndefined();
     expect(machines[0]?.connect).toMatch(/^ssh ubuntu@198\.51\.100\.\d+$/);
   });
@@ -110,7 +134,11 @@ describe("gcp examples, kind by kind", () => {
   it("Docker: the host opens ssh and the container's port to allowFrom only, and boots the container by cloud-init on Debian", async () => {
     const { plan, firewalls, metadata } = await compileExample("docker.yaml");
     const fw = firewalls().find((f) => f.name === `${plan.session}-fw-host-allow-from`);
-    expect(fw).toMatchObject({ targetTags: [`${plan.session}-host`], sourceRanges: ["203.0.113.0/24", "198.51.100.0/24"], allows: [{ protocol: "tcp", ports: ["22", "8080"] }] });
+    expect(fw).toMatchObject({
+      targetTags: [`${plan.session}-host`],
+      sourceRanges: ["203.0.113.0/24", "198.51.100.0/24"],
+      allows: [{ protocol: "tcp", ports: ["22", "8080"] }],
+    });
     const md = metadata("host");
     expect(md["user-data"]).toContain("heartexlabs/label-studio:1.12.1");
     expect(md["ssh-keys"]).toMatch(/^debian:ssh-ed25519 /);
@@ -124,7 +152,11 @@ describe("gcp examples, kind by kind", () => {
       expect((r.inputs.scheduling as Inputs).instanceTerminationAction).toBe("STOP");
       expect(r.inputs.tags).toEqual([plan.session, `${plan.session}-member`]);
     }
-    expect(firewalls().map((f) => f.name).sort()).toEqual([`${plan.session}-fw-deny-all`, `${plan.session}-fw-member-allow-from`]);
+    expect(
+      firewalls()
+        .map((f) => f.name)
+        .sort(),
+    ).toEqual([`${plan.session}-fw-deny-all`, `${plan.session}-fw-member-allow-from`]);
     expect(firewalls().find((f) => f.allows)?.allows).toEqual([{ protocol: "tcp", ports: ["22", "6443", "30080"] }]);
   });
 
@@ -147,7 +179,12 @@ describe("gcp examples, kind by kind", () => {
     expect(c).toMatchObject({ name: plan.session, region: "europe-west1", labels: { ...plan.labels, "formations-role": "bigdata" } });
     const cfg = c.clusterConfig as Inputs;
     expect(cfg.softwareConfig).toEqual({ imageVersion: "2.2-debian12", optionalComponents: ["HIVE_WEBHCAT", "JUPYTER"] });
-    expect(cfg.gceClusterConfig).toMatchObject({ internalIpOnly: true, zone: "europe-west1-b", subnetwork: `${plan.session}-subnet-id`, tags: [plan.session, `${plan.session}-bigdata`, `${plan.session}-cluster`] });
+    expect(cfg.gceClusterConfig).toMatchObject({
+      internalIpOnly: true,
+      zone: "europe-west1-b",
+      subnetwork: `${plan.session}-subnet-id`,
+      tags: [plan.session, `${plan.session}-bigdata`, `${plan.session}-cluster`],
+    });
     expect(cfg.masterConfig).toMatchObject({ numInstances: 1, machineType: "n2-standard-4", diskConfig: { bootDiskSizeGb: 100 } });
     expect(cfg.workerConfig).toMatchObject({ numInstances: 2, machineType: "n2-standard-4" });
     expect(cfg.preemptibleWorkerConfig).toMatchObject({ numInstances: 1, preemptibility: "SPOT" });
@@ -156,19 +193,36 @@ describe("gcp examples, kind by kind", () => {
     // The proxy fronts the master by its internal DNS name; only the proxy is an instance of ours.
     expect(metadata("proxy")["user-data"]).toContain(`${plan.session}-m.europe-west1-b.c.uni-datasci-teaching.internal`);
     expect(machines.map((m) => m.name)).toEqual(["proxy"]);
-    expect(outputs).toMatchObject({ managed: true, release: "2.2-debian12", applications: ["spark", "hive", "jupyter"], clusterId: `${plan.session}-dataproc-id` });
+    expect(outputs).toMatchObject({
+      managed: true,
+      release: "2.2-debian12",
+      applications: ["spark", "hive", "jupyter"],
+      clusterId: `${plan.session}-dataproc-id`,
+    });
   });
 
   it("HPCCluster: Filestore Basic HDD of 1 TiB for the session's subnet, mounted over NFSv3, cluster rule, spot compute deleted when reclaimed", async () => {
     const { plan, named, metadata, firewalls, outputs, machines } = await compileExample("hpc.yaml");
     const fs = named(T.filestore, "shared");
-    expect(fs).toMatchObject({ tier: "BASIC_HDD", location: "europe-west1-d", networks: [{ network: `${plan.session}-vpc`, connectMode: "DIRECT_PEERING", modes: ["MODE_IPV4"] }] });
-    expect(fs.fileShares).toMatchObject({ name: "shared", capacityGb: 1024, nfsExportOptions: [{ ipRanges: [plan.network.subnetCidr], accessMode: "READ_WRITE" }] });
+    expect(fs).toMatchObject({
+      tier: "BASIC_HDD",
+      location: "europe-west1-d",
+      networks: [{ network: `${plan.session}-vpc`, connectMode: "DIRECT_PEERING", modes: ["MODE_IPV4"] }],
+    });
+    expect(fs.fileShares).toMatchObject({
+      name: "shared",
+      capacityGb: 1024,
+      nfsExportOptions: [{ ipRanges: [plan.network.subnetCidr], accessMode: "READ_WRITE" }],
+    });
     const compute = metadata("compute-3")["user-data"];
     expect(compute).toMatch(/10\.\d+\.\d+\.\d+:\/shared \/shared nfs nfsvers=3,/);
     expect(compute).not.toContain("nfsvers=4.1");
     expect(metadata("head")["user-data"]).toContain("slurmctld");
-    expect(firewalls().find((f) => f.name === `${plan.session}-fw-cluster`)).toMatchObject({ sourceTags: [`${plan.session}-cluster`], targetTags: [`${plan.session}-cluster`], allows: [{ protocol: "all" }] });
+    expect(firewalls().find((f) => f.name === `${plan.session}-fw-cluster`)).toMatchObject({
+      sourceTags: [`${plan.session}-cluster`],
+      targetTags: [`${plan.session}-cluster`],
+      allows: [{ protocol: "all" }],
+    });
     expect(named(T.instance, "head").tags).toContain(`${plan.session}-cluster`);
     expect((named(T.instance, "compute-1").scheduling as Inputs).instanceTerminationAction).toBe("DELETE");
     expect((named(T.instance, "head").scheduling as Inputs).provisioningModel).toBe("STANDARD");

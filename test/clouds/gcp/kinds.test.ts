@@ -40,16 +40,27 @@ describe("gcp machines", () => {
   it("spotInterruption hibernate stops a reclaimed spot VM (GCE cannot suspend one) and notes it", async () => {
     const f = machine("instanceType: e2-standard-4, spot: true", `${ACCESS}lifecycle: { spotInterruption: hibernate }\n`);
     const { plan, named } = await compile(f);
-    expect(named(T.instance, "machine").scheduling).toEqual({ provisioningModel: "SPOT", preemptible: true, automaticRestart: false, onHostMaintenance: "TERMINATE", instanceTerminationAction: "STOP" });
+    expect(named(T.instance, "machine").scheduling).toEqual({
+      provisioningModel: "SPOT",
+      preemptible: true,
+      automaticRestart: false,
+      onHostMaintenance: "TERMINATE",
+      instanceTerminationAction: "STOP",
+    });
     expect(plan.notes).toContain("machine: GCE cannot suspend a reclaimed spot VM; it will be stopped instead (lifecycle.spotInterruption: hibernate)");
   });
 
   it("without allowFrom nothing is public: no external address, no allow rule, and Cloud NAT for egress", async () => {
-    const { plan, named, of, firewalls, machines } = await compile(machine("size: small", `access: { sshPublicKeys: ["${"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB7yK5YQQX7+PX1LdZ/1IhisRnKb6bgc7s1lYmM0jQyj a@b"}"] }\n`));
+    const { plan, named, of, firewalls, machines } = await compile(
+      machine("size: small", `access: { sshPublicKeys: ["${"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB7yK5YQQX7+PX1LdZ/1IhisRnKb6bgc7s1lYmM0jQyj a@b"}"] }\n`),
+    );
     expect((named(T.instance, "machine").networkInterfaces as Inputs[])[0]?.accessConfigs).toEqual([]);
     expect(firewalls().map((f) => f.name)).toEqual([`${plan.session}-fw-deny-all`]);
     expect(of(T.nat)).toHaveLength(1);
-    expect(of(T.nat)[0]?.inputs).toMatchObject({ sourceSubnetworkIpRangesToNat: "LIST_OF_SUBNETWORKS", subnetworks: [{ name: `${plan.session}-subnet-id`, sourceIpRangesToNats: ["ALL_IP_RANGES"] }] });
+    expect(of(T.nat)[0]?.inputs).toMatchObject({
+      sourceSubnetworkIpRangesToNat: "LIST_OF_SUBNETWORKS",
+      subnetworks: [{ name: `${plan.session}-subnet-id`, sourceIpRangesToNats: ["ALL_IP_RANGES"] }],
+    });
     expect(machines[0]?.publicIp).toBeUndefined();
     // The default zone is the region's b.
     expect(named(T.instance, "machine").zone).toBe("us-central1-b");
@@ -83,7 +94,10 @@ describe("gcp Windows", () => {
     for (const r of rec.resources) expect(visible(r)).not.toContain("mock-secret-");
     expect((named(T.instance, "target").bootDisk as Inputs).initializeParams).toMatchObject({ image: "windows-cloud/windows-2022", size: 50 });
     expect(plan.notes).toContain("target: the windows-2022 image needs a 50 GB boot disk; 30 GB was asked");
-    expect(firewalls().find((fw) => fw.targetTags.includes(`${plan.session}-target`))).toMatchObject({ sourceTags: [`${plan.session}-proxy`], allows: [{ protocol: "tcp", ports: ["3389"] }] });
+    expect(firewalls().find((fw) => fw.targetTags.includes(`${plan.session}-target`))).toMatchObject({
+      sourceTags: [`${plan.session}-proxy`],
+      allows: [{ protocol: "tcp", ports: ["3389"] }],
+    });
     expect(machines.find((m) => m.name === "target")).toMatchObject({ user: "Administrator", connect: expect.stringMatching(/^rdp:\/\/10\./) });
   });
 });
@@ -92,10 +106,17 @@ describe("gcp given network", () => {
   const cloud = ", network: { id: projects/p-test/global/networks/labs, subnet: projects/p-test/regions/us-central1/subnetworks/labs-a }";
 
   it("no network of ours, no NAT: machines join the given subnetwork and the firewall rules land on the given network", async () => {
-    const f = inline("HPCCluster", "  headNode: { machine: { size: small } }\n  computeNodes: { count: 2, machine: { size: small } }\n  sharedStorage: { sizeGb: 100 }\n", ACCESS, cloud);
+    const f = inline(
+      "HPCCluster",
+      "  headNode: { machine: { size: small } }\n  computeNodes: { count: 2, machine: { size: small } }\n  sharedStorage: { sizeGb: 100 }\n",
+      ACCESS,
+      cloud,
+    );
     const { plan, counts, named, firewalls } = await compile(f);
     expect(counts()).toEqual({ provider: 1, firewall: 3, instance: 3, filestore: 1, bytes: 1 });
-    expect((named(T.instance, "head").networkInterfaces as Inputs[])[0]).toMatchObject({ subnetwork: "projects/p-test/regions/us-central1/subnetworks/labs-a" });
+    expect((named(T.instance, "head").networkInterfaces as Inputs[])[0]).toMatchObject({
+      subnetwork: "projects/p-test/regions/us-central1/subnetworks/labs-a",
+    });
     for (const fw of firewalls()) expect(named(T.firewall, fw.name.slice(plan.session.length + 1)).network).toBe("projects/p-test/global/networks/labs");
     // Filestore wants the network's name; the export is not narrowed to a range we do not own.
     const fs = named(T.filestore, "shared");

@@ -5,7 +5,19 @@
  * worker split, Filestore capacity.
  */
 import { describe, expect, it } from "vitest";
-import { bootDiskGb, bootImage, canSuspend, desiredStatus, gcpLabels, loginUser, machineShape, powershellBody, scheduling, sshKeys, terminationAction } from "../../../clouds/gcp/emit/shapes.js";
+import {
+  bootDiskGb,
+  bootImage,
+  canSuspend,
+  desiredStatus,
+  gcpLabels,
+  loginUser,
+  machineShape,
+  powershellBody,
+  scheduling,
+  sshKeys,
+  terminationAction,
+} from "../../../clouds/gcp/emit/shapes.js";
 import { firewallSpecs, machineTags } from "../../../clouds/gcp/emit/firewall.js";
 import { CLOUD_INIT_BOOTSTRAP, withNfsV3 } from "../../../clouds/gcp/emit/boot.js";
 import { dataprocComponents, dataprocUser, idleStopTtl, imageVersion, workerSplit } from "../../../clouds/gcp/emit/dataproc.js";
@@ -32,14 +44,18 @@ describe("machine types and GPUs", () => {
     for (const options of Object.values(gcp.gpus)) {
       for (const type of Object.values(options ?? {})) {
         expect(gcp.instances[type!], type).toBeDefined();
-        expect(gcp.hibernationRule!({ instanceType: type!, memoryGb: gcp.instances[type!]!.memoryGb, diskGb: 50, gpus: false, spot: false }), `${type} cannot suspend`).toMatch(/GPUs|series/);
+        expect(
+          gcp.hibernationRule!({ instanceType: type!, memoryGb: gcp.instances[type!]!.memoryGb, diskGb: 50, gpus: false, spot: false }),
+          `${type} cannot suspend`,
+        ).toMatch(/GPUs|series/);
         expect(machineShape({ instanceType: type! }).machineType).toMatch(/^[a-z0-9]+-[a-z]+-\d+g?$/);
       }
     }
   });
 
   it("sizes map to listed, suspendable types; images are family paths", () => {
-    for (const t of Object.values(gcp.sizes)) expect(gcp.hibernationRule!({ instanceType: t, memoryGb: gcp.instances[t]!.memoryGb, diskGb: 50, gpus: false, spot: false }), t).toBeUndefined();
+    for (const t of Object.values(gcp.sizes))
+      expect(gcp.hibernationRule!({ instanceType: t, memoryGb: gcp.instances[t]!.memoryGb, diskGb: 50, gpus: false, spot: false }), t).toBeUndefined();
     for (const i of Object.values(gcp.images)) expect(i.id).toMatch(/^[a-z-]+-cloud\/[a-z0-9-]+$/);
   });
 });
@@ -74,7 +90,11 @@ describe("images, users, disks, labels", () => {
   });
 
   it("labels follow GCP's rules: lower case, [a-z0-9_-], keys start with a letter, 63 characters", () => {
-    expect(gcpLabels({ Team: "Bio Lab", "1st": "x".repeat(80), "formations-role": "proxy" })).toEqual({ team: "bio-lab", "l-1st": "x".repeat(63), "formations-role": "proxy" });
+    expect(gcpLabels({ Team: "Bio Lab", "1st": "x".repeat(80), "formations-role": "proxy" })).toEqual({
+      team: "bio-lab",
+      "l-1st": "x".repeat(63),
+      "formations-role": "proxy",
+    });
   });
 
   it("the PowerShell body loses the EC2 tags only", () => {
@@ -103,11 +123,22 @@ describe("power states and spot", () => {
     ["terminate", "DELETE"],
   ] as const)("spotInterruption %s → %s", (i, action) => {
     expect(terminationAction(i)).toBe(action);
-    expect(scheduling({ spot: true, instanceType: "e2-small" }, i)).toEqual({ provisioningModel: "SPOT", preemptible: true, automaticRestart: false, onHostMaintenance: "TERMINATE", instanceTerminationAction: action });
+    expect(scheduling({ spot: true, instanceType: "e2-small" }, i)).toEqual({
+      provisioningModel: "SPOT",
+      preemptible: true,
+      automaticRestart: false,
+      onHostMaintenance: "TERMINATE",
+      instanceTerminationAction: action,
+    });
   });
 
   it("on-demand machines restart and live-migrate unless they have GPUs", () => {
-    expect(scheduling({ spot: false, instanceType: "e2-small" }, "stop")).toEqual({ provisioningModel: "STANDARD", preemptible: false, automaticRestart: true, onHostMaintenance: "MIGRATE" });
+    expect(scheduling({ spot: false, instanceType: "e2-small" }, "stop")).toEqual({
+      provisioningModel: "STANDARD",
+      preemptible: false,
+      automaticRestart: true,
+      onHostMaintenance: "MIGRATE",
+    });
     expect(scheduling({ spot: false, instanceType: "a2-highgpu-1g" }, "stop").onHostMaintenance).toBe("TERMINATE");
   });
 });
@@ -116,13 +147,29 @@ describe("firewall specs", () => {
   it("a Pool: one allow rule merging ssh and the pool's ports (ranges kept), then the deny-all", () => {
     const plan = planSession(inline("Pool", "  count: 2\n  ports: [8080, 443]\n  machine: { size: small }\n", ACCESS));
     expect(firewallSpecs(plan)).toEqual([
-      { suffix: "fw-member-allow-from", description: expect.stringContaining("ssh from access.allowFrom"), priority: 1000, targetTags: ["t-pool-member"], sourceRanges: ["203.0.113.0/24"], allows: [{ protocol: "tcp", ports: ["22", "443", "8080"] }] },
-      { suffix: "fw-deny-all", description: expect.any(String), priority: 65534, targetTags: ["t-pool"], sourceRanges: ["0.0.0.0/0"], denies: [{ protocol: "all" }] },
+      {
+        suffix: "fw-member-allow-from",
+        description: expect.stringContaining("ssh from access.allowFrom"),
+        priority: 1000,
+        targetTags: ["t-pool-member"],
+        sourceRanges: ["203.0.113.0/24"],
+        allows: [{ protocol: "tcp", ports: ["22", "443", "8080"] }],
+      },
+      {
+        suffix: "fw-deny-all",
+        description: expect.any(String),
+        priority: 65534,
+        targetTags: ["t-pool"],
+        sourceRanges: ["0.0.0.0/0"],
+        denies: [{ protocol: "all" }],
+      },
     ]);
   });
 
   it("an HPC cluster: the head from allowFrom, members by the cluster tag, nothing to the compute nodes from outside", () => {
-    const plan = planSession(inline("HPCCluster", "  headNode: { machine: { size: small } }\n  computeNodes: { count: 3, machine: { size: small } }\n", ACCESS));
+    const plan = planSession(
+      inline("HPCCluster", "  headNode: { machine: { size: small } }\n  computeNodes: { count: 3, machine: { size: small } }\n", ACCESS),
+    );
     const specs = firewallSpecs(plan);
     expect(specs.map((s) => s.suffix)).toEqual(["fw-head-allow-from", "fw-cluster", "fw-deny-all"]);
     expect(specs.some((s) => s.targetTags.includes("t-hpccluster-compute"))).toBe(false);
@@ -135,7 +182,9 @@ describe("boot: cloud-init everywhere, NFSv3 for Filestore", () => {
 
   it("switches the mount script's NFSv4.1 line to NFSv3 and leaves other files alone", () => {
     const out = withNfsV3({ ...script(`echo '10.0.0.2:/shared /shared nfs4 ${NFS_OPTIONS} 0 0' >> /etc/fstab`), runcmd: ["x"] });
-    expect((out.write_files as { content: string }[])[0]?.content).toBe("echo '10.0.0.2:/shared /shared nfs nfsvers=3,rsize=262144,wsize=1048576,hard,timeo=600,retrans=3,_netdev 0 0' >> /etc/fstab");
+    expect((out.write_files as { content: string }[])[0]?.content).toBe(
+      "echo '10.0.0.2:/shared /shared nfs nfsvers=3,rsize=262144,wsize=1048576,hard,timeo=600,retrans=3,_netdev 0 0' >> /etc/fstab",
+    );
     expect(out.runcmd).toEqual(["x"]);
     expect(withNfsV3({ runcmd: [] })).toEqual({ runcmd: [] });
   });

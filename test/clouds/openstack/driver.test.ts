@@ -13,7 +13,15 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { MockAgent } from "undici";
 import { OpenStackDriver, SHELVE_NOTE, type OpenStackDriverOptions } from "../../../clouds/openstack/actions/driver.js";
 import { classifyNovaError } from "../../../clouds/openstack/actions/nova.js";
-import { cloudFromEnv, cloudFromFile, computeEndpoint, Keystone, tokenRequest, type CatalogService, type OpenStackCloud } from "../../../clouds/openstack/actions/keystone.js";
+import {
+  cloudFromEnv,
+  cloudFromFile,
+  computeEndpoint,
+  Keystone,
+  tokenRequest,
+  type CatalogService,
+  type OpenStackCloud,
+} from "../../../clouds/openstack/actions/keystone.js";
 import { fromNovaStatus } from "../../../clouds/openstack/actions/states.js";
 import { runBatch } from "../../../automation/actions/batch.js";
 import type { ActionTarget, MachineState } from "../../../automation/actions/types.js";
@@ -35,11 +43,25 @@ const catalog: CatalogService[] = [
   { type: "image", endpoints: [{ interface: "public", region_id: "RegionOne", url: "https://glance.test" }] },
 ];
 const cloud: OpenStackCloud = {
-  auth: { auth_url: "https://keystone.test:5000", username: "alice", password: "s3cret", project_name: "lab", user_domain_name: "Default", project_domain_name: "Default" },
+  auth: {
+    auth_url: "https://keystone.test:5000",
+    username: "alice",
+    password: "s3cret",
+    project_name: "lab",
+    user_domain_name: "Default",
+    project_domain_name: "Default",
+  },
   region_name: "RegionOne",
 };
-const issued = (token: string, expires = "2099-01-01T00:00:00Z"): Reply => ({ status: 201, headers: { "x-subject-token": token }, body: { token: { expires_at: expires, catalog } } });
-const server = (status: string, task: string | null = null, more: object = {}): Reply => ({ status: 200, body: { server: { id: ID, name: "s1-head", status, "OS-EXT-STS:task_state": task, ...more } } });
+const issued = (token: string, expires = "2099-01-01T00:00:00Z"): Reply => ({
+  status: 201,
+  headers: { "x-subject-token": token },
+  body: { token: { expires_at: expires, catalog } },
+});
+const server = (status: string, task: string | null = null, more: object = {}): Reply => ({
+  status: 200,
+  body: { server: { id: ID, name: "s1-head", status, "OS-EXT-STS:task_state": task, ...more } },
+});
 const accepted: Reply = { status: 202 };
 const missing: Reply = { status: 404, body: { itemNotFound: { code: 404, message: `Instance ${ID} could not be found.` } } };
 const target = (extra: Partial<ActionTarget> = {}): ActionTarget => ({ session: "s1", machine: "head", role: "head", providerId: ID, ...extra });
@@ -47,7 +69,8 @@ const target = (extra: Partial<ActionTarget> = {}): ActionTarget => ({ session: 
 let http: { agent: MockAgent; restore: () => Promise<void> };
 let keystone: FakeApi;
 let nova: FakeApi;
-const driver = (o: OpenStackDriverOptions = {}) => new OpenStackDriver({ keystone: new Keystone(async () => cloud), pollMs: 0, waitMs: 60_000, now: () => new Date("2030-01-02T03:04:05Z"), ...o });
+const driver = (o: OpenStackDriverOptions = {}) =>
+  new OpenStackDriver({ keystone: new Keystone(async () => cloud), pollMs: 0, waitMs: 60_000, now: () => new Date("2030-01-02T03:04:05Z"), ...o });
 
 beforeEach(() => {
   http = mockHttp();
@@ -107,7 +130,11 @@ describe("classifying Nova errors", () => {
   ];
   it.each(table)("%i → %s", (status, kind) => expect(classifyNovaError(status, { anyKind: { code: status, message: "m" } }, "server x").kind).toBe(kind));
   it("keeps Nova's own message", () => {
-    const e = classifyNovaError(409, { conflictingRequest: { code: 409, message: "Cannot 'os-stop' instance while it is in vm_state stopped" } }, "server s1-head");
+    const e = classifyNovaError(
+      409,
+      { conflictingRequest: { code: 409, message: "Cannot 'os-stop' instance while it is in vm_state stopped" } },
+      "server s1-head",
+    );
     expect(e.message).toBe("server s1-head: Cannot 'os-stop' instance while it is in vm_state stopped");
   });
 });
@@ -129,15 +156,38 @@ describe("Keystone", () => {
     expect(tokenRequest({ auth_url: "x", application_credential_id: "ac1", application_credential_secret: "sec" })).toEqual({
       auth: { identity: { methods: ["application_credential"], application_credential: { id: "ac1", secret: "sec" } } },
     });
-    expect(tokenRequest({ auth_url: "x", application_credential_name: "ci", application_credential_secret: "sec", username: "alice", user_domain_name: "Lab" })).toEqual({
-      auth: { identity: { methods: ["application_credential"], application_credential: { name: "ci", secret: "sec", user: { name: "alice", domain: { name: "Lab" } } } } },
+    expect(
+      tokenRequest({ auth_url: "x", application_credential_name: "ci", application_credential_secret: "sec", username: "alice", user_domain_name: "Lab" }),
+    ).toEqual({
+      auth: {
+        identity: {
+          methods: ["application_credential"],
+          application_credential: { name: "ci", secret: "sec", user: { name: "alice", domain: { name: "Lab" } } },
+        },
+      },
     });
   });
 
   it("reads the standard OS_* variables", () => {
-    const env = { OS_AUTH_URL: "https://k:5000/v3", OS_USERNAME: "alice", OS_PASSWORD: "pw", OS_PROJECT_NAME: "lab", OS_USER_DOMAIN_NAME: "Default", OS_PROJECT_DOMAIN_ID: "default", OS_REGION_NAME: "RegionTwo", OS_INTERFACE: "internal" };
+    const env = {
+      OS_AUTH_URL: "https://k:5000/v3",
+      OS_USERNAME: "alice",
+      OS_PASSWORD: "pw",
+      OS_PROJECT_NAME: "lab",
+      OS_USER_DOMAIN_NAME: "Default",
+      OS_PROJECT_DOMAIN_ID: "default",
+      OS_REGION_NAME: "RegionTwo",
+      OS_INTERFACE: "internal",
+    };
     expect(cloudFromEnv(env)).toEqual({
-      auth: { auth_url: "https://k:5000/v3", username: "alice", password: "pw", project_name: "lab", user_domain_name: "Default", project_domain_id: "default" },
+      auth: {
+        auth_url: "https://k:5000/v3",
+        username: "alice",
+        password: "pw",
+        project_name: "lab",
+        user_domain_name: "Default",
+        project_domain_id: "default",
+      },
       region_name: "RegionTwo",
       interface: "internal",
     });
@@ -146,9 +196,15 @@ describe("Keystone", () => {
   it("reads OS_CLOUD's entry of clouds.yaml with secure.yaml merged over it, and says when it is missing", async () => {
     const dir = mkdtempSync(join(tmpdir(), "formations-os-"));
     try {
-      writeFileSync(join(dir, "clouds.yaml"), "clouds:\n  lab:\n    auth:\n      auth_url: https://k:5000\n      username: alice\n      project_name: lab\n    region_name: RegionOne\n");
+      writeFileSync(
+        join(dir, "clouds.yaml"),
+        "clouds:\n  lab:\n    auth:\n      auth_url: https://k:5000\n      username: alice\n      project_name: lab\n    region_name: RegionOne\n",
+      );
       writeFileSync(join(dir, "secure.yaml"), "clouds:\n  lab:\n    auth:\n      password: pw\n");
-      expect(await cloudFromFile("lab", [dir], {})).toEqual({ auth: { auth_url: "https://k:5000", username: "alice", project_name: "lab", password: "pw" }, region_name: "RegionOne" });
+      expect(await cloudFromFile("lab", [dir], {})).toEqual({
+        auth: { auth_url: "https://k:5000", username: "alice", project_name: "lab", password: "pw" },
+        region_name: "RegionOne",
+      });
       await expect(cloudFromFile("prod", [dir], {})).rejects.toThrow(/OS_CLOUD=prod, but .*clouds\.yaml has no cloud 'prod'/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -159,13 +215,22 @@ describe("Keystone", () => {
     expect(computeEndpoint(catalog, "public", "RegionOne")).toBe("https://nova.test:8774/v2.1");
     expect(computeEndpoint(catalog, "internal", undefined)).toBe("http://10.0.0.5:8774/v2.1");
     expect(computeEndpoint(catalog, "public", "RegionTwo")).toBe("https://nova-two.test/v2.1");
-    expect(() => computeEndpoint(catalog, "public", undefined)).toThrow(/several regions \(regions: RegionOne, RegionTwo\): set cloud.region or OS_REGION_NAME/);
+    expect(() => computeEndpoint(catalog, "public", undefined)).toThrow(
+      /several regions \(regions: RegionOne, RegionTwo\): set cloud.region or OS_REGION_NAME/,
+    );
     expect(() => computeEndpoint(catalog, "public", "Mars")).toThrow(/no compute endpoint in region 'Mars'/);
   });
 
   it("shares one token between calls, renews it when it expires, and once when Nova refuses it", async () => {
     keystone.on("POST", "/v3/auth/tokens", issued("tok-1", "2000-01-01T00:00:00Z"), issued("tok-2"), issued("tok-3"));
-    nova.on("GET", SRV, server("ACTIVE"), server("ACTIVE"), { status: 401, body: { unauthorized: { code: 401, message: "The request you have made requires authentication." } } }, server("ACTIVE"));
+    nova.on(
+      "GET",
+      SRV,
+      server("ACTIVE"),
+      server("ACTIVE"),
+      { status: 401, body: { unauthorized: { code: 401, message: "The request you have made requires authentication." } } },
+      server("ACTIVE"),
+    );
     const d = driver();
     await d.state(target()); // tok-1 is already expired: tok-2 is asked for at once
     await d.state(target());
@@ -177,8 +242,14 @@ describe("Keystone", () => {
 
   it("an unreachable Keystone is unreachable", async () => {
     const d = new OpenStackDriver({ keystone: new Keystone(async () => ({ auth: { ...cloud.auth, auth_url: "https://keystone.down.test/v3" } })) });
-    http.agent.get("https://keystone.down.test").intercept({ path: "/v3/auth/tokens", method: "POST" }).replyWithError(Object.assign(new Error("getaddrinfo ENOTFOUND"), { code: "ENOTFOUND" }));
-    await expect(d.state(target())).rejects.toMatchObject({ kind: "unreachable", message: expect.stringMatching(/Keystone at keystone.down.test is not answering \(ENOTFOUND\)/) });
+    http.agent
+      .get("https://keystone.down.test")
+      .intercept({ path: "/v3/auth/tokens", method: "POST" })
+      .replyWithError(Object.assign(new Error("getaddrinfo ENOTFOUND"), { code: "ENOTFOUND" }));
+    await expect(d.state(target())).rejects.toMatchObject({
+      kind: "unreachable",
+      message: expect.stringMatching(/Keystone at keystone.down.test is not answering \(ENOTFOUND\)/),
+    });
   });
 });
 
@@ -226,7 +297,11 @@ describe("actions: exact requests", () => {
     expect(await driver().stop(target())).toMatchObject({ outcome: "no-op", from: "stopped", to: "stopped" });
     nova.on("GET", SRV, server("SHELVED_OFFLOADED"));
     expect((await driver().hibernate(target())).outcome).toBe("no-op");
-    expect(await driver().stop(target())).toMatchObject({ outcome: "no-op", from: "hibernated", fallback: "already shelved (not running, disk kept): left shelved" });
+    expect(await driver().stop(target())).toMatchObject({
+      outcome: "no-op",
+      from: "hibernated",
+      fallback: "already shelved (not running, disk kept): left shelved",
+    });
     nova.on("GET", SRV, missing);
     expect(await driver().terminate(target())).toMatchObject({ outcome: "no-op", from: "terminated", to: "terminated" });
     expect(await driver().state(target())).toBe("terminated");
@@ -305,15 +380,26 @@ describe("actions: exact requests", () => {
 
   it("any other action on an ERROR server fails with Nova's fault message and sends nothing", async () => {
     nova.on("GET", SRV, server("ERROR", null, { fault: { code: 500, message: "No valid host was found." } }));
-    await expect(driver().start(target())).rejects.toMatchObject({ kind: "other", from: "unknown", message: expect.stringMatching(/server s1-head is in ERROR: No valid host was found\./) });
+    await expect(driver().start(target())).rejects.toMatchObject({
+      kind: "other",
+      from: "unknown",
+      message: expect.stringMatching(/server s1-head is in ERROR: No valid host was found\./),
+    });
     expect(nova.mutating()).toEqual([]);
   });
 
   it("a 409 conflict is invalid-state, unless the server got where it was going meanwhile", async () => {
-    const conflict: Reply = { status: 409, body: { conflictingRequest: { code: 409, message: "Cannot 'os-start' instance while it is in task_state rebuilding" } } };
+    const conflict: Reply = {
+      status: 409,
+      body: { conflictingRequest: { code: 409, message: "Cannot 'os-start' instance while it is in task_state rebuilding" } },
+    };
     nova.on("GET", SRV, server("SHUTOFF"));
     nova.on("POST", ACTION, conflict);
-    await expect(driver().start(target())).rejects.toMatchObject({ kind: "invalid-state", from: "stopped", message: expect.stringMatching(/while it is in task_state rebuilding/) });
+    await expect(driver().start(target())).rejects.toMatchObject({
+      kind: "invalid-state",
+      from: "stopped",
+      message: expect.stringMatching(/while it is in task_state rebuilding/),
+    });
     nova.on("GET", SRV, server("SHUTOFF"), server("ACTIVE"));
     expect(await driver().start(target())).toMatchObject({ outcome: "no-op", from: "stopped", to: "running" });
   });
@@ -322,7 +408,11 @@ describe("actions: exact requests", () => {
 describe("through batch.ts", () => {
   it("waits the Retry-After of 429 and 413, retries with backoff, then succeeds", async () => {
     vi.useFakeTimers(FAKE_TIMERS);
-    const over = (status: number): Reply => ({ status, headers: { "retry-after": "2" }, body: { overLimit: { code: status, message: "This request was rate-limited." } } });
+    const over = (status: number): Reply => ({
+      status,
+      headers: { "retry-after": "2" },
+      body: { overLimit: { code: status, message: "This request was rate-limited." } },
+    });
     nova.on("POST", ACTION, over(429), over(413), accepted);
     nova.on("GET", SRV, server("ACTIVE"), server("ACTIVE"), server("ACTIVE"), server("SHUTOFF"));
     const [r] = await drive(runBatch(driver(), [target()], "stop", { random: () => 0.5, baseDelayMs: 1000 }));

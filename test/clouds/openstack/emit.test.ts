@@ -27,7 +27,9 @@ describe("every openstack example", () => {
     expect(named(T.router, "router").externalNetworkId).toBe("mock-getNetwork");
     expect(named(T.routerInterface, "router-subnet")).toEqual({ routerId: id("router"), subnetId: id("subnet") });
     for (const r of [...of(T.network), ...of(T.subnet), ...of(T.router), ...of(T.sg), ...of(T.port), ...of(T.fip)]) {
-      expect(tagsOf(r.inputs), r.name).toEqual(expect.arrayContaining([`formations-session=${plan.session}`, `formations-formation=${plan.formation}`, "managed-by=formations"]));
+      expect(tagsOf(r.inputs), r.name).toEqual(
+        expect.arrayContaining([`formations-session=${plan.session}`, `formations-formation=${plan.formation}`, "managed-by=formations"]),
+      );
     }
     expect(named(T.key, "key")).toMatchObject({ name: `${plan.session}-key`, publicKey: plan.sshPublicKeys[0] });
   });
@@ -38,7 +40,13 @@ describe("every openstack example", () => {
     expect(of(T.port)).toHaveLength(plan.machines.length);
     for (const m of plan.machines) {
       const i = named(T.instance, m.name);
-      expect(i).toMatchObject({ name: `${plan.session}-${m.name}`, flavorName: m.instanceType, networks: [{ port: id(`${m.name}-port`) }], powerState: "active", stopBeforeDestroy: true });
+      expect(i).toMatchObject({
+        name: `${plan.session}-${m.name}`,
+        flavorName: m.instanceType,
+        networks: [{ port: id(`${m.name}-port`) }],
+        powerState: "active",
+        stopBeforeDestroy: true,
+      });
       const [boot, ...more] = i.blockDevices as Inputs[];
       expect(more).toEqual([]);
       expect(boot).toMatchObject({ sourceType: "image", destinationType: "volume", bootIndex: 0, deleteOnTermination: true });
@@ -57,7 +65,11 @@ describe("every openstack example", () => {
     const { plan, of, named, id } = await compileExample(name);
     const pub = plan.machines.filter((m) => m.public);
     expect(pub.length).toBeGreaterThan(0);
-    expect(of(T.fip).map((r) => r.name).sort()).toEqual(pub.map((m) => `${plan.session}-${m.name}-fip`).sort());
+    expect(
+      of(T.fip)
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(pub.map((m) => `${plan.session}-${m.name}-fip`).sort());
     for (const m of pub) expect(named(T.fip, `${m.name}-fip`)).toMatchObject({ pool: "public", portId: id(`${m.name}-port`) });
   });
 
@@ -97,7 +109,13 @@ describe("every openstack example", () => {
     expect(machines.map((m) => m.name)).toEqual(plan.machines.map((m) => m.name));
     for (const m of machines) {
       const planned = plan.machines.find((p) => p.name === m.name)!;
-      expect(m).toMatchObject({ role: planned.role, cloudId: `${plan.session}-${m.name}-id`, instanceType: planned.instanceType, desiredState: "running", hibernation: false });
+      expect(m).toMatchObject({
+        role: planned.role,
+        cloudId: `${plan.session}-${m.name}-id`,
+        instanceType: planned.instanceType,
+        desiredState: "running",
+        hibernation: false,
+      });
       expect(m.privateIp).toMatch(/^10\.\d+\.\d+\.\d+$/);
       if (planned.public) {
         expect(m.publicIp).toMatch(/^198\.51\.100\.\d+$/);

@@ -44,7 +44,11 @@ export async function compile(f: Formation, opts: PlanOptions = {}, tweak?: (pla
   const c = await compileFormation(f, opts, tweak);
   const id = (suffix: string) => `${c.plan.session}-${suffix}-id`;
   /** Rules of a security group (by its suffix: sg-proxy, sg-session...). */
-  const rules = (group: string) => c.of(T.rule).map((r) => r.inputs as unknown as Rule).filter((r) => r.securityGroupId === id(group));
+  const rules = (group: string) =>
+    c
+      .of(T.rule)
+      .map((r) => r.inputs as unknown as Rule)
+      .filter((r) => r.securityGroupId === id(group));
   /** The user data a machine boots with, unwrapped (it is a secret input). */
   const userData = (machine: string) => String(secretInput(c.named(T.instance, machine), "userData", `${machine} user data`));
   /** A machine's private address as the mocks gave it to its port. */

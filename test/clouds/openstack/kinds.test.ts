@@ -37,7 +37,11 @@ describe("Machine", () => {
 describe("Docker on a VM", () => {
   it("the host publishes the container's host ports to allowFrom and installs Docker", async () => {
     const { plan, rules, userData } = await compileExample("docker.yaml");
-    const ports = new Set(rules("sg-host").filter((r) => r.direction === "ingress").map((r) => r.portRangeMin));
+    const ports = new Set(
+      rules("sg-host")
+        .filter((r) => r.direction === "ingress")
+        .map((r) => r.portRangeMin),
+    );
     expect(ports).toEqual(new Set([22, 3000, 2222]));
     expect(userData("host")).toContain(plan.container!.image);
   });
@@ -78,7 +82,9 @@ describe("VirtualLab", () => {
     expect(target[0]).toMatchObject({ protocol: "tcp", portRangeMin: 5901, portRangeMax: 5901, remoteGroupId: id("sg-proxy"), ethertype: "IPv4" });
     expect(target[0]?.remoteIpPrefix).toBeUndefined();
     expect(of(T.fip).map((r) => r.name)).toEqual([`${plan.session}-proxy-fip`]);
-    const proxy = rules("sg-proxy").filter((r) => r.direction === "ingress").map((r) => `${r.portRangeMin} ${r.remoteIpPrefix}`);
+    const proxy = rules("sg-proxy")
+      .filter((r) => r.direction === "ingress")
+      .map((r) => `${r.portRangeMin} ${r.remoteIpPrefix}`);
     expect(proxy.sort()).toEqual(["22 203.0.113.0/24", "443 203.0.113.0/24"]);
   });
 
@@ -96,7 +102,11 @@ describe("EMRCluster", () => {
   it("is self-managed Spark on servers: master and workers as machines, members talk to each other", async () => {
     const { plan, of, id, rules, userData, portIp, outputs } = await compileExample("emr.yaml");
     expect(plan.bigData).toMatchObject({ managed: false });
-    expect(of(T.instance).map((r) => r.name.slice(plan.session.length + 1)).sort()).toEqual(["master", "proxy", ...Array.from({ length: 6 }, (_, i) => `worker-${i + 1}`)].sort());
+    expect(
+      of(T.instance)
+        .map((r) => r.name.slice(plan.session.length + 1))
+        .sort(),
+    ).toEqual(["master", "proxy", ...Array.from({ length: 6 }, (_, i) => `worker-${i + 1}`)].sort());
     const self = rules("sg-session").filter((r) => r.direction === "ingress");
     expect(self.map((r) => [r.ethertype, r.remoteGroupId, r.protocol])).toEqual([
       ["IPv4", id("sg-session"), undefined],
@@ -135,7 +145,11 @@ describe("HPCCluster", () => {
   });
 
   it("with Manila (a catalog that plans managed storage), an NFS share open to the subnet only, mounted everywhere", async () => {
-    const f = inline("HPCCluster", "  headNode: { machine: { size: medium } }\n  computeNodes: { count: 2, machine: { size: large } }\n  sharedStorage: { sizeGb: 200 }\n", ACCESS);
+    const f = inline(
+      "HPCCluster",
+      "  headNode: { machine: { size: medium } }\n  computeNodes: { count: 2, machine: { size: large } }\n  sharedStorage: { sizeGb: 200 }\n",
+      ACCESS,
+    );
     const { plan, named, id, userData, of } = await compile(f, {}, (p) => (p.storage!.kind = "managed"));
     expect(of(T.share)).toHaveLength(1);
     expect(named(T.share, "shared")).toMatchObject({ shareProto: "NFS", size: 200 });
@@ -164,7 +178,11 @@ describe("power state, Windows, a given network", () => {
     expect(ud).toMatch(MOCK_SECRET);
     expect(named(T.instance, "machine").keyPair).toBeUndefined();
     expect(machines[0]?.user).toBe("Administrator");
-    expect(rules("sg-machine").filter((r) => r.direction === "ingress").map((r) => r.portRangeMin)).toEqual([3389]);
+    expect(
+      rules("sg-machine")
+        .filter((r) => r.direction === "ingress")
+        .map((r) => r.portRangeMin),
+    ).toEqual([3389]);
     expect(rec.resources.filter((r) => r.type === "random:index/randomPassword:RandomPassword")).toHaveLength(1);
   });
 

@@ -33,7 +33,13 @@ describe("machine parts", () => {
   ] as const)("the login of %j is %s", (image, user) => expect(loginUser(image)).toBe(user));
 
   it("grows only the head's boot volume, and only when it exports the shared storage", () => {
-    const hpc = planSession(inline("HPCCluster", "  headNode: { machine: { diskGb: 50 } }\n  computeNodes: { count: 1, machine: { diskGb: 40 } }\n  sharedStorage: { sizeGb: 300 }\n", ACCESS));
+    const hpc = planSession(
+      inline(
+        "HPCCluster",
+        "  headNode: { machine: { diskGb: 50 } }\n  computeNodes: { count: 1, machine: { diskGb: 40 } }\n  sharedStorage: { sizeGb: 300 }\n",
+        ACCESS,
+      ),
+    );
     const [head, compute] = hpc.machines;
     expect([bootVolumeGb(hpc, head!), bootVolumeGb(hpc, compute!)]).toEqual([350, 40]);
     hpc.storage!.kind = "managed";
@@ -49,7 +55,14 @@ describe("tags", () => {
 });
 
 describe("ingress rules", () => {
-  const rule = (r: Partial<InboundRule>): InboundRule => ({ protocol: "tcp", fromPort: 22, toPort: 22, from: { kind: "cidrs", cidrs: ["203.0.113.0/24"] }, description: "ssh", ...r });
+  const rule = (r: Partial<InboundRule>): InboundRule => ({
+    protocol: "tcp",
+    fromPort: 22,
+    toPort: 22,
+    from: { kind: "cidrs", cidrs: ["203.0.113.0/24"] },
+    description: "ssh",
+    ...r,
+  });
 
   it("one rule per CIDR, IPv6 CIDRs as IPv6, duplicates once, session rules left to membership", () => {
     const specs = ingressSpecs([
@@ -87,7 +100,9 @@ describe("user data", () => {
 
 describe("plan notes", () => {
   it("say what OpenStack does instead of spot, hibernation and a managed file system", () => {
-    const hpc = planSession(inline("HPCCluster", "  headNode: { machine: {} }\n  computeNodes: { count: 2, machine: { spot: true } }\n", ACCESS), { desired: { "compute-1": "hibernated" } });
+    const hpc = planSession(inline("HPCCluster", "  headNode: { machine: {} }\n  computeNodes: { count: 2, machine: { spot: true } }\n", ACCESS), {
+      desired: { "compute-1": "hibernated" },
+    });
     const notes = openstackNotes(hpc).join("\n");
     expect(notes).toContain("compute-1, compute-2: OpenStack has no spot market");
     expect(notes).toContain("shelves the server (shelved_offloaded)");

@@ -23,7 +23,17 @@ interface CloudFile {
 }
 
 /** The parts of a cloud-config this runner knows; anything else makes it refuse (so nothing is silently skipped). */
-const KNOWN = new Set(["hostname", "preserve_hostname", "manage_etc_hosts", "users", "ssh_authorized_keys", "package_update", "packages", "write_files", "runcmd"]);
+const KNOWN = new Set([
+  "hostname",
+  "preserve_hostname",
+  "manage_etc_hosts",
+  "users",
+  "ssh_authorized_keys",
+  "package_update",
+  "packages",
+  "write_files",
+  "runcmd",
+]);
 
 export interface RunOptions {
   /** Packages the test stands in for (name → what it does instead), not checked. */
@@ -33,10 +43,17 @@ export interface RunOptions {
 export function cloudConfigScript(config: Record<string, unknown>, opts: RunOptions = {}): string {
   const unknown = Object.keys(config).filter((k) => !KNOWN.has(k));
   if (unknown.length > 0) throw new Error(`the test's cloud-init runner does not know ${unknown.join(", ")}: teach it (test/workloads/cloudinit/run.ts)`);
-  const lines = ["#!/bin/sh", "# cloud-init's modules for this cloud-config, under sh (test/workloads/cloudinit/run.ts).", "set -eu", 'log() { echo "cloud-init (sh): $*" >&2; }'];
+  const lines = [
+    "#!/bin/sh",
+    "# cloud-init's modules for this cloud-config, under sh (test/workloads/cloudinit/run.ts).",
+    "set -eu",
+    'log() { echo "cloud-init (sh): $*" >&2; }',
+  ];
   for (const u of (config.users ?? []) as (string | CloudUser)[]) {
     if (typeof u === "string") continue; // "default": the image's own user
-    const args = [...(u.system ? ["--system"] : []), ...(u.homedir ? ["--home-dir", u.homedir] : []), ...(u.shell ? ["--shell", u.shell] : [])].map(shq).join(" ");
+    const args = [...(u.system ? ["--system"] : []), ...(u.homedir ? ["--home-dir", u.homedir] : []), ...(u.shell ? ["--shell", u.shell] : [])]
+      .map(shq)
+      .join(" ");
     lines.push(`id ${shq(u.name)} >/dev/null 2>&1 || { log "users: adding ${u.name}"; useradd ${args} ${shq(u.name)}; }`);
   }
   const packages = ((config.packages ?? []) as string[]).filter((p) => !(opts.standIns && p in opts.standIns));
@@ -53,10 +70,17 @@ export function cloudConfigScript(config: Record<string, unknown>, opts: RunOpti
   for (const f of [...files.filter((x) => !x.defer), ...files.filter((x) => x.defer)]) {
     const decode = f.encoding === "gz+b64" ? "base64 -d | gunzip" : "base64 -d";
     const bytes = f.encoding ? f.content : Buffer.from(f.content, "utf8").toString("base64");
-    lines.push(`mkdir -p "$(dirname ${shq(f.path)})"`, `printf '%s' ${shq(bytes.replace(/\s+/g, ""))} | ${decode} > ${shq(f.path)}`, `chmod ${shq(f.permissions)} ${shq(f.path)}`);
+    lines.push(
+      `mkdir -p "$(dirname ${shq(f.path)})"`,
+      `printf '%s' ${shq(bytes.replace(/\s+/g, ""))} | ${decode} > ${shq(f.path)}`,
+      `chmod ${shq(f.permissions)} ${shq(f.path)}`,
+    );
   }
   for (const cmd of (config.runcmd ?? []) as string[]) {
-    lines.push(`log ${shq(`runcmd: ${cmd.length > 160 ? `${cmd.slice(0, 160)}...` : cmd}`)}`, `sh -c ${shq(cmd)} || { rc=$?; log ${shq(`runcmd failed: ${cmd.slice(0, 160)}`)}" (exit $rc)"; exit 21; }`);
+    lines.push(
+      `log ${shq(`runcmd: ${cmd.length > 160 ? `${cmd.slice(0, 160)}...` : cmd}`)}`,
+      `sh -c ${shq(cmd)} || { rc=$?; log ${shq(`runcmd failed: ${cmd.slice(0, 160)}`)}" (exit $rc)"; exit 21; }`,
+    );
   }
   lines.push('log "done"', "");
   return lines.join("\n");
