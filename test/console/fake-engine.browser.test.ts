@@ -86,6 +86,7 @@ describe("the console in a real browser (sessions on FakeEngine, a test double)"
       "Force Hibernate",
       "Delete",
       "Connect",
+      "Connect › PuTTY",
       "Snapshot",
       "Snapshot Container",
     ]);
@@ -130,11 +131,12 @@ describe("the console in a real browser (sessions on FakeEngine, a test double)"
     await b.page.getByRole("link", { name: "Images" }).click();
     const row = b.page.locator("tr[data-image]").first();
     await row.waitFor();
-    expect(await row.locator("td").nth(1).textContent()).toBe("lab");
+    // The image catalog's row: provider, then where it came from (session/machine).
+    expect(await row.locator("td").nth(2).textContent()).toBe("lab/machine-1");
     await b.shot("fake-images");
-    await row.getByRole("link", { name: "Launch a session from this image" }).click();
+    await row.getByRole("button", { name: "Launch from this image" }).click();
     await b.page.locator(".plan .plan-cost").waitFor();
-    expect(await b.page.locator(".files button.chosen").textContent()).toMatch(/^snapshots\/lab-machine-1-\d+\.yaml$/);
+    expect(await b.page.locator(".files button.chosen").textContent()).toMatch(/^snapshots\/img-[0-9a-f]+(-\d+)?\.yaml$/);
   });
 
   it("Formations: validation errors with line, column and hint; a plan; a launch followed live", async () => {

@@ -169,7 +169,7 @@ describe("the console on the real Pulumi engine and Docker, in a real browser", 
     const name = (await row.locator("code").textContent()) ?? "";
     expect(name).toMatch(new RegExp(`^${A}-machine-1-snapshot:\\d+$`));
     expect((await docker.getImage(name).inspect()).Config.Labels?.["formations-snapshot-of"]).toBe(`${A}/machine-1`);
-    expect(await row.getByRole("link", { name: "Launch a session from this image" }).count()).toBe(1);
+    expect(await row.getByRole("button", { name: "Launch from this image" }).count()).toBe(1);
     await b.shot("images");
   });
 
@@ -191,7 +191,7 @@ describe("the console on the real Pulumi engine and Docker, in a real browser", 
     expect((await containers(B)).map((c) => c.State)).toEqual(["running", "running"]);
   });
 
-  it("deletes the session once confirmed: its containers go, the snapshot image stays", async () => {
+  it("deletes the session once confirmed: its containers go, the snapshot image stays and Images still lists it", async () => {
     const row = b.page.locator(`tr[data-session=${A}]`);
     await row.getByRole("button", { name: "Delete" }).click();
     expect(await confirm()).toBe(
@@ -200,10 +200,13 @@ describe("the console on the real Pulumi engine and Docker, in a real browser", 
     await row.waitFor({ state: "detached", timeout: 600_000 });
     expect(await containers(A)).toEqual([]);
     expect((await docker.listImages({ filters: { label: [`formations-snapshot-of=${A}/machine-1`] } })).length).toBe(1);
-    // What is missing (issue 13): the snapshot's record went with its session, so Images no longer lists it.
+    // The image catalog outlives the session: Images still lists the snapshot, ready to launch from.
     await b.page.getByRole("link", { name: "Images" }).click();
-    await b.page.locator(".note", { hasText: "Images of destroyed sessions are not listed" }).waitFor();
-    expect(await b.page.locator("tr[data-image]", { hasText: A }).count()).toBe(0);
+    const kept = b.page.locator("tr[data-image]", { hasText: A });
+    await kept.waitFor();
+    expect(await kept.locator("code").textContent()).toMatch(new RegExp(`^${A}-machine-1-snapshot:\\d+$`));
+    expect(await kept.getByRole("button", { name: "Launch from this image" }).count()).toBe(1);
+    await b.shot("images-after-destroy");
   });
 });
 
