@@ -22,6 +22,8 @@ export interface DoctorCheck {
   ok: boolean;
   /** Needed for what was asked: a missing one makes the exit code nonzero. */
   required: boolean;
+  /** The provider a credentials row is about (absent on the shared rows: CLI, plugins, backend). */
+  provider?: Provider;
   /** Where it was found, or what is wrong (never a secret). */
   detail: string;
   /** The fix, in one line (when not ok, or something worth doing). */
@@ -194,7 +196,8 @@ export async function doctor(o: DoctorOptions = {}): Promise<DoctorReport> {
     Promise.all(listed.map(async (p) => [p, await credentials(p, probe)] as const)),
   ]);
   const credentialChecks = creds.map(([p, f]): DoctorCheck => ({
-    name: p === "docker" ? "docker engine" : `credentials ${p}`,
+    name: cloudOf(p).credentialsCheck ?? `credentials ${p}`,
+    provider: p,
     ok: f.found,
     required: required.has(p),
     detail: f.found ? (f.source ?? "found") : "not found",

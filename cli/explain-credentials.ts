@@ -38,6 +38,6 @@ export async function explainCredentials(err: unknown, file: string, io: Output,
 async function defaultRun(provider: Provider): Promise<string> {
   const [{ doctor }, { renderDoctor }] = await Promise.all([import("../automation/doctor.js"), import("./doctor.js")]);
   const r = await doctor({ providers: [provider] });
-  // Only what concerns signing in: the provider's credentials (and the engine, for docker).
-  return renderDoctor({ ...r, checks: r.checks.filter((c) => c.name === `credentials ${provider}` || (provider === "docker" && c.name === "docker engine")) });
+  // Only what concerns signing in: the provider's own row (its credentials; docker's engine).
+  return renderDoctor({ ...r, checks: r.checks.filter((c) => c.provider === provider) });
 }

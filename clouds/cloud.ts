@@ -50,6 +50,8 @@ export interface Cloud {
    * the environment and files only (no network, no SDK): says where, never what.
    */
   credentials(probe: CredentialProbe): Promise<CredentialFinding>;
+  /** What `doctor` calls that check, when it is not `credentials <provider>` (docker's is its engine). */
+  readonly credentialsCheck?: string;
 }
 
 /**

@@ -46,4 +46,5 @@ export const docker = {
   },
   // Where credentials would come from: the environment and files only, imported when `doctor` asks.
   credentials: async (probe) => (await import("./credentials.js")).dockerEngine(probe),
+  credentialsCheck: "docker engine",
 } satisfies Cloud;

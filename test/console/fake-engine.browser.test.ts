@@ -136,7 +136,7 @@ describe("the console in a real browser (sessions on FakeEngine, a test double)"
     await b.shot("fake-images");
     await row.getByRole("button", { name: "Launch from this image" }).click();
     await b.page.locator(".plan .plan-cost").waitFor();
-    expect(await b.page.locator(".files button.chosen").textContent()).toMatch(/^snapshots\/img-[0-9a-f]+(-\d+)?\.yaml$/);
+    expect(await b.page.locator(".files button.chosen").textContent()).toMatch(/^snapshots\/lab-machine-1-\d+[\w.-]*\.yaml$/);
   });
 
   it("Formations: validation errors with line, column and hint; a plan; a launch followed live", async () => {
