@@ -3,11 +3,12 @@
  * IMDSv2, spot and hibernation settings, cloud-init user data (a secret), its desired power state
  * (InstanceState) and, with `lifecycle.autoStop`, a CloudWatch alarm that stops it when idle.
  */
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import type { PlannedMachine, ResolvedImage } from "../../../plan/types.js";
 import { userData } from "../../../plan/cloudinit.js";
 import { aws as catalog } from "../catalog.js";
 import type { Bootstrap, EmitContext, MachineHandle } from "../../../components/adapter.js";
+import { secretBootData } from "../../../components/boot-data.js";
 import { partitionOf, tagsFor, type AwsNetwork } from "./provider.js";
 import { usesSessionGroup } from "./security.js";
 import { ec2, InstanceState, MetricAlarm } from "./sdk.js";
@@ -77,24 +78,7 @@ export function idleAlarm(idleMinutes: number): { period: number; evaluationPeri
 }
 
 function secretUserData(ctx: EmitContext, m: PlannedMachine, boot: Bootstrap): pulumi.Output<string> {
-  const s = boot.secrets;
-  const rendered = pulumi
-    .all([boot.headAddress, boot.masterAddress, boot.targetAddress, boot.storage?.source, s.mungeKey, s.gatewayPassword, s.adminPassword])
-    .apply(([headAddress, masterAddress, targetAddress, storageSource, mungeKey, gatewayPassword, adminPassword]) =>
-      userData(ctx.plan, m, {
-        headAddress,
-        masterAddress,
-        targetAddress,
-        storageSource,
-        ...(boot.storage ? { storageType: boot.storage.type } : {}),
-        mungeKey,
-        gatewayPassword,
-        adminPassword,
-        peers: boot.peers ?? [],
-      }),
-    );
-  // The munge key and passwords are in it: never plain in state, previews or logs.
-  return pulumi.secret(rendered);
+  return secretBootData(boot, (v) => userData(ctx.plan, m, v));
 }
 
 export function createMachine(ctx: EmitContext, net: AwsNetwork, m: PlannedMachine, boot: Bootstrap): MachineHandle {

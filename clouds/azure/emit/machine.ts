@@ -19,6 +19,7 @@ import { GlobalSchedule } from "@pulumi/azure-native/devtestlab/globalSchedule.j
 import type { PlannedMachine } from "../../../plan/types.js";
 import { userData } from "../../../plan/cloudinit.js";
 import type { Bootstrap, EmitContext, MachineHandle } from "../../../components/adapter.js";
+import { secretBootData } from "../../../components/boot-data.js";
 import { tagsFor, type AzureNetwork } from "./provider.js";
 import { usesSessionAsg } from "./security.js";
 import {
@@ -43,25 +44,10 @@ export function spotSettings(m: PlannedMachine, interruption: "stop" | "hibernat
 }
 
 function bootScript(ctx: EmitContext, m: PlannedMachine, boot: Bootstrap): pulumi.Output<string> {
-  const s = boot.secrets;
-  const rendered = pulumi
-    .all([boot.headAddress, boot.masterAddress, boot.targetAddress, boot.storage?.source, s.mungeKey, s.gatewayPassword, s.adminPassword])
-    .apply(([headAddress, masterAddress, targetAddress, storageSource, mungeKey, gatewayPassword, adminPassword]) => {
-      const script = userData(ctx.plan, m, {
-        headAddress,
-        masterAddress,
-        targetAddress,
-        storageSource,
-        ...(boot.storage ? { storageType: boot.storage.type } : {}),
-        mungeKey,
-        gatewayPassword,
-        adminPassword,
-        peers: boot.peers ?? [],
-      });
-      return customData(m.image.os === "windows" ? windowsBootScript(script) : script, m.name);
-    });
-  // The munge key and passwords are in it: never plain in state, previews or logs.
-  return pulumi.secret(rendered);
+  return secretBootData(boot, (v) => {
+    const script = userData(ctx.plan, m, v);
+    return customData(m.image.os === "windows" ? windowsBootScript(script) : script, m.name);
+  });
 }
 
 /** Keys for Linux VMs: the session's, or a key nobody holds when it has none Azure accepts. */

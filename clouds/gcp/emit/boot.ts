@@ -15,6 +15,7 @@ import { cloudConfig, userData, type CloudInitValues } from "../../../plan/cloud
 import { NFS_OPTIONS } from "../../../plan/cloudinit/parts.js";
 import type { PlannedMachine, SessionPlan } from "../../../plan/types.js";
 import type { Bootstrap } from "../../../components/adapter.js";
+import { secretBootData } from "../../../components/boot-data.js";
 import { loginUser, powershellBody, sshKeys } from "./shapes.js";
 
 /** Where plan/cloudinit writes the shared-storage mount script. */
@@ -62,24 +63,7 @@ export function gcpUserData(plan: SessionPlan, m: PlannedMachine, v: CloudInitVa
 }
 
 function renderedUserData(plan: SessionPlan, m: PlannedMachine, boot: Bootstrap): pulumi.Output<string> {
-  const s = boot.secrets;
-  const rendered = pulumi
-    .all([boot.headAddress, boot.masterAddress, boot.targetAddress, boot.storage?.source, s.mungeKey, s.gatewayPassword, s.adminPassword])
-    .apply(([headAddress, masterAddress, targetAddress, storageSource, mungeKey, gatewayPassword, adminPassword]) =>
-      gcpUserData(plan, m, {
-        headAddress,
-        masterAddress,
-        targetAddress,
-        storageSource,
-        ...(boot.storage ? { storageType: boot.storage.type } : {}),
-        mungeKey,
-        gatewayPassword,
-        adminPassword,
-        peers: boot.peers ?? [],
-      }),
-    );
-  // The munge key and passwords are in it: never plain in state, previews or logs.
-  return pulumi.secret(rendered);
+  return secretBootData(boot, (v) => gcpUserData(plan, m, v));
 }
 
 /** The session's SSH access, shared by instances and Dataproc nodes. */

@@ -4,13 +4,14 @@
  * from the plan, cloud-init user data (a secret), the labels as metadata, its desired power state
  * (`powerState`) and, only for entry points reachable from `access.allowFrom`, a floating IP.
  */
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { Instance } from "@pulumi/openstack/compute/instance.js";
 import { Port } from "@pulumi/openstack/networking/port.js";
 import { FloatingIp } from "@pulumi/openstack/networking/floatingIp.js";
 import { getImageOutput } from "@pulumi/openstack/images/getImage.js";
 import type { PlannedMachine, PowerState, ResolvedImage, SessionPlan } from "../../../plan/types.js";
 import type { Bootstrap, EmitContext, MachineHandle } from "../../../components/adapter.js";
+import { secretBootData } from "../../../components/boot-data.js";
 import { tagsFor, UUID, type OpenStackNetwork } from "./provider.js";
 import { usesSessionGroup } from "./security.js";
 import { openstackUserData } from "./userdata.js";
@@ -54,24 +55,7 @@ function imageId(ctx: EmitContext, net: OpenStackNetwork, image: ResolvedImage):
 }
 
 function secretUserData(ctx: EmitContext, m: PlannedMachine, boot: Bootstrap): pulumi.Output<string> {
-  const s = boot.secrets;
-  const rendered = pulumi
-    .all([boot.headAddress, boot.masterAddress, boot.targetAddress, boot.storage?.source, s.mungeKey, s.gatewayPassword, s.adminPassword])
-    .apply(([headAddress, masterAddress, targetAddress, storageSource, mungeKey, gatewayPassword, adminPassword]) =>
-      openstackUserData(ctx.plan, m, {
-        headAddress,
-        masterAddress,
-        targetAddress,
-        storageSource,
-        ...(boot.storage ? { storageType: boot.storage.type } : {}),
-        mungeKey,
-        gatewayPassword,
-        adminPassword,
-        peers: boot.peers ?? [],
-      }),
-    );
-  // The munge key and passwords are in it: never plain in state, previews or logs.
-  return pulumi.secret(rendered);
+  return secretBootData(boot, (v) => openstackUserData(ctx.plan, m, v));
 }
 
 /** The port's first IPv4 address (a dual-stack network lists IPv6 too). */
