@@ -8,7 +8,7 @@ import pLimit from "p-limit";
 import { tierOf } from "../../plan/tiers.js";
 import { BATCH_DEFAULTS, failed, runBatch, runOne, type BatchOptions } from "./batch.js";
 import { sessionLocks, type SessionLocks } from "./lock.js";
-import { ActionError, type ActionDriver, type ActionName, type ActionResult, type ActionTarget, type SessionActionName } from "./types.js";
+import { ActionError, TARGET_STATE, type ActionDriver, type ActionName, type ActionResult, type ActionTarget, type SessionActionName } from "./types.js";
 
 /** Options of session actions: a batch's, plus the lock and the wait between tiers. */
 export interface SessionActionOptions extends BatchOptions {
@@ -64,6 +64,7 @@ export async function actOnSession(
     session,
     action,
     async () => {
+      const since = Date.now();
       const results = new Map<ActionTarget, ActionResult>();
       let blocked: string | undefined; // why the remaining tiers are not started
       for (const tier of tierOrder(targets, action)) {
@@ -80,6 +81,7 @@ export async function actOnSession(
         const bad = settled.filter((r) => r.outcome === "failed");
         if (bad.length) blocked = `tier ${tierOf(tier[0]!.role)} (${bad.map((r) => r.machine).join(", ")}) did not reach running`;
       }
+      await actAgainAfterRestart(driver, targets, action, results, since, opts);
       return targets.map((t) => results.get(t)!);
     },
     lockOpts(opts),
@@ -107,6 +109,53 @@ export async function actOnSessions(
   const results = new Map<ActionTarget, ActionResult>();
   [...bySession.values()].forEach((ts, i) => ts.forEach((t, j) => results.set(t, all[i]![j]!)));
   return targets.map((t) => results.get(t)!);
+}
+
+/** Actions whose end state a provider restart can undo, and which are safe to do again. */
+const REDOABLE: ReadonlySet<ActionName> = new Set(["start", "stop", "hibernate", "shutdown"]);
+/** Rounds of reading again after restarts, so an engine that keeps restarting cannot hold the action forever. */
+const RESTART_ROUNDS = 3;
+
+/**
+ * When the driver saw its engine go away during the action (a Docker engine restarted in the
+ * middle of a batch), what it answered before may since have been undone: a container whose stop
+ * the dying engine never recorded is brought back by its restart policy. Once the engine answers
+ * again, every attempted machine is read again, tier by tier, and acted on again where it is not
+ * where the action leaves it, so one run ends with every machine stopped (or started) for good.
+ */
+async function actAgainAfterRestart(
+  driver: ActionDriver,
+  targets: readonly ActionTarget[],
+  action: SessionActionName,
+  results: Map<ActionTarget, ActionResult>,
+  since: number,
+  opts: SessionActionOptions,
+): Promise<void> {
+  const wanted = TARGET_STATE[action];
+  if (!REDOABLE.has(action) || !wanted || !driver.interruptedSince) return;
+  for (let round = 0; round < RESTART_ROUNDS && driver.interruptedSince(since); round++) {
+    since = Date.now();
+    for (const tier of tierOrder(targets, action)) {
+      const attempted = tier.filter((t) => (results.get(t)?.attempts ?? 1) > 0);
+      const states = await Promise.all(attempted.map((t) => driver.state(t).catch(() => "unknown" as const)));
+      const again = attempted.filter((_, i) => states[i] !== wanted);
+      if (!again.length) continue;
+      const redone = await runBatch(driver, again, action, opts);
+      again.forEach((t, i) => results.set(t, actedAgain(results.get(t)!, redone[i]!)));
+    }
+  }
+}
+
+/** The result of a machine acted on again after a restart undid (or interrupted) the first attempt. */
+function actedAgain(first: ActionResult, again: ActionResult): ActionResult {
+  const note = `the ${first.action} was undone or cut short by an engine restart; acted again once the engine answered`;
+  return {
+    ...again,
+    outcome: again.outcome === "failed" ? "failed" : "done",
+    from: first.from,
+    attempts: (first.attempts ?? 1) + (again.attempts ?? 1),
+    fallback: again.fallback ? `${note}; ${again.fallback}` : note,
+  };
 }
 
 /**

@@ -166,6 +166,13 @@ export interface ActionDriver {
    * absent where the driver cannot (the cloud's API runs no command): callers say what was not done.
    */
   run?(target: ActionTarget, argv: readonly string[]): Promise<CommandResult>;
+  /**
+   * Whether the provider's engine went away (refused, reset, restarted) at or after `since`
+   * (epoch ms): a result read before a restart may have been undone by it (Docker's restart
+   * policy brings back a container whose stop the dying engine never recorded), so the caller
+   * reads those machines again. Absent where no such restart can undo an action (the clouds).
+   */
+  interruptedSince?(since: number): boolean;
 }
 
 /** Where a session's managed cluster lives. */

@@ -216,7 +216,7 @@ describe.skipIf(Boolean(skip))("faults on the real Pulumi engine and a private D
     expect(await containers(s)).toHaveLength(4);
   });
 
-  it("the Docker engine restarted in the middle of a stop-all batch: every machine ends stopped, and the session still starts", async () => {
+  it("the Docker engine restarted in the middle of a stop-all batch: one run ends with every machine stopped, and the session still starts", async () => {
     const s = session("restart");
     await upOk(s, 3);
     await engine.freeze();
@@ -225,17 +225,15 @@ describe.skipIf(Boolean(skip))("faults on the real Pulumi engine and a private D
     await engine.thaw();
     engine.restart();
     const r = await p.done;
+    expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout.slice(r.stdout.indexOf("\n{") + 1)) as { results: { machine: string; outcome: string }[] };
     expect(report.results.map((x) => x.machine).sort()).toEqual(["machine-1", "machine-2", "machine-3"]);
-    expect([0, 3]).toContain(r.code);
-    // Whatever the restart broke is named per machine, and running the batch again finishes it.
-    // Known limit, not hidden: a stop the dying engine did not finish leaves the container to
-    // Docker's own restart policy (unless-stopped), so the restarted engine may bring one back
-    // even when the first batch read it stopped; the batch run again is the recovery.
-    await until("the engine to answer again", async () => (await containers(s)).length === 3, 120_000);
-    const again = await cli(["stop-all", "--session", s, "--yes"], env);
-    expect(again.code, again.stderr).toBe(0);
-    await until("every machine to be stopped", async () => (await containers(s)).length === 3 && (await runningCount(s)) === 0, 120_000);
+    for (const x of report.results) expect(["done", "no-op"], JSON.stringify(x)).toContain(x.outcome);
+    // The restart may undo a stop the dying engine never recorded (Docker's unless-stopped policy
+    // brings the container back): the batch saw the engine go away, read every machine again once
+    // it answered, and stopped again what had come back. So when the CLI returns, all are stopped.
+    expect(await containers(s)).toHaveLength(3);
+    expect(await runningCount(s)).toBe(0);
     const start = await cli(["start", s], env);
     expect(start.code, start.stderr).toBe(0);
     expect(await runningCount(s)).toBe(3);

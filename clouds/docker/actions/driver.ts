@@ -38,6 +38,15 @@ export interface DockerDriverOptions {
 
 /** Socket errors of an engine that is down for now (restarting), as opposed to one misconfigured (EACCES, a host name that does not resolve). */
 const DOWN = new Set(["ECONNREFUSED", "ENOENT"]);
+/** Socket errors of a connection the engine dropped mid-request (it is stopping): whether it did what was asked is unknown. */
+const DROPPED = new Set(["ECONNRESET", "EPIPE"]);
+
+/** An engine down or going down, as opposed to one that answered with an error. */
+function engineGone(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | undefined;
+  if (typeof e?.code === "string" && (DOWN.has(e.code) || DROPPED.has(e.code))) return true;
+  return typeof e?.message === "string" && /socket hang up/i.test(e.message);
+}
 
 const ROLES = new Set<Role>(["machine", "member", "host", "proxy", "target", "master", "worker", "head", "compute"]);
 
@@ -58,6 +67,8 @@ export class DockerDriver implements ActionDriver {
   readonly provider = "docker" as const;
   private client?: Promise<Dockerode>;
   private readonly stopTimeout: number;
+  /** When a call last found the engine gone (refused, reset mid-request): see {@link interruptedSince}. */
+  private outageAt = -Infinity;
 
   constructor(private readonly opts: DockerDriverOptions = {}) {
     this.stopTimeout = opts.stopTimeoutSeconds ?? 10;
@@ -204,6 +215,11 @@ export class DockerDriver implements ActionDriver {
     });
   }
 
+  /** Whether a call found the engine gone at or after `since`: what it answered before may have been undone by its restart. */
+  interruptedSince(since: number): boolean {
+    return this.outageAt >= since;
+  }
+
   retryable(error: unknown): boolean {
     const kind = error instanceof ActionError ? error.kind : classifyDockerError(error, { what: "container" }).kind;
     return kind === "throttled" || kind === "transient";
@@ -270,6 +286,7 @@ export class DockerDriver implements ActionDriver {
         return await f(await this.docker());
       } catch (err) {
         const code = (err as { code?: unknown } | undefined)?.code;
+        if (engineGone(err)) this.outageAt = Date.now();
         if (typeof code === "string" && DOWN.has(code) && (await this.answersAgain(deadline))) continue;
         throw classifyDockerError(err, { host: this.opts.host, what: t ? name(t) : "containers", ...(from ? { from } : {}) });
       }

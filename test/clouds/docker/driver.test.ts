@@ -229,8 +229,16 @@ describe("failures, classified", { timeout: SLOW }, () => {
   it("an engine that does not answer within the wait: failed with one line, not retried", async () => {
     // A restarting engine is waited for (engineWaitMs, 30 s by default; test/e2e/faults restarts one mid-batch): here, briefly.
     const dead = new DockerDriver({ host: "unix:///tmp/formations-no-such-engine.sock", engineWaitMs: 1_000 });
+    const before = Date.now();
+    expect(dead.interruptedSince(before)).toBe(false);
     const r = await runOne(dead, { session: "s1", machine: "machine", role: "machine" }, "stop", { baseDelayMs: 1 });
     expect(r).toMatchObject({ outcome: "failed", from: "unknown", attempts: 1 });
+    // The engine was found gone: a session action reads its machines again once it answers (cluster.ts).
+    expect(dead.interruptedSince(before)).toBe(true);
+    expect(dead.interruptedSince(Date.now() + 1)).toBe(false);
+    // A live engine is never reported interrupted by its own answers.
+    await runOne(driver, { session: "s1", machine: "none", role: "machine" }, "stop");
+    expect(driver.interruptedSince(before)).toBe(false);
     expect(r.error).toBe(
       "Docker engine at unix:///tmp/formations-no-such-engine.sock is not answering (ENOENT): start it, or point DOCKER_HOST / cloud.host at a running engine",
     );
