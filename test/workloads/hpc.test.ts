@@ -5,6 +5,8 @@
  * slurmctld, `srun -N3 hostname` prints the three names, an sbatch job writes to the shared
  * storage and every node reads the file. `Sessions.stop` stops the compute nodes before the head
  * node (the journal's order), and `Sessions.start` brings every node back to `idle` in sinfo.
+ * `Sessions.deleteMachine` of a compute node drains it in Slurm first and waits for the job
+ * running there to finish before its container goes.
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -106,5 +108,47 @@ describe.skipIf(Boolean(skip))("HPCCluster on Docker, on the real Pulumi engine,
     expect(starts[0]).toBe("head");
     expect(await idleNodes()).toEqual(["compute-1 idle", "compute-2 idle", "compute-3 idle"]);
     expect((await slurm(["srun", "-N3", "hostname"])).trim().split("\n").sort()).toEqual(COMPUTES);
+  }, 900_000);
+
+  it("delete --machine compute-3 drains it in Slurm first: the job running there finishes, then the node goes and the rest keep working", async () => {
+    const token = randomBytes(8).toString("hex");
+    // A job held on compute-3 until the test lets it end (a file on the shared storage), so the delete must wait for it.
+    const submitted = await slurm([
+      "sbatch",
+      "-w",
+      "compute-3",
+      "-o",
+      "/shared/drain-%j.out",
+      "--wrap",
+      `while [ ! -e /shared/release-${token} ]; do sleep 1; done; echo ${token} > /shared/drained-after-job`,
+    ]);
+    const job = /Submitted batch job (\d+)/.exec(submitted)?.[1];
+    expect(job, submitted).toBeDefined();
+    await until(
+      "the job to run on compute-3",
+      async () => (await slurm(["squeue", "-h", "-j", job!, "-o", "%T %N"])).trim() === "RUNNING compute-3" || undefined,
+      180_000,
+      1000,
+    );
+    const deleting = s.sessions.deleteMachine(s.name, { machine: "compute-3", pollMs: 1000 });
+    // Slurm is told first: the node is draining (no new job lands there) while its job still runs, and the container is still there.
+    await until(
+      "compute-3 to be draining",
+      async () => /^drain/.test((await slurm(["sinfo", "-h", "-N", "-n", "compute-3", "-o", "%T"])).trim()) || undefined,
+      180_000,
+      1000,
+    );
+    expect(await s.exec("compute-3", ["hostname"])).toBe("compute-3\n");
+    await s.exec("head", ["touch", `/shared/release-${token}`]);
+    const report = await deleting;
+    expect(report.scheduler.outcome).toBe("drained");
+    expect(report.remaining.sort()).toEqual(["compute-1", "compute-2", "head"]);
+    // The job finished before the node went.
+    expect((await s.exec("head", ["cat", "/shared/drained-after-job"])).trim()).toBe(token);
+    await expect(s.exec("compute-3", ["true"])).rejects.toThrow(/No such container/);
+    expect((await slurm(["srun", "-N2", "hostname"])).trim().split("\n").sort()).toEqual(["compute-1", "compute-2"]);
+    const shown = await s.sessions.show(s.name);
+    expect(shown.machines.map((m) => m.name).sort()).toEqual(["compute-1", "compute-2", "head"]);
+    expect((await s.sessions.journal(s.name)).some((e) => e.action === "delete" && e.machine === "compute-3" && /drained/.test(e.detail ?? ""))).toBe(true);
   }, 900_000);
 });
