@@ -45,6 +45,7 @@ type Run = (
 export function runDetached(internals: Internals, command: string): Run {
   return async (args, cwd, additionalEnv, onOutput, onError, signal) => {
     // Private (0700) files for the CLI's output: it outlives this process if it must (see above).
+    const t0 = performance.now();
     const dir = await mkdtemp(join(tmpdir(), "formations-pulumi-"));
     const out = await open(join(dir, "stdout"), "w+", 0o600);
     const err = await open(join(dir, "stderr"), "w+", 0o600);
@@ -74,6 +75,7 @@ export function runDetached(internals: Internals, command: string): Run {
       const [stdout, stderr] = await Promise.all([readFile(join(dir, "stdout"), "utf8"), readFile(join(dir, "stderr"), "utf8")]);
       if (stdout) onOutput?.(stdout);
       if (stderr) onError?.(stderr);
+      if (process.env.FORMATIONS_DEBUG) traceCall(args, code, performance.now() - t0);
       const result = new internals.CommandResult(stdout, stderr, code);
       if (code !== 0) throw internals.createCommandError(result);
       return result;
@@ -83,6 +85,17 @@ export function runDetached(internals: Internals, command: string): Run {
       await rm(dir, { recursive: true, force: true }).catch(() => undefined);
     }
   };
+}
+
+/**
+ * With FORMATIONS_DEBUG set, one stderr line per CLI call: its subcommand words only (never an
+ * argument: `config set-all` carries secrets), its exit code and how long it took, which is where
+ * a session operation's time goes beyond the update itself.
+ */
+function traceCall(args: readonly string[], code: number, ms: number): void {
+  const flag = args.findIndex((a) => a.startsWith("-"));
+  const words = args.slice(0, flag < 0 ? 2 : Math.min(2, flag)).filter((a) => /^[a-z-]+$/.test(a));
+  process.stderr.write(`formations: pulumi ${words.join(" ")} exited ${code} after ${Math.round(ms)} ms\n`);
 }
 
 /**

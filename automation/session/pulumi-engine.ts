@@ -32,7 +32,7 @@ import { PulumiMissingError } from "./errors.js";
 import { deferClosureSerializer } from "../../components/sdk-load.js";
 import { locatePulumi } from "./pulumi-cli.js";
 import { detachedPulumiCommand } from "./pulumi-command.js";
-import { secretsSettings } from "./stack-state.js";
+import { outputsOf, secretsSettings } from "./stack-state.js";
 
 type Automation = typeof Auto;
 
@@ -52,17 +52,26 @@ const refuse = async (): Promise<Record<string, unknown>> => {
 const events = (opts: OperationOptions) => (opts.onEvent ? (e: Auto.EngineEvent) => opts.onEvent!(e as unknown as EngineEvent) : undefined);
 
 class PulumiStack implements EngineStack {
-  constructor(private readonly stack: Auto.Stack) {}
+  /** An export in flight: a second read made meanwhile joins it instead of paying for its own CLI call. */
+  private exporting?: Promise<Deployment>;
+
+  constructor(
+    private readonly stack: Auto.Stack,
+    /** Whether this workspace holds no config for the stack (a private workspace that never set any): then reads need no CLI call. */
+    private readonly config: { empty(): boolean; set(): void },
+  ) {}
 
   get name(): string {
     return this.stack.name;
   }
 
   async getConfig(): Promise<Record<string, ConfigEntry>> {
+    if (this.config.empty()) return {};
     return this.stack.getAllConfig();
   }
 
   async setConfig(values: Record<string, ConfigEntry>): Promise<void> {
+    this.config.set();
     await this.stack.setAllConfig(values);
   }
 
@@ -99,7 +108,7 @@ class PulumiStack implements EngineStack {
   }
 
   async outputs(): Promise<Record<string, OutputValue>> {
-    return (await this.stack.outputs()) as Record<string, OutputValue>;
+    return outputsOf(await this.exportState());
   }
 
   async publish(outputs: Record<string, OutputValue>, opts: OperationOptions = {}): Promise<OperationResult> {
@@ -110,8 +119,13 @@ class PulumiStack implements EngineStack {
     return this.up({ program, ...opts });
   }
 
-  async exportState(): Promise<Deployment> {
-    return (await this.stack.exportStack()) as Deployment;
+  exportState(): Promise<Deployment> {
+    if (this.exporting) return this.exporting;
+    const p = (this.stack.exportStack() as Promise<unknown> as Promise<Deployment>).finally(() => {
+      if (this.exporting === p) this.exporting = undefined;
+    });
+    this.exporting = p;
+    return p;
   }
 
   async importState(deployment: Deployment): Promise<void> {
@@ -140,6 +154,12 @@ export class PulumiEngine implements Engine {
   private ready?: Promise<{ auto: Automation; ws: Auto.LocalWorkspace; dir: string; owned: boolean }>;
   /** Stacks whose secrets settings this workspace already holds. */
   private readonly opened = new Set<string>();
+  /**
+   * Stacks this private workspace holds no config for (it was made empty by this engine and
+   * nothing set any since): their config reads answer {} without a CLI call. A workspace the
+   * caller gave (workDir) is never assumed empty.
+   */
+  private readonly noConfig = new Set<string>();
 
   constructor(private readonly opts: PulumiEngineOptions) {}
 
@@ -220,15 +240,19 @@ export class PulumiEngine implements Engine {
         const restore = secretsSettings((await stack.exportStack()) as Deployment);
         if (restore) await ws.saveStackSettings(stack.name, { ...current, ...restore });
       }
+      const owned = (await this.workspace()).owned;
+      if (owned && !current.config && !(current as { environment?: unknown }).environment) this.noConfig.add(stack.name);
       this.opened.add(stack.name);
     }
-    return new PulumiStack(stack);
+    const name = stack.name;
+    return new PulumiStack(stack, { empty: () => this.noConfig.has(name), set: () => this.noConfig.delete(name) });
   }
 
   async removeStack(name: string): Promise<void> {
     const { ws } = await this.workspace();
     await ws.removeStack(name);
     this.opened.delete(name);
+    this.noConfig.delete(name);
   }
 
   async close(): Promise<void> {

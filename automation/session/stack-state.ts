@@ -4,7 +4,7 @@
  * in it, and the session record mirrored in the root stack's outputs. Pure functions on plain
  * data; every edit returns a new deployment and keeps the fields it does not know.
  */
-import type { Deployment, StateResource } from "./engine.js";
+import type { Deployment, OutputValue, StateResource } from "./engine.js";
 import { OUTPUT_RECORD, recordOutput, type SessionRecord } from "./session-record.js";
 
 const ROOT = "pulumi:pulumi:Stack";
@@ -64,4 +64,34 @@ export function machinesOf(outputs: Record<string, unknown> | undefined): { name
   return list
     .filter((m): m is { name: string; cloudId: string } => typeof m === "object" && m !== null && typeof (m as { name?: unknown }).name === "string")
     .map((m) => ({ ...m, cloudId: typeof m.cloudId === "string" ? m.cloudId : "" }));
+}
+
+/** The signature key Pulumi marks a secret value with in state (sdk/go/common/resource/sig). */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+/** Whether a state value is a secret envelope. */
+function isSecret(v: unknown): v is { plaintext?: unknown; ciphertext?: unknown } {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && (v as Record<string, unknown>)[SECRET_SIG] === "1b47061264138c4ac30d75fd1eb44270";
+}
+
+/** A state value with every secret envelope replaced by its plaintext (an export made with --show-secrets). */
+function reveal(v: unknown): unknown {
+  if (isSecret(v)) {
+    if (typeof v.plaintext !== "string") throw new Error("the exported state holds an encrypted secret: export it with --show-secrets");
+    return reveal(JSON.parse(v.plaintext));
+  }
+  if (Array.isArray(v)) return v.map(reveal);
+  if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, reveal(x)]));
+  return v;
+}
+
+/**
+ * The stack's outputs as `pulumi stack output --json --show-secrets` gives them, read from an
+ * export made with --show-secrets: each root output's plain value, `secret` when the output as
+ * a whole is secret (what the masked listing shows as "[secret]"). One CLI call instead of the
+ * Automation API's two (masked, then plain).
+ */
+export function outputsOf(d: Deployment): Record<string, OutputValue> {
+  const outputs = rootStack(d)?.outputs ?? {};
+  return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, { value: reveal(v), secret: isSecret(v) }]));
 }

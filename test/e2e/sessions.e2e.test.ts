@@ -21,10 +21,10 @@ import type { Deployment } from "../../automation/session/engine.js";
 import { ConcurrentUpdateError, exitCodeOf, PendingOperationsError } from "../../automation/session/errors.js";
 import type { SessionEvent } from "../../automation/session/events.js";
 import { sessionProgram } from "../../automation/session/inline-program.js";
-import { PulumiEngine } from "../../automation/session/pulumi-engine.js";
+import { PulumiEngine, PROJECT } from "../../automation/session/pulumi-engine.js";
 import { Sessions } from "../../automation/sessions.js";
 import { readSession } from "../../automation/session/record-store.js";
-import { pendingOperations } from "../../automation/session/stack-state.js";
+import { machinesOf, pendingOperations, secretsSettings } from "../../automation/session/stack-state.js";
 import { loadFormationText } from "../../format/load.js";
 import { planSession } from "../../plan/index.js";
 import { IMAGE, missing } from "./prerequisites.js";
@@ -142,6 +142,34 @@ describe.skipIf(Boolean(skip))("sessions against the real Pulumi engine and Dock
     const elsewhere = open(join(dir, "other-machine"));
     expect((await elsewhere.show(SESSION)).machines).toHaveLength(3);
     expect((await elsewhere.journal(SESSION)).map((e) => `${e.action}:${e.result}`)).toEqual(["up:ok"]);
+  });
+
+  it("the stack's outputs read from one export are what the Automation API's two listings (masked, then plain) give, secrets included", async () => {
+    const backend = await loadBackend({ backendUrl, home: join(dir, "home") }, { ...process.env, PULUMI_CONFIG_PASSPHRASE: PASSPHRASE });
+    const e = new PulumiEngine({ backend });
+    const ws = await mkdtemp(join(tmpdir(), "formations-e2e-outputs-"));
+    try {
+      const ours = await (await e.selectStack(SESSION)).outputs();
+      const auto = await import("@pulumi/pulumi/automation/index.js");
+      const w = await auto.LocalWorkspace.create({
+        workDir: ws,
+        envVars: backend.env,
+        projectSettings: { name: PROJECT, runtime: "nodejs", backend: { url: backendUrl } },
+      });
+      const stack = await auto.Stack.select(SESSION, w);
+      await w.saveStackSettings(SESSION, secretsSettings((await stack.exportStack()) as Deployment) ?? {});
+      const theirs = await stack.outputs();
+      expect(ours).toEqual(theirs);
+      expect(Object.values(ours).some((o) => o.secret)).toBe(true);
+      expect(machinesOf(Object.fromEntries(Object.entries(ours).map(([k, v]) => [k, v.value]))).map((m) => m.name)).toEqual([
+        "machine-1",
+        "machine-2",
+        "machine-3",
+      ]);
+    } finally {
+      await e.close();
+      await rm(ws, { recursive: true, force: true });
+    }
   });
 
   it("sessions lists it by label", async () => {
