@@ -252,10 +252,10 @@ export interface ImageRemoval {
 /**
  * A cloud's machine images: how big one is (its storage bill) and how to delete it with what
  * stores it (an AMI's EBS snapshots, a Glance image's Cinder snapshots, a Docker image's layers).
- * Refusals (an image still in use) throw an {@link ActionError} whose message says what uses it;
- * an image that does not carry the marks formations' snapshot left (tags, properties) is never
- * deleted: a {@link UserError} with exit 1 says so, before any deleting call. A failure halfway
- * says what was deleted and what was not, and nothing is sent after it.
+ * Refusals (an image still in use) throw an {@link ActionError} whose message says what uses it.
+ * Azure's and OpenStack's stores also refuse an image without the marks formations' snapshot
+ * left on it (tags, an image property): a {@link UserError} with exit 1, before any deleting call.
+ * A failure halfway says what was deleted and what was not, and nothing is sent after it.
  */
 export interface ImageStore {
   /** The image's stored size in GB, when the provider says; undefined when it does not. */
