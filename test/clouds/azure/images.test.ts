@@ -247,6 +247,24 @@ describe("remove", () => {
     s.done();
   });
 
+  it("a deletion outlasting the bound fails as a timeout, saying the entry stays for a later try", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    const s = arm();
+    s.get(VERSION).query(API).reply(200, version());
+    const path = `/subscriptions/${SUB}/providers/Microsoft.Compute/locations/westeurope/capsOperations/op-slow`;
+    s.delete(VERSION)
+      .query(API)
+      .reply(202, "", { "azure-asyncoperation": `${ARM}${path}?api-version=2025-03-03` });
+    s.get(path).query(API).times(50).reply(200, { status: "InProgress" });
+    const err = await drive(store({ pollMs: 1_000, waitMs: 5_000 }).remove(image)).catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      kind: "timeout",
+      message:
+        "Azure is still deleting image version lab-head/2026.102.30405 of gallery formations_westeurope after 5 s: run images delete again later (the catalog keeps the entry until then)",
+    });
+    expect(mutating()).toEqual([`DELETE ${VERSION}${q}`]);
+  });
+
   it("says the version was deleted when only its empty definition could not be", async () => {
     const s = arm();
     s.get(VERSION).query(API).reply(200, version());
