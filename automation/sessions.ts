@@ -359,7 +359,7 @@ export class Sessions {
 
   // The image catalog (automation/images/): every snapshot any session took, kept in the backend.
   private get imagesHost(): ImagesHost {
-    const stores: ImageStoreSource = this.opts.imageStores ?? (async (provider, ctx) => cloudOf(provider).actions.images?.(ctx));
+    const stores: ImageStoreSource = this.opts.imageStores ?? (async (provider, ctx) => cloudOf(provider).actions.images(ctx));
     return { engine: () => this.prepared(), reads: this.reads, now: this.now, stores };
   }
   /** Every image in the catalog whose source formation's labels match (`{ team: "bio" }` or `["team=bio"]`), newest first, with age and monthly storage cost. */

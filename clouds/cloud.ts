@@ -183,8 +183,8 @@ export interface CloudActions {
   snapshotReference?(session: string, machine: string, now: Date): string;
   /** The driver that acts through the cloud's API; imports its SDK. */
   driver(ctx: DriverContext): Promise<ActionDriver>;
-  /** Its machine images (size, delete), for the image catalog; absent where formations cannot delete them yet (the catalog says how to). */
-  images?(ctx: DriverContext): Promise<ImageStore>;
+  /** Its machine images (size, delete), for the image catalog: every cloud that snapshots has one, so `images delete` works everywhere. */
+  images(ctx: DriverContext): Promise<ImageStore>;
 }
 
 /**

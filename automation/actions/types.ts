@@ -250,7 +250,7 @@ export interface StoredImage {
 
 /** What deleting an image did. */
 export interface ImageRemoval {
-  /** What was deleted, in the provider's words (the image, then each snapshot or disk that stored it). */
+  /** What was deleted, in the provider's words and in the order it was (the image, and each snapshot or disk that stored it). */
   deleted: string[];
   /** The provider had no such image any more (deleted outside formations): nothing was deleted. */
   gone?: boolean;
@@ -258,8 +258,11 @@ export interface ImageRemoval {
 
 /**
  * A cloud's machine images: how big one is (its storage bill) and how to delete it with what
- * stores it (an AMI's EBS snapshots, a Docker image's layers). Refusals (an image still in use)
- * throw an {@link ActionError} whose message says what uses it.
+ * stores it (an AMI's EBS snapshots, a Glance image's Cinder snapshots, a Docker image's layers).
+ * Refusals (an image still in use) throw an {@link ActionError} whose message says what uses it.
+ * Azure's and OpenStack's stores also refuse an image without the marks formations' snapshot
+ * left on it (tags, an image property): a {@link UserError} with exit 1, before any deleting call.
+ * A failure halfway says what was deleted and what was not, and nothing is sent after it.
  */
 export interface ImageStore {
   /** The image's stored size in GB, when the provider says; undefined when it does not. */

@@ -21,8 +21,8 @@ export class ImageError extends UserError {
   override readonly name = "ImageError";
 }
 
-/** Gives the image store of a provider at a place; undefined where formations cannot manage its images. */
-export type ImageStoreSource = (provider: Provider, ctx: DriverContext) => Promise<ImageStore | undefined>;
+/** Gives the image store of a provider at a place (default: the cloud's, clouds/<provider>/; tests pass a test double). */
+export type ImageStoreSource = (provider: Provider, ctx: DriverContext) => Promise<ImageStore>;
 
 /** What the image operations need from Sessions. */
 export interface ImagesHost {
@@ -85,11 +85,6 @@ export async function findOne(host: ImagesHost, ref: string): Promise<ImageListi
 export async function deleteImage(host: ImagesHost, ref: string, opts: ImageDeleteOptions = {}): Promise<ImageDeleteReport | undefined> {
   const image = await findOne(host, ref);
   const store = await host.stores(image.provider, ctxOf(image));
-  if (!store)
-    throw new ImageError(
-      `formations cannot delete ${image.provider} images yet: delete ${image.imageId} with the provider's console or CLI; its catalog entry stays until then`,
-      3,
-    );
   if (opts.confirm && !(await opts.confirm(image))) return undefined;
   const removal: ImageRemoval = await store.remove({ imageId: image.imageId, name: image.name, ...(image.region ? { region: image.region } : {}) });
   try {

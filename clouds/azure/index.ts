@@ -25,6 +25,8 @@ export const azure = {
     hibernationAtLaunch: true,
     // A VM's id names its subscription and resource group: the driver needs nothing of the context.
     driver: async () => new (await import("./actions/driver.js")).AzureDriver(),
+    // Gallery image versions: sized by their disk images, deleted with their empty definition (tags checked first).
+    images: async () => new (await import("./actions/images.js")).AzureImages(),
   },
   idle: { read: "on-request", source: async () => consoleVerdictSource((await import("./console.js")).azureConsole()) },
   // Where credentials would come from: the environment and files only, imported when `doctor` asks.

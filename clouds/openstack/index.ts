@@ -25,6 +25,8 @@ export const openstack = {
     // Nothing to enable at launch: any server can be shelved, running or stopped.
     hibernationAtLaunch: false,
     driver: async (ctx) => new (await import("./actions/driver.js")).OpenStackDriver(ctx),
+    // Glance images (and the Cinder snapshots of a volume-backed server's): sized and deleted over REST.
+    images: async (ctx) => new (await import("./actions/images.js")).OpenStackImages(ctx),
   },
   idle: { read: "on-request", source: async () => consoleVerdictSource((await import("./console.js")).novaConsole()) },
   // Where credentials would come from: the environment and files only, imported when `doctor` asks.

@@ -33,6 +33,8 @@ export const ovh = {
     },
     hibernationAtLaunch: false,
     driver: async (ctx) => new (await import("../openstack/actions/driver.js")).OpenStackDriver({ ...ctx, provider: "ovh" }),
+    // Its instances' snapshots are Glance images (Cinder snapshots for volume-backed ones): OpenStack's image store.
+    images: async (ctx) => new (await import("../openstack/actions/images.js")).OpenStackImages(ctx),
   },
   idle: { read: "on-request", source: async () => consoleVerdictSource((await import("../openstack/console.js")).novaConsole()) },
   // Both sets it needs: OpenStack's for the instances, OVH's API keys for project, vRack and storage.

@@ -3,12 +3,21 @@
  * API) and an in-memory image store (of a cloud's images). The image catalog (automation/images/):
  * a snapshot is recorded in a stack of its own, listed by every Sessions on the same backend,
  * kept after its session is destroyed, filtered by label, deleted through the cloud's image
- * store, and turned into a formation at any time; and `delete --machine` (one machine out of a
+ * store, and turned into a formation at any time; `images delete` on the CLI (confirmation,
+ * --yes, --json) alike on every provider; and `delete --machine` (one machine out of a
  * session for good, its name not reused, Slurm drained first, essential roles refused).
  */
+import { EventEmitter } from "node:events";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { CLOUDS } from "../../clouds/index.js";
+import { imagesDeleteCommand } from "../../cli/images.js";
+import type { Output } from "../../cli/output.js";
+import type { SessionDeps } from "../../cli/session-runtime.js";
+import type { SessionsOptions } from "../../automation/sessions.js";
+import type { Provider } from "../../format/types.js";
+import { UserError } from "../../user-error.js";
 import { catalogId, findImage, listingOf, type ImageEntry } from "../../automation/images/catalog.js";
 import { ImageError } from "../../automation/images/images.js";
 import { SessionError } from "../../automation/session/errors.js";
@@ -192,15 +201,11 @@ describe("the image catalog", () => {
     expect(listingOf(entries[0]!, new Date("2026-01-03T12:00:00Z")).ageDays).toBe(2.5);
   });
 
-  it("refuses to delete where the cloud has no image store, naming the image to delete by hand", async () => {
-    await h.cleanup();
-    h = await harness({ drivers: () => driver, imageStores: async () => undefined });
-    await up(pool(2, { provider: "azure" }));
-    await h.sessions.snapshot("lab", { machine: "machine-1" });
-    const err = (await h.sessions.deleteImage("img-1").catch((e: unknown) => e)) as ImageError;
-    expect(err.exitCode).toBe(3);
-    expect(err.message).toContain("formations cannot delete azure images yet: delete img-1");
-    expect((await h.sessions.images()).images).toHaveLength(1);
+  it("every cloud has an image store: no provider is left to delete its images by hand", async () => {
+    for (const cloud of Object.values(CLOUDS)) {
+      const store = await cloud.actions.images({ region: "somewhere" });
+      expect([cloud.provider, typeof store.sizeGb, typeof store.remove]).toEqual([cloud.provider, "function", "function"]);
+    }
   });
 
   it("writes the formation that launches from any image, after the session is gone, never over a file", async () => {
@@ -220,6 +225,71 @@ describe("the image catalog", () => {
     const again = await h.sessions.saveImageFormation(id!, out).catch((e: unknown) => e);
     expect(again).toBeInstanceOf(SessionError);
     expect((again as SessionError).message).toContain("already exists");
+  });
+});
+
+describe("images delete on the CLI: the same confirmation, --yes and --json on every provider", () => {
+  let out: string[];
+  let err: string[];
+  const io: Output = { out: (l) => out.push(l), err: (l) => err.push(l), color: false };
+  const deps = (more: Partial<SessionDeps> = {}): SessionDeps => ({
+    interactive: false,
+    live: false,
+    signals: new EventEmitter(),
+    makeSessions: (o: SessionsOptions) => h.another({ ...o, drivers: () => driver, imageStores: async () => store }),
+    ...more,
+  });
+  const snapshotOn = async (provider: Provider) => {
+    await setup();
+    out = [];
+    err = [];
+    await up(pool(2, { provider }));
+    return (await h.sessions.snapshot("lab", { machine: "machine-1" })).catalogId!;
+  };
+
+  it.each(["azure", "openstack", "ovh"] as const)("%s: asks first, and a no changes nothing; a yes deletes and says what", async (provider) => {
+    const id = await snapshotOn(provider);
+    const asked: string[] = [];
+    const answer = (a: string) => deps({ interactive: true, ask: async (q) => (asked.push(q), a) });
+    expect(await imagesDeleteCommand(id, {}, io, answer("n"))).toBe(0);
+    expect(asked).toEqual([`Delete ${provider} image img-1 (img-1), taken from lab/machine-1 0m ago? It cannot be undone. [y/N] `]);
+    expect(err).toEqual(["formations: not confirmed; nothing changed"]);
+    expect(store.removed).toEqual([]);
+    expect(await imagesDeleteCommand(id, {}, io, answer("y"))).toBe(0);
+    expect(store.removed).toEqual(["img-1"]);
+    expect(out).toEqual([`image ${id}: deleted img-1 (image img-1, snapshot snap-of-img-1); removed from the catalog`]);
+    expect((await h.sessions.images()).images).toEqual([]);
+  });
+
+  it("--yes --json prints the same document on Azure and OpenStack as on AWS", async () => {
+    const docs: Record<string, Record<string, unknown>> = {};
+    for (const provider of ["aws", "azure", "openstack"] as const) {
+      const id = await snapshotOn(provider);
+      expect(await imagesDeleteCommand(id, { yes: true, json: true }, io, deps())).toBe(0);
+      docs[provider] = JSON.parse(out.join("\n")) as Record<string, unknown>;
+      expect(docs[provider]).toMatchObject({
+        image: { id, provider, imageId: "img-1", session: "lab", machine: "machine-1" },
+        deleted: ["image img-1", "snapshot snap-of-img-1"],
+        gone: false,
+      });
+    }
+    const shape = (d: Record<string, unknown>) => [Object.keys(d), Object.keys(d.image as object).filter((k) => !["region", "zone", "project"].includes(k))];
+    expect(shape(docs.azure!)).toEqual(shape(docs.aws!));
+    expect(shape(docs.openstack!)).toEqual(shape(docs.aws!));
+  });
+
+  it("without a terminal and without --yes: a usage error, nothing deleted", async () => {
+    const id = await snapshotOn("azure");
+    await expect(imagesDeleteCommand(id, {}, io, deps())).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/pass --yes/) });
+    expect(store.removed).toEqual([]);
+  });
+
+  it("an image the store refuses (not one formations took) exits 1 with the reason, and its entry stays", async () => {
+    const id = await snapshotOn("openstack");
+    store.refusals.set("img-1", new UserError("Glance image img-1 (img-1) has no 'formations-snapshot-of' property", 1, "openstack image delete img-1"));
+    expect(await imagesDeleteCommand(id, { yes: true }, io, deps())).toBe(1);
+    expect(err).toEqual(["formations: Glance image img-1 (img-1) has no 'formations-snapshot-of' property", "hint: openstack image delete img-1"]);
+    expect((await h.sessions.images()).images.map((i) => i.id)).toEqual([id]);
   });
 });
 

@@ -77,10 +77,15 @@ export class AzureArm {
   /** One call on the machine's VM; failures come back as ActionErrors, after any Retry-After Azure asked for. */
   async call<R>(t: ActionTarget, f: (c: ComputeManagementClient, ref: VmRef) => Promise<R>, states: { from?: MachineState } = {}): Promise<R> {
     const ref = vmRef(t);
+    return this.within(ref.subscription, label(t), (c) => f(c, ref), states);
+  }
+
+  /** One call in a subscription, `what` naming the resource in messages (an image, where there is no VM). */
+  async within<R>(subscription: string, what: string, f: (c: ComputeManagementClient) => Promise<R>, states: { from?: MachineState } = {}): Promise<R> {
     try {
-      return await f(await this.client(ref.subscription), ref);
+      return await f(await this.client(subscription));
     } catch (err) {
-      const e = classifyAzureError(err, label(t), states);
+      const e = classifyAzureError(err, what, states);
       if (e.kind === "throttled") await honourRetryAfter(err, this.opts.retryAfterCapMs ?? 30_000);
       throw e;
     }
@@ -104,7 +109,11 @@ export class AzureArm {
    * reports the state it reads). A failed operation throws, classified.
    */
   async run(t: ActionTarget, begin: (c: ComputeManagementClient, ref: VmRef) => Promise<Poller>, ms: number, from: MachineState): Promise<boolean> {
-    const poller = await this.call(t, begin, { from });
+    return this.settle(await this.call(t, begin, { from }), ms, label(t), { from });
+  }
+
+  /** Waits for a started long-running operation within `ms`: true when it finished, false when the bound passed first; a failure throws, classified. */
+  async settle(poller: Poller, ms: number, what: string, states: { from?: MachineState } = {}): Promise<boolean> {
     const stop = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const expired = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
@@ -115,7 +124,7 @@ export class AzureArm {
       if (!finished) stop.abort();
       return finished;
     } catch (err) {
-      throw classifyAzureError(err, label(t), { from });
+      throw classifyAzureError(err, what, states);
     } finally {
       clearTimeout(timer);
     }

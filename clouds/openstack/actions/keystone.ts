@@ -123,13 +123,22 @@ export interface CatalogService {
 
 /** The compute endpoint of the catalog for the interface and region (the only region when none is named). */
 export function computeEndpoint(catalog: readonly CatalogService[], iface: string, region?: string): string {
-  const endpoints = catalog.filter((s) => s.type === "compute").flatMap((s) => s.endpoints.filter((e) => e.interface === iface));
+  return serviceEndpoint(catalog, ["compute"], iface, region);
+}
+
+/**
+ * The endpoint of a service of the catalog for the interface and region: the first of `types`
+ * the catalog has (block storage is `volumev3` or, on newer clouds, `block-storage`).
+ */
+export function serviceEndpoint(catalog: readonly CatalogService[], types: readonly string[], iface: string, region?: string): string {
+  const type = types.find((t) => catalog.some((s) => s.type === t)) ?? types[0]!;
+  const endpoints = catalog.filter((s) => s.type === type).flatMap((s) => s.endpoints.filter((e) => e.interface === iface));
   const regions = [...new Set(endpoints.map((e) => e.region_id ?? e.region ?? ""))];
   if (endpoints.length === 0)
-    throw new ActionError("other", `the token's catalog has no ${iface} compute endpoint: is the project scoped (OS_PROJECT_NAME / OS_PROJECT_ID)?`);
+    throw new ActionError("other", `the token's catalog has no ${iface} ${type} endpoint: is the project scoped (OS_PROJECT_NAME / OS_PROJECT_ID)?`);
   const chosen = region ? endpoints.find((e) => e.region_id === region || e.region === region) : regions.length === 1 ? endpoints[0] : undefined;
   if (!chosen) {
-    const why = region ? `no compute endpoint in region '${region}'` : "compute endpoints in several regions";
+    const why = region ? `no ${type} endpoint in region '${region}'` : `${type} endpoints in several regions`;
     throw new ActionError("other", `${why} (regions: ${regions.join(", ")}): set cloud.region or OS_REGION_NAME`);
   }
   return chosen.url.replace(/\/+$/, "");
@@ -139,6 +148,8 @@ interface Token {
   value: string;
   expiresAt: number;
   catalog: CatalogService[];
+  /** The project the token is scoped to (block storage URLs may need it). */
+  project?: string;
 }
 
 /** Tokens and endpoints for one cloud; the token is shared by concurrent calls and renewed a minute before it expires. */
@@ -155,13 +166,20 @@ export class Keystone {
 
   /** A valid token and the compute endpoint for `region` (default: the cloud's region_name). */
   async session(region?: string): Promise<{ token: string; computeUrl: string }> {
+    const { token, url } = await this.endpoint(["compute"], region);
+    return { token, computeUrl: url };
+  }
+
+  /** A valid token, the endpoint of the first of `types` the catalog has for `region`, and the token's project. */
+  async endpoint(types: readonly string[], region?: string): Promise<{ token: string; url: string; project?: string }> {
     const cloud = await (this.cloud ??= this.source());
     let tok = await (this.token ??= this.issue(cloud));
     if (tok.expiresAt - 60_000 <= Date.now()) {
       this.token = undefined;
       tok = await (this.token ??= this.issue(cloud));
     }
-    return { token: tok.value, computeUrl: computeEndpoint(tok.catalog, cloud.interface ?? "public", region ?? cloud.region_name) };
+    const url = serviceEndpoint(tok.catalog, types, cloud.interface ?? "public", region ?? cloud.region_name);
+    return { token: tok.value, url, ...(tok.project ? { project: tok.project } : {}) };
   }
 
   /** Forgets a token the cloud refused (revoked, or expired early), so the next call authenticates again. */
@@ -190,9 +208,15 @@ export class Keystone {
     const url = `${/\/v3$/.test(base) ? base : `${base}/v3`}/auth/tokens`;
     const res = await send({ method: "POST", url, body: tokenRequest(cloud.auth) }, `Keystone at ${new URL(url).host}`);
     const value = res.headers.get("x-subject-token");
-    const body = res.body as { token?: { expires_at?: string; catalog?: CatalogService[] } } | undefined;
+    const body = res.body as { token?: { expires_at?: string; catalog?: CatalogService[]; project?: { id?: string } } } | undefined;
     if (res.status === 201 && value && body?.token) {
-      return { value, expiresAt: Date.parse(body.token.expires_at ?? "") || Date.now() + 3_600_000, catalog: body.token.catalog ?? [] };
+      const project = body.token.project?.id;
+      return {
+        value,
+        expiresAt: Date.parse(body.token.expires_at ?? "") || Date.now() + 3_600_000,
+        catalog: body.token.catalog ?? [],
+        ...(project ? { project } : {}),
+      };
     }
     if (res.status === 429 || res.status === 413) {
       await honourRetryAfter(res.headers, this.opts.maxRetryAfterMs ?? 30_000);

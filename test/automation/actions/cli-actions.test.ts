@@ -18,6 +18,7 @@ import { snapshotCommand } from "../../../cli/snapshot.js";
 import { validateFormation } from "../../../format/load.js";
 import { ActionError } from "../../../automation/actions/types.js";
 import { harness, steppingClock, type Harness } from "../helpers.js";
+import { MemoryImages } from "../memory-images.js";
 import { pool } from "./formations.js";
 import { mirrorInto, TestDoubleDriver } from "./test-double-driver.js";
 
@@ -52,7 +53,8 @@ function deps(more: Partial<SessionDeps> = {}, seen: SessionsOptions[] = []): Se
         actor: "tester@host",
         now: steppingClock(),
         drivers: () => driver,
-        imageStores: async () => undefined,
+        // An image store that knows no size: the catalog sizes snapshots by the machine's disk.
+        imageStores: async () => new MemoryImages(),
       });
     },
     ...more,
