@@ -158,8 +158,8 @@ export async function deploy(env: OpEnv, input: DeployInput): Promise<DeployResu
     }
   }
 
-  // The record goes into config before the update (program.ts and `pulumi config` see it), tags for `sessions --label`.
-  await stack.setConfig(recordToConfig(record));
+  // The record goes into config before the update (program.ts and `pulumi config` see it), unless nobody else reads that config.
+  if (!stack.privateConfig) await stack.setConfig(recordToConfig(record));
   const summary = {
     formation: formation.metadata.name,
     kind: formation.kind,
@@ -167,7 +167,9 @@ export async function deploy(env: OpEnv, input: DeployInput): Promise<DeployResu
     machines: plan.machines.length,
     hourlyUsd: plan.cost.hourlyUsd,
   };
-  await syncTags(stack, desiredTags((formation.metadata.labels ?? {}) as Record<string, string>, summary), (message) =>
+  // Tags (for `sessions --label`) are a file of their own in the backend, which no update writes:
+  // set while the update runs, they cost it no time. syncTags never rejects (a failure is a warning).
+  const tagging = syncTags(stack, desiredTags((formation.metadata.labels ?? {}) as Record<string, string>, summary), (message) =>
     env.emit({ type: "diagnostic", session, at: env.now().toISOString(), severity: "warning", message }),
   );
   const before = new Set(machinesOf(plainOutputs(outputs)).map((m) => m.name));
@@ -179,9 +181,11 @@ export async function deploy(env: OpEnv, input: DeployInput): Promise<DeployResu
   const prices = pricesForUp(catalogFor(plan.provider, plan.pricing), plan, changed.added, record.journal);
   try {
     const r = await stack.up(run);
+    await tagging;
     await writeRecord(stack, journal(env, session, record, { action: "up", result: "ok", ...changed, ...(prices.length ? { prices } : {}) }));
     return { session, result: "ok", changes: r.changes, machines: machinesOf(plainOutputs(r.outputs ?? {})), hourlyUsd: plan.cost.hourlyUsd };
   } catch (err) {
+    await tagging;
     await recordFailure(env, stack, session, record, "up", err);
     throw err;
   }

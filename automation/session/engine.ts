@@ -119,6 +119,13 @@ export interface OperationResult {
 /** One stack (one session), selected in the engine's workspace. */
 export interface EngineStack {
   readonly name: string;
+  /**
+   * The stack's config lives in a workspace of this process's own (a private folder removed when
+   * the engine closes): no program and no user reads it, so the session record is mirrored there
+   * only when the state cannot take it (saving a CLI call per write). Absent or false: the config
+   * is mirrored on every write, for `pulumi config` and program.ts.
+   */
+  readonly privateConfig?: boolean;
   getConfig(): Promise<Record<string, ConfigEntry>>;
   /** Sets (adds or replaces) the given keys. */
   setConfig(values: Record<string, ConfigEntry>): Promise<void>;

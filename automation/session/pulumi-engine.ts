@@ -59,6 +59,7 @@ class PulumiStack implements EngineStack {
     private readonly stack: Auto.Stack,
     /** Whether this workspace holds no config for the stack (a private workspace that never set any): then reads need no CLI call. */
     private readonly config: { empty(): boolean; set(): void },
+    readonly privateConfig: boolean,
   ) {}
 
   get name(): string {
@@ -234,18 +235,18 @@ export class PulumiEngine implements Engine {
    * secret config value encrypts with the state's key instead of minting a new one.
    */
   private async open(stack: Auto.Stack, ws: Auto.LocalWorkspace): Promise<EngineStack> {
+    const { owned } = await this.workspace();
     if (!this.opened.has(stack.name)) {
       const current = await ws.stackSettings(stack.name).catch(() => ({}) as Auto.StackSettings);
       if (!current.encryptionSalt && !current.encryptedKey) {
         const restore = secretsSettings((await stack.exportStack()) as Deployment);
         if (restore) await ws.saveStackSettings(stack.name, { ...current, ...restore });
       }
-      const owned = (await this.workspace()).owned;
       if (owned && !current.config && !(current as { environment?: unknown }).environment) this.noConfig.add(stack.name);
       this.opened.add(stack.name);
     }
     const name = stack.name;
-    return new PulumiStack(stack, { empty: () => this.noConfig.has(name), set: () => this.noConfig.delete(name) });
+    return new PulumiStack(stack, { empty: () => this.noConfig.has(name), set: () => this.noConfig.delete(name) }, owned);
   }
 
   async removeStack(name: string): Promise<void> {

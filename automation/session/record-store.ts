@@ -48,8 +48,9 @@ export function plainOutputs(outputs: Record<string, OutputValue>): Record<strin
 }
 
 /**
- * Writes the record: to config (always), then into the state's root stack outputs (when the
- * state has a root stack), so a pipeline elsewhere reads it back. `deployment` saves an export
+ * Writes the record: to config (unless the workspace's config is private: then only when the
+ * state cannot take it), then into the state's root stack outputs (when the state has a root
+ * stack), so a pipeline elsewhere reads it back. `deployment` saves an export
  * when the caller already has a fresh one.
  *
  * `pulumi stack import` drops pending operations (with a warning): so the state is left alone
@@ -57,26 +58,46 @@ export function plainOutputs(outputs: Record<string, OutputValue>): Record<strin
  * (refresh --clear-pending, which the user asked for) imports it then.
  */
 export async function writeRecord(stack: EngineStack, record: SessionRecord, deployment?: Deployment, opts: WriteOptions = {}): Promise<SessionRecord> {
-  await stack.setConfig(recordToConfig(record));
+  // A private workspace's config is read by nobody else: mirrored there only when the state cannot take the record.
+  const mirror = async (r: SessionRecord) => {
+    if (stack.privateConfig) await stack.setConfig(recordToConfig(r));
+    return r;
+  };
+  try {
+    return await writeToState(stack, record, deployment, opts, mirror);
+  } catch (err) {
+    await mirror(record).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function writeToState(
+  stack: EngineStack,
+  record: SessionRecord,
+  deployment: Deployment | undefined,
+  opts: WriteOptions,
+  mirror: (r: SessionRecord) => Promise<SessionRecord>,
+): Promise<SessionRecord> {
+  if (!stack.privateConfig) await stack.setConfig(recordToConfig(record));
   const deadline = Date.now() + (opts.waitMs ?? WRITE_WAIT_MS);
   let rewrites = 0;
   for (let attempt = 0; ; attempt++) {
     const d = attempt === 0 && deployment ? deployment : await stack.exportState();
     const pending = pendingOperations(d).length > 0;
-    if (pending && !opts.clearPending) return record;
+    if (pending && !opts.clearPending) return mirror(record);
     // Another process may have written the record since this one read it: keep its entries too.
     const merged = mergeStored(record, d);
     const patched = withRecord(d, merged) ?? (pending ? withoutPendingOperations(d) : undefined);
-    if (!patched) return merged;
+    if (!patched) return mirror(merged);
     try {
       await stack.importState(patched);
       // An import is not a compare-and-swap: another writer that exported before ours landed may
       // have imported over it. Read back; if an entry of ours is missing, write again on top.
       if (!hasAll(await stack.exportState(), merged)) {
-        if (Date.now() > deadline || ++rewrites > 5) return merged;
+        if (Date.now() > deadline || ++rewrites > 5) return mirror(merged);
         continue;
       }
-      if (merged !== record) await stack.setConfig(recordToConfig(merged));
+      if (merged !== record && !stack.privateConfig) await stack.setConfig(recordToConfig(merged));
       return merged;
     } catch (err) {
       // The import needs the stack's lock: another operation took it between this one's update and
