@@ -54,13 +54,22 @@ const events = (opts: OperationOptions) => (opts.onEvent ? (e: Auto.EngineEvent)
 class PulumiStack implements EngineStack {
   /** An export in flight: a second read made meanwhile joins it instead of paying for its own CLI call. */
   private exporting?: Promise<Deployment>;
+  /**
+   * The export made while opening the stack (for its secrets settings), for the first `outputs()`
+   * only: the read that follows an open would otherwise export the same state again a moment later.
+   * Never used by `exportState()`, whose callers merge with what they read (it must be fresh).
+   */
+  private seed?: Deployment;
 
   constructor(
     private readonly stack: Auto.Stack,
     /** Whether this workspace holds no config for the stack (a private workspace that never set any): then reads need no CLI call. */
     private readonly config: { empty(): boolean; set(): void },
     readonly privateConfig: boolean,
-  ) {}
+    seed?: Deployment,
+  ) {
+    if (seed) this.seed = seed;
+  }
 
   get name(): string {
     return this.stack.name;
@@ -87,6 +96,7 @@ class PulumiStack implements EngineStack {
   }
 
   async up(opts: UpdateOptions): Promise<OperationResult> {
+    this.seed = undefined;
     const exclude = opts.exclude?.length ? { exclude: opts.exclude, excludeDependents: true } : {};
     const r = await this.stack.up({ program: opts.program, onEvent: events(opts), signal: opts.signal, ...exclude });
     return { changes: { ...(r.summary.resourceChanges ?? {}) }, outputs: r.outputs as Record<string, OutputValue> };
@@ -99,17 +109,21 @@ class PulumiStack implements EngineStack {
   }
 
   async refresh(opts: RefreshOptions): Promise<OperationResult> {
+    this.seed = undefined;
     const r = await this.stack.refresh({ onEvent: events(opts), signal: opts.signal, ...(opts.clearPendingCreates ? { clearPendingCreates: true } : {}) });
     return { changes: { ...(r.summary.resourceChanges ?? {}) } };
   }
 
   async destroy(opts: OperationOptions): Promise<OperationResult> {
+    this.seed = undefined;
     const r = await this.stack.destroy({ onEvent: events(opts), signal: opts.signal });
     return { changes: { ...(r.summary.resourceChanges ?? {}) } };
   }
 
   async outputs(): Promise<Record<string, OutputValue>> {
-    return outputsOf(await this.exportState());
+    const seed = this.seed;
+    this.seed = undefined;
+    return outputsOf(seed ?? (await this.exportState()));
   }
 
   async publish(outputs: Record<string, OutputValue>, opts: OperationOptions = {}): Promise<OperationResult> {
@@ -130,6 +144,7 @@ class PulumiStack implements EngineStack {
   }
 
   async importState(deployment: Deployment): Promise<void> {
+    this.seed = undefined;
     await this.stack.importStack(deployment);
   }
 
@@ -155,6 +170,11 @@ export class PulumiEngine implements Engine {
   private ready?: Promise<{ auto: Automation; ws: Auto.LocalWorkspace; dir: string; owned: boolean }>;
   /** Stacks whose secrets settings this workspace already holds. */
   private readonly opened = new Set<string>();
+  /**
+   * Stacks selected already, reused: `pulumi stack select` only checks that the stack exists, and
+   * every later call names it (--stack), failing the same way (StackNotFoundError) if it went since.
+   */
+  private readonly stacks = new Map<string, EngineStack>();
   /**
    * Stacks this private workspace holds no config for (it was made empty by this engine and
    * nothing set any since): their config reads answer {} without a CLI call. A workspace the
@@ -221,12 +241,12 @@ export class PulumiEngine implements Engine {
 
   async selectStack(name: string): Promise<EngineStack> {
     const { auto, ws } = await this.workspace();
-    return this.open(await auto.Stack.select(name, ws), ws);
+    return this.stacks.get(name) ?? this.open(await auto.Stack.select(name, ws), ws);
   }
 
   async createOrSelectStack(name: string): Promise<EngineStack> {
     const { auto, ws } = await this.workspace();
-    return this.open(await auto.Stack.createOrSelect(name, ws), ws);
+    return this.stacks.get(name) ?? this.open(await auto.Stack.createOrSelect(name, ws), ws);
   }
 
   /**
@@ -236,22 +256,27 @@ export class PulumiEngine implements Engine {
    */
   private async open(stack: Auto.Stack, ws: Auto.LocalWorkspace): Promise<EngineStack> {
     const { owned } = await this.workspace();
+    let seed: Deployment | undefined;
     if (!this.opened.has(stack.name)) {
       const current = await ws.stackSettings(stack.name).catch(() => ({}) as Auto.StackSettings);
       if (!current.encryptionSalt && !current.encryptedKey) {
-        const restore = secretsSettings((await stack.exportStack()) as Deployment);
+        seed = (await stack.exportStack()) as Deployment;
+        const restore = secretsSettings(seed);
         if (restore) await ws.saveStackSettings(stack.name, { ...current, ...restore });
       }
       if (owned && !current.config && !(current as { environment?: unknown }).environment) this.noConfig.add(stack.name);
       this.opened.add(stack.name);
     }
     const name = stack.name;
-    return new PulumiStack(stack, { empty: () => this.noConfig.has(name), set: () => this.noConfig.delete(name) }, owned);
+    const opened = new PulumiStack(stack, { empty: () => this.noConfig.has(name), set: () => this.noConfig.delete(name) }, owned, seed);
+    this.stacks.set(name, opened);
+    return opened;
   }
 
   async removeStack(name: string): Promise<void> {
     const { ws } = await this.workspace();
     await ws.removeStack(name);
+    this.stacks.delete(name);
     this.opened.delete(name);
     this.noConfig.delete(name);
   }
@@ -260,6 +285,10 @@ export class PulumiEngine implements Engine {
     if (!this.ready) return;
     const { dir, owned } = await this.ready.catch(() => ({ dir: "", owned: false }));
     this.ready = undefined;
+    // A later use opens a new workspace: nothing known of this one carries over.
+    this.stacks.clear();
+    this.opened.clear();
+    this.noConfig.clear();
     if (owned && dir) await rm(dir, { recursive: true, force: true });
   }
 }
