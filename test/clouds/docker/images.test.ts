@@ -63,7 +63,11 @@ async function imageEvents(id: string, since: number): Promise<string[]> {
     .map((l) => (JSON.parse(l) as { Action: string }).Action);
 }
 
-const inspect = (ref: string) => docker.getImage(ref).inspect().catch((e: { statusCode?: number }) => (e.statusCode === 404 ? undefined : Promise.reject(e)));
+const inspect = (ref: string) =>
+  docker
+    .getImage(ref)
+    .inspect()
+    .catch((e: { statusCode?: number }) => (e.statusCode === 404 ? undefined : Promise.reject(e)));
 
 describe("DockerImages.remove", { timeout: SLOW }, () => {
   it("removes an image the snapshot committed (it carries formations-snapshot-of)", async () => {
