@@ -40,6 +40,8 @@ export {
   type ImagesReport,
   type ImageDeleteReport,
   type ImageDeleteOptions,
+  type ImageForgetReport,
+  type ImageForgetOptions,
   type SaveImageFormationOptions,
   type ImageStoreSource,
 } from "./images/images.js";

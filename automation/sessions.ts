@@ -32,10 +32,13 @@ import { deleteMachine, type DeleteMachineOptions, type DeleteMachineReport } fr
 import { cloudOf } from "../clouds/index.js";
 import {
   deleteImage,
+  forgetCatalogEntry,
   listImages,
   saveImageFormation,
   type ImageDeleteOptions,
   type ImageDeleteReport,
+  type ImageForgetOptions,
+  type ImageForgetReport,
   type ImagesHost,
   type ImagesReport,
   type ImageStoreSource,
@@ -370,6 +373,10 @@ export class Sessions {
   /** Deletes an image (catalog id, provider image id or name) and what stores it, then its catalog entry; undefined when `confirm` declined. */
   deleteImage(ref: string, opts?: ImageDeleteOptions): Promise<ImageDeleteReport | undefined> {
     return deleteImage(this.imagesHost, ref, opts);
+  }
+  /** Removes an image's catalog entry only, never calling the provider (the image stays, for its owner to delete); undefined when `confirm` declined. */
+  forgetImage(ref: string, opts?: ImageForgetOptions): Promise<ImageForgetReport | undefined> {
+    return forgetCatalogEntry(this.imagesHost, ref, opts);
   }
   /** Writes the formation that launches an image's machine from it (default file: `<new name>.yaml`; never over an existing file). */
   saveImageFormation(ref: string, file: string | undefined, opts?: SaveImageFormationOptions): Promise<{ file: string; name: string; image: ImageEntry }> {

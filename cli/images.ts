@@ -1,9 +1,11 @@
 /**
  * `formations images [--label k=v]... [--json]`, `formations images delete ID [--yes] [--json]`,
+ * `formations images forget ID [--yes] [--json]`,
  * `formations images save-formation ID [-o FILE] [--name NAME] [--json]`: the image catalog
  * (automation/images/): every snapshot any session took, kept in the state backend after the
  * session is destroyed, with its size, age and monthly storage cost; deleting one (the image
- * and what stores it, after confirmation); writing the formation that launches from one.
+ * and what stores it, after confirmation); forgetting one (its catalog entry only, the cloud
+ * untouched); writing the formation that launches from one.
  */
 import { parseSelector } from "../automation/session/naming.js";
 import type { ImageListing } from "../automation/images/catalog.js";
@@ -91,6 +93,36 @@ export async function imagesDeleteCommand(ref: string, flags: SessionFlags & { y
     }
     if (r.gone) io.out(`image ${r.image.id}: ${r.image.name} was already gone from ${r.image.provider}; removed from the catalog`);
     else io.out(`image ${r.image.id}: deleted ${r.image.name} (${r.deleted.join(", ") || r.image.imageId}); removed from the catalog`);
+    return EXIT.ok;
+  });
+}
+
+export async function imagesForgetCommand(ref: string, flags: SessionFlags & { yes?: boolean }, io: Output, deps: SessionDeps = {}): Promise<number> {
+  if (!flags.yes && !isInteractive(deps))
+    throw new UsageError(`images forget removes image '${ref}' from the catalog, and there is no terminal to confirm on: pass --yes`);
+  return withSessions({ ...flags, json: false }, io, deps, async (sessions) => {
+    const r = await sessions.forgetImage(ref, {
+      ...(flags.yes
+        ? {}
+        : {
+            confirm: (i: ImageListing) =>
+              confirm(
+                deps,
+                `Forget ${i.provider} image ${i.name} (${i.imageId}), taken from ${i.session}/${i.machine} ${ageText(i.ageDays)} ago? Only its catalog entry goes: the image, if it still exists, stays in ${i.provider} (and is billed) until deleted there.`,
+              ),
+          }),
+    });
+    if (!r) {
+      io.err("formations: not confirmed; nothing changed");
+      return EXIT.ok;
+    }
+    if (flags.json) {
+      io.out(JSON.stringify(r, null, 2));
+      return EXIT.ok;
+    }
+    io.out(
+      `image ${r.image.id}: removed ${r.image.name} from the catalog; ${r.image.provider} was not asked to delete anything (${r.image.imageId} stays if it exists)`,
+    );
     return EXIT.ok;
   });
 }

@@ -160,6 +160,19 @@ export function buildProgram(io: Output, setCode: (code: number) => void): Comma
       setCode(await imagesDeleteCommand(id, opts, io));
     });
   sessionOptions(
+    images
+      .command("forget")
+      .description(
+        "remove an image's catalog entry only, never touching the cloud (an image images delete refuses, or one deleted by hand); asks first unless --yes",
+      ),
+  )
+    .argument("<id>", "the image's ID (formations images), or its provider id or name")
+    .option("--yes", "forget without asking (required when not on a terminal)")
+    .action(async (id: string, opts) => {
+      const { imagesForgetCommand } = await import("./images.js");
+      setCode(await imagesForgetCommand(id, opts, io));
+    });
+  sessionOptions(
     images.command("save-formation").description("write the formation that launches the image's machine from it (the source session's formation, edited)"),
   )
     .argument("<id>", "the image's ID (formations images), or its provider id or name")

@@ -260,8 +260,9 @@ export interface ImageRemoval {
  * A cloud's machine images: how big one is (its storage bill) and how to delete it with what
  * stores it (an AMI's EBS snapshots, a Glance image's Cinder snapshots, a Docker image's layers).
  * Refusals (an image still in use) throw an {@link ActionError} whose message says what uses it.
- * Azure's and OpenStack's stores also refuse an image without the marks formations' snapshot
- * left on it (tags, an image property): a {@link UserError} with exit 1, before any deleting call.
+ * Every store also refuses an image without the marks formations' snapshot left on it (tags,
+ * labels, an image property; on AWS the AMI's EBS snapshots too): a {@link UserError} with exit 1,
+ * before any deleting call, naming the image and the missing mark, its hint the cloud's own command.
  * A failure halfway says what was deleted and what was not, and nothing is sent after it.
  */
 export interface ImageStore {

@@ -1,9 +1,10 @@
 /**
  * The image catalog's operations, as the library offers them (`sessions.images()`,
- * `sessions.deleteImage()`, `sessions.saveImageFormation()`) and the CLI's `formations images`
- * verbs and the console call them: list with age and monthly storage cost, delete through the
- * cloud's image store (the image and what stores it), and write the formation that launches from
- * an image at any time, not only when the snapshot is taken.
+ * `sessions.deleteImage()`, `sessions.forgetImage()`, `sessions.saveImageFormation()`) and the
+ * CLI's `formations images` verbs and the console call them: list with age and monthly storage
+ * cost, delete through the cloud's image store (the image and what stores it), forget an entry
+ * without touching the cloud (an image the store refuses, or one deleted by hand), and write the
+ * formation that launches from an image at any time, not only when the snapshot is taken.
  */
 import type { LimitFunction } from "p-limit";
 import { FormationError, validateText } from "../../format/load.js";
@@ -51,6 +52,15 @@ export interface ImageDeleteOptions {
   confirm?: (image: ImageListing) => boolean | Promise<boolean>;
 }
 
+/** `forgetImage`'s options: the same confirmation as deleting. */
+export type ImageForgetOptions = ImageDeleteOptions;
+
+export interface ImageForgetReport {
+  /** The entry removed from the catalog; the provider's image was not touched. */
+  image: ImageEntry;
+  forgotten: true;
+}
+
 export const ctxOf = (e: Pick<ImageEntry, "region" | "zone" | "project" | "host">): DriverContext => ({
   ...(e.region ? { region: e.region } : {}),
   ...(e.zone ? { zone: e.zone } : {}),
@@ -86,7 +96,20 @@ export async function deleteImage(host: ImagesHost, ref: string, opts: ImageDele
   const image = await findOne(host, ref);
   const store = await host.stores(image.provider, ctxOf(image));
   if (opts.confirm && !(await opts.confirm(image))) return undefined;
-  const removal: ImageRemoval = await store.remove({ imageId: image.imageId, name: image.name, ...(image.region ? { region: image.region } : {}) });
+  let removal: ImageRemoval;
+  try {
+    removal = await store.remove({ imageId: image.imageId, name: image.name, ...(image.region ? { region: image.region } : {}) });
+  } catch (err) {
+    // Refused (not an image formations took): the entry stays, and the way to drop it is named.
+    if (err instanceof UserError && err.exitCode === 1)
+      throw new ImageError(
+        err.message,
+        1,
+        `${err.hint ? `${err.hint}; ` : ""}'formations images forget ${image.id}' drops the catalog entry without touching the image`,
+        { cause: err },
+      );
+    throw err;
+  }
   try {
     await forgetImage(await host.engine(), image.id);
   } catch (err) {
@@ -94,6 +117,23 @@ export async function deleteImage(host: ImagesHost, ref: string, opts: ImageDele
   }
   const { ageDays: _a, monthlyUsd: _m, ...entry } = image;
   return { image: entry, deleted: removal.deleted, gone: Boolean(removal.gone) };
+}
+
+/**
+ * Removes an image's catalog entry only: the provider is never called, and the image (if it still
+ * exists) stays where it is, billed, for its owner to delete with the cloud's own tool. For an
+ * image `deleteImage` refuses (not one formations took) or one already deleted by hand.
+ */
+export async function forgetCatalogEntry(host: ImagesHost, ref: string, opts: ImageForgetOptions = {}): Promise<ImageForgetReport | undefined> {
+  const image = await findOne(host, ref);
+  if (opts.confirm && !(await opts.confirm(image))) return undefined;
+  try {
+    await forgetImage(await host.engine(), image.id);
+  } catch (err) {
+    throw classify(err, { action: "images forget" });
+  }
+  const { ageDays: _a, monthlyUsd: _m, ...entry } = image;
+  return { image: entry, forgotten: true };
 }
 
 export interface SaveImageFormationOptions {

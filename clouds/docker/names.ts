@@ -11,6 +11,9 @@ export function containerName(session: string, machine: string): string {
 /** Label keys the Docker adapter puts on every container of a session. */
 export const LABELS = { session: "formations-session", machine: "formations-machine", role: "formations-role", managedBy: "managed-by" } as const;
 
+/** The label a snapshot's `docker commit` puts on the image (`<session>/<machine>`): the mark `images delete` checks. */
+export const SNAPSHOT_LABEL = "formations-snapshot-of";
+
 /** UTC yyyymmddhhmmss: sortable, and valid in a Docker repository name. */
 export { stamp } from "../../automation/actions/rest.js";
 

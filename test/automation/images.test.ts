@@ -3,16 +3,17 @@
  * API) and an in-memory image store (of a cloud's images). The image catalog (automation/images/):
  * a snapshot is recorded in a stack of its own, listed by every Sessions on the same backend,
  * kept after its session is destroyed, filtered by label, deleted through the cloud's image
- * store, and turned into a formation at any time; `images delete` on the CLI (confirmation,
- * --yes, --json) alike on every provider; and `delete --machine` (one machine out of a
- * session for good, its name not reused, Slurm drained first, essential roles refused).
+ * store, forgotten (its entry only, the store never asked), and turned into a formation at any
+ * time; `images delete` and `images forget` on the CLI (confirmation, --yes, --json) alike on
+ * every provider, a refused delete naming `images forget`; and `delete --machine` (one machine
+ * out of a session for good, its name not reused, Slurm drained first, essential roles refused).
  */
 import { EventEmitter } from "node:events";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CLOUDS } from "../../clouds/index.js";
-import { imagesDeleteCommand } from "../../cli/images.js";
+import { imagesDeleteCommand, imagesForgetCommand } from "../../cli/images.js";
 import type { Output } from "../../cli/output.js";
 import type { SessionDeps } from "../../cli/session-runtime.js";
 import type { SessionsOptions } from "../../automation/sessions.js";
@@ -158,6 +159,24 @@ describe("the image catalog", () => {
     expect((await h.sessions.images()).images).toEqual([]);
   });
 
+  it("forgets an entry without asking the cloud's store anything; a declined confirm changes nothing", async () => {
+    const asked: string[] = [];
+    h = await harness({ drivers: () => driver, imageStores: async (provider) => (asked.push(provider), store) });
+    mirrorInto(driver, h.engine);
+    await up(pool(2, { provider: "aws" }));
+    const { catalogId: id } = await h.sessions.snapshot("lab", { machine: "machine-1" });
+    const { catalogId: other } = await h.sessions.snapshot("lab", { machine: "machine-2" });
+    asked.length = 0; // the snapshot sized the images through the store: from here, nothing may reach it
+    expect(await h.sessions.forgetImage(id!, { confirm: () => false })).toBeUndefined();
+    expect((await h.sessions.images()).images).toHaveLength(2);
+    const r = await h.sessions.forgetImage(id!, { confirm: () => true });
+    expect(r).toMatchObject({ forgotten: true, image: { id, imageId: "img-1", session: "lab", machine: "machine-1" } });
+    expect(h.engine.stacks.has(`images.${id}`)).toBe(false);
+    expect((await h.sessions.images()).images.map((i) => i.id)).toEqual([other]);
+    expect([asked, store.removed]).toEqual([[], []]);
+    await expect(h.sessions.forgetImage(id!)).rejects.toMatchObject({ exitCode: 1, message: `no image '${id}' in the catalog` });
+  });
+
   it("names an image by catalog id, provider id or name; unknown is exit 1, ambiguous exit 2", async () => {
     await up(pool(2, { provider: "aws" }));
     await h.sessions.snapshot("lab", { machine: "machine-1", name: "golden" });
@@ -288,7 +307,73 @@ describe("images delete on the CLI: the same confirmation, --yes and --json on e
     const id = await snapshotOn("openstack");
     store.refusals.set("img-1", new UserError("Glance image img-1 (img-1) has no 'formations-snapshot-of' property", 1, "openstack image delete img-1"));
     expect(await imagesDeleteCommand(id, { yes: true }, io, deps())).toBe(1);
-    expect(err).toEqual(["formations: Glance image img-1 (img-1) has no 'formations-snapshot-of' property", "hint: openstack image delete img-1"]);
+    expect(err).toEqual([
+      "formations: Glance image img-1 (img-1) has no 'formations-snapshot-of' property",
+      `hint: openstack image delete img-1; 'formations images forget ${id}' drops the catalog entry without touching the image`,
+    ]);
+    expect((await h.sessions.images()).images.map((i) => i.id)).toEqual([id]);
+    expect(store.removed).toEqual([]);
+  });
+});
+
+describe("images forget on the CLI: the catalog entry only, the cloud never touched", () => {
+  let out: string[];
+  let err: string[];
+  const io: Output = { out: (l) => out.push(l), err: (l) => err.push(l), color: false };
+  const deps = (more: Partial<SessionDeps> = {}): SessionDeps => ({
+    interactive: false,
+    live: false,
+    signals: new EventEmitter(),
+    makeSessions: (o: SessionsOptions) => h.another({ ...o, drivers: () => driver, imageStores: async () => store }),
+    ...more,
+  });
+  const snapshotOn = async (provider: Provider) => {
+    await setup();
+    out = [];
+    err = [];
+    await up(pool(2, { provider }));
+    return (await h.sessions.snapshot("lab", { machine: "machine-1" })).catalogId!;
+  };
+
+  it("after a refused delete: the entry goes, the image is never deleted", async () => {
+    const id = await snapshotOn("aws");
+    store.refusals.set("img-1", new UserError("AMI img-1 (img-1) lacks the tag formations-snapshot-of", 1));
+    expect(await imagesDeleteCommand(id, { yes: true }, io, deps())).toBe(1);
+    expect(err).toEqual([
+      "formations: AMI img-1 (img-1) lacks the tag formations-snapshot-of",
+      `hint: 'formations images forget ${id}' drops the catalog entry without touching the image`,
+    ]);
+    expect(await imagesForgetCommand(id, { yes: true }, io, deps())).toBe(0);
+    expect(out).toEqual([`image ${id}: removed img-1 from the catalog; aws was not asked to delete anything (img-1 stays if it exists)`]);
+    expect((await h.sessions.images()).images).toEqual([]);
+    expect(store.removed).toEqual([]);
+  });
+
+  it("asks first, and a no changes nothing; --yes --json prints the entry, forgotten", async () => {
+    const id = await snapshotOn("gcp");
+    const asked: string[] = [];
+    const answer = (a: string) => deps({ interactive: true, ask: async (q) => (asked.push(q), a) });
+    expect(await imagesForgetCommand(id, {}, io, answer("n"))).toBe(0);
+    expect(asked).toEqual([
+      "Forget gcp image img-1 (img-1), taken from lab/machine-1 0m ago? Only its catalog entry goes: the image, if it still exists, stays in gcp (and is billed) until deleted there. [y/N] ",
+    ]);
+    expect(err).toEqual(["formations: not confirmed; nothing changed"]);
+    expect((await h.sessions.images()).images.map((i) => i.id)).toEqual([id]);
+    expect(await imagesForgetCommand(id, { yes: true, json: true }, io, deps())).toBe(0);
+    expect(JSON.parse(out.join("\n"))).toMatchObject({
+      image: { id, provider: "gcp", imageId: "img-1", session: "lab", machine: "machine-1" },
+      forgotten: true,
+    });
+    expect((await h.sessions.images()).images).toEqual([]);
+    expect(store.removed).toEqual([]);
+  });
+
+  it("without a terminal and without --yes: a usage error, nothing forgotten; an unknown ID is exit 1", async () => {
+    const id = await snapshotOn("docker");
+    await expect(imagesForgetCommand(id, {}, io, deps())).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/pass --yes/) });
+    expect((await h.sessions.images()).images.map((i) => i.id)).toEqual([id]);
+    expect(await imagesForgetCommand("img-nope", { yes: true }, io, deps())).toBe(1);
+    expect(err[0]).toBe("formations: no image 'img-nope' in the catalog");
     expect((await h.sessions.images()).images.map((i) => i.id)).toEqual([id]);
   });
 });

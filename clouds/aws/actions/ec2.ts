@@ -109,12 +109,16 @@ export class Ec2Api {
 /** What a snapshot of a running machine is: EC2 images it without rebooting it. */
 export const CRASH_CONSISTENT = "imaged while running, without reboot: the image is crash-consistent (stop the machine first for a clean one)";
 
+/** The tag that names the machine a snapshot came from (with `managed-by: formations`: the marks `images delete` checks). */
+export const SNAPSHOT_OF_TAG = "formations-snapshot-of";
+export const MANAGED_BY_TAG = { Key: "managed-by", Value: "formations" } as const;
+
 /** CreateImage without reboot, the image and its snapshots tagged with where they came from. */
 export async function createImage(sdk: Sdk, c: EC2Client, t: ActionTarget, id: string, name: string): Promise<string> {
   const Tags = [
     { Key: "Name", Value: name },
-    { Key: "formations-snapshot-of", Value: label(t) },
-    { Key: "managed-by", Value: "formations" },
+    { Key: SNAPSHOT_OF_TAG, Value: label(t) },
+    { Key: MANAGED_BY_TAG.Key, Value: MANAGED_BY_TAG.Value },
   ];
   const out = await c.send(
     new sdk.CreateImageCommand({

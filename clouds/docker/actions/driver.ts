@@ -7,7 +7,7 @@
 import type Dockerode from "dockerode";
 import type { Role } from "../../../plan/types.js";
 import { classifyDockerError, dockerOptions } from "../engine.js";
-import { containerName, LABELS, splitReference, stamp } from "../names.js";
+import { containerName, LABELS, SNAPSHOT_LABEL, splitReference, stamp } from "../names.js";
 import {
   ActionError,
   TARGET_STATE,
@@ -165,7 +165,7 @@ export class DockerDriver implements ActionDriver {
           tag,
           pause: true,
           comment: `formations snapshot of ${t.session}/${t.machine}`,
-          changes: `LABEL formations-snapshot-of=${t.session}/${t.machine}`,
+          changes: `LABEL ${SNAPSHOT_LABEL}=${t.session}/${t.machine}`,
         }),
       from,
     )) as { Id: string };

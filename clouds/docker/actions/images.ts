@@ -2,11 +2,15 @@
  * Docker's machine images for the image catalog: a snapshot is a committed image (`docker
  * commit`), its size is what `docker image inspect` says, and deleting it removes its tag and,
  * when no other tag or container holds it, the image and its own layers. An image a container
- * still runs from is refused by the engine (409): the message names the fix.
+ * still runs from is refused by the engine (409): the message names the fix. An image without
+ * the label the snapshot's commit puts on it (`formations-snapshot-of`) is not formations' and
+ * is refused (exit 1) before anything is removed.
  */
 import type Dockerode from "dockerode";
 import { ActionError, type ImageRemoval, type ImageStore, type StoredImage } from "../../../automation/actions/types.js";
+import { UserError } from "../../../user-error.js";
 import { classifyDockerError, dockerOptions } from "../engine.js";
+import { SNAPSHOT_LABEL } from "../names.js";
 
 const GB = 1e9;
 
@@ -42,9 +46,15 @@ export class DockerImages implements ImageStore {
   async remove(image: StoredImage): Promise<ImageRemoval> {
     const info = await this.inspect(image);
     if (!info) return { deleted: [], gone: true };
-    const d = await this.docker();
     // By its tag when it has ours (a second tag someone added keeps the image), else by id.
     const ref = (info.RepoTags ?? []).includes(image.name) ? image.name : image.imageId;
+    if (!info.Config?.Labels?.[SNAPSHOT_LABEL])
+      throw new UserError(
+        `Docker image ${image.name} (${image.imageId}) has no '${SNAPSHOT_LABEL}' label, which formations' snapshot commits every image with: formations deletes only images it took, so nothing was removed`,
+        1,
+        `if it is yours to delete: docker${this.opts.host ? ` -H ${this.opts.host}` : ""} image rm ${ref}`,
+      );
+    const d = await this.docker();
     let out: { Untagged?: string; Deleted?: string }[];
     try {
       out = (await d.getImage(ref).remove({ noprune: false })) as { Untagged?: string; Deleted?: string }[];

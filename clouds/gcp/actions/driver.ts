@@ -10,7 +10,18 @@
  * saved as a machine image and deleted when stopped, never left running.
  */
 import { describe, GceApi, type GceApiOptions, type GceInstance, type GceOperation, type InstanceRef } from "./api.js";
-import { cannotSuspend, fromGceStatus, GCE_NAME, GCE_TRANSITIONAL, hasLocalSsd, isOneTimeSpot, isSpot, labelValue, machineImageName } from "./states.js";
+import {
+  cannotSuspend,
+  fromGceStatus,
+  GCE_NAME,
+  GCE_TRANSITIONAL,
+  hasLocalSsd,
+  isOneTimeSpot,
+  isSpot,
+  labelValue,
+  machineImageName,
+  SNAPSHOT_LABELS,
+} from "./states.js";
 import { Dataproc, type DataprocOptions } from "./dataproc.js";
 import { pollUntil, type WaitOptions } from "../../../automation/actions/rest.js";
 import {
@@ -241,7 +252,7 @@ export class GcpDriver implements ActionDriver {
         { from },
       );
     }
-    const labels = { "formations-session": labelValue(t.session), "formations-machine": labelValue(t.machine) };
+    const labels = { [SNAPSHOT_LABELS.session]: labelValue(t.session), [SNAPSHOT_LABELS.machine]: labelValue(t.machine) };
     const op = await this.api.insertMachineImage(ref, { name, description: `formations snapshot of ${t.session}/${t.machine}`, labels }, from);
     return { op, imageId: `projects/${ref.project}/global/machineImages/${name}` };
   }

@@ -109,6 +109,9 @@ export function machineImageName(t: Pick<ActionTarget, "session" | "machine">, n
   return `${prefix.slice(0, 63 - suffix.length)}${suffix}`.replace(/-+/g, "-");
 }
 
+/** The labels the driver's snapshot puts on every machine image it takes (the marks `images delete` checks). */
+export const SNAPSHOT_LABELS = { session: "formations-session", machine: "formations-machine" } as const;
+
 /** A label value under GCE's rules (lowercase letters, digits, _ and -, at most 63). */
 export function labelValue(s: string): string {
   return s
