@@ -218,6 +218,8 @@ export class AzblobLockStore implements LockStore {
       headers: createHttpHeaders({ ...headers, "x-ms-version": VERSION }),
       ...(body !== undefined ? { body } : {}),
       timeout: 60_000,
+      // protocol=http is the user's choice (an emulator, a private endpoint): as gocloud honours it.
+      allowInsecureConnection: this.target.containerUrl.startsWith("http:"),
     });
     try {
       return await (await this.pipeline()).sendRequest(createDefaultHttpClient(), request);
