@@ -107,7 +107,7 @@ export class SessionLock {
       return { release: async () => undefined };
     }
     const store = this.backend.store(this.opts.project, session);
-    for (let round = 0; round < 5; round++) {
+    for (let round = 0; round < 10; round++) {
       const body = this.body(action);
       const tag = await store.create(JSON.stringify(body));
       if (tag !== undefined) return this.hold(store, body, tag, session, note);

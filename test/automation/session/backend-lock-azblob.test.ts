@@ -80,9 +80,9 @@ describe("the session lock of an azblob:// backend (Azurite)", () => {
   it("the heartbeat replaces only our version: a holder whose lock was taken over notes it, and its release leaves the new holder's lock", async () => {
     const t0 = Date.now();
     const notes: string[] = [];
-    const slow = await locks({ host: "workspace-c", pid: 5, heartbeatMs: 25, now: () => new Date(t0) }).acquire("taken", "stop", (m) => notes.push(m));
+    const slow = await locks({ host: "workspace-c", pid: 5, heartbeatMs: 250, now: () => new Date(t0) }).acquire("taken", "stop", (m) => notes.push(m));
     const first = (await store("taken").read())!;
-    // Its heartbeat rewrites the blob (a new ETag each time) while it holds it.
+    // Its heartbeat rewrites the blob (a new ETag each time) while it holds it; slow enough that taking the lock over wins its race.
     await vi.waitFor(async () => expect((await store("taken").read())!.tag).not.toBe(first.tag), { timeout: 30_000, interval: 25 });
     const later = new Date(t0 + 3_600_000);
     const other = await locks({ now: () => later }).acquire("taken", "up", (m) => notes.push(m));

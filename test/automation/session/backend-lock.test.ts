@@ -174,7 +174,7 @@ describe("the session lock of a file:// backend", () => {
   it("a lock taken over as stale is never removed by its former holder, which notes the loss", async () => {
     const t0 = Date.now();
     let clock = t0;
-    const slow = await locks({ host: "workstation-b", pid: 1, heartbeatMs: 20, now: () => new Date(clock) }).acquire("taken", "stop", note);
+    const slow = await locks({ host: "workstation-b", pid: 1, heartbeatMs: 250, now: () => new Date(clock) }).acquire("taken", "stop", note);
     const later = new Date(t0 + 3_600_000);
     const other = await locks({ now: () => later }).acquire("taken", "up", note);
     expect(notes[0]).toMatch(/removed the stale lock/);
