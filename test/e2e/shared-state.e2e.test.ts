@@ -138,7 +138,7 @@ describe.skipIf(Boolean(skip))("two workspaces sharing an azblob:// backend (Azu
     expect(start.code, start.stderr).toBe(0);
   });
 
-  it("two operations at once on one session: A's update proceeds, B's exits 3 naming A's engine as the holder; the journal loses nothing", async () => {
+  it("two operations at once on one session: A's update proceeds, B's exits 3 naming A's process (its session lock) or its engine (Pulumi's lock) as the holder; the journal loses nothing", async () => {
     const before = (await show(a)).journal.length;
     // Hold A's update in its middle: the engine holds the lock while the provider waits on the frozen Docker engine.
     await engine.freeze();
