@@ -16,7 +16,8 @@ import type { Engine, EngineStack } from "./session/engine.js";
 import { classify, SessionError } from "./session/errors.js";
 import { fromEngineEvent, safeListener, type SessionEvent } from "./session/events.js";
 import { OperationRunner } from "./session/runner.js";
-import { checkSessionName, parseSelector } from "./session/naming.js";
+import { openSessionLock, type SessionLock } from "./session/backend-lock/index.js";
+import { checkSessionName, parseSelector, PROJECT } from "./session/naming.js";
 import { listSessions, showSession } from "./session/queries.js";
 import { storedRecord, storedSession } from "./session/stored-session.js";
 import { OUTPUT_GATEWAY_PASSWORD } from "./session/inline-program.js";
@@ -61,6 +62,11 @@ export interface SessionsOptions extends BackendOptions, LifecycleOptions {
   now?: () => Date;
   /** Gives a provider's image store for the image catalog (default: the cloud's, clouds/<provider>/). Tests pass a test double. */
   imageStores?: ImageStoreSource;
+  /**
+   * Hold each session's lock in the state backend for the whole of every operation (default true),
+   * so two workspaces sharing the backend never act on one session at once (docs/sessions.md).
+   */
+  backendLock?: boolean;
 }
 
 export interface UpOptions {
@@ -89,7 +95,13 @@ export class Sessions {
     this.now = opts.now ?? (() => new Date());
     this.actorName = opts.actor ?? currentActor(opts.env ?? process.env);
     const concurrency = opts.concurrency ?? 4;
-    this.runner = new OperationRunner({ concurrency, emit: this.emit, now: this.now, actor: this.actorName });
+    this.runner = new OperationRunner({
+      concurrency,
+      emit: this.emit,
+      now: this.now,
+      actor: this.actorName,
+      ...(opts.backendLock === false ? {} : { lock: async (session, action, note) => (await this.sessionLock()).acquire(session, action, note) }),
+    });
     this.reads = pLimit(concurrency);
   }
 
@@ -106,6 +118,14 @@ export class Sessions {
     // A failed setup (no passphrase yet) is retried on the next call, e.g. after --create-passphrase.
     this.setup.catch(() => (this.setup = undefined));
     return this.setup;
+  }
+
+  private lock?: Promise<SessionLock>;
+  /** The backend's session locks, opened on first use (its scheme's store loaded then). */
+  private sessionLock(): Promise<SessionLock> {
+    this.lock ??= (async () => openSessionLock((await this.ready()).backend.url, this.opts.env ?? process.env, { actor: this.actorName, project: PROJECT }))();
+    this.lock.catch(() => (this.lock = undefined));
+    return this.lock;
   }
 
   /** Resolves the backend and readies the engine, classifying a failure (no passphrase, no CLI) before any operation starts. */

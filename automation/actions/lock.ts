@@ -1,6 +1,7 @@
 /**
  * Two actions on one session never interleave: a per-session mutex within this process. Waiters
- * are served in arrival order. Across processes the Pulumi stack lock will do the same job.
+ * are served in arrival order. Across processes (another workspace sharing the backend) the
+ * session lock in the state backend does the same job, failing fast (session/backend-lock/).
  */
 import { UserError } from "../../user-error.js";
 

@@ -35,7 +35,7 @@ import { catalogSnapshot, type ImagesHost } from "../images/images.js";
 
 /** What `Sessions` lends the actions: its per-session operation runner and its session list. */
 export interface LifecycleHost {
-  /** Runs `body` as one operation holding `session` (fails fast, naming the holder, when this process already operates it). */
+  /** Runs `body` as one operation holding `session` (fails fast, naming the holder, when this process already operates it, or another holds its lock in the backend). */
   run<T>(session: string, action: string, body: (env: OpEnv) => Promise<T>, opts?: { signal?: AbortSignal }): Promise<T>;
   /** Sessions whose labels match every pair. */
   list(labels: Readonly<Record<string, string>>): Promise<SessionListing[]>;

@@ -74,3 +74,6 @@ export function parseSelector(pairs: readonly string[]): Record<string, string> 
 export function matchesSelector(labels: Readonly<Record<string, string>>, selector: Readonly<Record<string, string>>): boolean {
   return Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
+
+/** The Pulumi project every session stack belongs to (and the folder of its lock in the backend). */
+export const PROJECT = "formations";

@@ -33,10 +33,11 @@ import { deferClosureSerializer } from "../../components/sdk-load.js";
 import { locatePulumi } from "./pulumi-cli.js";
 import { detachedPulumiCommand } from "./pulumi-command.js";
 import { outputsOf, secretsSettings } from "./stack-state.js";
+import { PROJECT } from "./naming.js";
 
 type Automation = typeof Auto;
 
-export const PROJECT = "formations";
+export { PROJECT };
 
 export interface PulumiEngineOptions {
   backend: ResolvedBackend;

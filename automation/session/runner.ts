@@ -1,6 +1,7 @@
 /**
  * Running session operations safely: one operation per session at a time in this process (a
- * second fails fast, naming the first), at most `concurrency` engine operations at once, every
+ * second fails fast, naming the first) and, with a `lock`, across every process sharing the
+ * state backend (the session lock held in the backend for the whole operation), at most `concurrency` engine operations at once, every
  * operation cancellable (one AbortController each, tied to `cancelAll()` and the caller's
  * signal), start and end reported as events, and every failure classified once.
  */
@@ -22,8 +23,16 @@ interface Running {
   controller: AbortController;
 }
 
+/**
+ * Takes the session's lock in the state backend for one operation (backend-lock/): fails with
+ * ConcurrentUpdateError naming the holder when another process holds it. `note` is a warning line.
+ */
+export type SessionLockSource = (session: string, action: string, note: (message: string) => void) => Promise<{ release(): Promise<void> }>;
+
 export interface RunnerOptions {
   concurrency: number;
+  /** The backend's session lock, held for the whole of every operation (none: only this process's). */
+  lock?: SessionLockSource;
   emit: (e: SessionEvent) => void;
   now: () => Date;
   actor: string;
@@ -71,7 +80,12 @@ export class OperationRunner {
         const t0 = this.opts.now().getTime();
         const reported = !opts.quiet && isAction(action);
         if (reported) this.opts.emit({ type: "operation-start", session, at: this.opts.now().toISOString(), action, actor: this.opts.actor });
+        let backendLock: { release(): Promise<void> } | undefined;
         try {
+          // Another workspace sharing the backend may operate this session: its lock fails us fast, naming it.
+          backendLock = await this.opts.lock?.(session, action, (message) =>
+            this.opts.emit({ type: "diagnostic", session, at: this.opts.now().toISOString(), severity: "warning", message }),
+          );
           const result = await body({ signal: controller.signal, emit: this.opts.emit, startedAt });
           if (reported)
             this.opts.emit({
@@ -98,6 +112,8 @@ export class OperationRunner {
               error: e.message.split("\n")[0] ?? e.message,
             });
           throw e;
+        } finally {
+          await backendLock?.release();
         }
       });
     } finally {

@@ -8,7 +8,10 @@
  * - The second workspace sees the first's session, its machines and its journal, and acts on it.
  * - Two operations at once on one session: one proceeds, the other exits 3 naming the holder
  *   (the update is held in its middle by freezing this file's private Docker engine: no race).
- * - Two actions at once from both workspaces: each proceeds or exits 3 naming the holder; both act.
+ * - Two actions at once from both workspaces (driver actions, which Pulumi's lock does not
+ *   cover): one proceeds, the other exits 3 naming the holder, through the session lock formations
+ *   holds in the blob store (`.formations/locks/`); and the journal loses no entry of any action
+ *   that ran, however the two interleave.
  *
  * Run with `npm run test:e2e`; skipped with one message without the engines (CI=true: fails).
  */
@@ -34,6 +37,7 @@ const RUN = randomBytes(3).toString("hex");
 const SESSION = `shared-${RUN}`;
 const CONTAINER = `formations-${RUN}`;
 const PASSPHRASE = `shared-${randomBytes(16).toString("hex")}`;
+const BUSY = new RegExp(`session '${SESSION}' is busy: held by \\S+@\\S+ \\(pid \\d+, since `);
 
 const pool = (count: number) => `apiVersion: formations/v1
 kind: Pool
@@ -134,7 +138,7 @@ describe.skipIf(Boolean(skip))("two workspaces sharing an azblob:// backend (Azu
     expect(start.code, start.stderr).toBe(0);
   });
 
-  it("two operations at once on one session: A's update proceeds, B's exits 3 naming A's engine as the holder; the journal loses nothing", async () => {
+  it("two operations at once on one session: A's update proceeds, B's exits 3 naming A's process (its session lock) or its engine (Pulumi's lock) as the holder; the journal loses nothing", async () => {
     const before = (await show(a)).journal.length;
     // Hold A's update in its middle: the engine holds the lock while the provider waits on the frozen Docker engine.
     await engine.freeze();
@@ -145,6 +149,9 @@ describe.skipIf(Boolean(skip))("two workspaces sharing an azblob:// backend (Azu
     );
     const holderPids = descendants(held.pid).filter(alive);
 
+    // The session lock formations holds for A's whole operation is in the blob store too.
+    expect(await azurite.list(CONTAINER, ".formations/locks/")).toEqual([`.formations/locks/formations/${SESSION}.json`]);
+
     for (const args of [
       ["up", files[4]!, "--session", SESSION, "--yes"],
       ["refresh", SESSION],
@@ -154,7 +161,8 @@ describe.skipIf(Boolean(skip))("two workspaces sharing an azblob:// backend (Azu
       expect(busy.code, `${args[0]}: ${busy.stderr}`).toBe(3);
       const m = new RegExp(`session '${SESSION}' is busy: held by (\\S+)@(\\S+) \\(pid (\\d+), since `).exec(busy.stderr);
       expect(m, busy.stderr).not.toBeNull();
-      expect(holderPids).toContain(Number(m![3])); // the Pulumi engine A started
+      // A's formations process (the session lock), or the Pulumi engine it started (the stack's lock).
+      expect([held.pid, ...holderPids]).toContain(Number(m![3]));
     }
     await engine.thaw();
     const done = await held.done;
@@ -166,32 +174,60 @@ describe.skipIf(Boolean(skip))("two workspaces sharing an azblob:// backend (Azu
     expect(journal.at(-1)).toMatchObject({ actor: "alice@workspace-a", action: "up", result: "ok" });
   });
 
-  // Driver actions (stop through the Docker API) hold the session in their own process only: two
-  // from two workspaces both proceed, and their refreshes meet the engine's lock. What holds: each
-  // ends 0, or 3 naming the holder (a refresh that found the session busy), and both machines end
-  // stopped and shown so. NOT yet held: every journal entry of both (an import is no
-  // compare-and-swap; writes read back and rewrite theirs, but one writer can still land over the
-  // other's entry in a window of seconds): see the branch's report, issue 10 item 4.
-  it("two actions started at once from both workspaces: each proceeds or exits 3 naming the holder, and both machines end stopped", async () => {
-    const [ra, rb] = await Promise.all([cli(["stop", SESSION, "--machine", "machine-1"], a), cli(["stop", SESSION, "--machine", "machine-4"], b)]);
-    for (const r of [ra, rb]) {
-      expect([0, 3], r.stderr).toContain(r.code);
-      if (r.code === 3) expect(r.stderr).toMatch(/is busy: held by \S+@\S+ \(pid \d+/);
-    }
-    expect(
+  // Driver actions (stop through the Docker API) are no engine operation: Pulumi's lock covers only
+  // their refresh and record write. The session lock in the blob store covers the whole action.
+  it("two actions at once from both workspaces: one proceeds, the other exits 3 naming the holder; the journal loses nothing", async () => {
+    const before = (await show(a)).journal;
+    // Hold the first to take the session in its middle: its driver call waits on the frozen Docker engine.
+    await engine.freeze();
+    const stopA = startCli(["stop", SESSION, "--machine", "machine-1"], a);
+    const stopB = startCli(["stop", SESSION, "--machine", "machine-4"], b);
+    const first = await until("one of the two actions to end", async () => {
+      for (const p of [stopA, stopB]) if (p.child.exitCode !== null) return p;
+      return undefined;
+    });
+    await engine.thaw();
+    const [ra, rb] = await Promise.all([stopA.done, stopB.done]);
+    const [loser, winner] = first === stopA ? [ra, rb] : [rb, ra];
+    const [winnerProc, winnerActor, winnerMachine, loserMachine] =
+      first === stopA ? [stopB, "bob@workspace-b", "machine-4", "machine-1"] : [stopA, "alice@workspace-a", "machine-1", "machine-4"];
+    expect(loser.code, loser.stderr).toBe(3);
+    expect(loser.stderr).toMatch(BUSY);
+    expect(loser.stderr).toContain(`(pid ${winnerProc.pid}, since `);
+    expect(loser.stderr).toContain(`stop ${winnerMachine} by ${winnerActor}`);
+    expect(winner.code, winner.stderr).toBe(0);
+    const running = async () =>
       (await containers())
         .filter((c) => c.State === "running")
         .map((c) => c.Labels["formations-machine"])
-        .sort(),
-    ).toEqual(["machine-2", "machine-3"]);
-    const refreshed = await cli(["refresh", SESSION], a);
-    expect(refreshed.code, refreshed.stderr).toBe(0);
-    const after = await show(b);
-    expect(
-      after.machines
-        .filter((m) => m.state === "stopped")
-        .map((m) => m.name)
-        .sort(),
-    ).toEqual(["machine-1", "machine-4"]);
+        .sort();
+    expect(await running()).toEqual(["machine-2", "machine-3", loserMachine].sort());
+    const journal = (await show(b)).journal;
+    expect(journal.slice(0, before.length)).toEqual(before);
+    expect(journal.slice(before.length).map((e) => `${e.actor} ${e.action}${e.machine ? ` ${e.machine}` : ""}`)).toEqual([
+      `${winnerActor} stop ${winnerMachine}`,
+      `${winnerActor} refresh`,
+    ]);
+    // The lock is released: the refused workspace acts now.
+    const retry = await cli(["stop", SESSION, "--machine", loserMachine], first === stopA ? a : b);
+    expect(retry.code, retry.stderr).toBe(0);
+    expect(await azurite.list(CONTAINER, ".formations/locks/")).toEqual([]);
+  });
+
+  it("two actions started at once, unhindered: each proceeds or exits 3 naming the holder, and every entry of each that ran is in the journal", async () => {
+    const before = (await show(a)).journal;
+    const [ra, rb] = await Promise.all([cli(["start", SESSION, "--machine", "machine-1"], a), cli(["start", SESSION, "--machine", "machine-4"], b)]);
+    const ran: string[] = [];
+    for (const [r, actor, machine] of [
+      [ra, "alice@workspace-a", "machine-1"],
+      [rb, "bob@workspace-b", "machine-4"],
+    ] as const) {
+      expect([0, 3], r.stderr).toContain(r.code);
+      if (r.code === 3) expect(r.stderr).toMatch(BUSY);
+      else ran.push(`${actor} start ${machine}`, `${actor} refresh`);
+    }
+    expect(ran.length).toBeGreaterThan(0);
+    const added = (await show(a)).journal.slice(before.length).map((e) => `${e.actor} ${e.action}${e.machine ? ` ${e.machine}` : ""}`);
+    expect(added.sort()).toEqual(ran.sort());
   });
 });

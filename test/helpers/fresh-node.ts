@@ -8,7 +8,7 @@
  * - `cached`: the files in Node's CommonJS cache at exit (every @pulumi package is CommonJS, so
  *   all its files land there, even when imported from ESM).
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -65,19 +65,14 @@ export function freshTestTimeout(children = 1): number {
   return children * CHILD_TIMEOUT_MS + 30_000;
 }
 
-/** Runs `script` (an ES module body; `ROOT`, `MARK()` and `projectRequire` are in scope). */
-export function runFresh(script: string, opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): FreshRun {
-  const dir = mkdtempSync(join(tmpdir(), "formations-fresh-"));
-  try {
-    const seen = join(dir, "seen.txt");
-    const cache = join(dir, "cache.json");
-    writeFileSync(seen, "");
-    writeFileSync(join(dir, "hooks.mjs"), hooks(seen));
-    writeFileSync(
-      join(dir, "register.mjs"),
-      `import { register } from "node:module"; register(${JSON.stringify(pathToFileURL(join(dir, "hooks.mjs")).href)});`,
-    );
-    const prelude = `
+/** Writes the loader hooks and `script` (with its prelude) into `dir`: the arguments to run it with Node. */
+function prepareFresh(dir: string, script: string): { args: string[]; seen: string; cache: string } {
+  const seen = join(dir, "seen.txt");
+  const cache = join(dir, "cache.json");
+  writeFileSync(seen, "");
+  writeFileSync(join(dir, "hooks.mjs"), hooks(seen));
+  writeFileSync(join(dir, "register.mjs"), `import { register } from "node:module"; register(${JSON.stringify(pathToFileURL(join(dir, "hooks.mjs")).href)});`);
+  const prelude = `
 import { appendFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 const ROOT = ${JSON.stringify(ROOT)};
@@ -86,8 +81,16 @@ const projectRequire = createRequire(ROOT + "/package.json");
 const MARK = async () => appendFileSync(${JSON.stringify(seen)}, "--mark--\\n");
 process.on("exit", () => writeFileSync(${JSON.stringify(cache)}, JSON.stringify(Object.keys(projectRequire.cache))));
 `;
-    writeFileSync(join(dir, "main.mjs"), `${prelude}\n${script}`);
-    const r = spawnSync(process.execPath, ["--import", pathToFileURL(join(dir, "register.mjs")).href, join(dir, "main.mjs")], {
+  writeFileSync(join(dir, "main.mjs"), `${prelude}\n${script}`);
+  return { args: ["--import", pathToFileURL(join(dir, "register.mjs")).href, join(dir, "main.mjs")], seen, cache };
+}
+
+/** Runs `script` (an ES module body; `ROOT`, `MARK()` and `projectRequire` are in scope). */
+export function runFresh(script: string, opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): FreshRun {
+  const dir = mkdtempSync(join(tmpdir(), "formations-fresh-"));
+  try {
+    const { args, seen, cache } = prepareFresh(dir, script);
+    const r = spawnSync(process.execPath, args, {
       cwd: ROOT,
       encoding: "utf8",
       timeout: opts.timeoutMs ?? CHILD_TIMEOUT_MS,
@@ -113,4 +116,37 @@ export function pulumiFiles(run: FreshRun, name: string): string[] {
 /** Node's harmless start-up warnings (the loader hook API is experimental on Node 20). */
 export function unexpectedStderr(run: FreshRun): string {
   return run.stderr.replace(/^.*ExperimentalWarning.*$|^.*--trace-warnings.*$/gm, "").trim();
+}
+
+/** A fresh Node process running `script` that the test talks to (stdin, stdout) while it runs: several can race. */
+export interface FreshChild {
+  child: ChildProcess;
+  /** Output so far. */
+  out(): string;
+  err(): string;
+  /** Settles when it exits (its temporary folder removed). */
+  done: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts `script` (as runFresh runs it) without waiting for it. */
+export function startFresh(script: string, opts: { env?: NodeJS.ProcessEnv } = {}): FreshChild {
+  const dir = mkdtempSync(join(tmpdir(), "formations-fresh-"));
+  const { args } = prepareFresh(dir, script);
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    stdio: ["pipe", "pipe", "pipe"],
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...opts.env },
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+  child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      rmSync(dir, { recursive: true, force: true });
+      resolve({ code, signal });
+    });
+  });
+  return { child, out: () => stdout, err: () => stderr, done };
 }

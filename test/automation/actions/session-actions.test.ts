@@ -3,9 +3,12 @@
  * Session actions through the library (Sessions.start/stop/...), with FakeEngine (a test double
  * of the engine) standing in for Pulumi and TestDoubleDriver (a test double of a provider's
  * API): which path each provider and action takes, what is journaled and recorded, cluster
- * order, repeat safety, hibernate honesty and the lock.
+ * order, repeat safety, hibernate honesty and the locks (this process's, and the backend's
+ * session lock another workspace meets).
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ConcurrentUpdateError, SessionError } from "../../../automation/session/errors.js";
 import { reportExitCode } from "../../../automation/actions/session-actions.js";
 import type { Provider } from "../../../format/types.js";
@@ -352,6 +355,31 @@ describe("two actions on one session never interleave", () => {
     await updating;
     expect((err as Error).message).toMatch(/session 'lab' is busy: held by this process \(pid \d+\): up since/);
     expect(driver.calls).toEqual([]);
+  });
+
+  it("another workspace on the same backend is refused at once (exit 3) by the session lock in the backend, naming the holder; no entry is lost", async () => {
+    await up(pool(2));
+    let release!: () => void;
+    driver.gate = new Promise((r) => (release = r));
+    const first = h.sessions.stop("lab", { machine: "machine-1" });
+    const lockFile = join(h.home, "state", ".formations", "locks", "formations", "lab.json");
+    await vi.waitFor(() => readFile(lockFile, "utf8"), { timeout: 20_000, interval: 10 });
+    // Another Sessions in this process shares the process's action queue (its actions would wait),
+    // not its runner: its refresh and journal entry meet only the backend's lock, as another machine's would.
+    const elsewhere = h.another({ drivers: () => driver });
+    const errs = [await elsewhere.refresh("lab").catch((e: unknown) => e), await elsewhere.appendJournal("lab", { action: "note" }).catch((e: unknown) => e)];
+    release();
+    await first;
+    for (const err of errs) {
+      expect(err).toBeInstanceOf(ConcurrentUpdateError);
+      expect((err as ConcurrentUpdateError).exitCode).toBe(3);
+      expect((err as Error).message).toMatch(
+        new RegExp(`session 'lab' is busy: held by \\S+@\\S+ \\(pid ${process.pid}, since \\S+, stop machine-1 by tester@host\\)`),
+      );
+    }
+    await expect(readFile(lockFile)).rejects.toMatchObject({ code: "ENOENT" });
+    await elsewhere.stop("lab", { machine: "machine-2" });
+    expect((await actionEntries()).map((e) => `${e.actor} ${e.action} ${e.machine}`)).toEqual(["tester@host stop machine-1", "other@ci stop machine-2"]);
   });
 });
 
