@@ -246,7 +246,7 @@ export function lockHolders(text: string): { user: string; host: string; pid: nu
 }
 
 /** Whether a process of this machine is running (signal 0 checks without signalling; EPERM: it runs, as someone else). */
-function running(pid: number): boolean {
+export function processRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -259,7 +259,7 @@ function running(pid: number): boolean {
  * Whether the lock message names holders, all of them on this machine and none still running:
  * then nobody will ever release it. A holder on another machine may be alive: never stale here.
  */
-export function staleLock(text: string, host = hostname(), isRunning: (pid: number) => boolean = running): boolean {
+export function staleLock(text: string, host = hostname(), isRunning: (pid: number) => boolean = processRunning): boolean {
   const holders = lockHolders(text);
   return holders.length > 0 && holders.every((h) => h.host === host && !isRunning(h.pid));
 }

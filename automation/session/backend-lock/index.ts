@@ -16,7 +16,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { hostname, userInfo } from "node:os";
-import { ConcurrentUpdateError } from "../errors.js";
+import { ConcurrentUpdateError, processRunning } from "../errors.js";
 
 /** How often the holder refreshes its heartbeat. */
 export const HEARTBEAT_MS = 30_000;
@@ -131,7 +131,7 @@ export class SessionLock {
   /** Why `lock` is stale, or undefined while its holder may still run. */
   staleness(lock: LockBody): string | undefined {
     const host = this.opts.host ?? hostname();
-    const isRunning = this.opts.isRunning ?? running;
+    const isRunning = this.opts.isRunning ?? processRunning;
     if (lock.host === host && !isRunning(lock.pid)) return `its process (pid ${lock.pid}) is no longer running on this machine`;
     const staleMs = this.opts.staleMs ?? STALE_MS;
     const age = this.now().getTime() - Date.parse(lock.heartbeat);
@@ -246,15 +246,5 @@ function localUser(): string {
     return userInfo().username;
   } catch {
     return process.env.USER ?? process.env.LOGNAME ?? `uid-${process.getuid?.() ?? "unknown"}`;
-  }
-}
-
-/** Whether a process of this machine runs (signal 0 checks without signalling; EPERM: it runs, as someone else). */
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }
