@@ -102,6 +102,56 @@ interface Debuggable {
  * The mock monitor reads neither, and the recorded resources are the same without them.
  * Returns the function that puts both back. FORMATIONS_DEBUG keeps them.
  */
+type Resolver = (value: unknown, isKnown: boolean, isSecret: boolean, deps?: unknown[], err?: Error) => void;
+type Transfer = (onto: object, label: string, props: Record<string, unknown>) => Record<string, Resolver>;
+
+/** The SDK module that gives a custom resource one Output per property (`transferProperties`). */
+interface Rpc {
+  transferProperties: Transfer;
+}
+
+/**
+ * The SDK's `transferProperties`, each property's Output made on first read instead of up front.
+ * A custom resource gets one Output per property of its type (90 for an AWS instance, most of them
+ * outputs nothing reads), each of four promises, their resolvers, closures and a Proxy: 4 KB a
+ * property that stays alive until the registration settles. Here a property is an accessor until
+ * first read; then the SDK's own code makes its Output, handed whatever the registration already
+ * resolved. A property nobody reads costs a closure. A registration error makes the Output at once,
+ * so a failure rejects as before.
+ */
+function lazyTransfer(transfer: Transfer): Transfer {
+  return (onto, label, props) => {
+    const resolvers: Record<string, Resolver> = {};
+    for (const k of Object.keys(props)) {
+      if (k === "id" || k === "urn") continue;
+      if (Object.prototype.hasOwnProperty.call(onto, k)) throw new Error(`Property '${k}' is already initialized on target '${label}`);
+      let real: Resolver | undefined;
+      let settled: Parameters<Resolver> | undefined;
+      const make = (): unknown => {
+        delete (onto as Record<string, unknown>)[k];
+        real = transfer(onto, label, { [k]: props[k] })[k];
+        if (settled) real!(...settled);
+        settled = undefined;
+        return (onto as Record<string, unknown>)[k];
+      };
+      Object.defineProperty(onto, k, {
+        configurable: true,
+        enumerable: true,
+        get: make,
+        set(v: unknown) {
+          Object.defineProperty(onto, k, { value: v, writable: true, enumerable: true, configurable: true });
+        },
+      });
+      resolvers[k] = (...args) => {
+        if (real) return real(...args);
+        settled = args;
+        if (args[4]) make();
+      };
+    }
+    return resolvers;
+  };
+}
+
 const pass = <T>(v: T): T => v;
 const rethrow = (err: unknown): never => {
   throw err;
@@ -109,6 +159,9 @@ const rethrow = (err: unknown): never => {
 
 function lightenRuntime(): () => void {
   if (process.env.FORMATIONS_DEBUG) return () => {};
+  const rpc = require("@pulumi/pulumi/runtime/rpc.js") as Rpc;
+  const transfer = rpc.transferProperties;
+  rpc.transferProperties = lazyTransfer(transfer);
   const debuggable = require("@pulumi/pulumi/runtime/debuggable.js") as Debuggable;
   const wrap = debuggable.debuggablePromise;
   const resource = pulumi.Resource as unknown as { callsites(): unknown[] };
@@ -117,6 +170,7 @@ function lightenRuntime(): () => void {
   debuggable.debuggablePromise = (p) => p.then(pass).catch(rethrow);
   resource.callsites = () => [];
   return () => {
+    rpc.transferProperties = transfer;
     debuggable.debuggablePromise = wrap;
     if (callsites) Object.defineProperty(resource, "callsites", callsites);
   };
