@@ -114,9 +114,23 @@ export function userData(plan: SessionPlan, m: PlannedMachine, v: CloudInitValue
   const key = JSON.stringify(rest);
   let body = byDoc.get(key);
   if (body === undefined) byDoc.set(key, (body = stringify(rest, { lineWidth: 0 })));
-  return `#cloud-config\n${stringify({ hostname }, { lineWidth: 0 })}${body}`;
+  return `#cloud-config\n${hostnameLine(hostname)}${body}`;
 }
 const rendered = new WeakMap<SessionPlan, Map<string, string>>();
+
+/** Lower-case names YAML reads as plain strings; of them, only these three as another type. */
+const PLAIN_NAME = /^[a-z][a-z0-9-]*$/;
+const NOT_STRINGS = new Set(["true", "false", "null"]);
+
+/**
+ * `hostname: NAME` exactly as `yaml` renders it. Machine names are lower-case letters, digits and
+ * dashes, which YAML writes plain: written here directly, as the YAML library takes a tenth of a
+ * millisecond per document (a 1,000-node plan renders 1,000 of them). Any other name goes through
+ * the library.
+ */
+export function hostnameLine(name: unknown): string {
+  return typeof name === "string" && PLAIN_NAME.test(name) && !NOT_STRINGS.has(name) ? `hostname: ${name}\n` : stringify({ hostname: name }, { lineWidth: 0 });
+}
 
 export { familyOf, type Family } from "./cloudinit/parts.js";
 export { idleStopCommand, runsIdleAgent } from "./cloudinit/idle.js";
