@@ -92,16 +92,6 @@ interface Debuggable {
   debuggablePromise<T>(p: Promise<T>, ctx: unknown): Promise<T>;
 }
 
-/**
- * Turns off two per-resource costs of the SDK that only serve a real engine, for the time of a
- * mock run: every promise the runtime makes (about 20 per output property: 600 for one Azure VM)
- * is wrapped by `debuggablePromise` in two more promises with two closures each, three property
- * definitions, a stack trace and a leak-detection set, to report promises a program leaks (kept:
- * the two promises, so that resources register in the same order); and every resource captures its full stack (the limit set
- * to Infinity, then parsed into file URLs) as a source position for the engine's diagnostics.
- * The mock monitor reads neither, and the recorded resources are the same without them.
- * Returns the function that puts both back. FORMATIONS_DEBUG keeps them.
- */
 type Resolver = (value: unknown, isKnown: boolean, isSecret: boolean, deps?: unknown[], err?: Error) => void;
 type Transfer = (onto: object, label: string, props: Record<string, unknown>) => Record<string, Resolver>;
 
@@ -110,48 +100,95 @@ interface Rpc {
   transferProperties: Transfer;
 }
 
+/** A resource whose property Outputs are made on first read: what its registration resolved so far. */
+interface Lazy {
+  label: string;
+  /** Resolver arguments by property, for properties not read yet. */
+  settled: Map<string, Parameters<Resolver>>;
+  /** The SDK's resolvers of the properties read (made). */
+  made: Map<string, Resolver>;
+}
+
+const lazies = new WeakMap<object, Lazy>();
+/** One getter and setter per property name, shared by every resource (they find theirs by `this`). */
+const accessors = new Map<string, PropertyDescriptor>();
+
 /**
  * The SDK's `transferProperties`, each property's Output made on first read instead of up front.
  * A custom resource gets one Output per property of its type (90 for an AWS instance, most of them
  * outputs nothing reads), each of four promises, their resolvers, closures and a Proxy: 4 KB a
  * property that stays alive until the registration settles. Here a property is an accessor until
- * first read; then the SDK's own code makes its Output, handed whatever the registration already
- * resolved. A property nobody reads costs a closure. A registration error makes the Output at once,
- * so a failure rejects as before.
+ * first read (the same getter for every resource, so the resource costs one small record); then
+ * the SDK's own code makes its Output, handed whatever the registration already resolved. A
+ * registration error makes every Output at once, so a failure rejects as before.
  */
 function lazyTransfer(transfer: Transfer): Transfer {
-  return (onto, label, props) => {
-    const resolvers: Record<string, Resolver> = {};
-    for (const k of Object.keys(props)) {
-      if (k === "id" || k === "urn") continue;
-      if (Object.prototype.hasOwnProperty.call(onto, k)) throw new Error(`Property '${k}' is already initialized on target '${label}`);
-      let real: Resolver | undefined;
-      let settled: Parameters<Resolver> | undefined;
-      const make = (): unknown => {
-        delete (onto as Record<string, unknown>)[k];
-        real = transfer(onto, label, { [k]: props[k] })[k];
-        if (settled) real!(...settled);
-        settled = undefined;
-        return (onto as Record<string, unknown>)[k];
-      };
-      Object.defineProperty(onto, k, {
+  const make = (onto: object, k: string): unknown => {
+    const lazy = lazies.get(onto)!;
+    delete (onto as Record<string, unknown>)[k];
+    const real = transfer(onto, lazy.label, { [k]: undefined })[k]!;
+    lazy.made.set(k, real);
+    const settled = lazy.settled.get(k);
+    if (settled) {
+      lazy.settled.delete(k);
+      real(...settled);
+    }
+    return (onto as Record<string, unknown>)[k];
+  };
+  const accessor = (k: string): PropertyDescriptor => {
+    let a = accessors.get(k);
+    if (!a) {
+      a = {
         configurable: true,
         enumerable: true,
-        get: make,
-        set(v: unknown) {
-          Object.defineProperty(onto, k, { value: v, writable: true, enumerable: true, configurable: true });
+        get(this: object) {
+          return make(this, k);
         },
-      });
-      resolvers[k] = (...args) => {
-        if (real) return real(...args);
-        settled = args;
-        if (args[4]) make();
+        set(this: object, v: unknown) {
+          Object.defineProperty(this, k, { value: v, writable: true, enumerable: true, configurable: true });
+        },
       };
+      accessors.set(k, a);
     }
-    return resolvers;
+    return a;
+  };
+  return (onto, label, props) => {
+    const keys = Object.keys(props).filter((k) => k !== "id" && k !== "urn");
+    const lazy: Lazy = { label, settled: new Map(), made: new Map() };
+    lazies.set(onto, lazy);
+    for (const k of keys) {
+      if (Object.prototype.hasOwnProperty.call(onto, k)) throw new Error(`Property '${k}' is already initialized on target '${label}`);
+      Object.defineProperty(onto, k, accessor(k));
+    }
+    // The resolvers the SDK calls after registering: one made on each lookup (short-lived), over
+    // an object with the resource's property names as keys, so Object.keys() lists them.
+    const names: Record<string, true> = {};
+    for (const k of keys) names[k] = true;
+    return new Proxy(names, {
+      get(target, k) {
+        if (typeof k !== "string" || !Object.prototype.hasOwnProperty.call(target, k)) return undefined;
+        return (...args: Parameters<Resolver>) => {
+          const real = lazy.made.get(k);
+          if (real) return real(...args);
+          lazy.settled.set(k, args);
+          if (args[4]) make(onto, k);
+        };
+      },
+    }) as unknown as Record<string, Resolver>;
   };
 }
 
+/**
+ * Turns off two per-resource costs of the SDK that only serve a real engine, for the time of a
+ * mock run: every promise the runtime makes (about 20 per output property: 600 for one Azure VM)
+ * is wrapped by `debuggablePromise` in two more promises with two closures each, three property
+ * definitions, a stack trace and a leak-detection set, to report promises a program leaks (kept:
+ * the two promises, so that resources register in the same order); and every resource captures its full stack (the limit set
+ * to Infinity, then parsed into file URLs) as a source position for the engine's diagnostics.
+ * The mock monitor reads neither, and the recorded resources are the same without them. And a
+ * custom resource's property Outputs are made when read (lazyTransfer). Returns the function that
+ * puts all three back. FORMATIONS_DEBUG keeps them.
+ */
 const pass = <T>(v: T): T => v;
 const rethrow = (err: unknown): never => {
   throw err;
