@@ -189,6 +189,67 @@ function lazyTransfer(transfer: Transfer): Transfer {
  * custom resource's property Outputs are made when read (lazyTransfer). Returns the function that
  * puts all three back. FORMATIONS_DEBUG keeps them.
  */
+/** What a protobuf Struct gives back: a copy, each object's keys in sorted order (its map's order). */
+function sortedCopy(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortedCopy);
+  if (typeof v !== "object" || v === null) return v;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v).sort()) out[k] = sortedCopy((v as Record<string, unknown>)[k]);
+  return out;
+}
+
+/** google-protobuf's Struct, as the SDK's runtime loads it. */
+interface StructLike {
+  toJavaScript(): Record<string, unknown>;
+  getFieldsMap(noLazyCreate?: boolean): { set(k: string, v: unknown): unknown; forEach(f: (v: unknown, k: string) => void): void };
+}
+interface StructClass {
+  new (): StructLike;
+  fromJavaScript(obj: Record<string, unknown>): StructLike;
+}
+
+/**
+ * Struct.fromJavaScript without the protobuf, while the mock monitor is the only reader: the SDK
+ * packs each registration's inputs (and each call's arguments, each component's outputs) into a
+ * protobuf Struct of Values, which the mock monitor unpacks at once with toJavaScript. The Struct
+ * made here keeps the plain object and gives back a copy as the protobuf would (keys sorted, as its
+ * map iterates them); any other reader (getFieldsMap, and so
+ * serializeBinary and toObject) fills the real fields first. Returns the function that puts the
+ * SDK's back.
+ */
+function plainStructs(): () => void {
+  const sdk = createRequire(require.resolve("@pulumi/pulumi/runtime/resource.js"));
+  const { Struct } = sdk("google-protobuf/google/protobuf/struct_pb") as { Struct: StructClass };
+  const from = Struct.fromJavaScript;
+  const OBJ = Symbol("plain");
+  const FILLED = Symbol("filled");
+  class PlainStruct extends Struct {
+    [OBJ]: Record<string, unknown>;
+    [FILLED] = false;
+    constructor(obj: Record<string, unknown>) {
+      super();
+      this[OBJ] = obj;
+    }
+    override toJavaScript(): Record<string, unknown> {
+      return sortedCopy(this[OBJ]) as Record<string, unknown>;
+    }
+    override getFieldsMap(noLazyCreate?: boolean): ReturnType<StructLike["getFieldsMap"]> {
+      const map = super.getFieldsMap(noLazyCreate);
+      if (!this[FILLED]) {
+        this[FILLED] = true;
+        from(this[OBJ])
+          .getFieldsMap()
+          .forEach((v, k) => map.set(k, v));
+      }
+      return map;
+    }
+  }
+  Struct.fromJavaScript = (obj) => new PlainStruct(obj);
+  return () => {
+    Struct.fromJavaScript = from;
+  };
+}
+
 const pass = <T>(v: T): T => v;
 const rethrow = (err: unknown): never => {
   throw err;
@@ -199,6 +260,7 @@ function lightenRuntime(): () => void {
   const rpc = require("@pulumi/pulumi/runtime/rpc.js") as Rpc;
   const transfer = rpc.transferProperties;
   rpc.transferProperties = lazyTransfer(transfer);
+  const structs = plainStructs();
   const debuggable = require("@pulumi/pulumi/runtime/debuggable.js") as Debuggable;
   const wrap = debuggable.debuggablePromise;
   const resource = pulumi.Resource as unknown as { callsites(): unknown[] };
@@ -208,6 +270,7 @@ function lightenRuntime(): () => void {
   resource.callsites = () => [];
   return () => {
     rpc.transferProperties = transfer;
+    structs();
     debuggable.debuggablePromise = wrap;
     if (callsites) Object.defineProperty(resource, "callsites", callsites);
   };
