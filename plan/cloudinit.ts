@@ -106,9 +106,16 @@ export function cloudConfig(plan: SessionPlan, m: PlannedMachine, v: CloudInitVa
  */
 export function userData(plan: SessionPlan, m: PlannedMachine, v: CloudInitValues): string {
   if (m.image.os === "windows") return windowsScript(plan, m, v);
-  // The nodes of a cluster differ in their hostname only: the rest is rendered once per plan. A
-  // top-level YAML map renders key by key, so the two halves joined are the whole document.
-  const { hostname, ...rest } = cloudConfig(plan, m, v);
+  return cloudConfigText(plan, cloudConfig(plan, m, v));
+}
+
+/**
+ * A cloud-config document (hostname first, as cloudConfig makes it) as `#cloud-config` YAML. The
+ * nodes of a cluster differ in their hostname only: the rest is rendered once per plan. A
+ * top-level YAML map renders key by key, so the two halves joined are the whole document.
+ */
+export function cloudConfigText(plan: SessionPlan, config: Record<string, unknown>): string {
+  const { hostname, ...rest } = config;
   let byDoc = rendered.get(plan);
   if (!byDoc) rendered.set(plan, (byDoc = new Map()));
   const key = JSON.stringify(rest);
