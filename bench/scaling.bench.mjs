@@ -63,15 +63,42 @@ async function measured(file, dir) {
 const mib = (kb) => (kb === null ? "n/a" : `${(kb / 1024).toFixed(0)} MiB`);
 const secs = (s) => (s === null ? "n/a" : `${s.toFixed(2)} s`);
 
+/**
+ * Why the goal is met or missed, from the series' two ends: the small plan is nearly all fixed
+ * cost (loading the SDKs), the rest grows with the resources. Says what each added resource costs
+ * in CPU and peak RSS and what it may cost for the 1,000-node plan to stay within 3x and 500 MiB.
+ */
+function why(small, big) {
+  const added = big.resources - small.resources;
+  if (big.cpuS === null || small.cpuS === null || big.rssKb === null || small.rssKb === null || added <= 0) return "";
+  const perMs = ((big.cpuS - small.cpuS) * 1000) / added;
+  const allowMs = (2 * small.cpuS * 1000) / added; // big <= 3 x small
+  const perKb = (big.rssKb - small.rssKb) / added;
+  const allowKb = (500 * 1024 - small.rssKb) / added;
+  const perMachineMs = ((big.cpuS - small.cpuS) * 1000) / (big.n - small.n);
+  const verdict = (ok) => (ok ? "met" : "MISSED");
+  return (
+    `CPU ${verdict(perMs <= allowMs)}: fixed cost ${secs(small.cpuS)} (the ${small.n}-node plan), then ${perMs.toFixed(2)} ms per added resource (${perMachineMs.toFixed(2)} ms per added machine, ` +
+    `${added} resources added: Pulumi's per-resource registration under its mocks, and GC of it); within 3x needs <= ${allowMs.toFixed(2)} ms; ` +
+    `peak RSS ${verdict(big.rssKb < 500 * 1024)}: ${perKb.toFixed(0)} KiB per added resource, under 500 MiB needs <= ${allowKb.toFixed(0)} KiB`
+  );
+}
+
 export async function run() {
   const runs = runsFromEnv(3);
   const { dir, cleanup } = await tempDir("scaling");
   try {
     const rows = [];
+    // BENCH_SERIES="aws HPC,azure Pool" runs only the series named (the whole set runs for minutes).
+    const only = (process.env.BENCH_SERIES ?? "")
+      .split(",")
+      .map((x) => x.trim())
+      .filter(Boolean);
     const series = [
       ...PROVIDERS.map((p) => ({ label: `${p} HPC`, make: (n) => hpc(p, n), sizes: SIZES })),
       { label: "azure Pool", make: (n) => pool("azure", n), sizes: SIZES },
-    ];
+    ].filter((s) => only.length === 0 || only.includes(s.label));
+    if (series.length === 0) throw new Error(`BENCH_SERIES names no series: ${process.env.BENCH_SERIES}`);
     for (const s of series) {
       const points = [];
       for (const n of s.sizes) {
@@ -96,7 +123,7 @@ export async function run() {
       const ours = side(cmd(big).label, a, big.rssKb);
       const baseline = side(cmd(small).label, b, small.rssKb);
       const cpuRatio = big.cpuS !== null && small.cpuS ? ` CPU ratio ${(big.cpuS / small.cpuS).toFixed(2)}x;` : "";
-      const note = `series (nodes: CPU, peak RSS):${points.map((p) => ` ${p.n}: ${secs(p.cpuS)}, ${mib(p.rssKb)}`).join(";")};${cpuRatio}`;
+      const note = `series (nodes: resources, CPU, peak RSS):${points.map((p) => ` ${p.n}: ${p.resources}, ${secs(p.cpuS)}, ${mib(p.rssKb)}`).join(";")};${cpuRatio} ${why(small, big)}`;
       rows.push(
         row({
           bench: name,

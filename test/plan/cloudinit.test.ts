@@ -6,8 +6,9 @@
  */
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
+import { stringify } from "yaml";
 import fc from "fast-check";
-import { USER_DATA_LIMIT, familyOf, hostlist, userData } from "../../plan/cloudinit.js";
+import { USER_DATA_LIMIT, familyOf, hostlist, hostnameLine, userData } from "../../plan/cloudinit.js";
 import { shq, xml } from "../../plan/cloudinit/parts.js";
 import { psq } from "../../plan/cloudinit/windows.js";
 import { KEYS, MUNGE, VALUES, commands, config, file, machine, plan, withStorage } from "./cloudinit-helpers.js";
@@ -23,6 +24,16 @@ describe("every Linux machine", () => {
     const c = config(plan("Pool", "  count: 2\n  machine: { size: small }\n"), "machine-2");
     expect(c.hostname).toBe("machine-2");
     expect(c.ssh_authorized_keys).toEqual(KEYS);
+  });
+
+  it("the hostname line is what the YAML library renders, for every name (plain or quoted)", () => {
+    for (const name of ["node-0001", "true", "false", "null", "y", "no", "on", "nan", "e", "1e3", "123", "0x1f", "0o7", ".inf", "-a", "Head", "a b", ""]) {
+      expect(hostnameLine(name)).toBe(stringify({ hostname: name }, { lineWidth: 0 }));
+    }
+    fc.assert(
+      fc.property(fc.stringMatching(/^[a-z0-9.-]{0,12}$/), (name) => hostnameLine(name) === stringify({ hostname: name }, { lineWidth: 0 })),
+      { numRuns: 2000 },
+    );
   });
 
   it("package family follows the image: apt names on Ubuntu/Debian, dnf + EPEL on Rocky", () => {

@@ -10,8 +10,7 @@
  * EFS wants) is switched to NFSv3 here.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { stringify } from "yaml";
-import { cloudConfig, userData, type CloudInitValues } from "../../../plan/cloudinit.js";
+import { cloudConfig, cloudConfigText, userData, type CloudInitValues } from "../../../plan/cloudinit.js";
 import { NFS_OPTIONS } from "../../../plan/cloudinit/parts.js";
 import type { PlannedMachine, SessionPlan } from "../../../plan/types.js";
 import type { Bootstrap } from "../../../components/adapter.js";
@@ -59,7 +58,7 @@ export function withNfsV3(config: Record<string, unknown>): Record<string, unkno
 /** The user data of a machine on GCP: plan/cloudinit's, with the Filestore mount on NFSv3. */
 export function gcpUserData(plan: SessionPlan, m: PlannedMachine, v: CloudInitValues): string {
   if (m.image.os === "windows" || plan.storage?.kind !== "managed") return userData(plan, m, v);
-  return `#cloud-config\n${stringify(withNfsV3(cloudConfig(plan, m, v)), { lineWidth: 0 })}`;
+  return cloudConfigText(plan, withNfsV3(cloudConfig(plan, m, v)));
 }
 
 function renderedUserData(plan: SessionPlan, m: PlannedMachine, boot: Bootstrap): pulumi.Output<string> {
