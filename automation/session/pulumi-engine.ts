@@ -61,6 +61,12 @@ class PulumiStack implements EngineStack {
    * Never used by `exportState()`, whose callers merge with what they read (it must be fresh).
    */
   private seed?: Deployment;
+  /**
+   * The export this stack made right after its own update finished (for the update's outputs):
+   * the next `exportState()` takes it instead of exporting the same state again, unless anything
+   * else ran in between. The session lock keeps other formations processes out meanwhile.
+   */
+  private fresh?: Deployment;
 
   constructor(
     private readonly stack: Auto.Stack,
@@ -97,9 +103,9 @@ class PulumiStack implements EngineStack {
   }
 
   async up(opts: UpdateOptions): Promise<OperationResult> {
-    this.seed = undefined;
+    this.seed = this.fresh = undefined;
     const exclude = opts.exclude?.length ? { exclude: opts.exclude, excludeDependents: true } : {};
-    const r = await this.stack.up({ program: opts.program, onEvent: events(opts), signal: opts.signal, ...exclude });
+    const r = await this.lean(opts, (onEvent) => this.stack.up({ program: opts.program, onEvent, signal: opts.signal, ...exclude }));
     return { changes: { ...(r.summary.resourceChanges ?? {}) }, outputs: r.outputs as Record<string, OutputValue> };
   }
 
@@ -110,15 +116,51 @@ class PulumiStack implements EngineStack {
   }
 
   async refresh(opts: RefreshOptions): Promise<OperationResult> {
-    this.seed = undefined;
-    const r = await this.stack.refresh({ onEvent: events(opts), signal: opts.signal, ...(opts.clearPendingCreates ? { clearPendingCreates: true } : {}) });
+    this.seed = this.fresh = undefined;
+    const clear = opts.clearPendingCreates ? { clearPendingCreates: true } : {};
+    const r = await this.lean(opts, (onEvent) => this.stack.refresh({ onEvent, signal: opts.signal, ...clear }));
     return { changes: { ...(r.summary.resourceChanges ?? {}) } };
   }
 
   async destroy(opts: OperationOptions): Promise<OperationResult> {
-    this.seed = undefined;
-    const r = await this.stack.destroy({ onEvent: events(opts), signal: opts.signal });
+    this.seed = this.fresh = undefined;
+    const r = await this.lean(opts, (onEvent) => this.stack.destroy({ onEvent, signal: opts.signal }));
     return { changes: { ...(r.summary.resourceChanges ?? {}) } };
+  }
+
+  /**
+   * Runs one of the Automation API's operations with leaner reads after it. The API lists the
+   * outputs twice (masked, then plain) and reads `stack history` for the summary after every
+   * update: three CLI calls of about half a second. Here the outputs come from one export, and the
+   * summary's resource changes from the engine's own summary event, which every operation ends
+   * with (the history is still read if none came). The Stack's two methods are replaced on this
+   * instance for the call only (Stack.up/refresh/destroy call them on `this`; @pulumi/pulumi pinned).
+   */
+  private async lean<R>(opts: OperationOptions, run: (onEvent: (e: Auto.EngineEvent) => void) => Promise<R>): Promise<R> {
+    let changes: Record<string, number> | undefined;
+    const forward = events(opts);
+    const onEvent = (e: Auto.EngineEvent) => {
+      if (e.summaryEvent) changes = { ...(e.summaryEvent.resourceChanges as Record<string, number>) };
+      forward?.(e);
+    };
+    type Reads = { outputs: () => Promise<unknown>; info: (...args: unknown[]) => Promise<unknown> };
+    const stack = this.stack as unknown as Reads;
+    const info = stack.info;
+    const own = { outputs: Object.hasOwn(stack, "outputs") ? stack.outputs : undefined, info: Object.hasOwn(stack, "info") ? info : undefined };
+    stack.outputs = async () => {
+      const d = await this.exportState();
+      this.fresh = d;
+      return outputsOf(d);
+    };
+    stack.info = (...args) => (changes ? Promise.resolve({ resourceChanges: changes }) : info.apply(this.stack, args));
+    try {
+      return await run(onEvent);
+    } finally {
+      for (const k of ["outputs", "info"] as const) {
+        if (own[k]) (stack as Record<string, unknown>)[k] = own[k];
+        else delete (stack as Partial<Reads>)[k];
+      }
+    }
   }
 
   async outputs(): Promise<Record<string, OutputValue>> {
@@ -136,6 +178,9 @@ class PulumiStack implements EngineStack {
   }
 
   exportState(): Promise<Deployment> {
+    const fresh = this.fresh;
+    this.fresh = undefined;
+    if (fresh) return Promise.resolve(fresh);
     if (this.exporting) return this.exporting;
     const p = (this.stack.exportStack() as Promise<unknown> as Promise<Deployment>).finally(() => {
       if (this.exporting === p) this.exporting = undefined;
@@ -145,7 +190,7 @@ class PulumiStack implements EngineStack {
   }
 
   async importState(deployment: Deployment): Promise<void> {
-    this.seed = undefined;
+    this.seed = this.fresh = undefined;
     await this.stack.importStack(deployment);
   }
 
