@@ -29,12 +29,13 @@ export async function commit(
   entries: readonly EntryDraft[] = [],
 ): Promise<SessionRecord> {
   const stack = await env.engine.selectStack(session);
-  const { record } = await readSession(stack);
+  // Read together, the record and the state the write merges into are one export (the engine joins them).
+  const [{ record }, deployment] = await Promise.all([readSession(stack), stack.exportState()]);
   if (!record) throw noRecord(session);
   const at = env.now().toISOString();
   const full: JournalEntry[] = entries.map((e) => ({ at, actor: env.actor, ...e }));
   const next = withJournal(change(record), ...full);
-  await writeRecord(stack, next);
+  await writeRecord(stack, next, deployment);
   for (const entry of full) env.emit({ type: "journal", session, at, entry });
   return next;
 }
