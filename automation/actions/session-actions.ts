@@ -211,10 +211,19 @@ export class Lifecycle {
     const results = new Map<string, SessionActionResult>();
     const report: ActionReport = { session, action, results: [], refresh: "skipped", notes };
     let stale = false; // a driver changed something the engine has not read yet
+    // A provider engine restarting just then (Docker's, after the action's last call) fails the
+    // refresh: once the driver sees it answer again, the refresh is made once more.
+    const engineBack = async (err: unknown) => {
+      const driver = await ctx.driver().catch(() => undefined);
+      return (await driver?.awaitEngine?.(err).catch(() => false)) ?? false;
+    };
     const refresh = async () => {
       stale = false;
       try {
-        await refreshSession(env, session, false);
+        await refreshSession(env, session, false).catch(async (err: unknown) => {
+          if (!(await engineBack(err))) throw err;
+          await refreshSession(env, session, false);
+        });
         report.refresh = "ok";
       } catch (err) {
         report.refresh = "failed";

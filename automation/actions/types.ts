@@ -173,6 +173,13 @@ export interface ActionDriver {
    * reads those machines again. Absent where no such restart can undo an action (the clouds).
    */
   interruptedSince?(since: number): boolean;
+  /**
+   * When `error` (an engine operation's failure) says the provider's engine could not be reached
+   * (the Docker provider's ping failed: the engine was restarting), waits, bounded, until it
+   * answers again: true when it does, so the operation is worth making once more. False for any
+   * other error. Absent where no such engine sits between formations and the machines.
+   */
+  awaitEngine?(error: unknown): Promise<boolean>;
 }
 
 /** Where a session's managed cluster lives. */

@@ -220,6 +220,14 @@ export class DockerDriver implements ActionDriver {
     return this.outageAt >= since;
   }
 
+  /** An engine operation that failed because the Docker provider could not reach this engine: wait for it to answer again. */
+  async awaitEngine(error: unknown): Promise<boolean> {
+    const text = error instanceof Error ? error.message : String(error);
+    if (!/Cannot connect to the Docker daemon|Error pinging Docker server/i.test(text)) return false;
+    this.outageAt = Date.now();
+    return this.answersAgain(Date.now() + (this.opts.engineWaitMs ?? 30_000));
+  }
+
   retryable(error: unknown): boolean {
     const kind = error instanceof ActionError ? error.kind : classifyDockerError(error, { what: "container" }).kind;
     return kind === "throttled" || kind === "transient";

@@ -42,6 +42,29 @@ const engineOps = (session = "lab") => h.engine.calls.filter((c) => /^(up|refres
 const actionEntries = async (session = "lab") => (await h.sessions.journal(session)).filter((e) => !["up", "refresh", "drift"].includes(e.action));
 
 describe("the driver path (Docker: every power action through Docker's API)", () => {
+  it("a refresh failed because the provider's engine was restarting is made once more when the driver sees it answer again", async () => {
+    await up(pool(2));
+    const asked: string[] = [];
+    driver.awaitEngine = async (err) => {
+      asked.push(err instanceof Error ? err.message : String(err));
+      return /Cannot connect to the Docker daemon/.test(asked.at(-1)!);
+    };
+    const before = engineOps().length;
+    h.engine.failNext("refresh", "lab", new Error("error: Cannot connect to the Docker daemon at unix:///x.sock. Is the docker daemon running?"));
+    const r = await h.sessions.stop("lab");
+    expect(r.refresh).toBe("ok");
+    expect(engineOps().slice(before)).toEqual(["refresh:lab", "refresh:lab"]);
+    expect(asked).toHaveLength(1);
+    // Any other refresh failure is reported as before: no second refresh.
+    const again = engineOps().length;
+    h.engine.failNext("refresh", "lab", new Error("error: something else broke"));
+    const s = await h.sessions.start("lab");
+    expect(s.refresh).toBe("failed");
+    expect(s.refreshError).toMatch(/something else broke/);
+    expect(engineOps().slice(again)).toEqual(["refresh:lab"]);
+    expect(asked).toHaveLength(2);
+  });
+
   it("stops every machine through the driver, records the desired state, journals each machine, then refreshes", async () => {
     await up(pool(3));
     const before = engineOps().length;

@@ -28,6 +28,8 @@ export class TestDoubleDriver implements ActionDriver {
   readonly throttled = new Map<string, number>();
   /** Machines that cannot be stopped: a stop images and terminates them. */
   readonly oneTimeSpot = new Set<string>();
+  /** Set by a test to play an engine that was unreachable and answers again (ActionDriver.awaitEngine). */
+  awaitEngine?: (error: unknown) => Promise<boolean>;
   /** Resolves when released: held actions wait for it (to keep an action in flight). */
   gate?: Promise<void>;
   /** Told of every state change, so a fake cloud behind a fake engine sees what the driver did. */
