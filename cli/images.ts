@@ -9,6 +9,7 @@
  */
 import { parseSelector } from "../automation/session/naming.js";
 import type { ImageListing } from "../automation/images/catalog.js";
+import type { Sessions } from "../automation/sessions.js";
 import { EXIT, UsageError } from "./exit.js";
 import type { Output } from "./output.js";
 import { confirm, isInteractive, reportError, table, withSessions, type SessionDeps, type SessionFlags } from "./session-runtime.js";
@@ -68,63 +69,59 @@ export async function imagesCommand(flags: ImagesFlags, io: Output, deps: Sessio
   });
 }
 
-export async function imagesDeleteCommand(ref: string, flags: SessionFlags & { yes?: boolean }, io: Output, deps: SessionDeps = {}): Promise<number> {
-  if (!flags.yes && !isInteractive(deps))
-    throw new UsageError(`images delete deletes image '${ref}' and the storage behind it, and there is no terminal to confirm on: pass --yes`);
+/**
+ * The shape both image verbs that change something share: refused without a terminal unless
+ * --yes, asked to confirm with `question` otherwise, "not confirmed" when declined, the result as
+ * JSON with --json, else the line `say` makes of it.
+ */
+async function confirmedImageCommand<R>(
+  what: string,
+  flags: SessionFlags & { yes?: boolean },
+  io: Output,
+  deps: SessionDeps,
+  act: (sessions: Sessions, opts: { confirm?: (i: ImageListing) => Promise<boolean> }) => Promise<R | undefined>,
+  question: (i: ImageListing) => string,
+  say: (r: R) => string,
+): Promise<number> {
+  if (!flags.yes && !isInteractive(deps)) throw new UsageError(`${what}, and there is no terminal to confirm on: pass --yes`);
   return withSessions({ ...flags, json: false }, io, deps, async (sessions) => {
-    const r = await sessions.deleteImage(ref, {
-      ...(flags.yes
-        ? {}
-        : {
-            confirm: (i: ImageListing) =>
-              confirm(
-                deps,
-                `Delete ${i.provider} image ${i.name} (${i.imageId}), taken from ${i.session}/${i.machine} ${ageText(i.ageDays)} ago? It cannot be undone.`,
-              ),
-          }),
-    });
+    const r = await act(sessions, flags.yes ? {} : { confirm: (i: ImageListing) => confirm(deps, question(i)) });
     if (!r) {
       io.err("formations: not confirmed; nothing changed");
       return EXIT.ok;
     }
-    if (flags.json) {
-      io.out(JSON.stringify(r, null, 2));
-      return EXIT.ok;
-    }
-    if (r.gone) io.out(`image ${r.image.id}: ${r.image.name} was already gone from ${r.image.provider}; removed from the catalog`);
-    else io.out(`image ${r.image.id}: deleted ${r.image.name} (${r.deleted.join(", ") || r.image.imageId}); removed from the catalog`);
+    io.out(flags.json ? JSON.stringify(r, null, 2) : say(r));
     return EXIT.ok;
   });
 }
 
+export async function imagesDeleteCommand(ref: string, flags: SessionFlags & { yes?: boolean }, io: Output, deps: SessionDeps = {}): Promise<number> {
+  return confirmedImageCommand<NonNullable<Awaited<ReturnType<Sessions["deleteImage"]>>>>(
+    `images delete deletes image '${ref}' and the storage behind it`,
+    flags,
+    io,
+    deps,
+    (sessions, opts) => sessions.deleteImage(ref, opts),
+    (i) => `Delete ${i.provider} image ${i.name} (${i.imageId}), taken from ${i.session}/${i.machine} ${ageText(i.ageDays)} ago? It cannot be undone.`,
+    (r) =>
+      r.gone
+        ? `image ${r.image.id}: ${r.image.name} was already gone from ${r.image.provider}; removed from the catalog`
+        : `image ${r.image.id}: deleted ${r.image.name} (${r.deleted.join(", ") || r.image.imageId}); removed from the catalog`,
+  );
+}
+
 export async function imagesForgetCommand(ref: string, flags: SessionFlags & { yes?: boolean }, io: Output, deps: SessionDeps = {}): Promise<number> {
-  if (!flags.yes && !isInteractive(deps))
-    throw new UsageError(`images forget removes image '${ref}' from the catalog, and there is no terminal to confirm on: pass --yes`);
-  return withSessions({ ...flags, json: false }, io, deps, async (sessions) => {
-    const r = await sessions.forgetImage(ref, {
-      ...(flags.yes
-        ? {}
-        : {
-            confirm: (i: ImageListing) =>
-              confirm(
-                deps,
-                `Forget ${i.provider} image ${i.name} (${i.imageId}), taken from ${i.session}/${i.machine} ${ageText(i.ageDays)} ago? Only its catalog entry goes: the image, if it still exists, stays in ${i.provider} (and is billed) until deleted there.`,
-              ),
-          }),
-    });
-    if (!r) {
-      io.err("formations: not confirmed; nothing changed");
-      return EXIT.ok;
-    }
-    if (flags.json) {
-      io.out(JSON.stringify(r, null, 2));
-      return EXIT.ok;
-    }
-    io.out(
+  return confirmedImageCommand<NonNullable<Awaited<ReturnType<Sessions["forgetImage"]>>>>(
+    `images forget removes image '${ref}' from the catalog`,
+    flags,
+    io,
+    deps,
+    (sessions, opts) => sessions.forgetImage(ref, opts),
+    (i) =>
+      `Forget ${i.provider} image ${i.name} (${i.imageId}), taken from ${i.session}/${i.machine} ${ageText(i.ageDays)} ago? Only its catalog entry goes: the image, if it still exists, stays in ${i.provider} (and is billed) until deleted there.`,
+    (r) =>
       `image ${r.image.id}: removed ${r.image.name} from the catalog; ${r.image.provider} was not asked to delete anything (${r.image.imageId} stays if it exists)`,
-    );
-    return EXIT.ok;
-  });
+  );
 }
 
 export async function imagesSaveFormationCommand(
