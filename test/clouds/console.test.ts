@@ -20,6 +20,7 @@ import type { MachineDetails, SessionDetails } from "../../automation/session/de
 import { consoleVerdictSource } from "../../clouds/console.js";
 import { withVerdicts } from "../../automation/policy/verdicts.js";
 import { FakeApi, mockHttp } from "../automation/actions/rest-mock.js";
+import { TEST_CLOUD } from "./openstack/cloud.js";
 
 const VERDICT =
   '{"at":"2026-11-01T12:00:00Z","verdict":"stopping","reasons":["no session on ports 22","idle for 3600s (limit 60 min): running: shutdown -h now"],"idleFor":3600}';
@@ -98,17 +99,7 @@ describe("gcp, openstack: REST", () => {
       body: { token: { expires_at: "2099-01-01T00:00:00Z", catalog } },
     });
     const nova = new FakeApi(http.agent, "https://nova.test:8774").on("POST", "/v2.1/servers/srv-1/action", { status: 200, body: { output: CONSOLE } });
-    const cloud: OpenStackCloud = {
-      auth: {
-        auth_url: "https://keystone.test:5000",
-        username: "alice",
-        password: "s3cret",
-        project_name: "lab",
-        user_domain_name: "Default",
-        project_domain_name: "Default",
-      },
-      region_name: "RegionOne",
-    };
+    const cloud: OpenStackCloud = TEST_CLOUD;
     const d = session("openstack", { region: "RegionOne" }, "srv-1");
     const read = novaConsole(new NovaApi({ keystone: new Keystone(async () => cloud) }));
     expect(await consoleVerdictSource(read)(d, d.machines[0]!)).toEqual(parsed);

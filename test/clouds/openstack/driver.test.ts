@@ -26,6 +26,7 @@ import { fromNovaStatus } from "../../../clouds/openstack/actions/states.js";
 import { runBatch } from "../../../automation/actions/batch.js";
 import type { ActionTarget, MachineState } from "../../../automation/actions/types.js";
 import { drive, FAKE_TIMERS, FakeApi, mockHttp, type Reply } from "../../automation/actions/rest-mock.js";
+import { TEST_CLOUD } from "./cloud.js";
 
 const ID = "9f0c1e52-6a3b-4a47-8a57-2d2f4d1f6b10";
 const SRV = `/v2.1/servers/${ID}`;
@@ -42,17 +43,7 @@ const catalog: CatalogService[] = [
   },
   { type: "image", endpoints: [{ interface: "public", region_id: "RegionOne", url: "https://glance.test" }] },
 ];
-const cloud: OpenStackCloud = {
-  auth: {
-    auth_url: "https://keystone.test:5000",
-    username: "alice",
-    password: "s3cret",
-    project_name: "lab",
-    user_domain_name: "Default",
-    project_domain_name: "Default",
-  },
-  region_name: "RegionOne",
-};
+const cloud: OpenStackCloud = TEST_CLOUD;
 const issued = (token: string, expires = "2099-01-01T00:00:00Z"): Reply => ({
   status: 201,
   headers: { "x-subject-token": token },

@@ -22,6 +22,7 @@ import type { Output } from "../../../cli/output.js";
 import { UserError } from "../../../user-error.js";
 import { harness } from "../../automation/helpers.js";
 import { drive, FAKE_TIMERS, FakeApi, mockHttp, type Recorded, type Reply } from "../../automation/actions/rest-mock.js";
+import { TEST_CLOUD } from "./cloud.js";
 
 const IMG = "4b1f7c3e-0a6d-4e8b-9a51-6c2d1e0f9a77";
 const SNAP1 = "snap-1111";
@@ -36,17 +37,7 @@ const catalog = (
   { type: "image", endpoints: [{ interface: "public", region_id: "RegionOne", url: "https://glance.test:9292/" }] },
   volume,
 ];
-const cloud: OpenStackCloud = {
-  auth: {
-    auth_url: "https://keystone.test:5000",
-    username: "alice",
-    password: "s3cret",
-    project_name: "lab",
-    user_domain_name: "Default",
-    project_domain_name: "Default",
-  },
-  region_name: "RegionOne",
-};
+const cloud: OpenStackCloud = TEST_CLOUD;
 const issued = (cat = catalog()): Reply => ({
   status: 201,
   headers: { "x-subject-token": "tok-1" },
