@@ -250,6 +250,98 @@ function plainStructs(): () => void {
   };
 }
 
+/** What `plainSerialized` gives for a value the SDK's own serializer must see (an Output, a Promise, a resource…). */
+const NOT_PLAIN = Symbol("not plain");
+
+/**
+ * The SDK's serializeProperty of a value made only of primitives, arrays and plain objects, done
+ * synchronously: the same result (a function and an object's undefined keys dropped, an array's
+ * undefined elements null), without the async call and its promise per key and element. Anything
+ * else (a class instance, a key the SDK's markers use) answers NOT_PLAIN.
+ */
+function plainSerialized(v: unknown, depth = 0): unknown {
+  if (v === undefined || v === null || typeof v === "boolean" || typeof v === "number" || typeof v === "string") return v;
+  if (typeof v === "function") return undefined;
+  if (typeof v !== "object" || depth > 32) return NOT_PLAIN;
+  const proto: unknown = Object.getPrototypeOf(v);
+  if (proto === Array.prototype) {
+    const a = v as unknown[];
+    const out: unknown[] = [];
+    for (let i = 0; i < a.length; i++) {
+      const e = plainSerialized(a[i], depth + 1);
+      if (e === NOT_PLAIN) return NOT_PLAIN;
+      out.push(e === undefined ? null : e);
+    }
+    return out;
+  }
+  if (proto !== Object.prototype && proto !== null) return NOT_PLAIN;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) {
+    if (k.startsWith("__pulumi")) return NOT_PLAIN;
+    const e = plainSerialized((v as Record<string, unknown>)[k], depth + 1);
+    if (e === NOT_PLAIN) return NOT_PLAIN;
+    if (e !== undefined) out[k] = e;
+  }
+  return out;
+}
+
+type Serialized = [Record<string, unknown>, Map<string, Set<unknown>>];
+interface RpcSerializers {
+  serializeResourceProperties(label: string, props: Record<string, unknown>, opts?: unknown): Promise<Serialized>;
+  serializeProperties(label: string, props: Record<string, unknown>, opts?: unknown): Promise<Record<string, unknown>>;
+  serializePropertiesReturnDeps(label: string, props: Record<string, unknown>, opts?: unknown): Promise<Serialized>;
+  serializeProperty(ctx: string, prop: unknown, deps: Set<unknown>, opts?: unknown): Promise<unknown>;
+}
+
+/**
+ * The SDK's property serializers, with plain values taken synchronously: a custom resource's
+ * inputs hold a key for every output of its type, undefined (90 for an AWS instance), and most of
+ * the rest are strings and numbers, yet the SDK awaits an async call for each, one after the
+ * other. The rest (Outputs, promises, resources) go to the SDK's own serializer, as one object;
+ * the result keeps the keys' order and gives a plain key no dependencies, as the SDK does.
+ * Returns the function that puts the SDK's back.
+ */
+function plainSerializers(): () => void {
+  const rpc = require("@pulumi/pulumi/runtime/rpc.js") as RpcSerializers;
+  const { serializeResourceProperties, serializeProperties, serializePropertiesReturnDeps, serializeProperty } = rpc;
+  const saved = { serializeResourceProperties, serializeProperties, serializePropertiesReturnDeps, serializeProperty };
+  const withDeps = saved.serializePropertiesReturnDeps;
+  const filtered = async (label: string, props: Record<string, unknown>, accept: (k: string) => boolean, opts: unknown): Promise<Serialized> => {
+    const plain = new Map<string, unknown>();
+    const rest: Record<string, unknown> = {};
+    let others = false;
+    for (const k of Object.keys(props)) {
+      if (!accept(k)) continue;
+      const s = plainSerialized(props[k]);
+      if (s === NOT_PLAIN) {
+        rest[k] = props[k];
+        others = true;
+      } else plain.set(k, s);
+    }
+    const [done, doneDeps]: Serialized = others ? await withDeps(label, rest, opts) : [{}, new Map()];
+    const result: Record<string, unknown> = {};
+    const deps = new Map<string, Set<unknown>>();
+    for (const k of Object.keys(props)) {
+      const v = plain.has(k) ? plain.get(k) : done[k];
+      if (v === undefined) continue;
+      result[k] = v;
+      deps.set(k, plain.has(k) ? new Set() : doneDeps.get(k)!);
+    }
+    return [result, deps];
+  };
+  const all = () => true;
+  rpc.serializeResourceProperties = (label, props, opts) => filtered(label, props, (k) => k !== "id" && k !== "urn", opts);
+  rpc.serializePropertiesReturnDeps = (label, props, opts) => filtered(label, props, all, opts);
+  rpc.serializeProperties = async (label, props, opts) => (await filtered(label, props, all, opts))[0];
+  rpc.serializeProperty = (ctx, prop, deps, opts) => {
+    const s = plainSerialized(prop);
+    return s === NOT_PLAIN ? saved.serializeProperty(ctx, prop, deps, opts) : Promise.resolve(s);
+  };
+  return () => {
+    Object.assign(rpc, saved);
+  };
+}
+
 const pass = <T>(v: T): T => v;
 const rethrow = (err: unknown): never => {
   throw err;
@@ -261,6 +353,7 @@ function lightenRuntime(): () => void {
   const transfer = rpc.transferProperties;
   rpc.transferProperties = lazyTransfer(transfer);
   const structs = plainStructs();
+  const serializers = plainSerializers();
   const debuggable = require("@pulumi/pulumi/runtime/debuggable.js") as Debuggable;
   const wrap = debuggable.debuggablePromise;
   const resource = pulumi.Resource as unknown as { callsites(): unknown[] };
@@ -271,8 +364,30 @@ function lightenRuntime(): () => void {
   return () => {
     rpc.transferProperties = transfer;
     structs();
+    serializers();
     debuggable.debuggablePromise = wrap;
     if (callsites) Object.defineProperty(resource, "callsites", callsites);
+  };
+}
+
+/**
+ * Numbers each resource as the program constructs it (the SDK's Resource constructor calls
+ * runtime/resource.js's registerResource at once, before any await). Returns the numbers, by
+ * `type::name`, and the function that puts the SDK's back.
+ */
+function numberConstructions(): { seq: Map<string, number>; restore(): void } {
+  const runtime = require("@pulumi/pulumi/runtime/resource.js") as { registerResource(res: unknown, parent: unknown, t: string, name: string, ...rest: unknown[]): void };
+  const register = runtime.registerResource;
+  const seq = new Map<string, number>();
+  runtime.registerResource = (res, parent, t, name, ...rest) => {
+    if (!seq.has(`${t}::${name}`)) seq.set(`${t}::${name}`, seq.size);
+    register(res, parent, t, name, ...rest);
+  };
+  return {
+    seq,
+    restore: () => {
+      runtime.registerResource = register;
+    },
   };
 }
 
@@ -329,16 +444,22 @@ export async function recordProgram(program: () => Promise<unknown>, opts: { pro
   const onRejection = (reason: unknown) => errors.push(reason instanceof Error ? reason.message : String(reason));
   process.on("unhandledRejection", onRejection);
   const restore = lightenRuntime();
+  const unnumber = numberConstructions();
   try {
     await program();
     // Waits until every registration (and every apply that registers more) has settled.
     await pulumi.runtime.disconnect();
   } finally {
+    unnumber.restore();
     restore();
     process.off("unhandledRejection", onRejection);
   }
   const project = opts.project ?? "formations";
   const stack = opts.stack ?? "plan";
+  // In the order the program constructed them: the order they reach the monitor follows how many
+  // awaits each one's inputs took, which is the SDK's business, not the formation's.
+  const seq = (r: RecordedResource) => unnumber.seq.get(`${r.type}::${r.name}`) ?? Number.MAX_SAFE_INTEGER;
+  order.sort((a, b) => seq(a) - seq(b));
   for (const r of order) {
     r.inputs = inputs.get(`${r.type}::${r.name}`) ?? {};
     r.urn = `urn:pulumi:${stack}::${project}::${r.type}::${r.name}`;
