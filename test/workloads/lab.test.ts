@@ -137,10 +137,17 @@ describe.skipIf(Boolean(skip)).each([
       browser = await openBrowser();
       const page = browser.page;
       const password = await s.sessions.gatewayPassword(s.name);
-      // The desktop's server may still be starting: log in again until the display is connected.
+      // The desktop's server may still be starting, and on a loaded machine a first desktop session
+      // can fail to start behind a connected gateway (xrdp's session manager gives up on a slow X
+      // server and the display stays blank or drops): log in again, as a user would, until the
+      // desktop is drawn. Each attempt that fails says why, with the target's last log lines.
+      const bodyState = () =>
+        page.evaluate(() => (globalThis as unknown as { document: { body: { dataset: { state?: string } } } }).document.body.dataset.state);
+      let attempt = 0;
       await until(
-        "the gateway's page connected to the desktop",
+        "the target's desktop drawn on the gateway's page",
         async () => {
+          attempt++;
           await page.goto(url);
           await page.fill("#password", password);
           await page.click("#connect");
@@ -149,22 +156,37 @@ describe.skipIf(Boolean(skip)).each([
               (globalThis as unknown as { document: { body: { dataset: { state?: string } } } }).document.body.dataset.state ?? "",
             ),
           );
-          const state = await page.evaluate(
-            () => (globalThis as unknown as { document: { body: { dataset: { state?: string } } } }).document.body.dataset.state,
-          );
-          return state === "connected" ? state : undefined;
+          if ((await bodyState()) !== "connected") return undefined;
+          // Drawn (the desktop's root window and xterm give several colours; a blank display one), or
+          // the connection dropped: whichever comes first, polled once a second for up to 3 minutes.
+          const outcome = await page
+            .waitForFunction(
+              `(() => {
+                const state = document.body.dataset.state;
+                if (state !== "connected") return "dropped (" + state + ")";
+                return (${coloursOnDisplay.toString()})() > 2 ? "drawn" : false;
+              })()`,
+              undefined,
+              { timeout: 180_000, polling: 1000 },
+            )
+            .then(
+              (h) => h.jsonValue() as Promise<string>,
+              (e: Error) => `not drawn: ${e.message.split("\n")[0]}`,
+            );
+          if (outcome === "drawn") return outcome;
+          const logs = await docker(["logs", "--tail", "30", s.container("target")]).catch((e: Error) => e.message);
+          console.warn(`${protocol} attempt ${attempt}: ${outcome}; the target's last lines:\n${logs}`);
+          return undefined;
         },
-        300_000,
+        540_000,
         3000,
       );
-      // Drawn: the desktop's root window and xterm give several colours; a blank display one.
-      await page.waitForFunction(coloursOnDisplay, undefined, { timeout: 240_000, polling: 1000 });
       const colours = await page.evaluate(coloursOnDisplay);
       expect(colours).toBeGreaterThan(2);
       const shot = await browser.shot(`lab-${protocol}-desktop`);
       console.log(`${protocol}: desktop drawn in chromium (${colours} colours on the gateway's canvas); screenshot ${shot}`);
       expect(await page.locator("#login").isHidden()).toBe(true);
-    }, 600_000);
+    }, 900_000);
 
     it(`the target is reachable only through the gateway: a direct connection from the host to its ${protocol} server fails`, async () => {
       expect((await docker(["port", s.container("target")])).trim()).toBe("");
