@@ -376,7 +376,9 @@ function lightenRuntime(): () => void {
  * `type::name`, and the function that puts the SDK's back.
  */
 function numberConstructions(): { seq: Map<string, number>; restore(): void } {
-  const runtime = require("@pulumi/pulumi/runtime/resource.js") as { registerResource(res: unknown, parent: unknown, t: string, name: string, ...rest: unknown[]): void };
+  const runtime = require("@pulumi/pulumi/runtime/resource.js") as {
+    registerResource(res: unknown, parent: unknown, t: string, name: string, ...rest: unknown[]): void;
+  };
   const register = runtime.registerResource;
   const seq = new Map<string, number>();
   runtime.registerResource = (res, parent, t, name, ...rest) => {
