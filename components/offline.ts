@@ -393,6 +393,134 @@ function numberConstructions(): { seq: Map<string, number>; restore(): void } {
   };
 }
 
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(v: T): void;
+  reject(e: unknown): void;
+}
+function deferred<T>(): Deferred<T> {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+type RegisterArgs = [
+  res: Record<string, unknown>,
+  parent: { urn: { promise(): Promise<string> } } | undefined,
+  t: string,
+  name: string,
+  custom: boolean,
+  remote: boolean,
+  newDependency: unknown,
+  props: Record<string, unknown>,
+  opts: { urn?: unknown; import?: string },
+  ...rest: unknown[],
+];
+
+interface RpcResolve {
+  transferProperties: Transfer;
+  serializeResourceProperties(label: string, props: Record<string, unknown>, opts?: unknown): Promise<[Record<string, unknown>, unknown]>;
+  deserializeProperties(struct: { toJavaScript(): unknown }, keepUnknowns?: boolean): Record<string, unknown>;
+  resolveProperties(
+    res: unknown,
+    resolvers: Record<string, Resolver>,
+    t: string,
+    name: string,
+    all: Record<string, unknown>,
+    deps: object,
+    err?: unknown,
+    keepUnknowns?: boolean,
+  ): void;
+}
+
+/**
+ * The SDK's registerResource (runtime/resource.js) for a run whose only reader is the mock
+ * monitor: the resource's urn and id Outputs and its property Outputs are made as the SDK makes
+ * them, its inputs serialized by the SDK's serializer and its parent's urn awaited; then the
+ * monitor's registerResource gets a request with what a mock reads (type, name, parent, custom,
+ * inputs, import id), and its answer resolves the Outputs with the SDK's resolveProperties. What
+ * only an engine reads is left out: dependency URNs (transitively through components), aliases,
+ * provider references, hooks, and the protobuf request of some 40 fields. A remote component or a
+ * resource read by URN goes through the SDK's own. Returns the function that puts the SDK's back.
+ */
+function leanRegistration(monitor: MockMonitor): () => void {
+  const runtime = require("@pulumi/pulumi/runtime/resource.js") as { registerResource(...args: RegisterArgs): void };
+  const settings = require("@pulumi/pulumi/runtime/settings.js") as { rpcKeepAlive(): () => void };
+  const rpc = require("@pulumi/pulumi/runtime/rpc.js") as RpcResolve;
+  const Output = pulumi.Output as unknown as new (
+    res: unknown,
+    p: Promise<unknown>,
+    known: Promise<boolean>,
+    secret: Promise<boolean>,
+    all: Promise<unknown>,
+  ) => pulumi.Output<unknown>;
+  const sdk = runtime.registerResource;
+  const output = (res: unknown, value: Deferred<unknown>, known: Deferred<boolean>) =>
+    new Output(res, value.promise, known.promise, Promise.resolve(false), Promise.resolve(res));
+  runtime.registerResource = (...args) => {
+    const [res, parent, t, name, custom, remote, , props, opts] = args;
+    if (remote || opts.urn !== undefined) return sdk(...args);
+    const label = `resource:${name}[${t}]`;
+    const done = settings.rpcKeepAlive();
+    const urn = deferred<unknown>();
+    const urnKnown = deferred<boolean>();
+    res.urn = output(res, urn, urnKnown);
+    const id = custom ? deferred<unknown>() : undefined;
+    const idKnown = custom ? deferred<boolean>() : undefined;
+    if (id && idKnown) res.id = output(res, id, idKnown);
+    // Before any await, as the SDK does: the resource is whole when its constructor returns.
+    const resolvers = custom ? rpc.transferProperties(res, label, props) : {};
+    const fail = (err: unknown) => {
+      for (const d of [urn, urnKnown, id, idKnown]) d?.reject(err);
+      rpc.resolveProperties(res, resolvers, t, name, {}, {}, err, false);
+    };
+    void (async () => {
+      const [serialized] = await rpc.serializeResourceProperties(label, props, {});
+      const parentUrn = parent ? await parent.urn.promise() : "";
+      const request: MockRequest = {
+        getType: () => t,
+        getName: () => name,
+        getParent: () => parentUrn,
+        getCustom: () => custom,
+        getObject: () => ({ toJavaScript: () => sortedCopy(serialized) }),
+        getProvider: () => "",
+        getImportid: () => (custom ? (opts.import ?? "") : ""),
+      };
+      await new Promise<void>((settled) => {
+        monitor.registerResource(request, (err, resp) => {
+          if (err) {
+            fail(new Error(`failed to register new resource ${name} [${t}]: ${err instanceof Error ? err.message : String(err)}`));
+          } else {
+            const r = resp as MockResponse;
+            urn.resolve(r.getUrn());
+            urnKnown.resolve(true);
+            const given = r.getId() || undefined;
+            id?.resolve(given);
+            idKnown?.resolve(given !== undefined);
+            rpc.resolveProperties(res, resolvers, t, name, rpc.deserializeProperties(r.getObject(), false), {}, undefined, false);
+          }
+          settled();
+        });
+      });
+    })()
+      .catch(fail)
+      .finally(done);
+  };
+  return () => {
+    runtime.registerResource = sdk;
+  };
+}
+
+interface MockResponse {
+  getUrn(): string;
+  getId(): string;
+  getObject(): { toJavaScript(): unknown };
+}
+
 /**
  * Runs `program` under mocks and records what it registers. `program` returns when it has
  * created its resources; the recording waits until every registration has settled.
@@ -446,6 +574,7 @@ export async function recordProgram(program: () => Promise<unknown>, opts: { pro
   const onRejection = (reason: unknown) => errors.push(reason instanceof Error ? reason.message : String(reason));
   process.on("unhandledRejection", onRejection);
   const restore = lightenRuntime();
+  const unlean = process.env.FORMATIONS_DEBUG ? () => {} : leanRegistration(monitor);
   const unnumber = numberConstructions();
   try {
     await program();
@@ -453,6 +582,7 @@ export async function recordProgram(program: () => Promise<unknown>, opts: { pro
     await pulumi.runtime.disconnect();
   } finally {
     unnumber.restore();
+    unlean();
     restore();
     process.off("unhandledRejection", onRejection);
   }
