@@ -2,7 +2,8 @@
  * The Images view: the image catalog (every snapshot any session took, kept after its session is
  * destroyed), with size, age and monthly storage cost; "Launch from this image" writes the
  * formation that launches from it into the folder and opens it in the Formations view; Delete
- * removes the image and its storage, after the server's words are confirmed.
+ * removes the image and its storage, Forget only its catalog entry (for an image formations
+ * refuses to delete, or one deleted by hand), each after the server's words are confirmed.
  */
 import { useEffect, useState } from "preact/hooks";
 import type { ImageRow } from "../routes/images.js";
@@ -30,8 +31,8 @@ export function ImagesView() {
   const [images, setImages] = useState<ImageRow[]>();
   const [unreadable, setUnreadable] = useState<{ stack: string; error: string }[]>([]);
   const [error, setError] = useState<string>();
-  // A finished image deletion changes the list: read it again.
-  const finished = useStore((s) => s.tasks.filter((t) => t.title.startsWith("delete image") && t.state !== "running").length);
+  // A finished image deletion or forgetting changes the list: read it again.
+  const finished = useStore((s) => s.tasks.filter((t) => /^(delete|forget) image/.test(t.title) && t.state !== "running").length);
   const load = () =>
     get<{ images: ImageRow[]; unreadable: { stack: string; error: string }[] }>("/api/images").then(
       (r) => {
@@ -95,6 +96,15 @@ export function ImagesView() {
                   onClick={() => act(`/api/images/${encodeURIComponent(i.id)}/delete`, {}).catch((err: Error) => setError(err.message))}
                 >
                   Delete…
+                </button>{" "}
+                <button
+                  type="button"
+                  class="small"
+                  data-action="forget-image"
+                  title="Drop the catalog entry only; the image is not touched"
+                  onClick={() => act(`/api/images/${encodeURIComponent(i.id)}/forget`, {}).catch((err: Error) => setError(err.message))}
+                >
+                  Forget…
                 </button>
               </td>
             </tr>

@@ -3,7 +3,8 @@
  * every snapshot any session took, kept in the state backend after its session is destroyed, with
  * its size, age and monthly storage cost. "Launch from this image" writes the formation that
  * launches from it into the console's folder (`sessions.saveImageFormation`) and opens it in the
- * Formations view; Delete (`sessions.deleteImage`) is confirmed first.
+ * Formations view; Delete (`sessions.deleteImage`) and Forget (`sessions.forgetImage`, the catalog
+ * entry only) are confirmed first.
  */
 import { existsSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
@@ -79,24 +80,38 @@ export function imageRoutes(app: Hono, ctx: ConsoleContext): void {
     }
   });
 
-  app.post("/api/images/:id/delete", async (c) => {
-    const id = c.req.param("id");
-    const b = (await body(c)) ?? {};
-    let image: ImageListing | undefined;
-    try {
-      image = (await ctx.sessions.images()).images.find((i) => i.id === id);
-    } catch (err) {
-      return failure(c, err);
-    }
-    if (!image) return json(c, { error: `no image '${id}' in the catalog` }, 404);
-    if (b.confirmed !== true) {
-      const what = `${image.provider} image ${image.name} (${image.imageId}), taken from ${image.session}/${image.machine}`;
-      return json(c, { confirm: `Delete ${what}, and the storage behind it? It cannot be undone; sessions launched from it keep running.` }, 409);
-    }
-    return json(
-      c,
-      ctx.hub.run(`delete image ${image.name}`, undefined, () => ctx.sessions.deleteImage(id)),
-      202,
-    );
-  });
+  // Delete removes the image and its storage through the provider, then the catalog entry; Forget
+  // removes only the entry (an image formations refuses to delete, or one deleted by hand), and
+  // the provider is never called. Both are asked first: the server's words, then `confirmed`.
+  const verbs = {
+    delete: {
+      words: (what: string) => `Delete ${what}, and the storage behind it? It cannot be undone; sessions launched from it keep running.`,
+      run: (id: string) => ctx.sessions.deleteImage(id),
+    },
+    forget: {
+      words: (what: string) =>
+        `Forget ${what}? Only its entry in the catalog goes: the image itself is not touched, and if it still exists it stays billed until it is deleted with the provider's own tools.`,
+      run: (id: string) => ctx.sessions.forgetImage(id),
+    },
+  } as const;
+  for (const [verb, { words, run }] of Object.entries(verbs)) {
+    app.post(`/api/images/:id/${verb}`, async (c) => {
+      const id = c.req.param("id");
+      const b = (await body(c)) ?? {};
+      let image: ImageListing | undefined;
+      try {
+        image = (await ctx.sessions.images()).images.find((i) => i.id === id);
+      } catch (err) {
+        return failure(c, err);
+      }
+      if (!image) return json(c, { error: `no image '${id}' in the catalog` }, 404);
+      if (b.confirmed !== true)
+        return json(c, { confirm: words(`${image.provider} image ${image.name} (${image.imageId}), taken from ${image.session}/${image.machine}`) }, 409);
+      return json(
+        c,
+        ctx.hub.run(`${verb} image ${image.name}`, undefined, () => run(id)),
+        202,
+      );
+    });
+  }
 }

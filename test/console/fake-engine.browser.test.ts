@@ -139,6 +139,22 @@ describe("the console in a real browser (sessions on FakeEngine, a test double)"
     expect(await b.page.locator(".files button.chosen").textContent()).toMatch(/^snapshots\/lab-machine-1-\d+[\w.-]*\.yaml$/);
   });
 
+  it("Images › Forget, confirmed, drops the catalog entry and the list reads again", async () => {
+    await b.page.getByRole("link", { name: "Images" }).click();
+    const row = b.page.locator("tr[data-image]").first();
+    await row.waitFor();
+    await row.getByRole("button", { name: "Forget…" }).click();
+    expect(await confirmDialog()).toMatch(
+      /^Forget docker image lab-machine-1-snapshot:\S+ \(.+\), taken from lab\/machine-1\? Only its entry in the catalog goes/,
+    );
+    await b.page.locator(".task.done", { hasText: "forget image lab-machine-1-snapshot" }).waitFor();
+    await b.page.getByText("No image yet").waitFor();
+    expect(await b.page.locator("tr[data-image]").count()).toBe(0);
+    // Back where the next test starts: the Formations view.
+    await b.page.getByRole("link", { name: "Formations" }).click();
+    await b.page.locator("[data-file='broken.yaml']").waitFor();
+  });
+
   it("Formations: validation errors with line, column and hint; a plan; a launch followed live", async () => {
     await b.page.locator("[data-file='broken.yaml']").click();
     const errors = b.page.locator("table.errors tbody tr");

@@ -231,6 +231,17 @@ describe("snapshots and Images", () => {
     expect((await jsonOf<{ images: unknown[] }>(h.get("/api/images"))).images).toEqual([]);
     expect((await h.post("/api/images/img-nope/delete", { confirmed: true })).status).toBe(404);
   });
+
+  it("Forget asks, then drops only the catalog entry: the provider's image is never touched", async () => {
+    await h.launch("pool.yaml");
+    const { catalogId } = await h.sessions.snapshot("lab", { machine: "machine-1" });
+    const { words, task } = await confirmed(`/api/images/${catalogId}/forget`, {});
+    expect(words).toMatch(/^Forget docker image lab-machine-1-snapshot:\d+ \(img-1-lab-machine-1-snapshot:\d+\), taken from lab\/machine-1\? Only its entry/);
+    expect(task).toMatchObject({ state: "done", title: expect.stringMatching(/^forget image lab-machine-1-snapshot:/) });
+    expect(h.images.removed).toEqual([]);
+    expect((await jsonOf<{ images: unknown[] }>(h.get("/api/images"))).images).toEqual([]);
+    expect((await h.post(`/api/images/${catalogId}/forget`, { confirmed: true })).status).toBe(404);
+  });
 });
 
 describe("Delete one machine and Connect › PuTTY from the menu", () => {
