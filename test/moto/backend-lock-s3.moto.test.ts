@@ -10,14 +10,13 @@
  * bucket and the client's settings.
  */
 import { randomBytes } from "node:crypto";
-import { hostname } from "node:os";
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { ConcurrentUpdateError, exitCodeOf } from "../../automation/session/errors.js";
-import { parseLock, SessionLock, type SessionLockOptions } from "../../automation/session/backend-lock/index.js";
+import { exitCodeOf } from "../../automation/session/errors.js";
+import { SessionLock, type SessionLockOptions } from "../../automation/session/backend-lock/index.js";
 import { S3LockBackend, s3Target } from "../../automation/session/backend-lock/s3.js";
+import { lockContract, lockKey } from "../automation/session/lock-contract.js";
 
-const BUSY = /is busy: held by \S+@\S+ \(pid \d+/;
 const BUCKET = `locks-${randomBytes(3).toString("hex")}`;
 const endpoint = inject("motoEndpoint");
 const url = `s3://${BUCKET}?region=eu-west-1&endpoint=${encodeURIComponent(endpoint)}&s3ForcePathStyle=true`;
@@ -27,50 +26,13 @@ beforeAll(async () => {
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET, CreateBucketConfiguration: { LocationConstraint: "eu-west-1" } }));
 });
 
-const keyOf = (session: string) => `.formations/locks/formations/${session}.json`;
-const list = async (prefix: string) => ((await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }))).Contents ?? []).map((o) => o.Key);
+const list = async (prefix: string) => ((await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }))).Contents ?? []).map((o) => o.Key!);
 const locks = (opts: Partial<SessionLockOptions> = {}, u = url) =>
   new SessionLock(new S3LockBackend(u), { actor: "tester@here", project: "formations", ...opts });
 const store = (session: string) => new S3LockBackend(url).store("formations", session);
-const stored = async (session: string) => parseLock((await store(session).read())!.body)!;
 
 describe("the session lock of an s3:// backend (moto)", () => {
-  it("eight contenders at once: the conditional create lets exactly one win; each other fails at once with exit 3 naming it", async () => {
-    const notes: string[] = [];
-    const contenders = Array.from({ length: 8 }, (_, i) => locks({ host: `workspace-${i}`, user: `user${i}`, pid: 1000 + i }));
-    const results = await Promise.allSettled(contenders.map((l, i) => l.acquire("race", `stop machine-${i}`, (m) => notes.push(m))));
-    const won = results.flatMap((r, i) => (r.status === "fulfilled" ? [{ i, held: r.value }] : []));
-    expect(won).toHaveLength(1);
-    const winner = won[0]!.i;
-    for (const r of results.filter((x): x is PromiseRejectedResult => x.status === "rejected")) {
-      expect(r.reason).toBeInstanceOf(ConcurrentUpdateError);
-      expect(exitCodeOf(r.reason)).toBe(3);
-      expect((r.reason as Error).message).toMatch(BUSY);
-      expect((r.reason as Error).message).toContain(`held by user${winner}@workspace-${winner} (pid ${1000 + winner}, since `);
-    }
-    expect(await list(".formations/")).toEqual([keyOf("race")]);
-    await won[0]!.held.release();
-    expect(await list(".formations/")).toEqual([]);
-    expect(notes).toEqual([]);
-  });
-
-  it("a fresh lock of another machine is refused; once its heartbeat is older than the limit it is replaced with a note", async () => {
-    const start = new Date("2026-12-02T10:00:00Z");
-    await locks({ host: "workspace-b", user: "bob", pid: 77, now: () => start, heartbeatMs: 3_600_000 }).acquire("stale", "stop machine-2", () => undefined);
-    let now = new Date(start.getTime() + 5 * 60_000);
-    const notes: string[] = [];
-    const ours = locks({ now: () => now });
-    const busy = await ours.acquire("stale", "up", (m) => notes.push(m)).catch((e: unknown) => e);
-    expect((busy as Error).message).toMatch(/held by bob@workspace-b \(pid 77, since 2026-12-02T10:00:00.000Z, stop machine-2/);
-    now = new Date(start.getTime() + 30 * 60_000);
-    const held = await ours.acquire("stale", "up", (m) => notes.push(m));
-    expect(notes).toEqual([
-      expect.stringMatching(/removed the stale lock of session 'stale' held by bob@workspace-b .*last heartbeat was at 2026-12-02T10:00:00.000Z/),
-    ]);
-    expect(await stored("stale")).toMatchObject({ host: hostname(), action: "up" });
-    await held.release();
-    expect(await store("stale").read()).toBeUndefined();
-  });
+  lockContract(() => ({ locks: (opts) => locks(opts), store, list }));
 
   it("a replace or a removal with an outdated ETag is refused by the service; the current version is kept", async () => {
     const s = store("versions");
@@ -91,7 +53,7 @@ describe("the session lock of an s3:// backend (moto)", () => {
   it("a prefix in the URL puts the lock under it, as Pulumi puts the state", async () => {
     const prefixed = url.replace(`s3://${BUCKET}?`, `s3://${BUCKET}/team-a?`);
     const held = await locks({}, prefixed).acquire("prefixed", "up", () => undefined);
-    expect(await list("team-a/")).toEqual([`team-a/${keyOf("prefixed")}`]);
+    expect(await list("team-a/")).toEqual([`team-a/${lockKey("prefixed")}`]);
     await held.release();
     expect(await list("team-a/")).toEqual([]);
   });

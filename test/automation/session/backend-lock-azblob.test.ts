@@ -11,12 +11,12 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { ConcurrentUpdateError, exitCodeOf } from "../../../automation/session/errors.js";
+import { exitCodeOf } from "../../../automation/session/errors.js";
 import { parseLock, SessionLock, type SessionLockOptions } from "../../../automation/session/backend-lock/index.js";
 import { AzblobLockBackend, azblobTarget } from "../../../automation/session/backend-lock/azblob.js";
+import { lockContract, lockKey } from "./lock-contract.js";
 import { Azurite } from "../../e2e/harness.js";
 
-const BUSY = /is busy: held by \S+@\S+ \(pid \d+/;
 const CONTAINER = `locks-${randomBytes(3).toString("hex")}`;
 
 let azurite: Azurite;
@@ -33,49 +33,13 @@ afterAll(async () => {
   await azurite?.stop();
 });
 
-const blobName = (session: string) => `.formations/locks/formations/${session}.json`;
 const locks = (opts: Partial<SessionLockOptions> = {}, e: NodeJS.ProcessEnv = env, u = url) =>
   new SessionLock(new AzblobLockBackend(u, e), { actor: "tester@here", project: "formations", ...opts });
 const store = (session: string) => new AzblobLockBackend(url, env).store("formations", session);
 const stored = async (session: string) => parseLock((await store(session).read())!.body)!;
 
 describe("the session lock of an azblob:// backend (Azurite)", () => {
-  it("eight contenders at once: the conditional create lets exactly one win; each other fails at once with exit 3 naming it", async () => {
-    const notes: string[] = [];
-    const contenders = Array.from({ length: 8 }, (_, i) => locks({ host: `workspace-${i}`, user: `user${i}`, pid: 1000 + i }));
-    const results = await Promise.allSettled(contenders.map((l, i) => l.acquire("race", `stop machine-${i}`, (m) => notes.push(m))));
-    const won = results.flatMap((r, i) => (r.status === "fulfilled" ? [{ i, held: r.value }] : []));
-    expect(won).toHaveLength(1);
-    const winner = won[0]!.i;
-    for (const r of results.filter((x): x is PromiseRejectedResult => x.status === "rejected")) {
-      expect(r.reason).toBeInstanceOf(ConcurrentUpdateError);
-      expect(exitCodeOf(r.reason)).toBe(3);
-      expect((r.reason as Error).message).toMatch(BUSY);
-      expect((r.reason as Error).message).toContain(`held by user${winner}@workspace-${winner} (pid ${1000 + winner}, since `);
-    }
-    expect(await azurite.list(CONTAINER, ".formations/")).toEqual([blobName("race")]);
-    await won[0]!.held.release();
-    expect(await azurite.list(CONTAINER, ".formations/")).toEqual([]);
-    expect(notes).toEqual([]);
-  });
-
-  it("a fresh lock of another machine is refused; once its heartbeat is older than the limit it is replaced with a note", async () => {
-    const start = new Date("2026-12-02T10:00:00Z");
-    await locks({ host: "workspace-b", user: "bob", pid: 77, now: () => start, heartbeatMs: 3_600_000 }).acquire("stale", "stop machine-2", () => undefined);
-    let now = new Date(start.getTime() + 5 * 60_000);
-    const notes: string[] = [];
-    const ours = locks({ now: () => now });
-    const busy = await ours.acquire("stale", "up", (m) => notes.push(m)).catch((e: unknown) => e);
-    expect((busy as Error).message).toMatch(/held by bob@workspace-b \(pid 77, since 2026-12-02T10:00:00.000Z, stop machine-2/);
-    now = new Date(start.getTime() + 30 * 60_000);
-    const held = await ours.acquire("stale", "up", (m) => notes.push(m));
-    expect(notes).toEqual([
-      expect.stringMatching(/removed the stale lock of session 'stale' held by bob@workspace-b .*last heartbeat was at 2026-12-02T10:00:00.000Z/),
-    ]);
-    expect(await stored("stale")).toMatchObject({ host: hostname(), action: "up" });
-    await held.release();
-    expect(await store("stale").read()).toBeUndefined();
-  });
+  lockContract(() => ({ locks: (opts) => locks(opts), store, list: (prefix) => azurite.list(CONTAINER, prefix) }));
 
   it("the heartbeat replaces only our version: a holder whose lock was taken over notes it, and its release leaves the new holder's lock", async () => {
     const t0 = Date.now();
@@ -102,7 +66,7 @@ describe("the session lock of an azblob:// backend (Azurite)", () => {
   it("a prefix in the URL puts the lock under it, as Pulumi puts the state", async () => {
     const prefixed = url.replace(`azblob://${CONTAINER}?`, `azblob://${CONTAINER}/team-a?`);
     const held = await locks({}, env, prefixed).acquire("prefixed", "up", () => undefined);
-    expect(await azurite.list(CONTAINER, "team-a/")).toEqual([`team-a/${blobName("prefixed")}`]);
+    expect(await azurite.list(CONTAINER, "team-a/")).toEqual([`team-a/${lockKey("prefixed")}`]);
     await held.release();
     expect(await azurite.list(CONTAINER, "team-a/")).toEqual([]);
   });
