@@ -12,7 +12,7 @@
  * lock while it holds it; a lock is stale, and removed with a note, when its process on this
  * machine is no longer running, or when its heartbeat is older than {@link STALE_MS} (its machine
  * stopped or lost the backend). Each backend scheme is a small store with compare-and-swap
- * (file.ts, azblob.ts, s3.ts), loaded on first use; a scheme without one holds no lock and says so once.
+ * (file.ts, azblob.ts, s3.ts, gs.ts), loaded on first use; a scheme without one holds no lock and says so once.
  */
 import { randomUUID } from "node:crypto";
 import { hostname, userInfo } from "node:os";
@@ -218,7 +218,7 @@ export function parseLock(text: string): LockBody | undefined {
 }
 
 /**
- * The session locks of the backend at `url`: file://, azblob:// and s3:// hold a lock (their store
+ * The session locks of the backend at `url`: file://, azblob://, s3:// and gs:// hold a lock (their store
  * loaded on first use); any other scheme holds none and says so once.
  */
 export async function openSessionLock(url: string, env: NodeJS.ProcessEnv, opts: SessionLockOptions): Promise<SessionLock> {
@@ -226,13 +226,14 @@ export async function openSessionLock(url: string, env: NodeJS.ProcessEnv, opts:
   if (scheme === "file") return new SessionLock(new (await import("./file.js")).FileLockBackend(url), opts);
   if (scheme === "azblob") return new SessionLock(new (await import("./azblob.js")).AzblobLockBackend(url, env), opts);
   if (scheme === "s3") return new SessionLock(new (await import("./s3.js")).S3LockBackend(url), opts);
+  if (scheme === "gs") return new SessionLock(new (await import("./gs.js")).GsLockBackend(url, env), opts);
   return new SessionLock(undefined, opts, unsupportedNote(scheme ?? url));
 }
 
 /** The warning on a backend without a formations lock: what still protects the session, and what does not. */
 export function unsupportedNote(scheme: string): string {
   return (
-    `formations holds no session lock of its own on ${scheme}:// backends (only file://, azblob:// and s3://): Pulumi's lock still ` +
+    `formations holds no session lock of its own on ${scheme}:// backends (only file://, azblob://, s3:// and gs://): Pulumi's lock still ` +
     `guards up, refresh and destroy, but two actions through a cloud's API (stop, start...) on one session from two machines ` +
     `at once may both run, and one's journal entry may be lost (see docs/sessions.md, "The session lock")`
   );

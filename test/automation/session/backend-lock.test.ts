@@ -224,12 +224,12 @@ describe("the session lock of a file:// backend", () => {
   });
 
   it("a backend without a lock store says so once, and holds nothing", async () => {
-    const gs = await openSessionLock("gs://bucket/state", {}, { actor: "a", project: "formations" });
-    await (await gs.acquire("x", "up", note)).release();
-    await (await gs.acquire("x", "stop", note)).release();
-    expect(notes).toEqual([unsupportedNote("gs")]);
+    const cloud = await openSessionLock("https://api.pulumi.com", {}, { actor: "a", project: "formations" });
+    await (await cloud.acquire("x", "up", note)).release();
+    await (await cloud.acquire("x", "stop", note)).release();
+    expect(notes).toEqual([unsupportedNote("https")]);
     expect(notes[0]).toMatch(
-      /no session lock of its own on gs:\/\/ backends \(only file:\/\/, azblob:\/\/ and s3:\/\/\).*Pulumi's lock still guards up, refresh and destroy/,
+      /no session lock of its own on https:\/\/ backends \(only file:\/\/, azblob:\/\/, s3:\/\/ and gs:\/\/\).*Pulumi's lock still guards up, refresh and destroy/,
     );
   });
 });
