@@ -15,7 +15,7 @@ import { loadBackend, prepareBackend, type BackendOptions, type ResolvedBackend 
 import type { Engine, EngineStack } from "./session/engine.js";
 import { classify, SessionError } from "./session/errors.js";
 import { fromEngineEvent, safeListener, type SessionEvent } from "./session/events.js";
-import { OperationRunner } from "./session/runner.js";
+import { OperationRunner, type OperationContext } from "./session/runner.js";
 import { openSessionLock, type SessionLock } from "./session/backend-lock/index.js";
 import { checkSessionName, parseSelector, PROJECT } from "./session/naming.js";
 import { listSessions, showSession } from "./session/queries.js";
@@ -142,12 +142,13 @@ export class Sessions {
     return (await this.ready()).backend;
   }
 
-  private async env(signal: AbortSignal, startedAt: string): Promise<OpEnv> {
+  private async env({ signal, startedAt, exclusive }: Pick<OperationContext, "signal" | "startedAt" | "exclusive">): Promise<OpEnv> {
     const { engine } = await this.ready();
     return {
       engine,
       signal,
       startedAt,
+      exclusive,
       actor: this.actorName,
       now: this.now,
       emit: this.emit,
@@ -176,7 +177,7 @@ export class Sessions {
       session,
       "up",
       async (ctx) =>
-        deploy(await this.env(ctx.signal, ctx.startedAt), {
+        deploy(await this.env(ctx), {
           session,
           formation,
           text,
@@ -195,7 +196,7 @@ export class Sessions {
       session,
       "up",
       async (ctx) => {
-        const env = await this.env(ctx.signal, ctx.startedAt);
+        const env = await this.env(ctx);
         const { record, formation, plan } = await storedSession(env.engine, session, "up");
         return deploy(env, { session, formation, plan, text: record.formation, file: record.file, mode: "apply" });
       },
@@ -208,31 +209,21 @@ export class Sessions {
     const { formation, text } = await load(file);
     const session = checkSessionName(opts.session ?? formation.metadata.name);
     await this.prepared();
-    return this.runner.run(
-      session,
-      "preview",
-      async (ctx) => deploy(await this.env(ctx.signal, ctx.startedAt), { session, formation, text, file, mode: "preview" }),
-      opts,
-    );
+    return this.runner.run(session, "preview", async (ctx) => deploy(await this.env(ctx), { session, formation, text, file, mode: "preview" }), opts);
   }
 
   /** Reads the real state of every resource; records machines stopped or deleted outside formations. */
   async refresh(session: string, opts: { clearPending?: boolean; signal?: AbortSignal } = {}): Promise<RefreshResult> {
     checkSessionName(session);
     await this.prepared();
-    return this.runner.run(
-      session,
-      "refresh",
-      async (ctx) => refreshSession(await this.env(ctx.signal, ctx.startedAt), session, opts.clearPending ?? false),
-      opts,
-    );
+    return this.runner.run(session, "refresh", async (ctx) => refreshSession(await this.env(ctx), session, opts.clearPending ?? false), opts);
   }
 
   /** Destroys every resource of the session, then the session itself. */
   async destroy(session: string, opts: { signal?: AbortSignal } = {}): Promise<{ session: string; changes: Record<string, number> }> {
     checkSessionName(session);
     await this.prepared();
-    return this.runner.run(session, "destroy", async (ctx) => destroySession(await this.env(ctx.signal, ctx.startedAt), session), opts);
+    return this.runner.run(session, "destroy", async (ctx) => destroySession(await this.env(ctx), session), opts);
   }
 
   /** Sessions whose labels match every `labels` pair (`{ team: "bio" }` or `["team=bio"]`). */
@@ -336,7 +327,7 @@ export class Sessions {
       images: this.imagesHost,
       list: (labels) => this.list({ labels }),
       engine: () => this.prepared(),
-      run: async (s, a, body, o) => (await this.prepared(), this.runner.run(s, a, async (ctx) => body(await this.env(ctx.signal, ctx.startedAt)), o)),
+      run: async (s, a, body, o) => (await this.prepared(), this.runner.run(s, a, async (ctx) => body(await this.env(ctx)), o)),
     }));
   }
   /** Starts the session's machines (or `opts.machine`), coordinators first. */

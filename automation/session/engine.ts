@@ -102,6 +102,8 @@ export interface UpdateOptions extends OperationOptions {
   program: EngineProgram;
   /** URNs the engine must neither create nor update (machines removed outside the engine). */
   exclude?: string[];
+  /** How many resource operations the engine runs at once (default: the engine's, 4 per CPU for Pulumi). */
+  parallel?: number;
 }
 
 export interface RefreshOptions extends OperationOptions {

@@ -74,8 +74,11 @@ class PulumiStack implements EngineStack {
     private readonly config: { empty(): boolean; set(): void },
     readonly privateConfig: boolean,
     seed?: Deployment,
+    /** The stack was just created, and `seed` is its (empty) state: the first `exportState()` takes it too. */
+    created = false,
   ) {
     if (seed) this.seed = seed;
+    if (seed && created) this.fresh = seed;
   }
 
   get name(): string {
@@ -105,7 +108,8 @@ class PulumiStack implements EngineStack {
   async up(opts: UpdateOptions): Promise<OperationResult> {
     this.seed = this.fresh = undefined;
     const exclude = opts.exclude?.length ? { exclude: opts.exclude, excludeDependents: true } : {};
-    const r = await this.lean(opts, (onEvent) => this.stack.up({ program: opts.program, onEvent, signal: opts.signal, ...exclude }));
+    const parallel = opts.parallel ? { parallel: opts.parallel } : {};
+    const r = await this.lean(opts, (onEvent) => this.stack.up({ program: opts.program, onEvent, signal: opts.signal, ...exclude, ...parallel }));
     return { changes: { ...(r.summary.resourceChanges ?? {}) }, outputs: r.outputs as Record<string, OutputValue> };
   }
 
@@ -292,7 +296,16 @@ export class PulumiEngine implements Engine {
 
   async createOrSelectStack(name: string): Promise<EngineStack> {
     const { auto, ws } = await this.workspace();
-    return this.stacks.get(name) ?? this.open(await auto.Stack.createOrSelect(name, ws), ws);
+    const known = this.stacks.get(name);
+    if (known) return known;
+    // Stack.createOrSelect, done here to know which way it went: a stack this call created holds
+    // nothing yet, so its first reads need no `pulumi stack export` (half a second of every new up).
+    const selected = await auto.Stack.select(name, ws).catch((err: unknown) => {
+      if (err instanceof auto.StackNotFoundError) return undefined;
+      throw err;
+    });
+    if (selected) return this.open(selected, ws);
+    return this.open(await auto.Stack.create(name, ws), ws, { created: true });
   }
 
   /**
@@ -300,9 +313,12 @@ export class PulumiEngine implements Engine {
    * machine created it): write the secrets settings recorded in its state, so that setting a
    * secret config value encrypts with the state's key instead of minting a new one.
    */
-  private async open(stack: Auto.Stack, ws: Auto.LocalWorkspace): Promise<EngineStack> {
+  private async open(stack: Auto.Stack, ws: Auto.LocalWorkspace, how: { created?: boolean } = {}): Promise<EngineStack> {
     const { owned } = await this.workspace();
-    let seed: Deployment | undefined;
+    // A stack created a moment ago by this workspace: `stack init` wrote its secrets settings here,
+    // and its state holds no resource (the session lock keeps other formations processes out).
+    let seed: Deployment | undefined = how.created ? { version: 3, deployment: {} } : undefined;
+    if (how.created) this.opened.add(stack.name);
     if (!this.opened.has(stack.name)) {
       const current = await ws.stackSettings(stack.name).catch(() => ({}) as Auto.StackSettings);
       if (!current.encryptionSalt && !current.encryptedKey) {
@@ -314,7 +330,8 @@ export class PulumiEngine implements Engine {
       this.opened.add(stack.name);
     }
     const name = stack.name;
-    const opened = new PulumiStack(stack, { empty: () => this.noConfig.has(name), set: () => this.noConfig.delete(name) }, owned, seed);
+    if (how.created && owned) this.noConfig.add(name);
+    const opened = new PulumiStack(stack, { empty: () => this.noConfig.has(name), set: () => this.noConfig.delete(name) }, owned, seed, how.created);
     this.stacks.set(name, opened);
     return opened;
   }

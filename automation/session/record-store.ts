@@ -93,7 +93,8 @@ async function writeToState(
       await stack.importState(patched);
       // An import is not a compare-and-swap: another writer that exported before ours landed may
       // have imported over it. Read back; if an entry of ours is missing, write again on top.
-      if (!hasAll(await stack.exportState(), merged)) {
+      // Holding the session lock, no other writer exists: the read back (an export) is skipped.
+      if (!opts.exclusive && !hasAll(await stack.exportState(), merged)) {
         if (Date.now() > deadline || ++rewrites > 5) return mirror(merged);
         continue;
       }
@@ -117,6 +118,11 @@ export interface WriteOptions {
   clearPending?: boolean;
   /** How long to wait for another holder of the stack's lock (default WRITE_WAIT_MS). */
   waitMs?: number;
+  /**
+   * The writer holds the backend's session lock (OpEnv.exclusive): no other formations process
+   * writes this record meanwhile, so the import is not read back to find entries lost to a race.
+   */
+  exclusive?: boolean;
 }
 
 /** Whether the state's record holds every journal entry of `record` (the limit aside). */

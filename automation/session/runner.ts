@@ -15,6 +15,8 @@ export interface OperationContext {
   emit(e: SessionEvent): void;
   /** The operation's start, as an ISO time (journal entries use it). */
   startedAt: string;
+  /** The backend's session lock is held: no other formations process writes this session meanwhile. */
+  exclusive: boolean;
 }
 
 interface Running {
@@ -27,7 +29,11 @@ interface Running {
  * Takes the session's lock in the state backend for one operation (backend-lock/): fails with
  * ConcurrentUpdateError naming the holder when another process holds it. `note` is a warning line.
  */
-export type SessionLockSource = (session: string, action: string, note: (message: string) => void) => Promise<{ release(): Promise<void> }>;
+export type SessionLockSource = (
+  session: string,
+  action: string,
+  note: (message: string) => void,
+) => Promise<{ release(): Promise<void>; exclusive?: boolean }>;
 
 export interface RunnerOptions {
   concurrency: number;
@@ -80,13 +86,13 @@ export class OperationRunner {
         const t0 = this.opts.now().getTime();
         const reported = !opts.quiet && isAction(action);
         if (reported) this.opts.emit({ type: "operation-start", session, at: this.opts.now().toISOString(), action, actor: this.opts.actor });
-        let backendLock: { release(): Promise<void> } | undefined;
+        let backendLock: { release(): Promise<void>; exclusive?: boolean } | undefined;
         try {
           // Another workspace sharing the backend may operate this session: its lock fails us fast, naming it.
           backendLock = await this.opts.lock?.(session, action, (message) =>
             this.opts.emit({ type: "diagnostic", session, at: this.opts.now().toISOString(), severity: "warning", message }),
           );
-          const result = await body({ signal: controller.signal, emit: this.opts.emit, startedAt });
+          const result = await body({ signal: controller.signal, emit: this.opts.emit, startedAt, exclusive: backendLock?.exclusive === true });
           if (reported)
             this.opts.emit({
               type: "operation-end",

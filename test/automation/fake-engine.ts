@@ -51,6 +51,8 @@ export class FakeEngine implements Engine {
   readonly calls: string[] = [];
   inFlight = 0;
   maxInFlight = 0;
+  /** The options of the last `up` (what the session layer asked the engine for). */
+  lastUp?: UpdateOptions;
   /** When set, engine operations wait for it before finishing (to hold them in flight). */
   gate?: Promise<void>;
   private failures = new Map<string, { error: Error; effect?: (s: FakeStackState) => void }>();
@@ -268,6 +270,7 @@ class FakeStack implements EngineStack {
     for (const k of remove) delete this.s.tags[k];
   }
   async up(opts: UpdateOptions) {
+    this.engine.lastUp = opts;
     return this.engine.operate(this.name, "up", opts, () => deployFromConfig(this.name, this.s, opts.exclude ?? [], this.engine.cloudId));
   }
   async preview(opts: UpdateOptions) {

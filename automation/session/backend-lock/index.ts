@@ -64,6 +64,8 @@ export interface LockBackend {
 /** A held lock: release it once, when the operation ends (whatever its outcome). */
 export interface HeldLock {
   release(): Promise<void>;
+  /** Whether this lock keeps every other formations process out of the session (false: a backend without a store). */
+  readonly exclusive: boolean;
 }
 
 /** Where notes go (a stale lock removed, a lost heartbeat): a warning line for the user. */
@@ -104,7 +106,7 @@ export class SessionLock {
     if (!this.backend) {
       if (this.unsupported && !this.warned) note(this.unsupported);
       this.warned = true;
-      return { release: async () => undefined };
+      return { release: async () => undefined, exclusive: false };
     }
     const store = this.backend.store(this.opts.project, session);
     for (let round = 0; round < 10; round++) {
@@ -183,6 +185,7 @@ export class SessionLock {
     timer.unref();
     let released: Promise<void> | undefined;
     return {
+      exclusive: true,
       release: () =>
         (released ??= (async () => {
           clearInterval(timer);

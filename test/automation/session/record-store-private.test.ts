@@ -52,6 +52,13 @@ describe("writeRecord with a private config", () => {
     expect(s.config).toEqual({});
   });
 
+  it("under the session lock (exclusive) the import is not read back: export, import", async () => {
+    const s = new StubStack(true);
+    await writeRecord(stack(s), record, undefined, { exclusive: true });
+    expect(s.calls).toEqual(["export", "import"]);
+    expect(JSON.stringify(s.state)).toContain("2026-12-02T10:00:00.000Z");
+  });
+
   it("a shared config is still mirrored first, as before", async () => {
     const s = new StubStack(false);
     await writeRecord(stack(s), record);
