@@ -305,7 +305,7 @@ export class Sessions {
     change: (record: SessionRecord, machines: string[]) => { next: SessionRecord; entry: Omit<JournalEntry, "at" | "actor"> & Partial<JournalEntry> },
   ): Promise<SessionRecord> {
     checkSessionName(session);
-    return this.runner.run(session, "record", async () => {
+    return this.runner.run(session, "record", async (ctx) => {
       const engine = await this.prepared();
       const stack: EngineStack = await engine.selectStack(session);
       const { record, plan } = await storedSession(engine, session, "record");
@@ -313,7 +313,7 @@ export class Sessions {
       const { next, entry } = change(record, names);
       const full: JournalEntry = { at: this.now().toISOString(), actor: this.actorName, ...entry };
       // What was written: other processes' entries written meanwhile are merged in, never dropped.
-      const saved = await writeRecord(stack, withJournal(next, full));
+      const saved = await writeRecord(stack, withJournal(next, full), undefined, { exclusive: ctx.exclusive });
       this.emit({ type: "journal", session, at: full.at, entry: full });
       return saved;
     });

@@ -146,7 +146,12 @@ export interface EngineStack {
    */
   publish(outputs: Record<string, OutputValue>, opts?: OperationOptions): Promise<OperationResult>;
   exportState(): Promise<Deployment>;
-  importState(deployment: Deployment): Promise<void>;
+  /**
+   * `pulumi stack import`. With `exclusive` (the session lock is held: nobody else writes this
+   * stack), the next `exportState()` returns what was imported (pending operations dropped, as the
+   * import drops them) instead of exporting it again.
+   */
+  importState(deployment: Deployment, opts?: { exclusive?: boolean }): Promise<void>;
   /** Cancels the stack's running update, wherever it runs (Pulumi Cloud; releases the lock elsewhere). */
   cancel(): Promise<void>;
   /**

@@ -32,7 +32,7 @@ import { PulumiMissingError } from "./errors.js";
 import { deferClosureSerializer } from "../../components/sdk-load.js";
 import { locatePulumi } from "./pulumi-cli.js";
 import { detachedPulumiCommand } from "./pulumi-command.js";
-import { outputsOf, secretsSettings } from "./stack-state.js";
+import { outputsOf, secretsSettings, withoutPendingOperations } from "./stack-state.js";
 import { PROJECT } from "./naming.js";
 
 type Automation = typeof Auto;
@@ -62,9 +62,10 @@ class PulumiStack implements EngineStack {
    */
   private seed?: Deployment;
   /**
-   * The export this stack made right after its own update finished (for the update's outputs):
-   * the next `exportState()` takes it instead of exporting the same state again, unless anything
-   * else ran in between. The session lock keeps other formations processes out meanwhile.
+   * The export this stack made right after its own update finished (for the update's outputs), or
+   * what it imported under the session lock: the next `exportState()` takes it instead of exporting
+   * the same state again, unless anything else ran in between. The session lock keeps other
+   * formations processes out meanwhile.
    */
   private fresh?: Deployment;
 
@@ -182,20 +183,23 @@ class PulumiStack implements EngineStack {
   }
 
   exportState(): Promise<Deployment> {
+    if (this.exporting) return this.exporting;
     const fresh = this.fresh;
     this.fresh = undefined;
-    if (fresh) return Promise.resolve(fresh);
-    if (this.exporting) return this.exporting;
-    const p = (this.stack.exportStack() as Promise<unknown> as Promise<Deployment>).finally(() => {
+    // A state already in hand is "in flight" too, until its readers' microtasks ran: two reads
+    // made together (the record and the state it merges into) share it, as they share an export.
+    const read = fresh ? Promise.resolve(fresh) : (this.stack.exportStack() as Promise<unknown> as Promise<Deployment>);
+    const p = read.finally(() => {
       if (this.exporting === p) this.exporting = undefined;
     });
     this.exporting = p;
     return p;
   }
 
-  async importState(deployment: Deployment): Promise<void> {
+  async importState(deployment: Deployment, opts: { exclusive?: boolean } = {}): Promise<void> {
     this.seed = this.fresh = undefined;
     await this.stack.importStack(deployment);
+    if (opts.exclusive) this.fresh = structuredClone(withoutPendingOperations(deployment));
   }
 
   async cancel(): Promise<void> {

@@ -90,7 +90,7 @@ async function writeToState(
     const patched = withRecord(d, merged) ?? (pending ? withoutPendingOperations(d) : undefined);
     if (!patched) return mirror(merged);
     try {
-      await stack.importState(patched);
+      await stack.importState(patched, { exclusive: opts.exclusive === true });
       // An import is not a compare-and-swap: another writer that exported before ours landed may
       // have imported over it. Read back; if an entry of ours is missing, write again on top.
       // Holding the session lock, no other writer exists: the read back (an export) is skipped.
