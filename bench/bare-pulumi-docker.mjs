@@ -3,26 +3,32 @@
 // provider plugin as formations): the same COUNT docker.Container resources a formations Pool of
 // COUNT makes (same image, names, labels, restart policy, init, capabilities, running), on the same
 // engine (DOCKER_HOST), with none of our loading, planning, session record, tags or journal.
+// With `network`, it also makes what a formations Docker session makes around its containers: an
+// internal bridge network they join and a RemoteImage they run (the provider waits 2 s after
+// creating a network before it reads it back, so the containers start 2 s later than without).
 //
-//   node bench/bare-pulumi-docker.mjs up|destroy STACK COUNT STATE_DIR
+//   node bench/bare-pulumi-docker.mjs up|destroy STACK COUNT STATE_DIR [network]
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { LocalWorkspace } from "@pulumi/pulumi/automation/index.js";
 
-const [verb, stack, count, stateDir] = process.argv.slice(2);
+const [verb, stack, count, stateDir, shape] = process.argv.slice(2);
 const IMAGE = "formations-test/busybox:latest";
 
 const program = async () => {
-  const { Container } = await import("@pulumi/docker");
+  const { Container, Network, RemoteImage } = await import("@pulumi/docker");
+  const net = shape === "network" ? new Network(`${stack}-net`, { name: `${stack}-net`, driver: "bridge", internal: true }) : undefined;
+  const image = shape === "network" ? new RemoteImage(`${stack}-image`, { name: IMAGE, keepLocally: true }).imageId : IMAGE;
   const ids = [];
   for (let i = 1; i <= Number(count); i++) {
     const name = `${stack}-machine-${i}`;
     const c = new Container(name, {
       name,
       hostname: `machine-${i}`,
-      image: IMAGE,
+      image,
+      ...(net ? { networksAdvanced: [{ name: net.name, aliases: [`machine-${i}`] }] } : {}),
       labels: [
         { label: "formations-session", value: stack },
         { label: "managed-by", value: "bare-pulumi" },

@@ -1,8 +1,9 @@
 // On the REAL Pulumi engine and a real Docker engine: a Pool of 10 on Docker.
 // - `up` to every container running: `formations up --yes` (a cold CLI process) vs a bare Pulumi
 //   program (bench/bare-pulumi-docker.mjs: the Automation API, an inline program creating the same
-//   10 docker.Container resources, the same CLI, plugin, file backend kind and engine), and vs 10
-//   `docker run -d` at once (the floor).
+//   10 docker.Container resources, the same CLI, plugin, file backend kind and engine), vs the same
+//   bare program also making the session's network and image (the tool's own cost alone), and vs
+//   10 `docker run -d` at once (the floor).
 // - `stop` of the whole session (`formations stop SESSION`: the Docker calls, the journal and the
 //   refresh after) vs one `docker stop` of the 10.
 // Skipped, with one line saying why, when the Pulumi CLI (scripts/pulumi-engine.sh) or a Docker
@@ -104,10 +105,10 @@ export async function run() {
     NO_COLOR: "1",
   };
   const formations = (args) => ({ label: `formations ${args[0]}`, cmd: NODE, args: [CLI, ...args], env });
-  const bare = (verb, stack) => ({
+  const bare = (verb, stack, shape = "") => ({
     label: "bare Pulumi program",
     cmd: NODE,
-    args: [join(ROOT, "bench", "bare-pulumi-docker.mjs"), verb, stack, String(COUNT), join(dir, "bare-state")],
+    args: [join(ROOT, "bench", "bare-pulumi-docker.mjs"), verb, stack, String(COUNT), join(dir, "bare-state"), ...(shape ? [shape] : [])],
   });
   let n = 0;
   const made = [];
@@ -121,12 +122,12 @@ export async function run() {
       await checked(formations(["destroy", s, "--yes"]), "formations destroy");
       return ms;
     };
-    const upBare = async () => {
+    const upBare = (shape) => async () => {
       const s = `bench-bare-${process.pid}-${++n}`;
       made.push(s);
-      const ms = await checked(bare("up", s), "bare Pulumi up");
+      const ms = await checked(bare("up", s, shape), "bare Pulumi up");
       if ((await running("formations-session", s)) !== COUNT) throw new Error(`the bare program left fewer than ${COUNT} containers running`);
-      await checked(bare("destroy", s), "bare Pulumi destroy");
+      await checked(bare("destroy", s, shape), "bare Pulumi destroy");
       return ms;
     };
     const upDocker = async () => {
@@ -141,7 +142,7 @@ export async function run() {
       await removeAll("formations-session", s);
       return ms;
     };
-    const [ours, pulumi, docker] = await interleave([upOurs, upBare, upDocker], { runs, warmup: 1 });
+    const [ours, pulumi, networked, docker] = await interleave([upOurs, upBare(""), upBare("network"), upDocker], { runs, warmup: 1 });
 
     // stop: one session, started again before each sample (not timed).
     const s = `bench-stop-${process.pid}`;
@@ -175,6 +176,16 @@ export async function run() {
         baseline: side("bare Pulumi program", pulumi),
         target: { metric: "ratio", max: 1.1 },
         note,
+      }),
+      row({
+        bench: name,
+        case: "up vs bare Pulumi, same network and image",
+        compared,
+        runs,
+        ours: a,
+        baseline: side("bare Pulumi program + network + image", networked),
+        target: { metric: "ratio", max: 1.1 },
+        note: "the bare program also makes the session's internal network and RemoteImage: what is left is the tool's own cost (loading, plan, record, tags, journal)",
       }),
       row({
         bench: name,
