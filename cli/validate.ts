@@ -1,7 +1,7 @@
-import pLimit from "p-limit";
-import { validateFormation, type ValidationResult } from "../format/load.js";
+import { validateBytes, validateFormation, type ValidationResult } from "../format/load.js";
+import { readBytes } from "../format/source.js";
 import { renderDiagnostics, toJsonError } from "../format/diagnostics.js";
-import { looksLikeFormation } from "../format/sniff.js";
+import { looksLikeFormation, SNIFF_BYTES } from "../format/sniff.js";
 import { expandPaths, type FoundFile } from "./files.js";
 import { EXIT, UsageError } from "./exit.js";
 import { paint, type Output } from "./output.js";
@@ -19,7 +19,12 @@ const NOT_A_FORMATION = "not a formation: no 'apiVersion: formations/v1' line";
  * skipped (or, with --strict, reported without its content: no source line, no value).
  */
 async function check(f: FoundFile, strict: boolean): Promise<ValidationResult | { skipped: string }> {
-  if (f.searched && (await looksLikeFormation(f.path)) === false) {
+  if (!f.searched) return validateFormation(f.path);
+  // Read once: the sniff looks at the bytes the validation then takes (a file too large to
+  // validate is sniffed on its first bytes, so a big YAML file that is no formation is skipped).
+  const read = readBytes(f.path, { head: SNIFF_BYTES });
+  const bytes = read.ok ? read.bytes : read.head;
+  if (bytes && !looksLikeFormation(bytes)) {
     if (!strict) return { skipped: f.path };
     return {
       file: f.path,
@@ -29,7 +34,7 @@ async function check(f: FoundFile, strict: boolean): Promise<ValidationResult | 
       ],
     };
   }
-  return validateFormation(f.path);
+  return read.ok ? validateBytes(f.path, read.bytes) : { file: f.path, valid: false, errors: read.errors };
 }
 
 /**
@@ -39,9 +44,9 @@ async function check(f: FoundFile, strict: boolean): Promise<ValidationResult | 
  */
 export async function validateCommand(paths: string[], opts: ValidateFlags, io: Output): Promise<number> {
   const files = await expandPaths(paths);
-  // Reads overlap (bounded, to stay under open-file limits on big trees); results keep their order.
-  const limit = pLimit(16);
-  const outcomes = await Promise.all(files.map((f) => limit(() => check(f, Boolean(opts.strict)))));
+  // One file after another: each is read synchronously (format/source.ts readBytes) and validated on this thread.
+  const outcomes: (ValidationResult | { skipped: string })[] = [];
+  for (const f of files) outcomes.push(await check(f, Boolean(opts.strict)));
   const skipped = outcomes.filter((o): o is { skipped: string } => "skipped" in o).map((o) => o.skipped);
   const results = outcomes.filter((o): o is ValidationResult => !("skipped" in o));
   for (const file of skipped) io.err(`formations: skipped ${file}: ${NOT_A_FORMATION} (--strict reports it)`);

@@ -1,4 +1,4 @@
-import { readSource, parseSource, type ParsedSource } from "./source.js";
+import { decodeUtf8, readSource, parseSource, type ParsedSource } from "./source.js";
 import { formationValidator } from "./validator.js";
 import { diagnosticsFromAjv } from "./messages.js";
 import { runRules } from "./rules.js";
@@ -45,6 +45,13 @@ export async function validateFormation(file: string): Promise<ValidationResult>
   const read = await readSource(file);
   if (!read.ok) return { file, valid: false, errors: read.errors };
   return validateText(read.text, file);
+}
+
+/** Validates a file's bytes, already read (readBytes): strict UTF-8, then as validateText. */
+export function validateBytes(file: string, bytes: Uint8Array): ValidationResult {
+  const text = decodeUtf8(file, bytes);
+  if (!text.ok) return { file, valid: false, errors: text.errors };
+  return validateText(text.text, file);
 }
 
 /** Reads, validates and returns a typed, frozen formation with defaults applied; throws FormationError. */

@@ -5,7 +5,8 @@
  * `run()` in process; then a reader that goes away (`plan | head -1`) through the real bin in a
  * child process (after `npm run build`). No engine: nothing here reaches Pulumi.
  */
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import { createServer } from "node:net";
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -95,6 +96,46 @@ describe("validate <dir> with YAML that is not formations (item 6)", () => {
     const r = await cli("validate", join(dir, "only-compose"));
     expect(r.code).toBe(2);
     expect(r.err).toContain(`formations: no formation in ${join(dir, "only-compose")}: its 1 YAML file is not formations`);
+  });
+});
+
+describe("each file read once: open, fstat, read (the sniff and the validation share the bytes)", () => {
+  const big = (head: string) => head + "# " + "x".repeat(2 * 1024 * 1024) + "\n";
+
+  it("a YAML file too large to validate is still sniffed: skipped when it is no formation, refused for its size when it is one", async () => {
+    const d = join(dir, "large");
+    await mkdir(d);
+    await writeFile(join(d, "data.yaml"), big("rows:\n  - 1\n"));
+    await writeFile(join(d, "huge.yaml"), big(FORMATION));
+    await writeFile(join(d, "web.yaml"), FORMATION);
+    const r = await cli("validate", d);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(`${join(d, "huge.yaml")}:1:1: error: file is ${big(FORMATION).length} bytes; formations are limited to 1048576 bytes (1 MiB)`);
+    expect(r.err.split("\n")).toEqual([
+      `formations: skipped ${join(d, "data.yaml")}: not a formation: no 'apiVersion: formations/v1' line (--strict reports it)`,
+      "1 of 2 files invalid (1 error); 1 YAML file skipped (not formations)",
+    ]);
+  });
+
+  it("a FIFO named as a formation is refused at once, never waiting for a writer", async () => {
+    const fifo = join(dir, "pipe.yaml");
+    execFileSync("mkfifo", [fifo]);
+    const r = await cli("validate", "--json", fifo);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out)).toEqual([{ file: fifo, valid: false, errors: [{ line: 1, col: 1, pointer: "", message: "not a regular file" }] }]);
+  });
+
+  it("a Unix socket named as a formation is refused as not a regular file", async () => {
+    const sock = join(dir, "socket.yaml");
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(sock, resolve));
+    try {
+      const r = await cli("validate", "--json", sock);
+      expect(r.code).toBe(1);
+      expect(JSON.parse(r.out)).toEqual([{ file: sock, valid: false, errors: [{ line: 1, col: 1, pointer: "", message: "not a regular file" }] }]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 
