@@ -1,4 +1,4 @@
-import { validateBytes, validateFormation, type ValidationResult } from "../format/load.js";
+import { validateRead, type ValidationResult } from "../format/load.js";
 import { readBytes } from "../format/source.js";
 import { renderDiagnostics, toJsonError } from "../format/diagnostics.js";
 import { looksLikeFormation, SNIFF_BYTES } from "../format/sniff.js";
@@ -18,13 +18,12 @@ const NOT_A_FORMATION = "not a formation: no 'apiVersion: formations/v1' line";
  * One file's outcome. A YAML file found by searching a directory that is not a formation is
  * skipped (or, with --strict, reported without its content: no source line, no value).
  */
-async function check(f: FoundFile, strict: boolean): Promise<ValidationResult | { skipped: string }> {
-  if (!f.searched) return validateFormation(f.path);
+function check(f: FoundFile, strict: boolean): ValidationResult | { skipped: string } {
   // Read once: the sniff looks at the bytes the validation then takes (a file too large to
   // validate is sniffed on its first bytes, so a big YAML file that is no formation is skipped).
-  const read = readBytes(f.path, { head: SNIFF_BYTES });
+  const read = readBytes(f.path, f.searched ? { head: SNIFF_BYTES } : {});
   const bytes = read.ok ? read.bytes : read.head;
-  if (bytes && !looksLikeFormation(bytes)) {
+  if (f.searched && bytes && !looksLikeFormation(bytes)) {
     if (!strict) return { skipped: f.path };
     return {
       file: f.path,
@@ -34,7 +33,7 @@ async function check(f: FoundFile, strict: boolean): Promise<ValidationResult | 
       ],
     };
   }
-  return read.ok ? validateBytes(f.path, read.bytes) : { file: f.path, valid: false, errors: read.errors };
+  return validateRead(f.path, read);
 }
 
 /**
@@ -45,8 +44,7 @@ async function check(f: FoundFile, strict: boolean): Promise<ValidationResult | 
 export async function validateCommand(paths: string[], opts: ValidateFlags, io: Output): Promise<number> {
   const files = await expandPaths(paths);
   // One file after another: each is read synchronously (format/source.ts readBytes) and validated on this thread.
-  const outcomes: (ValidationResult | { skipped: string })[] = [];
-  for (const f of files) outcomes.push(await check(f, Boolean(opts.strict)));
+  const outcomes = files.map((f) => check(f, Boolean(opts.strict)));
   const skipped = outcomes.filter((o): o is { skipped: string } => "skipped" in o).map((o) => o.skipped);
   const results = outcomes.filter((o): o is ValidationResult => !("skipped" in o));
   for (const file of skipped) io.err(`formations: skipped ${file}: ${NOT_A_FORMATION} (--strict reports it)`);

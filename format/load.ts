@@ -1,4 +1,4 @@
-import { decodeUtf8, readSource, parseSource, type ParsedSource } from "./source.js";
+import { decodeUtf8, readBytes, parseSource, type ParsedSource, type ReadBytes } from "./source.js";
 import { formationValidator } from "./validator.js";
 import { diagnosticsFromAjv } from "./messages.js";
 import { runRules } from "./rules.js";
@@ -40,18 +40,17 @@ export function validateText(text: string, file = "<input>"): ValidationResult {
   return check(parsed.source, parsed.data);
 }
 
-/** Reads and validates a formation file. Never throws for bad input: problems are in `errors`. */
-export async function validateFormation(file: string): Promise<ValidationResult> {
-  const read = await readSource(file);
+/** Validates what readBytes gave: strict UTF-8, then as validateText; a read that failed is its errors. */
+export function validateRead(file: string, read: ReadBytes): ValidationResult {
   if (!read.ok) return { file, valid: false, errors: read.errors };
-  return validateText(read.text, file);
-}
-
-/** Validates a file's bytes, already read (readBytes): strict UTF-8, then as validateText. */
-export function validateBytes(file: string, bytes: Uint8Array): ValidationResult {
-  const text = decodeUtf8(file, bytes);
+  const text = decodeUtf8(file, read.bytes);
   if (!text.ok) return { file, valid: false, errors: text.errors };
   return validateText(text.text, file);
+}
+
+/** Reads and validates a formation file. Never throws for bad input: problems are in `errors`. */
+export async function validateFormation(file: string): Promise<ValidationResult> {
+  return validateRead(file, readBytes(file));
 }
 
 /** Reads, validates and returns a typed, frozen formation with defaults applied; throws FormationError. */

@@ -99,12 +99,6 @@ function readUpTo(fd: number, max: number, first = max): Buffer {
   return buf.subarray(0, length);
 }
 
-/** Reads a file as UTF-8 text, refusing huge files and invalid bytes with a located error. */
-export async function readSource(file: string): Promise<{ ok: true; text: string } | { ok: false; errors: Diagnostic[] }> {
-  const read = readBytes(file);
-  return read.ok ? decodeUtf8(file, read.bytes) : { ok: false, errors: read.errors };
-}
-
 /** Strict UTF-8 decoding: a bad byte is reported at its line and column, never replaced silently. */
 export function decodeUtf8(file: string, bytes: Uint8Array): { ok: true; text: string } | { ok: false; errors: Diagnostic[] } {
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
