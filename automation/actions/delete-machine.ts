@@ -187,7 +187,7 @@ export async function deleteMachine(life: Lifecycle, session: string, opts: Dele
       ...(scheduler.detail ? { detail: scheduler.detail } : {}),
     };
     const record = withJournal({ ...view.record, deleted: { ...view.record.deleted, [opts.machine]: { at, by: env.actor } } }, entry);
-    await writeRecord(stack, record, undefined, { exclusive: env.exclusive === true });
+    await writeRecord(stack, record, undefined, { exclusive: env.exclusive });
     env.emit({ type: "journal", session, at, entry });
     const next = plannedSession(session, record, {});
     const r = await deploy(env, { session, formation: next.formation, plan: next.plan, text: record.formation, file: record.file, mode: "apply" });

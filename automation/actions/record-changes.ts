@@ -35,7 +35,7 @@ export async function commit(
   const at = env.now().toISOString();
   const full: JournalEntry[] = entries.map((e) => ({ at, actor: env.actor, ...e }));
   const next = withJournal(change(record), ...full);
-  await writeRecord(stack, next, deployment, { exclusive: env.exclusive === true });
+  await writeRecord(stack, next, deployment, { exclusive: env.exclusive });
   for (const entry of full) env.emit({ type: "journal", session, at, entry });
   return next;
 }

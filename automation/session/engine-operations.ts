@@ -41,7 +41,7 @@ export interface OpEnv {
   /** ISO start time of the operation: its journal entry's `at`. */
   startedAt: string;
   /** The backend's session lock is held for this operation: record writes need not read themselves back. */
-  exclusive?: boolean;
+  exclusive: boolean;
   actor: string;
   now: () => Date;
   emit: (e: SessionEvent) => void;
@@ -116,7 +116,7 @@ async function recordFailure(
   const e = classify(err, { session, action });
   if (e instanceof ConcurrentUpdateError) return;
   const next = journal(env, session, record, { action, result: env.signal.aborted ? "cancelled" : "failed", detail: engineSummary(e.message), ...extra });
-  await writeRecord(stack, next, undefined, { exclusive: env.exclusive === true }).catch(() => stack.setConfig(recordToConfig(next)).catch(() => undefined));
+  await writeRecord(stack, next, undefined, { exclusive: env.exclusive }).catch(() => stack.setConfig(recordToConfig(next)).catch(() => undefined));
 }
 
 /**
@@ -201,7 +201,7 @@ export async function deploy(env: OpEnv, input: DeployInput): Promise<DeployResu
     const r = await stack.up(run);
     await tagging;
     await writeRecord(stack, journal(env, session, record, { action: "up", result: "ok", ...changed, ...(prices.length ? { prices } : {}) }), undefined, {
-      exclusive: env.exclusive === true,
+      exclusive: env.exclusive,
     });
     return { session, result: "ok", changes: r.changes, machines: machinesOf(plainOutputs(r.outputs ?? {})), hourlyUsd: plan.cost.hourlyUsd };
   } catch (err) {
@@ -255,7 +255,7 @@ export async function refreshSession(env: OpEnv, session: string, clearPending: 
     ...(leftovers.length ? [`terminated what the interrupted creates left: ${leftovers.join(", ")}`] : []),
   ];
   next = journal(env, session, next, { action: "refresh", result: "ok", ...(cleared.length ? { detail: cleared.join("; ") } : {}) }, started);
-  await writeRecord(stack, next, after, { clearPending: pending.length > 0, exclusive: env.exclusive === true });
+  await writeRecord(stack, next, after, { clearPending: pending.length > 0, exclusive: env.exclusive });
   return { session, changes, drift, cleared: pending, leftovers };
 }
 
